@@ -1,0 +1,89 @@
+"""Input validation shared by every layer: one place that turns bad input into an error that says what to do."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = [
+    "as_finite_vector",
+    "as_sparse_coefficient",
+    "check_positive_int",
+    "check_positive_float",
+    "check_memory",
+    "TooLargeError",
+]
+
+
+class TooLargeError(ValueError):
+    """An explicit object (matrix, state vector) would not fit the memory or qubit budget; the message says what to use instead."""
+
+#: Default ceiling for an explicit sparse matrix, in bytes; larger systems must use the matrix-free forms.
+DEFAULT_MEMORY_LIMIT = 8 * 2**30
+
+
+def as_finite_vector(x, name: str, n: int | None = None) -> np.ndarray:
+    """A float64 copy of a 1-D array; raise if it is not finite or not of length n."""
+    try:
+        v = np.array(x, dtype=float, copy=True)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a real 1-D array, got {type(x).__name__}") from exc
+    if v.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {v.shape}")
+    if n is not None and v.shape[0] != n:
+        raise ValueError(f"{name} must have length {n}, got {v.shape[0]}")
+    if not np.all(np.isfinite(v)):
+        raise ValueError(f"{name} contains NaN or inf; check the loss and the expansion point")
+    return v
+
+
+def as_sparse_coefficient(a, name: str) -> sp.csr_matrix:
+    """A float64 CSR copy with canonical (sorted, summed) indices and explicit zeros dropped."""
+    if sp.issparse(a):
+        m = sp.csr_matrix(a, dtype=float, copy=True)
+    else:
+        try:
+            arr = np.asarray(a, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} must be a real matrix (numpy array or scipy.sparse), got {type(a).__name__}") from exc
+        if arr.ndim != 2:
+            raise ValueError(f"{name} must be 2-D, got shape {arr.shape}")
+        m = sp.csr_matrix(arr)
+    if np.iscomplexobj(m.data):
+        raise TypeError(f"{name} must be real")
+    if not np.all(np.isfinite(m.data)):
+        raise ValueError(f"{name} contains NaN or inf; check the loss and the expansion point")
+    m.sum_duplicates()
+    m.eliminate_zeros()
+    return m
+
+
+def check_positive_int(v, name: str, minimum: int = 1) -> int:
+    """v as int, raising TypeError for non-integers and ValueError below ``minimum``."""
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {v!r}")
+    if v < minimum:
+        raise ValueError(f"{name} must be ≥ {minimum}, got {v}")
+    return int(v)
+
+
+def check_positive_float(v, name: str) -> float:
+    """v as a finite float > 0."""
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {v!r}")
+    v = float(v)
+    if not np.isfinite(v) or v <= 0:
+        raise ValueError(f"{name} must be finite and > 0, got {v}")
+    return v
+
+
+def check_memory(nbytes: float, what: str, limit: float | None, hint: str) -> None:
+    """Refuse to allocate more than ``limit`` bytes (default 8 GiB) for ``what``; ``hint`` says what to use instead."""
+    limit = DEFAULT_MEMORY_LIMIT if limit is None else limit
+    if nbytes > limit:
+        raise TooLargeError(
+            f"{what} would take ~{nbytes / 2**30:.1f} GiB, above the limit of {limit / 2**30:.1f} GiB; {hint} "
+            "(or raise memory_limit= if you have the memory)"
+        )
