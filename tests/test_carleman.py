@@ -218,3 +218,22 @@ def test_inputs_are_not_mutated():
     qm.F1.data[:] = 0
     for a, c in zip((F0, F1, F2), copies):
         np.testing.assert_array_equal(a, c)
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_parallel_assembly_equals_serial(threads):
+    """Row ranges merged in parallel threads, then compacted, give the same canonical CSR matrix."""
+    from pyqgd.carleman.kron import assemble_csr
+    from pyqgd.carleman.system import _discrete_terms
+
+    rng = np.random.default_rng(21)
+    qm = random_map(5, rng, density=0.5)
+    terms, _ = _discrete_terms(qm, 3)
+    D = 5 + 25 + 125
+    ref = discrete_carleman(qm, 3).M
+    got = assemble_csr(terms, (D, D), threads=threads)
+    assert got.has_canonical_format
+    np.testing.assert_array_equal(got.indptr, ref.indptr)
+    np.testing.assert_array_equal(got.indices, ref.indices)
+    np.testing.assert_allclose(got.data, ref.data, rtol=1e-15)
+    np.testing.assert_allclose(got.toarray(), dense_discrete(qm, 3)[0], atol=1e-14)
