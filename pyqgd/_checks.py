@@ -25,7 +25,9 @@ DEFAULT_MEMORY_LIMIT = 8 * 2**30
 
 
 def as_finite_vector(x, name: str, n: int | None = None) -> np.ndarray:
-    """A float64 copy of a 1-D array; raise if it is not finite or not of length n."""
+    """A float64 copy of a 1-D array; raise if it is complex, not finite or not of length n."""
+    if np.iscomplexobj(x):
+        raise TypeError(f"{name} must be real, got a complex array")
     try:
         v = np.array(x, dtype=float, copy=True)
     except (TypeError, ValueError) as exc:
@@ -44,6 +46,8 @@ def as_sparse_coefficient(a, name: str) -> sp.csr_matrix:
     if sp.issparse(a):
         m = sp.csr_matrix(a, dtype=float, copy=True)
     else:
+        if np.iscomplexobj(a):
+            raise TypeError(f"{name} must be real, got a complex array")
         try:
             arr = np.asarray(a, dtype=float)
         except (TypeError, ValueError) as exc:

@@ -1,0 +1,38 @@
+"""Q# bridge (layer 3): sparse-access block-encodings, QSVT matrix inversion, HHL, fixed-point amplification.
+
+The Q# project ``qsharp_src/`` is loaded into a private ``qdk.Context`` (``get_context``), never the global one.
+
+* ``sparse_oracle_data(M)`` — table-lookup oracle data of any real scipy.sparse matrix (padded to 2^m);
+  ``block_encoding_block(data)`` reads α⁻¹M back from the Q# unitary.
+* ``inverse_polynomial(κ, ε)`` — the degree-optimal odd polynomial ≈ c/x (relative error ε on [1/κ, 1]);
+  ``qsvt_angles(poly)`` its QSVT phases (pyqsp sym_qsp + convention map).
+* ``solve_qsvt(M, b)`` / ``solve_hhl(M, b)`` — simulated solvers returning ``QuantumSolveResult``.
+"""
+
+from pyqgd.quantum._context import get_context, qsharp_project_root
+from pyqgd.quantum.amplification import FixedPointSchedule, fixed_point_schedule, fixed_point_success
+from pyqgd.quantum.block_encoding import block_encoding_block, block_encoding_columns, block_encoding_unitary, qsvt_block
+from pyqgd.quantum.oracles import DEFAULT_ANGLE_BITS, MAX_SYSTEM_QUBITS, SparseOracleData, qubits_needed, sparse_oracle_data
+from pyqgd.quantum.polynomials import (
+    DegreeTooLargeError,
+    InversePolynomial,
+    cks_degree,
+    inverse_polynomial,
+    optimal_inverse_degree,
+    pyqsp_one_over_x_degree,
+    relative_error_at_degree,
+)
+from pyqgd.quantum.qsp import AngleFindingError, QsvtAngles, qsvt_angles, reflection_response, wx_to_reflection
+from pyqgd.quantum.solvers import QuantumSolveResult, normalized_solution, prepare_system, solve_qsvt
+from pyqgd.quantum.hhl import solve_hhl
+
+__all__ = [
+    "get_context", "qsharp_project_root",
+    "SparseOracleData", "sparse_oracle_data", "qubits_needed", "DEFAULT_ANGLE_BITS", "MAX_SYSTEM_QUBITS",
+    "block_encoding_block", "block_encoding_columns", "block_encoding_unitary", "qsvt_block",
+    "InversePolynomial", "inverse_polynomial", "optimal_inverse_degree", "relative_error_at_degree", "cks_degree",
+    "pyqsp_one_over_x_degree", "DegreeTooLargeError",
+    "QsvtAngles", "qsvt_angles", "reflection_response", "wx_to_reflection", "AngleFindingError",
+    "FixedPointSchedule", "fixed_point_schedule", "fixed_point_success",
+    "QuantumSolveResult", "solve_qsvt", "solve_hhl", "prepare_system", "normalized_solution",
+]

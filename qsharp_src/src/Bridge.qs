@@ -1,0 +1,75 @@
+// Entry points called from Python (pyqgd.quantum): they take plain data (tables, phases, amplitudes),
+// build the oracles and block-encodings, run, and dump states for the bridge to read back.
+import BlockEncoding.Core.ApplyBlockEncodingToRegister;
+import BlockEncoding.Core.AdjointBlockEncoding;
+import Qsvt.Qsvt.ApplyRealQsvt;
+import Amplification.FixedPoint.ApplyFixedPointAmplification;
+import BlockEncoding.Core.BlockEncoding;
+import Qsvt.Qsvt.ApplyRealQsvtToRegister;
+import Std.Diagnostics.DumpMachine;
+import Std.StatePreparation.PreparePureStateD;
+import BlockEncoding.SparseAccess.SparseBlockEncoding;
+import Diagnostics.Dumps.DumpBlockColumns;
+import Diagnostics.Dumps.DumpChoiState;
+import Oracles.TableLookup.SparseTableData;
+import Oracles.TableLookup.TableSparseOracles;
+
+/// # Summary
+/// Dumps the columns (ancillas = |0>) of the table-lookup sparse block-encoding unitary, layout [flag, idx, sys].
+operation DumpSparseBlockEncodingColumns(data : SparseTableData) : Unit {
+    let be = SparseBlockEncoding(TableSparseOracles(data));
+    DumpBlockColumns(ApplyBlockEncodingToRegister(be, _), be.NumAncillas, be.NumSystem);
+}
+
+/// # Summary
+/// Dumps the Choi state of the whole table-lookup sparse block-encoding unitary (2m + 1 qubits; small m only).
+operation DumpSparseBlockEncodingUnitary(data : SparseTableData) : Unit {
+    let be = SparseBlockEncoding(TableSparseOracles(data));
+    DumpChoiState(ApplyBlockEncodingToRegister(be, _), be.NumAncillas + be.NumSystem);
+}
+
+/// # Summary
+/// Dumps the columns (all ancillas |0>) of the real-part QSVT circuit on the table-lookup block-encoding of M
+/// (or of M^T when `transpose`), register layout [lcu, sig, flag, idx, sys].
+operation DumpQsvtBlockColumns(data : SparseTableData, phases : Double[], transpose : Bool) : Unit {
+    let be0 = SparseBlockEncoding(TableSparseOracles(data));
+    let be = transpose ? AdjointBlockEncoding(be0) | be0;
+    DumpBlockColumns(ApplyRealQsvtToRegister(phases, be, _), be.NumAncillas + 2, be.NumSystem);
+}
+
+/// # Summary
+/// QSVT linear solver: prepares |b> (big-endian amplitudes, normalized), applies Re P^{(SV)}(M^T/α) with P ≈ c/x
+/// (so the good block holds ≈ c α M^{-1} b), and dumps [lcu, sig, flag, idx, sys]; the success branch is the
+/// first 2^m amplitudes. Returns the number of block-encoding calls.
+operation QsvtSolve(data : SparseTableData, phases : Double[], b : Double[]) : Int {
+    let be = AdjointBlockEncoding(SparseBlockEncoding(TableSparseOracles(data)));
+    use (lcu, sig) = (Qubit(), Qubit());
+    use anc = Qubit[be.NumAncillas];
+    use sys = Qubit[be.NumSystem];
+    PreparePureStateD(b, sys);
+    ApplyRealQsvt(phases, be, lcu, sig, anc, sys);
+    DumpMachine();
+    ResetAll([lcu, sig] + anc + sys);
+    Length(phases) - 1
+}
+
+/// # Summary
+/// PreparePureStateD(b) then the real-part QSVT on M^T, on the register [lcu, sig] + anc + sys.
+operation PrepareAndInvert(phases : Double[], be : BlockEncoding, b : Double[], qs : Qubit[]) : Unit is Adj {
+    let a = be.NumAncillas;
+    PreparePureStateD(b, qs[a + 2...]);
+    ApplyRealQsvtToRegister(phases, be, qs);
+}
+
+/// # Summary
+/// QsvtSolve followed by fixed-point amplitude amplification of the success flags [lcu, sig, flag, idx] = 0;
+/// dumps [lcu, sig, flag, idx, sys]. Returns the number of block-encoding calls, (Length(phases) − 1)·(2l + 1).
+operation QsvtSolveAmplified(data : SparseTableData, phases : Double[], b : Double[], alphas : Double[], betas : Double[]) : Int {
+    let be = AdjointBlockEncoding(SparseBlockEncoding(TableSparseOracles(data)));
+    let n = be.NumAncillas + 2 + be.NumSystem;
+    use qs = Qubit[n];
+    ApplyFixedPointAmplification(PrepareAndInvert(phases, be, b, _), qs[0..be.NumAncillas + 1], qs, alphas, betas);
+    DumpMachine();
+    ResetAll(qs);
+    (Length(phases) - 1) * (2 * Length(alphas) + 1)
+}

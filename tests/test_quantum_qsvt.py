@@ -1,0 +1,232 @@
+"""QSVT inversion: polynomial, phases, the Q# QSVT block and solver against numpy; HHL beside it; bad input."""
+
+import os
+
+import numpy as np
+import pytest
+import scipy.optimize
+import scipy.sparse as sp
+
+os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
+
+from pyqgd._checks import TooLargeError  # noqa: E402
+from pyqgd.quantum import (  # noqa: E402
+    DegreeTooLargeError,
+    fixed_point_schedule,
+    fixed_point_success,
+    inverse_polynomial,
+    optimal_inverse_degree,
+    prepare_system,
+    pyqsp_one_over_x_degree,
+    qsvt_angles,
+    qsvt_block,
+    reflection_response,
+    relative_error_at_degree,
+    solve_hhl,
+    solve_qsvt,
+    sparse_oracle_data,
+    wx_to_reflection,
+)
+from pyqgd.quantum.amplification import simulate_two_level  # noqa: E402
+from pyqgd.quantum.qsp import wx_phases, wx_response  # noqa: E402
+
+
+# ---------------------------------------------------------------- polynomial
+@pytest.mark.parametrize("kappa,eps", [(3, 0.1), (10, 1e-2), (20, 1e-2), (10, 1e-4), (50, 1e-3)])
+def test_polynomial_meets_relative_error_and_bound(kappa, eps):
+    p = inverse_polynomial(kappa, eps)
+    x = np.linspace(1 / kappa, 1, 50001)
+    rel = np.max(np.abs(x * p(x) / p.scale - 1))
+    assert rel <= eps
+    assert np.allclose(p(-x), -p(x))  # odd
+    assert np.all(p.coef[0::2] == 0)
+    grid = np.linspace(-1, 1, 200001)
+    assert np.max(np.abs(p(grid))) <= p.bound + 1e-9
+    # the degree is minimal for the closed form and one step lower would not reach eps
+    assert p.degree == optimal_inverse_degree(kappa, eps)
+    assert relative_error_at_degree(kappa, p.degree) <= eps
+    if p.degree > 1:
+        assert relative_error_at_degree(kappa, p.degree - 2) > eps
+
+
+def _lp_best_relative_error(kappa, degree, npts=2000):
+    """Independent check of optimality: min over odd P of degree `degree` of max |x P(x) − 1| on a grid (LP)."""
+    x = np.cos(np.linspace(0, np.pi / 2, npts)) * (1 - 1 / kappa) + 1 / kappa  # dense near both ends
+    x = np.unique(np.concatenate([x, np.linspace(1 / kappa, 1, npts)]))
+    k = np.arange(1, degree + 1, 2)
+    V = x[:, None] * np.polynomial.chebyshev.chebvander(x, degree)[:, k]  # x·T_k(x)
+    nv = len(k)
+    c = np.zeros(nv + 1)
+    c[-1] = 1.0  # minimize t
+    A = np.block([[V, -np.ones((len(x), 1))], [-V, -np.ones((len(x), 1))]])
+    ub = np.concatenate([np.ones(len(x)), -np.ones(len(x))])
+    res = scipy.optimize.linprog(c, A_ub=A, b_ub=ub, bounds=[(None, None)] * nv + [(0, None)], method="highs")
+    assert res.success
+    return res.fun
+
+
+@pytest.mark.parametrize("kappa", [5, 10])
+def test_optimal_degree_agrees_with_a_linear_program(kappa):
+    for d in (9, 15, 21):
+        lp = _lp_best_relative_error(kappa, d)
+        closed = relative_error_at_degree(kappa, d)
+        assert closed == pytest.approx(lp, rel=2e-3)
+
+
+def test_pyqsp_degree_formula_matches_pyqsp():
+    import contextlib
+    import io
+
+    from pyqsp.poly import PolyOneOverX
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        coef = PolyOneOverX().generate(kappa=4, epsilon=0.1, return_coef=True, ensure_bounded=True)
+    assert len(coef) - 1 == pyqsp_one_over_x_degree(4, 0.1)
+
+
+# ---------------------------------------------------------------- phases
+def test_wx_phases_reproduce_polynomial_and_reflection_map():
+    p = inverse_polynomial(10, 0.01)
+    phi = wx_phases(p.coef)
+    x = np.linspace(-1, 1, 301)
+    assert np.max(np.abs(wx_response(phi, x).imag - p(x))) < 1e-10
+    psi = wx_to_reflection(phi)
+    # reflection response by explicit 2x2 matrices (independent of the vectorized helper)
+    for xi in (-0.9, -0.3, 0.05, 0.5, 1.0):
+        s = np.sqrt(1 - xi**2)
+        R = np.array([[xi, s], [s, -xi]])
+        U = np.diag([np.exp(1j * psi[0]), np.exp(-1j * psi[0])])
+        for ph in psi[1:]:
+            U = U @ R @ np.diag([np.exp(1j * ph), np.exp(-1j * ph)])
+        assert U[0, 0].real == pytest.approx(p(xi), abs=1e-10)
+        assert reflection_response(psi, xi)[0] == pytest.approx(U[0, 0], abs=1e-12)
+
+
+def test_qsvt_angles_reports_its_error():
+    a = qsvt_angles(inverse_polynomial(20, 0.01))
+    assert a.max_error < 1e-9 and a.degree == optimal_inverse_degree(20, 0.01)
+
+
+# ---------------------------------------------------------------- Q# QSVT block
+def _psv(A, poly, transpose):
+    U, S, Vt = np.linalg.svd(A)
+    return Vt.T @ np.diag(poly(S)) @ U.T if transpose else U @ np.diag(poly(S)) @ Vt
+
+
+def _qsvt_case(M, eps=0.01):
+    data = sparse_oracle_data(M)
+    A = data.quantized_matrix() / data.alpha
+    S = np.linalg.svd(A, compute_uv=False)
+    kappa = 1.0001 / S.min()
+    return data, A, S, inverse_polynomial(kappa, eps)
+
+
+@pytest.mark.parametrize(
+    "name,M",
+    [
+        ("diagonal", sp.diags([1.0, 0.5, -0.2, 0.08])),
+        ("random", sp.csr_matrix(np.array([[1.0, 0.3, 0, 0], [0, -0.8, 0.2, 0], [0.4, 0, 0.9, 0.1], [0, 0, -0.3, 0.7]]))),
+    ],
+)
+@pytest.mark.parametrize("transpose", [False, True])
+def test_qsvt_block_is_polynomial_of_singular_values(name, M, transpose):
+    data, A, S, poly = _qsvt_case(M)
+    assert poly.kappa <= 20.01
+    ang = qsvt_angles(poly)
+    B = qsvt_block(data, ang.phases, transpose=transpose)
+    ref = _psv(A, poly, transpose)
+    assert np.max(np.abs(B - ref)) < 1e-9
+    # singular values of the block = P(σ) within ε of the target c/σ (relative)
+    got = np.sort(np.linalg.svd(B, compute_uv=False))
+    want = np.sort(poly.scale / S)
+    assert np.max(np.abs(got / want - 1)) <= 0.01
+
+
+# ---------------------------------------------------------------- solver
+SYSTEMS = {
+    "diag3": (sp.diags([1.0, 0.5, -0.2]), np.array([1.0, 1.0, 1.0])),
+    "random4": (
+        sp.csr_matrix(np.array([[1.0, 0.3, 0, 0], [0, -0.8, 0.2, 0], [0.4, 0, 0.9, 0.1], [0, 0, -0.3, 0.7]])),
+        np.array([0.3, -1.0, 0.5, 0.2]),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SYSTEMS))
+def test_qsvt_solver_fidelity(name):
+    M, b = SYSTEMS[name]
+    r = solve_qsvt(M, b, epsilon=0.01)
+    x = np.linalg.solve(M.toarray(), b)
+    x /= np.linalg.norm(x)
+    assert r.fidelity >= 0.99
+    assert r.fidelity == pytest.approx(abs(np.vdot(x, r.state)) ** 2)
+    assert r.kappa <= 20.1 and r.block_encoding_calls == r.degree
+    # success probability = ‖P(Mᵀ/α) b‖² from numpy
+    data, bp, n = prepare_system(M, b)
+    assert n == len(b) and np.allclose(data.matrix.toarray()[:n, :n], M.toarray()) and np.allclose(bp[:n], b / np.linalg.norm(b))
+    poly = inverse_polynomial(r.kappa, 0.01)
+    want = np.linalg.norm(_psv(data.quantized_matrix() / data.alpha, poly, True) @ bp) ** 2
+    assert r.success_probability == pytest.approx(want, rel=1e-8)
+
+
+@pytest.mark.parametrize("name", sorted(SYSTEMS))
+def test_hhl_beside_qsvt(name):
+    M, b = SYSTEMS[name]
+    q = solve_qsvt(M, b, epsilon=0.01)
+    coarse = solve_hhl(M, b, phase_qubits=4)
+    h = solve_hhl(M, b, phase_qubits=7)
+    x = np.linalg.solve(M.toarray(), b)
+    x /= np.linalg.norm(x)
+    assert h.fidelity == pytest.approx(abs(np.vdot(x, h.state)) ** 2)
+    assert h.block_encoding_calls == 2 * (2**7 - 1) and h.qubits == 1 + 7 + h.details["dilated"] + 2
+    assert h.details["dilated"] == (name == "random4")  # non-symmetric M goes through the Hermitian dilation
+    assert h.fidelity >= 0.99 and 0 < h.success_probability <= 1
+    assert coarse.block_encoding_calls < h.block_encoding_calls
+    # reported side by side: fidelity and cost of both methods are plain numbers
+    assert q.fidelity >= 0.99 and q.block_encoding_calls < h.block_encoding_calls
+
+
+def test_qsvt_solver_with_fixed_point_amplification():
+    M, b = sp.diags([1.0, 0.6, -0.4, 0.3]), np.array([1.0, 0.5, -0.5, 1.0])
+    r = solve_qsvt(M, b, epsilon=0.01, amplify=True, delta=0.2)
+    assert r.fidelity >= 0.99
+    assert r.amplified_success_probability >= 1 - 0.2**2 - 1e-9
+    assert r.amplified_success_probability > r.success_probability
+    assert r.block_encoding_calls == r.degree * r.details["amplification_length"]
+
+
+def test_fixed_point_schedule_matches_closed_form():
+    sched = fixed_point_schedule(0.05, 0.1)
+    assert sched.width <= 0.05
+    for lam in (sched.width, 0.1, 0.5, 0.99):
+        assert simulate_two_level(lam, sched) == pytest.approx(fixed_point_success(lam, sched), abs=1e-12)
+        assert simulate_two_level(lam, sched) >= 1 - 0.1**2 - 1e-12
+
+
+# ---------------------------------------------------------------- bad input
+def test_solver_rejects_bad_input_before_qsharp(monkeypatch):
+    import pyqgd.quantum._context as qc
+
+    def boom():  # any Q# use in this test is a failure
+        raise AssertionError("Q# was started for bad input")
+
+    monkeypatch.setattr(qc, "get_context", boom)
+    M = sp.diags([1.0, 0.5])
+    with pytest.raises(TooLargeError, match=r"qubits"):
+        solve_qsvt(sp.identity(1024, format="csr"), np.ones(1024))
+    with pytest.raises(DegreeTooLargeError, match="degree"):
+        solve_qsvt(sp.diags([1.0, 1e-5]), np.ones(2))
+    with pytest.raises(ValueError, match="zero vector"):
+        solve_qsvt(M, np.zeros(2))
+    with pytest.raises(ValueError, match="NaN"):
+        solve_qsvt(sp.csr_matrix(np.array([[1.0, np.nan], [0.0, 1.0]])), np.ones(2))
+    with pytest.raises(ValueError, match="NaN"):
+        solve_qsvt(M, np.array([1.0, np.nan]))
+    with pytest.raises(ValueError, match="square"):
+        solve_qsvt(sp.csr_matrix(np.ones((2, 3))), np.ones(2))
+    with pytest.raises(ValueError, match="singular"):
+        solve_qsvt(sp.csr_matrix(np.array([[1.0, 1.0], [1.0, 1.0]])), np.ones(2))
+    with pytest.raises(ValueError, match="below"):
+        solve_qsvt(M, np.ones(2), kappa=1.5)
+    with pytest.raises(TypeError):
+        solve_qsvt(M, np.array([1.0 + 1j, 0.0]))
