@@ -207,6 +207,7 @@ def test_matrix_free_operators_equal_explicit(form):
     for _ in range(3):
         x = rng.normal(size=explicit.shape[1])
         np.testing.assert_allclose(op @ x, explicit @ x, rtol=1e-12, atol=1e-13)
+        np.testing.assert_allclose(op.rmatvec(x), explicit.T @ x, rtol=1e-12, atol=1e-13)
 
 
 def test_inputs_are_not_mutated():

@@ -182,3 +182,43 @@ def test_not_dissipative_bound_explains_and_suggests():
         truncation_error_bound(big, np.full(2, 2.0), 2, 10)
     d = diagnose(discrete_carleman(qm, 2), np.ones(2), 3)
     assert d.truncation_bound is None and d.R == float("inf")
+
+
+def test_estimated_norms_and_spectra_match_dense(monkeypatch):
+    """The Lanczos/ARPACK paths used above DENSE_LIMIT agree with dense LAPACK on a matrix forced onto them."""
+    import scipy.sparse as sp
+
+    from pyqgd.carleman import contraction_factor, re_lambda1, spectral_norm
+    from pyqgd.carleman import diagnostics as dg
+
+    rng = np.random.default_rng(9)
+    n = 40
+    F1 = sp.random(n, n, density=0.2, random_state=rng) * 0.1 - 0.3 * sp.identity(n)
+    F2 = sp.random(n, n * n, density=0.01, random_state=rng)
+    qm = QuadraticMap(rng.normal(size=n), F1, F2)
+    exact = (spectral_norm(F1), spectral_norm(F2), re_lambda1(F1), contraction_factor(qm))
+    monkeypatch.setattr(dg, "DENSE_LIMIT", 5)
+    est = (spectral_norm(F1), spectral_norm(F2), re_lambda1(F1), contraction_factor(qm))
+    np.testing.assert_allclose(est, exact, rtol=1e-6)
+    np.testing.assert_allclose(exact[:2], [np.linalg.norm(F1.toarray(), 2), np.linalg.norm(F2.toarray(), 2)], rtol=1e-10)
+
+
+def test_matrix_free_diagnostics_bound_the_explicit_sparsity():
+    rng = np.random.default_rng(2)
+    qm = QuadraticMap(0.01 * rng.normal(size=3), -0.2 * np.eye(3) + 0.02 * rng.normal(size=(3, 3)),
+                      0.05 * rng.normal(size=(3, 9)))
+    u = np.full(3, 0.1)
+    explicit = diagnose(discrete_carleman(qm, 2), u, T=4)
+    free = diagnose(discrete_carleman(qm, 2, matrix_free=True), u, T=4)
+    assert free.max_row_nnz_M >= explicit.max_row_nnz_M and free.max_col_nnz_M >= explicit.max_col_nnz_M
+    assert free.kappa_L == pytest.approx(explicit.kappa_L, rel=1e-4)
+    assert free.R_discrete == pytest.approx(explicit.R_discrete)
+
+
+def test_tstep_matrix_too_large_points_to_operator():
+    from pyqgd._checks import TooLargeError
+    from pyqgd.carleman import tstep_matrix
+
+    qm = QuadraticMap(None, -0.1 * np.eye(10), None)
+    with pytest.raises(TooLargeError, match="tstep_operator"):
+        tstep_matrix(discrete_carleman(qm, 2), 1000, memory_limit=1e6)

@@ -143,7 +143,11 @@ def _continuous_terms(qm: QuadraticMap, N: int) -> tuple[list[KronTerm], np.ndar
 
 def _build(terms, D: int, matrix_free: bool, memory_limit, what: str):
     if matrix_free:
-        return LinearOperator((D, D), matvec=lambda x: apply_terms(terms, np.asarray(x).ravel(), D), dtype=float)
+        # (A_1 ⊗ … ⊗ A_j)ᵀ = A_1ᵀ ⊗ … ⊗ A_jᵀ, at the mirrored block offset
+        transposed = [KronTerm(t.coef, tuple(None if f is None else f.T.tocsr() for f in t.factors), t.col, t.row, t.n)
+                      for t in terms]
+        return LinearOperator((D, D), matvec=lambda x: apply_terms(terms, np.asarray(x).ravel(), D),
+                              rmatvec=lambda x: apply_terms(transposed, np.asarray(x).ravel(), D), dtype=float)
     return assemble_csr(terms, (D, D), memory_limit=memory_limit, what=what)
 
 
