@@ -27,7 +27,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
 from pyqgd._checks import as_finite_vector, check_positive_float, check_positive_int
-from pyqgd.carleman.kron import KronTerm, apply_terms, assemble_csr, predicted_nnz
+from pyqgd.carleman.kron import KronTerm, apply_terms, assemble_csr
 from pyqgd.carleman.quadratic import QuadraticMap
 
 __all__ = ["CarlemanSystem", "discrete_carleman", "continuous_carleman", "euler_carleman", "level_offsets", "lift"]
@@ -198,7 +198,3 @@ def euler_carleman(qmap: QuadraticMap, N: int, h: float, *, matrix_free: bool = 
     M = _build(eye + scaled, D, matrix_free, memory_limit, f"the Euler Carleman matrix (n={qmap.n}, N={N})")
     return CarlemanSystem(M, h * b, qmap, N, "euler", h, tuple(eye + scaled))
 
-
-def explicit_nnz(system_terms, D: int) -> int:
-    """Upper bound on the stored entries of a system before it is built (for memory planning)."""
-    return predicted_nnz(system_terms, (D, D))
