@@ -1,0 +1,89 @@
+"""Execute every ``notebooks/*.ipynb`` headless (one test case each) and check they are committed without outputs.
+
+The kernel is the interpreter running pytest (a temporary kernelspec pointing at ``sys.executable``), with
+``QDK_PYTHON_TELEMETRY=none`` and ``MPLBACKEND=Agg``; the working directory is ``notebooks/``. Notebooks added later
+are picked up by the glob. A notebook may set its own limit in its metadata (``"pyqgd": {"timeout": seconds}``);
+the default is ``DEFAULT_TIMEOUT`` seconds for the whole notebook.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+DEFAULT_TIMEOUT = 120
+KERNEL_ENV = {"QDK_PYTHON_TELEMETRY": "none", "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+
+
+def _timeout(path: Path) -> int:
+    meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+    return int(meta.get("pyqgd", {}).get("timeout", DEFAULT_TIMEOUT))
+
+
+def _params():
+    return [pytest.param(p, id=p.stem, marks=pytest.mark.timeout(_timeout(p) + 60)) for p in NOTEBOOKS]
+
+
+@pytest.fixture(scope="module")
+def kernel_spec_dir(tmp_path_factory):
+    """A kernelspec that runs ipykernel in the current interpreter (not whatever ``python3`` spec is installed)."""
+    pytest.importorskip("ipykernel", reason="executing notebooks needs the 'notebooks' extra: pip install -e '.[notebooks]'")
+    root = tmp_path_factory.mktemp("kernels")
+    spec = root / "pyqgd-test"
+    spec.mkdir()
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "pyqgd test kernel",
+        "language": "python",
+        "env": KERNEL_ENV,
+    }))
+    return root
+
+
+def test_notebooks_exist():
+    assert NOTEBOOKS, f"no notebooks found in {NOTEBOOK_DIR}"
+    assert (NOTEBOOK_DIR / "README.md").exists()
+
+
+@pytest.mark.parametrize("path", _params())
+def test_notebook_is_committed_without_outputs(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    dirty = [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))]
+    assert not dirty, f"{path.name}: clear the outputs of cells {dirty} before committing (keeps diffs small)"
+
+
+@pytest.mark.parametrize("path", _params())
+def test_notebook_executes(path, kernel_spec_dir, monkeypatch):
+    nbformat = pytest.importorskip("nbformat", reason="needs the 'notebooks' extra: pip install -e '.[notebooks]'")
+    nbclient = pytest.importorskip("nbclient", reason="needs the 'notebooks' extra: pip install -e '.[notebooks]'")
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    for key, value in KERNEL_ENV.items():
+        monkeypatch.setenv(key, value)
+    nb = nbformat.read(path, as_version=4)
+    ksm = KernelSpecManager(kernel_dirs=[str(kernel_spec_dir)])
+    km = KernelManager(kernel_name="pyqgd-test", kernel_spec_manager=ksm)
+    budget = _timeout(path)
+    client = nbclient.NotebookClient(nb, km=km, timeout=budget, startup_timeout=60, allow_errors=False,
+                                     resources={"metadata": {"path": str(NOTEBOOK_DIR)}})
+    start = time.perf_counter()
+    try:
+        client.execute()
+    except nbclient.exceptions.CellExecutionError as err:  # the message carries the failing cell and traceback
+        pytest.fail(f"{path.name} failed:\n{err}", pytrace=False)
+    elapsed = time.perf_counter() - start
+    assert elapsed < budget, f"{path.name} took {elapsed:.0f} s, over its {budget} s budget"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.get("execution_count") for c in code), "not every code cell ran"
+    errors = [o for c in code for o in c.outputs if o.output_type == "error"]
+    assert not errors, errors
+    # a notebook ends in a table or a plot: its last code cell must show something
+    assert code[-1].outputs, f"{path.name}: the last code cell shows nothing (end in a table or a plot)"
