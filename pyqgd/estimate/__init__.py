@@ -1,0 +1,38 @@
+"""Fault-tolerant resource estimation (layer 4): logical cost model validated against Q# traces, physical estimates
+with the QDK estimator, classical cost, break-even, paper-scale instances.
+
+* :mod:`~pyqgd.estimate.logical` — closed-form logical counts per component (``LogicalCost``);
+* :mod:`~pyqgd.estimate.validation` — the same counts traced from ``qsharp_src/src/Estimation/Traces.qs``;
+* :mod:`~pyqgd.estimate.ode` — the T-step Carleman solver (``OdeProblem`` → ``OdeCost``);
+* :mod:`~pyqgd.estimate.physical` — ``estimate_physical`` → ``PhysicalEstimates`` (JSON, table, DataFrame);
+* :mod:`~pyqgd.estimate.classical` — GPU cost of T steps, tomography samples;
+* :mod:`~pyqgd.estimate.scale` — paper-scale models, QRAM vs QROM, exponent fit, break-even, markdown table.
+"""
+
+from pyqgd.estimate.classical import ClassicalModel, classical_gd_flops, classical_gd_seconds, tomography_samples
+from pyqgd.estimate.errors import (
+    ErrorBudgetError,
+    EstimateInputError,
+    EstimationFailedError,
+    UnknownPresetError,
+)
+from pyqgd.estimate.logical import LOADINGS, LogicalCost
+from pyqgd.estimate.ode import OdeCost, OdeProblem, ode_solver_cost
+from pyqgd.estimate.physical import QEC_SCHEMES, QUBIT_PRESETS, PhysicalEstimate, PhysicalEstimates, estimate_physical
+from pyqgd.estimate.scale import (
+    PAPER_MODELS,
+    ModelEstimate,
+    break_even,
+    estimate_model,
+    fit_exponents,
+    markdown_table,
+    paper_problem,
+)
+
+__all__ = [
+    "LogicalCost", "LOADINGS", "OdeProblem", "OdeCost", "ode_solver_cost",
+    "estimate_physical", "PhysicalEstimate", "PhysicalEstimates", "QUBIT_PRESETS", "QEC_SCHEMES",
+    "ClassicalModel", "classical_gd_flops", "classical_gd_seconds", "tomography_samples",
+    "PAPER_MODELS", "paper_problem", "ModelEstimate", "estimate_model", "fit_exponents", "break_even", "markdown_table",
+    "EstimateInputError", "UnknownPresetError", "ErrorBudgetError", "EstimationFailedError",
+]

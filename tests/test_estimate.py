@@ -1,0 +1,180 @@
+"""Physical estimates (JSON round-trip, presets, errors), the T-step solver cost, classical cost and paper scale."""
+
+import json
+import math
+import os
+
+import pytest
+
+os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
+
+from pyqgd.estimate import (
+    ClassicalModel,
+    ErrorBudgetError,
+    EstimateInputError,
+    OdeProblem,
+    PhysicalEstimates,
+    QUBIT_PRESETS,
+    UnknownPresetError,
+    classical_gd_seconds,
+    estimate_model,
+    estimate_physical,
+    fit_exponents,
+    markdown_table,
+    ode_solver_cost,
+    paper_problem,
+    tomography_samples,
+)
+from pyqgd.estimate import logical as lg
+
+
+@pytest.fixture(scope="module")
+def small_cost():
+    return lg.qsvt_solve_amplified(3, 2, 10, 11, 13)
+
+
+@pytest.fixture(scope="module")
+def all_presets(small_cost):
+    return estimate_physical(small_cost, frontier=True, label="small")
+
+
+def test_all_presets_and_schemes(all_presets):
+    pairs = {(e.preset, e.qec_scheme) for e in all_presets.estimates}
+    assert {p for p, _ in pairs} == set(QUBIT_PRESETS)
+    assert ("qubit_maj_ns_e6", "floquet_code") in pairs and ("qubit_gate_ns_e3", "floquet_code") not in pairs
+    for e in all_presets.estimates:
+        assert e.physical_qubits > 0 and e.runtime_seconds > 0 and e.code_distance >= 3
+        assert len(e.frontier) >= 1
+        # frontier: more qubits never means a longer runtime
+        qs = [p[0] for p in e.frontier]
+        rs = [p[1] for p in e.frontier]
+        order = sorted(range(len(qs)), key=qs.__getitem__)
+        assert all(rs[order[i]] >= rs[order[i + 1]] - 1e-12 for i in range(len(order) - 1))
+    # better qubits: fewer physical qubits at the same counts
+    assert all_presets.get("qubit_gate_ns_e4").physical_qubits < all_presets.get("qubit_gate_ns_e3").physical_qubits
+
+
+def test_json_round_trip(all_presets):
+    s = all_presets.to_json()
+    back = PhysicalEstimates.from_json(s)
+    assert back == all_presets
+    assert json.loads(back.to_json()) == json.loads(s)
+    assert "qubit_gate_ns_e3" in all_presets.table()
+    with pytest.raises(ValueError):
+        bad = json.loads(s)
+        bad["estimates"][0].pop("code_distance")
+        PhysicalEstimates.from_json(json.dumps(bad))
+
+
+def test_estimate_matches_direct_qdk_call(small_cost):
+    import warnings
+
+    from qdk.estimator import LogicalCounts
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        r = LogicalCounts(small_cost.to_counts()).estimate({"qubitParams": {"name": "qubit_gate_us_e4"}, "errorBudget": 0.01})
+    e = estimate_physical(small_cost, "qubit_gate_us_e4", error_budget=0.01).estimates[0]
+    assert e.physical_qubits == r["physicalCounts"]["physicalQubits"]
+    assert math.isclose(e.runtime_seconds, r["physicalCounts"]["runtime"] * 1e-9)
+
+
+def test_chunking_is_consistent(small_cost):
+    # a program too long for one estimator call: chunked runtime ≈ linear extrapolation of the unchunked one
+    k1, k2 = 10**3, 10**6
+    e1 = estimate_physical(small_cost.repeat(k1), "qubit_gate_ns_e4").estimates[0]
+    e2 = estimate_physical(small_cost.repeat(k2), "qubit_gate_ns_e4").estimates[0]
+    assert e1.chunks == 1 and e2.chunks > 1
+    per_cycle = e2.runtime_seconds / e2.logical_depth
+    assert math.isclose(per_cycle, e2.logical_cycle_seconds, rel_tol=1e-6)
+    assert e2.logical_depth == pytest.approx(e1.logical_depth * k2 / k1, rel=0.05)
+
+
+def test_errors(small_cost):
+    with pytest.raises(UnknownPresetError, match="choose from"):
+        estimate_physical(small_cost, "qubit_gate_ns_e5")
+    with pytest.raises(UnknownPresetError, match="Majorana"):
+        estimate_physical(small_cost, "qubit_gate_ns_e3", qec_schemes="floquet_code")
+    with pytest.raises(TypeError):
+        estimate_physical(small_cost, [3])
+    for eb in (0.0, 1.0, -0.1, 2.0, float("nan")):
+        with pytest.raises(EstimateInputError, match=r"\(0, 1\)"):
+            estimate_physical(small_cost, error_budget=eb)
+    with pytest.raises(ErrorBudgetError, match="increase the error budget"):
+        estimate_physical(small_cost.repeat(10**9), "qubit_gate_ns_e3", error_budget=1e-15)
+    assert issubclass(ErrorBudgetError, ValueError) and issubclass(UnknownPresetError, ValueError)
+    with pytest.raises(EstimateInputError, match="≥ 1"):
+        OdeProblem(n=-5, s=2, N=2, T=10, epsilon=0.1)
+    with pytest.raises(EstimateInputError):
+        OdeProblem(n=100, s=2, N=2, T=0, epsilon=0.1)
+    for eps in (0.0, 1.0, 1.5, -1e-3):
+        with pytest.raises(EstimateInputError, match=r"\(0, 1\)"):
+            OdeProblem(n=100, s=2, N=2, T=10, epsilon=eps)
+    with pytest.raises(TypeError):
+        OdeProblem(n=100.5, s=2, N=2, T=10, epsilon=0.1)
+    with pytest.raises(EstimateInputError, match="loading"):
+        OdeProblem(n=100, s=2, N=2, T=10, epsilon=0.1, loading="tape")
+    with pytest.raises(EstimateInputError):
+        lg.sparse_block_encoding(-1, 2, 8)
+    with pytest.raises(EstimateInputError):
+        tomography_samples(10, 1.0)
+
+
+def test_ode_cost_structure():
+    pr = OdeProblem(n=1024, s=4, N=2, T=50, epsilon=1e-2)
+    c = ode_solver_cost(pr)
+    from pyqgd.quantum import optimal_inverse_degree
+
+    assert c.degree == optimal_inverse_degree(c.kappa, 1e-2)
+    assert c.kappa == c.s_L * (50 + 50 + 1)
+    assert c.m_sys == 2 * 10 + 1 + 7
+    assert c.block_encoding_calls == c.degree * c.amplification_length
+    assert c.total.ccz_count > c.block_encoding.ccz_count * c.block_encoding_calls
+    # cost grows with T and with ε → 0; QRAM removes the linear-in-n lookup cost
+    c2 = ode_solver_cost(OdeProblem(n=1024, s=4, N=2, T=100, epsilon=1e-2))
+    assert c2.total.ccz_count > 3 * c.total.ccz_count
+    big_rom = ode_solver_cost(OdeProblem(n=10**8, s=4, N=2, T=50, epsilon=1e-2))
+    big_ram = ode_solver_cost(OdeProblem(n=10**8, s=4, N=2, T=50, epsilon=1e-2, loading="qram"))
+    assert big_ram.total.ccz_count < big_rom.total.ccz_count / 1000
+
+
+def test_exponent_fit_and_claims():
+    qram = fit_exponents(paper_problem(10**6, 100, loading="qram"), Ts=(10, 100, 1000), ns=(10**4, 10**6, 10**8))
+    qrom = fit_exponents(paper_problem(10**6, 100, loading="qrom"), Ts=(10, 100, 1000), ns=(10**4, 10**6, 10**8))
+    assert 1.8 < qram["T_exponent"] < 2.2 and 1.8 < qrom["T_exponent"] < 2.2  # κ ∝ T: degree ∝ T, AA rounds ∝ T
+    assert qram["n_exponent"] < 0.2  # polylog in n with QRAM
+    assert qrom["n_exponent"] > 0.9  # linear in n with QROM (the stored F data)
+
+
+def test_classical_and_tomography():
+    m = ClassicalModel()
+    assert classical_gd_seconds(10**6, 10, m) == pytest.approx(6 * 10**6 * 2048 * 10 / (312e12 * 0.4))
+    assert tomography_samples(1000, 0.1) == math.ceil(1000 * math.log(1000) / 0.01)
+    with pytest.raises(EstimateInputError):
+        ClassicalModel(utilization=1.5)
+
+
+def test_paper_scale_model_estimate():
+    me = estimate_model(paper_problem(103_000_000, 1000, loading="qram"), ("qubit_gate_ns_e4", "qubit_maj_ns_e6"))
+    assert me.physical is not None and len(me.physical.estimates) == 2
+    assert me.total_seconds["qubit_gate_ns_e4"] == pytest.approx(me.samples * me.physical.get("qubit_gate_ns_e4").runtime_seconds)
+    assert me.classical_seconds > 0
+    md = markdown_table([me])
+    assert md.count("\n") == 3 and "qubit_maj_ns_e6" in md
+
+
+def test_break_even_reports_crossover_or_none():
+    from pyqgd.estimate import break_even
+
+    be = break_even(paper_problem(10**6, 100, loading="qram"), "qubit_gate_ns_e4", ns=(10**4, 10**8))
+    assert be["crossover_n"] is None or be["crossover_n"] in (10**4, 10**8)
+    for r in be["rows"]:
+        assert r["classical_seconds"] > 0 and (r["quantum_seconds"] is None or r["quantum_seconds"] > 0)
+    # quantum is slower than classical at every n here: the crossover is reported as None
+    assert be["crossover_n"] is None
+
+
+def test_dataframe_when_pandas_present(all_presets):
+    pd = pytest.importorskip("pandas")
+    df = all_presets.to_dataframe()
+    assert len(df) == len(all_presets.estimates) and "physical_qubits" in df.columns
