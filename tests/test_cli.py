@@ -24,3 +24,29 @@ def test_bad_input_exits_nonzero_with_one_line(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path), "--eta", "-0.1"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("pyqgd demo: error:") and "eta" in err and "\n" not in err
+
+
+def test_estimate_json_and_file(tmp_path, capsys):
+    args = ["estimate", "--n", "1e5", "--T", "50", "--preset", "qubit_gate_ns_e4", "--loading", "qram", "--json",
+            "--out", str(tmp_path)]
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report[0]["n"] == 100_000 and report[0]["loading"] == "qram"
+    assert report[0]["physical"][0]["preset"] == "qubit_gate_ns_e4" and report[0]["physical"][0]["physical_qubits"] > 0
+    assert report[0]["classical_seconds"] > 0
+    assert json.loads((tmp_path / "estimate.json").read_text()) == report
+
+
+def test_estimate_table_output(capsys):
+    assert main(["estimate", "--n", "1000", "--T", "10", "--preset", "qubit_maj_ns_e6"]) == 0
+    out = capsys.readouterr().out
+    assert "QROM" in out and "QRAM" in out and "qubit_maj_ns_e6" in out and "classical GPU" in out
+
+
+def test_estimate_bad_input(capsys):
+    assert main(["estimate", "--n", "1000", "--T", "10", "--preset", "qubit_gate_xx"]) == 2
+    assert "unknown qubit preset" in capsys.readouterr().err
+    assert main(["estimate", "--n", "-5", "--T", "10"]) == 2
+    assert "n must be" in capsys.readouterr().err
+    assert main(["estimate", "--n", "1000", "--T", "10", "--epsilon", "2"]) == 2
+    assert "epsilon" in capsys.readouterr().err
