@@ -1,0 +1,127 @@
+"""The true nonlinear GD trajectory of a pruned model, and its comparison with the Carleman solution.
+
+:func:`masked_gd_trajectory` runs plain full-batch gradient descent with torch autograd (``loss.backward()``,
+independent of the torch.func code that builds the Taylor coefficients) on the surviving parameters, holding pruned
+entries at zero, and returns u(t) = θ(t) − θ* on the survivors. :func:`carleman_vs_gd` compares that trajectory with
+the quadratic map of the Taylor coefficients and with its Carleman linearisation (``pyqgd.carleman``) for several
+truncation orders N and learning rates η.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pyqgd._checks import check_positive_float, check_positive_int
+from pyqgd.models._torch import torch
+from pyqgd.models.pruning import ParameterMask, apply_mask, deepcopy_module
+from pyqgd.models.taylor import GDExpansion
+
+__all__ = ["masked_gd_trajectory", "carleman_vs_gd"]
+
+
+def masked_gd_trajectory(model, loss_fn, data, *, lr: float, steps: int, mask: ParameterMask | None = None,
+                         theta_star=None, dtype=None, device=None, train_mode: bool = False) -> np.ndarray:
+    """u(0..T) of plain full-batch GD with torch autograd on the pruned model, as u(t) = θ(t) − θ* on the survivors.
+
+    A copy of ``model`` is pruned with ``mask`` (default: the mask it already carries) through
+    ``torch.nn.utils.prune``, so the forward pass uses θ_orig ⊙ mask and pruned entries stay exactly zero; each step
+    is ``loss.backward()`` followed by θ_orig ← θ_orig − η ∇ (the gradient vanishes at pruned entries). This uses
+    none of the torch.func code that builds the Taylor coefficients, so it is an independent reference. The loss,
+    batch weighting, eval/train mode and dtype follow :class:`~pyqgd.models.taylor.GDExpansion`; ``theta_star``
+    (default: the masked checkpoint, so u(0) = 0) as there. The caller's model is not modified.
+    """
+    from pyqgd.models.taylor import _as_batches
+    from pyqgd.models._torch import resolve_device, resolve_dtype
+
+    steps = check_positive_int(steps, "steps")
+    eta = check_positive_float(lr, "lr")
+    dev = resolve_device(device)
+    if mask is None:
+        mask = ParameterMask.from_model(model)
+    pm = apply_mask(model, mask) if mask.n_surviving < mask.n_total else deepcopy_module(model)
+    first = next(iter(model.parameters()))
+    dt = resolve_dtype(dtype, first.dtype)
+    pm = pm.to(device=dev, dtype=dt)
+    pm.train(bool(train_mode))
+    batches = _as_batches(data)
+    sizes = [int(y.shape[0]) if y.dim() > 0 else 1 for _, y in batches]
+    weights = [s / float(sum(sizes)) for s in sizes]
+
+    def prep(t):
+        return t.to(dev, dt) if t.is_floating_point() else t.to(dev)
+
+    batches = [(tuple(prep(t) for t in (x if isinstance(x, tuple) else (x,))), prep(y)) for x, y in batches]
+    layout = mask.layout
+    theta0 = mask.restrict(layout.flatten(pm))
+    if theta_star is None:
+        ts = theta0
+    else:
+        ts = np.asarray(theta_star, dtype=float)
+        ts = ts[mask.indices] if ts.shape[0] == mask.n_total and mask.n_total != mask.n_surviving else ts
+        if ts.shape != (mask.n_surviving,):
+            raise ValueError(f"theta_star must have length {mask.n_surviving} or {mask.n_total}")
+    out = np.empty((steps + 1, mask.n_surviving))
+    out[0] = theta0 - ts
+    params = list(pm.parameters())
+    for t in range(steps):
+        for p in params:
+            p.grad = None
+        loss = sum(w * loss_fn(pm(*xs), y) for (xs, y), w in zip(batches, weights))
+        if not torch.isfinite(loss):
+            raise ValueError(f"the loss became {float(loss)} at GD step {t}; lower the learning rate")
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                if p.grad is not None:
+                    p.sub_(eta * p.grad)
+        out[t + 1] = mask.restrict(layout.flatten(pm)) - ts
+    return out
+
+
+def carleman_vs_gd(model, loss_fn, data, *, lr: float, steps: int = 5, orders=(1, 2, 3), lrs=None,
+                   mask: ParameterMask | None = None, theta_star=None, dtype=None, tol: float = 0.0,
+                   max_dim: int = 2_000_000, train_mode: bool = False) -> list:
+    """Carleman solution of the GD map vs the true GD trajectory, for truncation orders N and learning rates η.
+
+    The model is expanded at θ* (default: the masked checkpoint, GD starting there, u_in = 0; see
+    :class:`~pyqgd.models.taylor.GDExpansion`). The Taylor coefficients are taken once at ``lr`` (exact sparse path, entries below ``tol`` dropped) and
+    rescaled for each η in ``lrs`` (F_ℓ ∝ η). For each (η, N) the row reports
+    ``err_vs_gd`` = max_t ‖ŷ₁(t) − u_GD(t)‖ / max_t ‖u_GD(t) − u_GD(0)‖ (relative to how far GD moved),
+    ``err_vs_quadratic`` (same with the quadratic map's iterates, i.e. the Carleman truncation error alone) and
+    ``taylor_err`` (quadratic map vs GD: the cubic Taylor remainder, a floor for err_vs_gd).
+    Orders whose Carleman dimension Σ_{j≤N} n^j exceeds ``max_dim`` are skipped.
+    """
+    from pyqgd.carleman import QuadraticMap, discrete_carleman, solve_history
+
+    steps = check_positive_int(steps, "steps")
+    lr = check_positive_float(lr, "lr")
+    lrs = (lr,) if lrs is None else tuple(check_positive_float(x, "lr") for x in lrs)
+    expansion = GDExpansion(model, loss_fn, data, lr=lr, mask=mask, theta_star=theta_star, dtype=dtype,
+                            train_mode=train_mode)
+    coeffs = expansion.coefficients(sparse=True, tol=tol)
+    base = coeffs.quadratic_map()
+    n = expansion.n
+    rows = []
+    for eta in lrs:
+        qm = base.scaled(eta / lr)
+        gd = masked_gd_trajectory(model, loss_fn, data, lr=eta, steps=steps, mask=expansion.mask,
+                                  theta_star=expansion.theta_star, dtype=expansion.dtype, train_mode=train_mode)
+        u0 = gd[0]
+        quad = qm.trajectory(u0, steps)
+        scale = max(np.max(np.linalg.norm(gd - gd[0], axis=1)), 1e-300)
+        taylor_err = float(np.max(np.linalg.norm(quad - gd, axis=1)) / scale)
+        for N in orders:
+            N = check_positive_int(N, "N")
+            dim = sum(n ** j for j in range(1, N + 1))
+            if dim > max_dim:
+                continue
+            sol = solve_history(discrete_carleman(qm, N), u0, steps)
+            y = np.asarray(sol.u)
+            rows.append({
+                "lr": eta, "N": N, "n": n, "steps": steps,
+                "err_vs_gd": float(np.max(np.linalg.norm(y - gd, axis=1)) / scale),
+                "err_vs_quadratic": float(np.max(np.linalg.norm(y - quad, axis=1)) / scale),
+                "taylor_err": taylor_err,
+                "gd_displacement": float(scale),
+            })
+    return rows
