@@ -7,6 +7,8 @@ The Q# project ``qsharp_src/`` is loaded into a private ``qdk.Context`` (``get_c
 * ``inverse_polynomial(κ, ε)`` — the degree-optimal odd polynomial ≈ c/x (relative error ε on [1/κ, 1]);
   ``qsvt_angles(poly)`` its QSVT phases (pyqsp sym_qsp + convention map).
 * ``solve_qsvt(M, b)`` / ``solve_hhl(M, b)`` — simulated solvers returning ``QuantumSolveResult``.
+* ``solve_gd(system, u_in, T, p)`` — the paper's algorithm on a Carleman GD system (structured oracles of the T-step
+  matrix, history-state |B⟩, QSVT inversion, amplification of the final-time block), returning ``GdSolveResult``.
 """
 
 from pyqgd.quantum._context import get_context, qsharp_project_root
@@ -25,6 +27,16 @@ from pyqgd.quantum.polynomials import (
 from pyqgd.quantum.qsp import AngleFindingError, QsvtAngles, qsvt_angles, reflection_response, wx_to_reflection
 from pyqgd.quantum.solvers import QuantumSolveResult, normalized_solution, prepare_system, solve_qsvt
 from pyqgd.quantum.hhl import solve_hhl
+from pyqgd.quantum.structured_oracles import (
+    CarlemanLayout,
+    CarlemanOracleData,
+    HistoryRhsData,
+    carleman_layout,
+    carleman_oracle_data,
+    history_rhs,
+    padded_tstep_matrix,
+)
+from pyqgd.quantum.ode import MAX_SIMULATED_QUBITS, GdSolveResult, check_gd_input, default_padding, solve_gd
 
 __all__ = [
     "get_context", "qsharp_project_root",
@@ -35,4 +47,7 @@ __all__ = [
     "QsvtAngles", "qsvt_angles", "reflection_response", "wx_to_reflection", "AngleFindingError",
     "FixedPointSchedule", "fixed_point_schedule", "fixed_point_success",
     "QuantumSolveResult", "solve_qsvt", "solve_hhl", "prepare_system", "normalized_solution",
+    "CarlemanLayout", "carleman_layout", "CarlemanOracleData", "carleman_oracle_data", "padded_tstep_matrix",
+    "HistoryRhsData", "history_rhs",
+    "GdSolveResult", "solve_gd", "check_gd_input", "default_padding", "MAX_SIMULATED_QUBITS",
 ]

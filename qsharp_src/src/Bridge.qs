@@ -73,3 +73,11 @@ operation QsvtSolveAmplified(data : SparseTableData, phases : Double[], b : Doub
     ResetAll(qs);
     (Length(phases) - 1) * (2 * Length(alphas) + 1)
 }
+
+/// # Summary
+/// Dumps the columns (ancillas = |0>) of the structured sparse block-encoding of the T-step Carleman matrix L,
+/// layout [flag, idx, sys] (compare with DumpSparseBlockEncodingColumns on the explicit data of the same L).
+operation DumpCarlemanBlockEncodingColumns(data : Carleman.StructuredOracles.CarlemanOracleData) : Unit {
+    let be = SparseBlockEncoding(Carleman.StructuredOracles.CarlemanSparseOracles(data));
+    DumpBlockColumns(ApplyBlockEncodingToRegister(be, _), be.NumAncillas, be.NumSystem);
+}

@@ -1,0 +1,198 @@
+"""Issue 4: structured oracles of the T-step Carleman matrix, history-state preparation and the end-to-end solver."""
+
+import os
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
+
+from pyqgd._checks import TooLargeError
+from pyqgd.carleman import NotDissipativeError, QuadraticMap, discrete_carleman, euler_carleman, lift, solve_history, tstep_matrix, tstep_rhs
+from pyqgd.dynamics import gd_map, toy_cubic
+from pyqgd.quantum import block_encoding_block, sparse_oracle_data
+from pyqgd.quantum._context import columns_from_dump, get_context, run_and_dump
+from pyqgd.quantum.amplification import fixed_point_schedule, fixed_point_success
+from pyqgd.quantum.ode import check_gd_input, default_padding, solve_gd
+from pyqgd.quantum.structured_oracles import carleman_layout, carleman_oracle_data, history_rhs, padded_tstep_matrix
+
+
+def _system(n, N, theta=0.0, eta=0.2, seed=1):
+    qm = gd_map(toy_cubic(n, seed=seed), eta, theta * np.ones(n))
+    return discrete_carleman(qm, N)
+
+
+# three+ toy systems: (n, N, T, p, expansion offset θ* (≠ 0 gives F0 ≠ 0))
+TOYS = [(2, 2, 1, 0, 0.0), (2, 1, 3, 0, 0.1), (3, 1, 2, 1, 0.1), (2, 2, 1, 0, 0.1)]
+
+
+@pytest.mark.parametrize("n,N,T,p,theta", TOYS)
+def test_padded_matrix_embeds_tstep_matrix(n, N, T, p, theta):
+    s = _system(n, N, theta)
+    lay = carleman_layout(s, T, p)
+    L = padded_tstep_matrix(s, T, p).toarray()
+    hi = lay.history_index()
+    assert len(set(hi.tolist())) == len(hi)
+    assert np.array_equal(L[np.ix_(hi, hi)], tstep_matrix(s, T, p).toarray())
+    # padding coordinates: decoupled from the real ones
+    rest = np.setdiff1d(np.arange(L.shape[0]), hi)
+    assert not np.any(L[np.ix_(rest, hi)]) and not np.any(L[np.ix_(hi, rest)])
+    # Carleman embedding puts u^{⊗j} at |j-1>|i_1>..|i_j>|0>..
+    u = np.arange(1, n + 1) / 10.0
+    y = np.zeros(2**lay.carleman_qubits)
+    y[lay.carleman_index()] = lift(u, N)
+    w = lay.slot_qubits
+    for i1 in range(n):
+        assert y[i1 << ((N - 1) * w)] == pytest.approx(u[i1])
+
+
+@pytest.mark.parametrize("n,N,T,p,theta", TOYS)
+def test_structured_oracles_equal_explicit_oracles(n, N, T, p, theta):
+    s = _system(n, N, theta)
+    d = carleman_oracle_data(s, T, p)
+    L = padded_tstep_matrix(s, T, p)
+    m = d.num_system
+    st, _ = run_and_dump(get_context().code.Bridge.DumpCarlemanBlockEncodingColumns, d.to_qsharp(), num_qubits=3 * m + 1)
+    struct = columns_from_dump(st, m + 1, m)[: 2**m]
+    explicit = sparse_oracle_data(L)
+    assert explicit.sparsity == d.sparsity and explicit.max_abs == pytest.approx(d.max_abs)
+    expl_block = block_encoding_block(explicit)
+    assert np.max(np.abs(struct - expl_block)) < 1e-10  # the same unitary top-left block
+    assert np.max(np.abs(d.alpha * struct - L.toarray())) < 1e-9
+    assert np.max(np.abs(d.alpha * struct - d.quantized_matrix())) < 1e-10
+    # stored data: tables of M on the Carleman register only
+    assert d.stored_entries == 5 * 4**lay_c(d) < 5 * 4**m
+
+
+def lay_c(d):
+    return d.layout.carleman_qubits
+
+
+@pytest.mark.parametrize("n,N,T,p,theta", TOYS + [(4, 2, 1, 0, 0.05)])
+def test_history_rhs_preparation(n, N, T, p, theta):
+    s = _system(n, N, theta)
+    u = np.zeros(n)
+    u[::2] = 0.3  # sparse u_in (d = ⌈n/2⌉ nonzeros)
+    u[0] = -0.2
+    rhs = history_rhs(s, u, T, p)
+    lay = carleman_layout(s, T, p)
+    B = tstep_rhs(s, u, T, p)
+    want = np.zeros(2**lay.system_qubits)
+    want[lay.history_index()] = B / np.linalg.norm(B)
+    assert np.allclose(rhs.vector, want, atol=1e-15)
+    st, _ = run_and_dump(get_context().code.Carleman.HistoryState.DumpHistoryRhs, rhs.qsharp, lay.system_qubits,
+                         num_qubits=lay.system_qubits)
+    assert np.max(np.abs(st - want)) < 1e-12
+
+
+def _check_solution(s, u, r, amplified):
+    assert r.T == 4 and r.p == default_padding(4) == 3 and r.n == 2 and r.N == s.N
+    assert r.dissipation_number < 1
+    hist = solve_history(s, u, 4, 3)
+    assert np.allclose(r.u_carleman, hist.u_final) and np.allclose(r.u_gd, s.qmap.trajectory(u, 4)[-1])
+    assert r.fidelity_carleman >= 0.99 and r.fidelity_gd >= 0.99
+    uc = hist.u_final / np.linalg.norm(hist.u_final)
+    assert abs(np.vdot(uc, r.state)) ** 2 >= 0.99
+    # success probabilities vs independent numpy predictions
+    L = tstep_matrix(s, 4, 3).toarray()
+    B = tstep_rhs(s, u, 4, 3)
+    Y = np.linalg.solve(L, B)
+    K, D = 8, s.dim
+    Yb = Y.reshape(K, D)
+    frac = np.sum(Yb[4:, :2] ** 2) / np.sum(Y**2)  # final window t = T..T+p, level 1 (first n coordinates)
+    assert r.final_window_fraction == pytest.approx(frac, rel=1e-5)  # L quantized to 24-bit angles
+    ideal = (r.polynomial_scale * r.alpha) ** 2 * np.sum(Yb[4:, :2] ** 2) / np.sum(B**2)
+    assert r.details["ideal_success_probability"] == pytest.approx(ideal, rel=1e-6)
+    assert abs(r.success_probability - r.success_probability_predicted) < 1e-6
+    assert r.success_probability == pytest.approx(ideal, rel=4 * r.epsilon)  # P(σ) = c/σ up to ε
+    if not amplified:
+        assert r.amplified_success_probability is None and r.block_encoding_calls == r.degree
+        return
+    assert abs(r.amplified_success_probability - r.amplified_success_probability_predicted) < 1e-6
+    sched = fixed_point_schedule(r.details["lambda_min"], r.details["delta"])
+    assert r.amplification_length == sched.length
+    assert r.amplified_success_probability_predicted == pytest.approx(fixed_point_success(r.success_probability, sched))
+    assert r.amplified_success_probability >= 1 - 0.5**2 - 1e-9 and r.amplified_success_probability > r.success_probability
+    assert r.block_encoding_calls == r.degree * r.amplification_length
+    d = r.to_dict()
+    assert isinstance(d["state"], list) and d["qubits"]["clock"] == 3
+
+
+def test_solve_gd_toy_n2_N2_T4():
+    """The acceptance problem n = 2, N = 2, T = 4 (p = 3 idle steps), without amplification (~10 s)."""
+    s = _system(2, 2, 0.0, seed=0)
+    u = np.array([0.3, -0.1])
+    r = solve_gd(s, u, 4, epsilon=0.05, angle_bits=24, amplify=False)
+    assert r.qubits["system"] == 6 and r.qubits_in_superposition == 15
+    _check_solution(s, u, r, amplified=False)
+
+
+def test_solve_gd_amplified_small():
+    """Amplified end to end on n = 2, N = 1, T = 4 (11 qubits, fast): probabilities before/after vs numpy."""
+    s = _system(2, 1, 0.1, seed=0)
+    u = np.array([0.3, -0.1])
+    r = solve_gd(s, u, 4, epsilon=0.05, angle_bits=24, delta=0.5)
+    _check_solution(s, u, r, amplified=True)
+
+
+@pytest.mark.slow
+def test_solve_gd_toy_n2_N2_T4_amplified():
+    """The acceptance problem with fixed-point amplification (several minutes on 2 cores)."""
+    s = _system(2, 2, 0.0, seed=0)
+    u = np.array([0.3, -0.1])
+    r = solve_gd(s, u, 4, epsilon=0.05, angle_bits=24, delta=0.5)
+    _check_solution(s, u, r, amplified=True)
+
+
+@pytest.mark.slow
+def test_solve_gd_n4():
+    """n = 4, N = 2, T = 1 (15 qubits, 1024-entry M tables, degree ~ 270): ~8.5 minutes on 2 cores."""
+    s = _system(4, 2, 0.0, seed=0)
+    u = np.array([0.2, 0.0, -0.1, 0.1])
+    r = solve_gd(s, u, 1, epsilon=0.05, angle_bits=24, amplify=False)
+    assert r.n == 4 and r.qubits["system"] == 6
+    assert r.fidelity_carleman >= 0.99
+    assert abs(r.success_probability - r.success_probability_predicted) < 1e-6
+    assert r.amplified_success_probability is None and r.block_encoding_calls == r.degree
+
+
+def test_bad_input_before_qsharp(monkeypatch):
+    import pyqgd.quantum._context as c
+
+    def boom(*a, **k):
+        raise AssertionError("Q# must not run")
+
+    monkeypatch.setattr(c, "run_and_dump", boom)
+    # R ≥ 1 (large u_in) and a divergent linear part (η above 2/λ_max)
+    s = _system(2, 2, 0.0, seed=0)
+    with pytest.raises(NotDissipativeError, match="η"):
+        solve_gd(s, np.array([30.0, 20.0]), 4)
+    div = discrete_carleman(gd_map(toy_cubic(2, seed=0), 1.5, np.zeros(2)), 2)
+    with pytest.raises(NotDissipativeError, match="ρ"):
+        solve_gd(div, np.array([0.1, 0.1]), 4)
+    with pytest.raises(TooLargeError, match="pyqgd.estimate") as e:
+        solve_gd(_system(8, 3, 0.0), 0.1 * np.ones(8), 20)
+    assert "qubits in superposition" in str(e.value)
+    with pytest.raises(ValueError, match="u_in = 0"):
+        solve_gd(s, np.zeros(2), 4)
+    with pytest.raises(ValueError, match="discrete"):
+        solve_gd(euler_carleman(s.qmap, 2, 0.1), np.ones(2), 4)
+    with pytest.raises(TypeError):
+        solve_gd(tstep_matrix(s, 2), np.ones(2), 4)
+    assert issubclass(TooLargeError, ValueError) and issubclass(NotDissipativeError, ValueError)
+    info = check_gd_input(s, np.array([0.3, -0.1]), 4, 3)
+    assert info["R"] < 1 and info["qubits_in_superposition"] == 15
+
+
+@pytest.mark.parametrize("support,w", [([3], 2), ([0, 2], 2), ([5, 1, 0], 3), ([1, 0, 3, 2], 2), ([7, 6, 5, 4], 3)])
+def test_sparse_swaps_move_k_to_support(support, w):
+    from pyqgd.quantum.structured_oracles import sparse_swaps
+
+    perm = np.arange(2**w)  # perm[value] = original index there
+    swaps = sparse_swaps(support)
+    assert len(swaps) <= len(support)
+    for a, b in swaps:
+        perm[[a, b]] = perm[[b, a]]
+    for k, s in enumerate(support):
+        assert perm[s] == k
