@@ -24,6 +24,19 @@ from pyqgd.estimate.validation import COMPARED_FIELDS, _compare, example_instanc
 from pyqgd.quantum._context import qsharp_project_root  # noqa: E402
 
 
+def _trace_vs_formula(callable_, args, formula, slack, reps: int = 20):
+    """(trace result, trace seconds, our physical estimate, our seconds per estimate, counts agree)."""
+    t0 = time.perf_counter()
+    r = qsharp.estimate(callable_, {"qubitParams": {"name": "qubit_gate_ns_e3"}, "errorBudget": 1e-3}, *args)
+    t_trace = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        cost = formula()
+        ours = estimate_physical(cost, "qubit_gate_ns_e3", error_budget=1e-3)
+    t_ours = (time.perf_counter() - t0) / reps
+    return r, t_trace, ours, t_ours, _compare(cost.traced_view(), dict(r["logicalCounts"]), slack)
+
+
 def main():
     qsharp.init(project_root=str(qsharp_project_root()))
     print("(a) formula + physical estimate vs qsharp.estimate tracing the Q# circuit (qubit_gate_ns_e3, budget 1e-3)")
@@ -40,16 +53,7 @@ def main():
                   lambda: lg.qsvt_solve_amplified(m, s, bits, degree, sched.length), sched.length * (2**m - m))]
         for name, op, args, formula, slack in cases:
             callable_ = getattr(qdk.code.Estimation.Traces, op.rsplit(".", 1)[1])
-            t0 = time.perf_counter()
-            r = qsharp.estimate(callable_, {"qubitParams": {"name": "qubit_gate_ns_e3"}, "errorBudget": 1e-3}, *args)
-            t_trace = time.perf_counter() - t0
-            reps = 20
-            t0 = time.perf_counter()
-            for _ in range(reps):
-                cost = formula()
-                ours = estimate_physical(cost, "qubit_gate_ns_e3", error_budget=1e-3)
-            t_ours = (time.perf_counter() - t0) / reps
-            ok = _compare(cost.traced_view(), dict(r["logicalCounts"]), slack)
+            r, t_trace, ours, t_ours, ok = _trace_vs_formula(callable_, args, formula, slack)
             agree_all &= ok
             sp = t_trace / t_ours
             speedups.append(sp)
@@ -77,16 +81,7 @@ def main():
             callable_ = qdk.code.Estimation.Traces.TraceQsvtSolveAmplified
             args = (data.to_qsharp(), ph, b.tolist(), al, [-a for a in al[::-1]])
             formula, slack = (lambda: lg.qsvt_solve_amplified(m, s, bits, d, L)), L * (2**m - m)
-        t0 = time.perf_counter()
-        r = qsharp.estimate(callable_, {"qubitParams": {"name": "qubit_gate_ns_e3"}, "errorBudget": 1e-3}, *args)
-        t_trace = time.perf_counter() - t0
-        reps = 20
-        t0 = time.perf_counter()
-        for _ in range(reps):
-            cost = formula()
-            ours = estimate_physical(cost, "qubit_gate_ns_e3", error_budget=1e-3)
-        t_ours = (time.perf_counter() - t0) / reps
-        ok = _compare(cost.traced_view(), dict(r["logicalCounts"]), slack)
+        r, t_trace, ours, t_ours, ok = _trace_vs_formula(callable_, args, formula, slack)
         same_phys = r["physicalCounts"]["physicalQubits"] == ours.estimates[0].physical_qubits
         agree_all &= ok
         speedups.append(t_trace / t_ours)

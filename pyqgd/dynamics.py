@@ -110,14 +110,9 @@ class LogisticRegression(AnalyticLoss):
     l2: float = 0.0
 
     def __post_init__(self):
-        X = np.array(self.X, dtype=float)
-        y = np.array(self.y, dtype=float)
-        if X.ndim != 2 or y.shape != (X.shape[0],):
-            raise ValueError(f"need X (m, n) and y (m,), got {X.shape} and {y.shape}")
+        X, y = _data(self.X, self.y)
         if not np.all(np.isin(y, (-1.0, 1.0))):
             raise ValueError("labels y must be −1 or +1 (map {0, 1} labels with 2y − 1)")
-        if not np.all(np.isfinite(X)):
-            raise ValueError("X contains NaN or inf")
         object.__setattr__(self, "X", X)
         object.__setattr__(self, "y", y)
 
@@ -135,6 +130,17 @@ class LogisticRegression(AnalyticLoss):
         hess = (X.T * d2) @ X / k + self.l2 * np.eye(self.n)
         third = np.einsum("i,ia,ib,ic->abc", d3 * y / k, X, X, X)
         return value, grad, hess, third
+
+
+def _data(X, y) -> tuple[np.ndarray, np.ndarray]:
+    """Float copies of a design matrix X (m, d) and targets y (m,), finite and of matching length."""
+    X = np.array(X, dtype=float)
+    y = np.array(y, dtype=float)
+    if X.ndim != 2 or y.shape != (X.shape[0],):
+        raise ValueError(f"need X (m, d) and y (m,), got {X.shape} and {y.shape}")
+    if not (np.all(np.isfinite(X)) and np.all(np.isfinite(y))):
+        raise ValueError("X or y contains NaN or inf")
+    return X, y
 
 
 def _sigmoid(x):
@@ -215,10 +221,7 @@ class TwoLayerNet(AnalyticLoss):
     hidden: int = 3
 
     def __post_init__(self):
-        X = np.array(self.X, dtype=float)
-        y = np.array(self.y, dtype=float)
-        if X.ndim != 2 or y.shape != (X.shape[0],):
-            raise ValueError(f"need X (m, d) and y (m,), got {X.shape} and {y.shape}")
+        X, y = _data(self.X, self.y)
         check_positive_int(self.hidden, "hidden")
         object.__setattr__(self, "X", X)
         object.__setattr__(self, "y", y)
