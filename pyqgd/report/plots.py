@@ -36,7 +36,7 @@ def trajectory_error(report, path: Path) -> Path | None:
         line, = ax.semilogy(np.maximum(r["curve"], 1e-18), label=f"N = {r['N']}")
         if r.get("bound"):
             ax.axhline(r["bound"], color=line.get_color(), ls="--", lw=0.8)
-    if report.carleman_check.get("taylor_remainder"):
+    if (report.carleman_check.get("taylor_remainder") or 0) > 1e-12:  # zero for a cubic loss: nothing to draw
         ax.axhline(report.carleman_check["taylor_remainder"], color="k", ls=":", lw=1, label="cubic Taylor remainder")
     ax.set_ylim(bottom=1e-12)
     ax.set(xlabel="GD step t", ylabel="‖u(t) − ŷ₁(t)‖ vs true GD", title="Carleman trajectory error vs order N")
