@@ -96,7 +96,7 @@ def _count(text: str) -> int:
 
 
 def _estimate(args) -> int:
-    from pyqgd.estimate import QUBIT_PRESETS, OdeProblem, estimate_model
+    from pyqgd.estimate import QUBIT_PRESETS, OdeProblem, estimate_model, format_seconds
 
     presets = tuple(args.preset or QUBIT_PRESETS)
     loadings = ("qrom", "qram") if args.loading == "both" else (args.loading,)
@@ -122,13 +122,9 @@ def _estimate(args) -> int:
             print(f"   {preset}: infeasible — {why}")
         best = min(r.total_seconds.items(), key=lambda kv: kv[1]) if r.total_seconds else None
         if best:
-            print(f"   fastest total with read-out: {best[0]} {_years(best[1])} vs classical GPU "
-                  f"{r.classical_seconds:.3g} s\n")
+            print(f"   fastest total with read-out: {best[0]} {format_seconds(best[1])} vs classical GPU "
+                  f"{format_seconds(r.classical_seconds)}\n")
     return 0
-
-
-def _years(seconds: float) -> str:
-    return f"{seconds / 3.156e7:.3g} yr" if seconds > 3.156e7 else f"{seconds:.3g} s"
 
 
 def _write_report(report, args) -> int:
@@ -144,12 +140,11 @@ def _write_report(report, args) -> int:
 
 
 def _presets(args):
-    from pyqgd.estimate import QUBIT_PRESETS, UnknownPresetError
+    """The requested presets, validated before any long stage runs."""
+    from pyqgd.estimate import check_presets
 
     presets = tuple(args.preset or ("qubit_gate_ns_e4", "qubit_maj_ns_e6"))
-    for p in presets:
-        if p not in QUBIT_PRESETS:
-            raise UnknownPresetError(f"unknown qubit preset {p!r}; choose from {', '.join(QUBIT_PRESETS)}")
+    check_presets(presets)
     return presets
 
 

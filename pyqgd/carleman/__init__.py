@@ -7,6 +7,7 @@
 
 from pyqgd.carleman.diagnostics import (
     CarlemanDiagnostics,
+    MapNorms,
     NotDissipativeError,
     condition_number,
     contraction_factor,
@@ -33,7 +34,7 @@ from pyqgd.carleman.system import CarlemanSystem, continuous_carleman, discrete_
 __all__ = [
     "QuadraticMap", "CarlemanSystem", "discrete_carleman", "continuous_carleman", "euler_carleman", "level_offsets", "lift",
     "tstep_matrix", "tstep_rhs", "tstep_operator", "solve_history", "forward_solve", "backward_solve", "HistorySolution",
-    "CarlemanDiagnostics", "NotDissipativeError", "diagnose", "sparsity", "spectral_norm", "re_lambda1",
+    "CarlemanDiagnostics", "MapNorms", "NotDissipativeError", "diagnose", "sparsity", "spectral_norm", "re_lambda1",
     "contraction_factor", "dissipation_number", "discrete_dissipation_number", "condition_number",
     "truncation_error_bound",
 ]

@@ -19,18 +19,20 @@ Truncation error of the discrete map (ours; derivation in :func:`truncation_erro
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import brentq, minimize_scalar
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, aslinearoperator, eigs, eigsh
 
 from pyqgd._checks import as_finite_vector, check_positive_int
-from pyqgd.carleman.history import backward_solve, forward_solve, tstep_operator
+from pyqgd.carleman.history import backward_solve, forward_solve, tstep_matrix, tstep_operator
 from pyqgd.carleman.quadratic import QuadraticMap
 from pyqgd.carleman.system import CarlemanSystem
 
 __all__ = [
     "CarlemanDiagnostics",
+    "MapNorms",
     "NotDissipativeError",
     "sparsity",
     "spectral_norm",
@@ -103,22 +105,54 @@ def contraction_factor(qmap: QuadraticMap) -> float:
     return spectral_norm(G1)
 
 
-def _norms(qmap: QuadraticMap) -> tuple[float, float, float]:
-    return float(np.linalg.norm(qmap.F0)), spectral_norm(qmap.F1), spectral_norm(qmap.F2)
+class MapNorms:
+    """The norms and spectral numbers of one map, each computed on first use and then kept.
+
+    For large operators every one of them is a Lanczos/ARPACK run; pass one ``MapNorms`` to several diagnostics
+    (``norms=``) so that each number is computed once.
+    """
+
+    def __init__(self, qmap: QuadraticMap):
+        self.qmap = qmap
+
+    @cached_property
+    def f0(self) -> float:
+        """‖F0‖₂."""
+        return float(np.linalg.norm(self.qmap.F0))
+
+    @cached_property
+    def f1(self) -> float:
+        """‖F1‖₂."""
+        return spectral_norm(self.qmap.F1)
+
+    @cached_property
+    def f2(self) -> float:
+        """‖F2‖₂."""
+        return spectral_norm(self.qmap.F2)
+
+    @cached_property
+    def rho(self) -> float:
+        """‖I + F1‖₂."""
+        return contraction_factor(self.qmap)
+
+    @cached_property
+    def re_lambda1(self) -> float:
+        """max Re λ(F1)."""
+        return re_lambda1(self.qmap.F1)
 
 
-def dissipation_number(qmap: QuadraticMap, u_in) -> float:
+def dissipation_number(qmap: QuadraticMap, u_in, *, norms: MapNorms | None = None) -> float:
     """PNAS 2021 Eq. 2: R = (‖u_in‖‖F2‖ + ‖F0‖/‖u_in‖)/|Re λ_1(F1)|; raises if Re λ_1 ≥ 0 or u_in = 0 with F0 ≠ 0."""
     u_in = as_finite_vector(u_in, "u_in", qmap.n)
-    lam = re_lambda1(qmap.F1)
+    norms = norms or MapNorms(qmap)
+    lam = norms.re_lambda1
     if lam >= 0:
         raise NotDissipativeError(
             f"Re λ_1(F1) = {lam:.3g} ≥ 0: the linear part is not dissipative (the Hessian has a non-positive eigenvalue "
             "on the surviving parameters); R is undefined. Prune the divergent directions or expand around a point "
             "where the Hessian is positive definite"
         )
-    f0, _, f2 = _norms(qmap)
-    return _ratio(f0, f2, float(np.linalg.norm(u_in)), -lam)
+    return _ratio(norms.f0, norms.f2, float(np.linalg.norm(u_in)), -lam)
 
 
 def _ratio(f0: float, f2: float, r: float, denom: float) -> float:
@@ -127,14 +161,13 @@ def _ratio(f0: float, f2: float, r: float, denom: float) -> float:
     return (r * f2 + f0 / r) / denom
 
 
-def discrete_dissipation_number(qmap: QuadraticMap, u_in) -> float:
+def discrete_dissipation_number(qmap: QuadraticMap, u_in, *, norms: MapNorms | None = None) -> float:
     """R_d = (‖u_in‖‖F2‖ + ‖F0‖/‖u_in‖)/(1 − ‖I+F1‖₂); +inf when ‖I+F1‖ ≥ 1 (module docstring)."""
     u_in = as_finite_vector(u_in, "u_in", qmap.n)
-    rho = contraction_factor(qmap)
-    if rho >= 1:
+    norms = norms or MapNorms(qmap)
+    if norms.rho >= 1:
         return float("inf")
-    f0, _, f2 = _norms(qmap)
-    return _ratio(f0, f2, float(np.linalg.norm(u_in)), 1 - rho)
+    return _ratio(norms.f0, norms.f2, float(np.linalg.norm(u_in)), 1 - norms.rho)
 
 
 def condition_number(L, *, system: CarlemanSystem | None = None, T: int | None = None, p: int = 0, exact: bool | None = None) -> float:
@@ -174,7 +207,7 @@ def _ball_radius(f0: float, rho: float, f2: float, r_in: float) -> float:
     return float(brentq(phi, max(r_in, 1e-300), r_star)) if f0 > 0 else r_in
 
 
-def truncation_error_bound(qmap: QuadraticMap, u_in, N: int, t: int) -> float:
+def truncation_error_bound(qmap: QuadraticMap, u_in, N: int, t: int, *, norms: MapNorms | None = None) -> float:
     """Rigorous bound on ‖u(t) − ŷ_1(t)‖ for the exact discrete Carleman map truncated at N (ours; paper.md F6 gives
     only the continuous-time PNAS bound).
 
@@ -192,11 +225,11 @@ def truncation_error_bound(qmap: QuadraticMap, u_in, N: int, t: int) -> float:
     u_in = as_finite_vector(u_in, "u_in", qmap.n)
     N = check_positive_int(N, "N (truncation order)")
     t = check_positive_int(t, "t (steps)", minimum=0)
-    rho = contraction_factor(qmap)
-    a, _, c = _norms(qmap)
+    norms = norms or MapNorms(qmap)
+    rho, a, c = norms.rho, norms.f0, norms.f2
     r = _ball_radius(a, rho, c, float(np.linalg.norm(u_in)))
     if not np.isfinite(r) or rho >= 1:
-        rd = discrete_dissipation_number(qmap, u_in)
+        rd = discrete_dissipation_number(qmap, u_in, norms=norms)
         raise NotDissipativeError(
             f"no truncation bound: the system is not dissipative enough (R_d = {rd:.3g} ≥ 1, ρ = ‖I+F1‖ = {rho:.4g}). "
             "R_d is scale-invariant, so rescaling u does not help: expand the loss closer to the trajectory (smaller "
@@ -279,30 +312,28 @@ def diagnose(system: CarlemanSystem, u_in, T: int, p: int = 0, *, kappa: bool = 
     qm = system.qmap
     u_in = as_finite_vector(u_in, "u_in", qm.n)
     T = check_positive_int(T, "T")
-    f0, f1, f2 = _norms(qm)
-    lam = re_lambda1(qm.F1)
+    norms = MapNorms(qm)
     rmax, cmax, nnz = _structure_sparsity(system)
     try:
-        R = dissipation_number(qm, u_in)
+        R = dissipation_number(qm, u_in, norms=norms)
     except NotDissipativeError:
         R = float("inf")
     size = system.dim * (T + 1 + p)
     kap, kap_exact = None, False
     if kappa:
         if size <= DENSE_LIMIT and not system.matrix_free:
-            from pyqgd.carleman.history import tstep_matrix
-
             kap, kap_exact = condition_number(tstep_matrix(system, T, p)), True
         else:
             kap = condition_number(None, system=system, T=T, p=p, exact=False)
     try:
-        bound = truncation_error_bound(qm, u_in, system.N, T) if system.form == "discrete" else None
+        bound = truncation_error_bound(qm, u_in, system.N, T, norms=norms) if system.form == "discrete" else None
     except NotDissipativeError:
         bound = None
     return CarlemanDiagnostics(
         n=qm.n, N=system.N, T=T, p=p, dim=system.dim, unknowns=size,
         max_row_nnz_M=rmax, max_col_nnz_M=cmax, nnz_M=nnz,
-        norm_F0=f0, norm_F1=f1, norm_F2=f2, norm_u_in=float(np.linalg.norm(u_in)),
-        re_lambda1=lam, rho=contraction_factor(qm), R=R, R_discrete=discrete_dissipation_number(qm, u_in),
+        norm_F0=norms.f0, norm_F1=norms.f1, norm_F2=norms.f2, norm_u_in=float(np.linalg.norm(u_in)),
+        re_lambda1=norms.re_lambda1, rho=norms.rho, R=R,
+        R_discrete=discrete_dissipation_number(qm, u_in, norms=norms),
         kappa_L=kap, kappa_exact=kap_exact, truncation_bound=bound,
     )

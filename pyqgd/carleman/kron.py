@@ -70,7 +70,7 @@ def row_bounds(terms, nrows: int) -> np.ndarray:
 
 def predicted_nnz(terms, shape) -> int:
     """Entries the assembly writes before duplicates are merged (an upper bound on the final nnz)."""
-    return int(sum(int(_term_row_counts(t).sum()) for t in terms))
+    return int(row_bounds(terms, shape[0]).sum())
 
 
 def _index_dtype(shape, nnz):

@@ -18,7 +18,15 @@ from pyqgd.estimate.errors import (
 )
 from pyqgd.estimate.logical import LOADINGS, LogicalCost
 from pyqgd.estimate.ode import OdeCost, OdeProblem, ode_solver_cost
-from pyqgd.estimate.physical import QEC_SCHEMES, QUBIT_PRESETS, PhysicalEstimate, PhysicalEstimates, estimate_physical
+from pyqgd.estimate.physical import (
+    QEC_SCHEMES,
+    QUBIT_PRESETS,
+    PhysicalEstimate,
+    PhysicalEstimates,
+    check_presets,
+    estimate_physical,
+    format_seconds,
+)
 from pyqgd.estimate.scale import (
     PAPER_MODELS,
     ModelEstimate,
@@ -31,7 +39,7 @@ from pyqgd.estimate.scale import (
 
 __all__ = [
     "LogicalCost", "LOADINGS", "OdeProblem", "OdeCost", "ode_solver_cost",
-    "estimate_physical", "PhysicalEstimate", "PhysicalEstimates", "QUBIT_PRESETS", "QEC_SCHEMES",
+    "estimate_physical", "check_presets", "format_seconds", "PhysicalEstimate", "PhysicalEstimates", "QUBIT_PRESETS", "QEC_SCHEMES",
     "ClassicalModel", "classical_gd_flops", "classical_gd_seconds", "tomography_samples",
     "PAPER_MODELS", "paper_problem", "ModelEstimate", "estimate_model", "fit_exponents", "break_even", "markdown_table",
     "EstimateInputError", "UnknownPresetError", "ErrorBudgetError", "EstimationFailedError",

@@ -18,10 +18,9 @@ error rate per operation, hence the same code distance and factories, and the ru
 from __future__ import annotations
 
 import json
-import math
 import os
 import warnings
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 
 from pyqgd.estimate.errors import (
     ErrorBudgetError,
@@ -31,7 +30,8 @@ from pyqgd.estimate.errors import (
 )
 from pyqgd.estimate.logical import LogicalCost
 
-__all__ = ["QUBIT_PRESETS", "QEC_SCHEMES", "PhysicalEstimate", "PhysicalEstimates", "estimate_physical",
+__all__ = ["QUBIT_PRESETS", "QEC_SCHEMES", "check_presets", "format_seconds", "PhysicalEstimate", "PhysicalEstimates",
+           "estimate_physical",
            "default_schemes"]
 
 QUBIT_PRESETS = ("qubit_gate_ns_e3", "qubit_gate_ns_e4", "qubit_gate_us_e3", "qubit_gate_us_e4",
@@ -146,7 +146,8 @@ def _qdk():
     return LogicalCounts, EstimatorError
 
 
-def _check_presets(presets, qec_schemes):
+def check_presets(presets, qec_schemes=None) -> list[tuple[str, str]]:
+    """Validated (preset, QEC scheme) pairs; ``UnknownPresetError`` names the valid choices."""
     if isinstance(presets, str):
         presets = (presets,)
     presets = tuple(presets)
@@ -181,7 +182,7 @@ def estimate_physical(cost: LogicalCost | dict, presets=QUBIT_PRESETS, *, qec_sc
     Raises UnknownPresetError, ErrorBudgetError (out of range or cannot be met), EstimationFailedError.
     """
     eb = check_epsilon(error_budget, "error_budget")
-    pairs = _check_presets(presets, qec_schemes)
+    pairs = check_presets(presets, qec_schemes)
     counts = cost.to_counts() if isinstance(cost, LogicalCost) else dict(cost)
     qram_cells = cost.qram_cells if isinstance(cost, LogicalCost) else 0
     if counts.get("numQubits", 0) < 1:

@@ -26,13 +26,12 @@ import numpy as np
 
 from pyqgd._checks import check_positive_float, check_positive_int
 from pyqgd.carleman import (
+    MapNorms,
     NotDissipativeError,
-    contraction_factor,
-    diagnose,
     discrete_carleman,
+    discrete_dissipation_number,
     solve_history,
     sparsity,
-    spectral_norm,
     truncation_error_bound,
 )
 
@@ -123,9 +122,9 @@ def _fmt(x):
 
 
 def _seconds(s):
-    if s is None:
-        return "infeasible"
-    return f"{s / 3.156e7:.3g} yr" if s > 3.156e7 else f"{s:.3g} s"
+    from pyqgd.estimate import format_seconds
+
+    return "infeasible" if s is None else format_seconds(s)
 
 
 def _json_default(o):
@@ -190,12 +189,13 @@ def analyze(model="mlp", *, loss_fn=None, data=None, prune: float = 0.95, eta: f
     qm, u_in, lam = ctx["qmap"], ctx["u_in"], ctx["eigenvalues"]
     n = qm.n
     spec = _spectrum(lam, eta)
-    diss = _dissipation(qm, u_in, lam, eta)
+    norms = MapNorms(qm)
+    diss = _dissipation(qm, u_in, norms)
     verdict, reasons = _verdict(spec, diss, ctx, almost_fraction)
     stages.update(1)
 
     t1 = time.perf_counter()
-    check = _carleman_check(ctx, tuple(check_orders or range(1, N + 1)), check_steps)
+    check = _carleman_check(ctx, tuple(check_orders or range(1, N + 1)), check_steps, norms)
     timings["carleman_check"] = time.perf_counter() - t1
     proxy = _error_proxy(lam, eta, T)
     stages.update(1)
@@ -264,27 +264,26 @@ def _torch_stage(model, loss_fn, data, prune, eta, seed):
 
 
 def _spectrum(lam, eta):
-    x = eta * lam
+    from pyqgd.models.dissipation import mode_fractions
+
+    f = mode_fractions(lam, eta)
     return {"lambda_min": float(lam.min()), "lambda_max": float(lam.max()),
-            "dissipative_fraction": float(np.mean((x > 0) & (x < 2))),
-            "divergent_fraction": float(np.mean(x <= 0)), "unstable_fraction": float(np.mean(x >= 2)),
-            "eigenvalues": lam.tolist()}
+            "dissipative_fraction": f.dissipative, "divergent_fraction": f.divergent + f.marginal,
+            "unstable_fraction": f.unstable, "eigenvalues": lam.tolist()}
 
 
-def _dissipation(qm, u_in, lam, eta):
-    from pyqgd.carleman.diagnostics import discrete_dissipation_number, re_lambda1
+def _dissipation(qm, u_in, norms):
+    from pyqgd.models.dissipation import optimal_dissipation_number
 
-    f0, f2 = float(np.linalg.norm(qm.F0)), spectral_norm(qm.F2)
-    rl = re_lambda1(qm.F1)
-    r_min = 2 * np.sqrt(f0 * f2) / abs(rl) if rl < 0 else np.inf
-    rho = contraction_factor(qm)
+    r_min, _ = optimal_dissipation_number(norms.f0, norms.f2, norms.re_lambda1)
     try:
-        bound_T1 = truncation_error_bound(qm, u_in, 2, 1)
+        bound_T1 = truncation_error_bound(qm, u_in, 2, 1, norms=norms)
         ball = True
     except NotDissipativeError:
         bound_T1, ball = None, False
-    return {"norm_F0": f0, "norm_F1": spectral_norm(qm.F1), "norm_F2": f2, "re_lambda1": float(rl), "rho": rho,
-            "R_discrete": _finite(discrete_dissipation_number(qm, u_in)) if np.any(u_in) else None,
+    return {"norm_F0": norms.f0, "norm_F1": norms.f1, "norm_F2": norms.f2, "re_lambda1": norms.re_lambda1,
+            "rho": norms.rho,
+            "R_discrete": _finite(discrete_dissipation_number(qm, u_in, norms=norms)) if np.any(u_in) else None,
             "R_min": _finite(r_min), "invariant_ball": ball, "bound_N2_one_step": bound_T1}
 
 
@@ -308,7 +307,7 @@ def _verdict(spec, diss, ctx, almost_fraction):
     return "not applicable", reasons + [f"only {frac:.1%} of the modes are dissipative (< {almost_fraction:.0%})"]
 
 
-def _carleman_check(ctx, orders, steps):
+def _carleman_check(ctx, orders, steps, norms):
     qm, u_in = ctx["qmap"], ctx["u_in"]
     dim = sum(qm.n**j for j in range(1, max(orders) + 1))
     if dim > MAX_CHECK_DIM:
@@ -319,7 +318,7 @@ def _carleman_check(ctx, orders, steps):
     for order in orders:
         traj = solve_history(discrete_carleman(qm, order), u_in, steps).u
         try:
-            bound = truncation_error_bound(qm, u_in, order, steps)
+            bound = truncation_error_bound(qm, u_in, order, steps, norms=norms)
         except NotDissipativeError:
             bound = None
         rows.append({"N": order, "error_vs_gd": float(np.abs(traj - true).max()),
