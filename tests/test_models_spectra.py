@@ -101,7 +101,7 @@ def test_error_proxy_equals_direct_computation(pruned_mlp):
     ev, eta = pruned_mlp["eig"], 0.5
     cutoff = 0.01
     ts = [0, 1, 2, 5, 10, 30]
-    got = M.error_proxy(ts, ev, lr=eta, cutoff=cutoff)
+    got = M.error_proxy(ts, ev, eta=eta, cutoff=cutoff)
     for t, g in zip(ts, got):
         num = den = 0.0
         for lam in ev:  # paper Eqs. 7–8 with a = −ηλ, uniform density 1/n
@@ -117,12 +117,12 @@ def test_error_proxy_equals_direct_computation(pruned_mlp):
     assert lit == pytest.approx(np.mean(np.abs(1 - 4 * ev[sel]) ** 3), rel=1e-12)
     # SLQ estimate of E(t) is close to the exact-eigenvalue one; broadened-density integral close to both
     d = M.slq_density(pruned_mlp["H"], n_probes=60, n_steps=60, seed=2)
-    e_slq = M.error_proxy_from_density(ts, d, lr=eta, cutoff=cutoff)
+    e_slq = M.error_proxy_from_density(ts, d, eta=eta, cutoff=cutoff)
     assert np.allclose(e_slq, got, rtol=0.1)
-    e_smooth = M.error_proxy_from_density(ts[:4], d, lr=eta, cutoff=cutoff, sigma=1e-3)
+    e_smooth = M.error_proxy_from_density(ts[:4], d, eta=eta, cutoff=cutoff, sigma=1e-3)
     assert np.allclose(e_smooth, e_slq[:4], rtol=0.05)
     with pytest.raises(ValueError, match="cutoff"):
-        M.error_proxy(1, ev, lr=eta, cutoff=1e6)
+        M.error_proxy(1, ev, eta=eta, cutoff=1e6)
 
 
 def test_mode_fractions_and_dissipation_number(pruned_mlp):
@@ -136,12 +136,13 @@ def test_mode_fractions_and_dissipation_number(pruned_mlp):
     fd = M.mode_fractions(d, eta)
     assert abs(fd.dissipative - f.dissipative) < 0.15
     # R (PNAS Eq. 2) against its formula, and its minimum over ‖u_in‖
-    assert M.re_lambda1(2.0, 0.5) == -1.0
-    R = M.dissipation_number(0.3, 0.2, 1.5, -0.9)
+    from pyqgd.spectrum import dissipation_number_from_norms as dn
+
+    R = dn(0.3, 0.2, 1.5, -0.9)
     assert R == pytest.approx((0.3 * 1.5 + 0.2 / 0.3) / 0.9)
-    assert M.dissipation_number(0.0, 0.2, 1.5, -0.9) == math.inf
-    assert M.dissipation_number(0.0, 0.0, 1.5, -0.9) == 0.0
-    assert M.dissipation_number(0.3, 0.2, 1.5, 0.1) == math.inf
+    assert dn(0.0, 0.2, 1.5, -0.9) == math.inf
+    assert dn(0.0, 0.0, 1.5, -0.9) == 0.0
+    assert dn(0.3, 0.2, 1.5, 0.1) == math.inf
     Rmin, r = M.optimal_dissipation_number(0.2, 1.5, -0.9)
     grid = np.linspace(1e-3, 3, 30001)
     vals = [(x * 1.5 + 0.2 / x) / 0.9 for x in grid]
@@ -154,11 +155,14 @@ def test_dissipation_from_the_model_end_to_end(pruned_mlp):
     ex = pruned_mlp["ex"]
     c = ex.coefficients(sparse=True)
     ext = M.hessian_extremes(ex, k=1, tol=1e-10)
-    re1 = M.re_lambda1(ext.smallest[0], ex.lr)
+    from pyqgd.carleman import spectral_norm
+    from pyqgd.spectrum import dissipation_number_from_norms as dn
+
+    re1 = -ex.lr * ext.smallest[0]
     assert re1 == pytest.approx(np.max(np.linalg.eigvalsh(c.F1.toarray())), rel=1e-8)
     b = M.f2_norm_bounds(ex, n_power=5, n_samples=20)
-    exact = M.spectral_norm(c.F2)
+    exact = spectral_norm(c.F2)
     assert b.lower <= exact * (1 + 1e-12)
-    r_hi = M.dissipation_number(0.1, np.linalg.norm(c.F0), b.lower, -abs(re1))
-    r_ex = M.dissipation_number(0.1, np.linalg.norm(c.F0), exact, -abs(re1))
+    r_hi = dn(0.1, np.linalg.norm(c.F0), b.lower, -abs(re1))
+    r_ex = dn(0.1, np.linalg.norm(c.F0), exact, -abs(re1))
     assert r_hi <= r_ex

@@ -7,8 +7,8 @@ Needs the optional dependency torch (``pip install 'pyqgd[torch]'``). One module
   (paper Eq. 4), exact dense / sparse extraction;
 * :mod:`~pyqgd.models.operators`   matrix-free F1, F2 (scipy LinearOperators) and ‖F2‖ bounds for 10^6+ parameters;
 * :mod:`~pyqgd.models.lanczos`     memory-bounded (3-vector) Lanczos extremes and SLQ spectral densities;
-* :mod:`~pyqgd.models.dissipation` dissipative-mode fractions, Re λ₁, the dissipation number R (PNAS Eq. 2) and
-  the paper's error proxy E(t) (Eqs. 7–8);
+* :mod:`pyqgd.spectrum` (numpy only, re-exported here) dissipative-mode fractions, the optimal dissipation number
+  (PNAS Eq. 2) and the paper's error proxy E(t) (Eqs. 7–8);
 * :mod:`~pyqgd.models.trajectory`  true masked GD trajectories and the Carleman-vs-GD comparison;
 * :mod:`~pyqgd.models.zoo`         small default models (digits MLP / CNN, tiny transformer) for demos and tests.
 """
@@ -21,14 +21,12 @@ except ImportError as _exc:  # pragma: no cover - exercised only without torch
     ) from _exc
 
 from pyqgd.models._torch import DeviceUnavailableError, resolve_device
-from pyqgd.models.dissipation import (
+from pyqgd.spectrum import (
     ModeFractions,
-    dissipation_number,
     error_proxy,
     error_proxy_from_density,
     mode_fractions,
     optimal_dissipation_number,
-    re_lambda1,
 )
 from pyqgd.models.lanczos import (
     LanczosResult,
@@ -45,7 +43,6 @@ from pyqgd.models.operators import (
     F2_operator,
     f2_norm_bounds,
     hessian_operator,
-    spectral_norm,
 )
 from pyqgd.models.pruning import ParameterLayout, ParameterMask, apply_mask, global_magnitude_prune
 from pyqgd.models.taylor import (
@@ -71,10 +68,30 @@ __all__ = [
     "ParameterLayout", "ParameterMask", "apply_mask", "global_magnitude_prune",
     "GDExpansion", "TaylorCoefficients", "DroppedMass", "EXACT_HESSIAN_MAX_N", "EXACT_THIRD_MAX_N",
     "hessian_operator", "F1_operator", "F2_operator", "F2_contract", "F2NormBounds", "f2_norm_bounds",
-    "spectral_norm",
     "lanczos_tridiagonal", "hessian_extremes", "LanczosResult", "slq_density", "SpectralDensity", "TorchOperator",
-    "ModeFractions", "mode_fractions", "re_lambda1", "dissipation_number", "optimal_dissipation_number",
+    "ModeFractions", "mode_fractions", "optimal_dissipation_number",
     "error_proxy", "error_proxy_from_density",
     "masked_gd_trajectory", "carleman_vs_gd",
     "TaskData", "digits_mlp", "digits_cnn", "sequence_transformer", "train", "accuracy", "mse_onehot",
 ]
+
+
+_DEPRECATED = {
+    "re_lambda1": ("pyqgd.models.dissipation", "re_lambda1"),
+    "dissipation_number": ("pyqgd.models.dissipation", "dissipation_number"),
+    "spectral_norm": ("pyqgd.carleman", "spectral_norm"),
+}
+
+
+def __getattr__(name):
+    # names that pyqgd.carleman also exports: kept importable from here, with a warning, so old code keeps running
+    if name in _DEPRECATED:
+        import importlib
+        import warnings
+
+        mod, attr = _DEPRECATED[name]
+        if name == "spectral_norm":
+            warnings.warn("pyqgd.models.spectral_norm is deprecated: use pyqgd.carleman.spectral_norm",
+                          DeprecationWarning, stacklevel=2)
+        return getattr(importlib.import_module(mod), attr)
+    raise AttributeError(f"module 'pyqgd.models' has no attribute {name!r}")

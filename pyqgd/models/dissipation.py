@@ -1,172 +1,37 @@
-"""Dissipation diagnostics of the GD map: mode fractions, Re λ₁(F1), the dissipation number R and the error proxy E(t).
+"""Deprecated location of the spectral diagnostics: they need only numpy and live in :mod:`pyqgd.spectrum`.
 
-Conventions (module :mod:`pyqgd.models.taylor`): F1 = −η H with H the Hessian on the surviving parameters, so F1 is
-symmetric with eigenvalues μ = −η λ for the Hessian eigenvalues λ, and one GD step multiplies the linear mode along
-eigenvector x_λ by 1 − ηλ (paper.md §2.2).
-
-* A mode is *dissipative* when |1 − ηλ| < 1, i.e. 0 < ηλ < 2 (discrete time, paper.md §2.2/F5); *divergent* when
-  ηλ < 0 (the paper's "divergent modes": negative Hessian eigenvalues); *unstable* when ηλ ≥ 2 (GD overshoots).
-* Re λ₁(F1) = max Re μ = −η λ_min(H) (PNAS Eq. 2 needs it < 0, i.e. H positive definite on the survivors).
-* R = (‖u_in‖‖F2‖ + ‖F0‖/‖u_in‖) / |Re λ₁(F1)| (PNAS Eq. 2, paper.md F5; spectral norms).
-* E(t) = (1/N_c) [∫_{−∞}^{−c} + ∫_{c}^{∞}] ρ(a) |1 + a|^t da with N_c the same integral of ρ, a = −ηλ and cut-off
-  c = 0.4 (Nat. Commun. 15:434 Eqs. 7–8, paper.md F13). The paper writes a = −(Hessian eigenvalue) without η; we take
-  a to be the eigenvalue of F1 = −ηH, so that 1 + a = 1 − ηλ is exactly the per-step GD factor. ``lr=1`` reproduces
-  the literal formula.
+``re_lambda1(lambda_min, lr)`` and ``dissipation_number(norms...)`` of this module had the same names as, but other
+arguments than, :func:`pyqgd.carleman.re_lambda1` / :func:`pyqgd.carleman.dissipation_number`; they are kept only as
+deprecated aliases (Re λ₁(F1) = −η λ_min(H) and :func:`pyqgd.spectrum.dissipation_number_from_norms`).
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
-import numpy as np
+import warnings
 
 from pyqgd._checks import check_positive_float
+from pyqgd.spectrum import (  # noqa: F401  (re-exported for old imports)
+    ModeFractions,
+    dissipation_number_from_norms,
+    error_proxy,
+    error_proxy_from_density,
+    mode_fractions,
+    optimal_dissipation_number,
+)
 
-__all__ = [
-    "ModeFractions",
-    "mode_fractions",
-    "re_lambda1",
-    "dissipation_number",
-    "optimal_dissipation_number",
-    "error_proxy",
-    "error_proxy_from_density",
-]
-
-
-def _nodes_weights(spectrum, weights=None):
-    """(nodes, weights summing to 1) from eigenvalues (uniform weights) or a SpectralDensity."""
-    from pyqgd.models.lanczos import SpectralDensity
-
-    if isinstance(spectrum, SpectralDensity):
-        if weights is not None:
-            raise TypeError("weights are given by the SpectralDensity itself")
-        return spectrum.all_nodes()
-    lam = np.asarray(spectrum, dtype=float).reshape(-1)
-    if lam.size == 0:
-        raise ValueError("no eigenvalues given")
-    if not np.all(np.isfinite(lam)):
-        raise ValueError("eigenvalues contain NaN or inf")
-    if weights is None:
-        w = np.full(lam.size, 1.0 / lam.size)
-    else:
-        w = np.asarray(weights, dtype=float).reshape(-1)
-        if w.shape != lam.shape or np.any(w < 0) or not np.all(np.isfinite(w)):
-            raise ValueError("weights must be finite, ≥ 0 and of the same length as the eigenvalues")
-        w = w / w.sum()
-    return lam, w
-
-
-@dataclass(frozen=True)
-class ModeFractions:
-    """Fractions of Hessian eigen-modes (weights of the density) by the value of ηλ."""
-
-    dissipative: float  # 0 < ηλ < 2  (|1 − ηλ| < 1)
-    divergent: float  # ηλ < 0
-    unstable: float  # ηλ ≥ 2
-    marginal: float  # ηλ = 0 exactly
-    spectral_radius: float  # max |1 − ηλ| over the nodes (the discrete-time ρ of paper.md F5)
-
-
-def mode_fractions(spectrum, lr: float, weights=None) -> ModeFractions:
-    """Fractions of dissipative / divergent / unstable modes for eigenvalues (uniform) or an SLQ density."""
-    lr = check_positive_float(lr, "lr")
-    lam, w = _nodes_weights(spectrum, weights)
-    x = lr * lam
-    return ModeFractions(
-        dissipative=float(w[(x > 0) & (x < 2)].sum()),
-        divergent=float(w[x < 0].sum()),
-        unstable=float(w[x >= 2].sum()),
-        marginal=float(w[x == 0].sum()),
-        spectral_radius=float(np.max(np.abs(1 - x))),
-    )
+__all__ = ["ModeFractions", "mode_fractions", "optimal_dissipation_number", "error_proxy", "error_proxy_from_density"]
 
 
 def re_lambda1(lambda_min: float, lr: float) -> float:
-    """Re λ₁(F1) = −η λ_min(H) for F1 = −ηH (symmetric, real spectrum): the largest eigenvalue of F1."""
+    """Deprecated: Re λ₁(F1) = −η λ_min(H) for F1 = −ηH; compute it directly (``pyqgd.carleman.re_lambda1`` takes F1)."""
+    warnings.warn("pyqgd.models.re_lambda1(lambda_min, lr) is deprecated: use -eta * lambda_min, or "
+                  "pyqgd.carleman.re_lambda1(F1)", DeprecationWarning, stacklevel=2)
     return -check_positive_float(lr, "lr") * float(lambda_min)
 
 
-def dissipation_number(u_in_norm: float, F0_norm: float, F2_norm: float, re_lambda_1: float) -> float:
-    """R = (‖u_in‖‖F2‖ + ‖F0‖/‖u_in‖) / |Re λ₁(F1)| (PNAS Eq. 2; paper.md F5).
-
-    Returns ``inf`` when Re λ₁ ≥ 0 (F1 not dissipative, the bound does not apply) and when u_in = 0 with F0 ≠ 0
-    (expansion at the start point of an inhomogeneous map; see :func:`optimal_dissipation_number`). R = 0 for
-    u_in = 0 and F0 = 0 (the trajectory stays at the fixed point).
-    """
-    vals = [float(u_in_norm), float(F0_norm), float(F2_norm)]
-    if any(v < 0 or not math.isfinite(v) for v in vals):
-        raise ValueError("norms must be finite and ≥ 0")
-    r, f0, f2 = vals
-    if not math.isfinite(re_lambda_1):
-        raise ValueError("Re λ1 must be finite")
-    if re_lambda_1 >= 0:
-        return math.inf
-    if r == 0:
-        return 0.0 if f0 == 0 else math.inf
-    return (r * f2 + f0 / r) / abs(re_lambda_1)
-
-
-def optimal_dissipation_number(F0_norm: float, F2_norm: float, re_lambda_1: float) -> tuple:
-    """(R_min, r*): the smallest R over ‖u_in‖ = r, R_min = 2√(‖F0‖‖F2‖)/|Re λ₁| at r* = √(‖F0‖/‖F2‖).
-
-    R is invariant under the rescaling u → u/γ (F0 → F0/γ, F2 → γF2), so R_min is a property of the map alone:
-    no choice of start point (at this expansion point) can bring R below it.
-    """
-    f0, f2 = float(F0_norm), float(F2_norm)
-    if re_lambda_1 >= 0:
-        return math.inf, math.nan
-    if f0 == 0 or f2 == 0:
-        return 0.0, (0.0 if f0 == 0 else math.inf)
-    return 2 * math.sqrt(f0 * f2) / abs(re_lambda_1), math.sqrt(f0 / f2)
-
-
-def error_proxy(t, spectrum, *, lr: float = 1.0, cutoff: float = 0.4, weights=None) -> np.ndarray:
-    """E(t) of Nat. Commun. 15:434 Eqs. 7–8 for a discrete spectral measure.
-
-    ``spectrum`` is either Hessian eigenvalues λ_k (uniform weights 1/n, or ``weights``) or a
-    :class:`~pyqgd.models.lanczos.SpectralDensity` (its quadrature nodes and weights). With a = −ηλ:
-    E(t) = Σ_{|a_k| ≥ c} w_k |1 + a_k|^t / Σ_{|a_k| ≥ c} w_k. ``t`` a scalar or array of steps (E(0) = 1).
-    """
-    lr = check_positive_float(lr, "lr")
-    cutoff = float(cutoff)
-    if not (cutoff >= 0 and math.isfinite(cutoff)):
-        raise ValueError(f"cutoff must be finite and ≥ 0, got {cutoff}")
-    lam, w = _nodes_weights(spectrum, weights)
-    a = -lr * lam
-    sel = np.abs(a) >= cutoff
-    Nc = w[sel].sum()
-    if Nc <= 0:
-        raise ValueError(f"no spectral weight with |a| = η|λ| ≥ cutoff = {cutoff}: E(t) is undefined; lower the cutoff")
-    tt = np.asarray(t, dtype=float)
-    if np.any(tt < 0):
-        raise ValueError("t must be ≥ 0")
-    vals = np.abs(1 + a[sel])
-    out = np.sum(w[sel] * vals ** tt[..., None], axis=-1) / Nc
-    return out
-
-
-def error_proxy_from_density(t, density, *, lr: float = 1.0, cutoff: float = 0.4, sigma: float | None = None,
-                             grid_points: int = 4001) -> np.ndarray:
-    """E(t) (Eqs. 7–8) from an SLQ :class:`~pyqgd.models.lanczos.SpectralDensity`.
-
-    ``sigma=None``: integrate the quadrature measure exactly (same as :func:`error_proxy`). ``sigma > 0``: integrate
-    the Gaussian-broadened density ρ_σ (as the paper plots it) with the trapezoid rule on a grid in a = −ηλ.
-    """
-    if sigma is None:
-        return error_proxy(t, density, lr=lr, cutoff=cutoff)
-    lr = check_positive_float(lr, "lr")
-    sigma = check_positive_float(sigma, "sigma")
-    nodes, _ = density.all_nodes()
-    lo, hi = nodes.min() - 8 * sigma, nodes.max() + 8 * sigma
-    lam = np.linspace(lo, hi, grid_points)
-    rho = density.density(lam, sigma)
-    a = -lr * lam
-    sel = np.abs(a) >= cutoff
-    tt = np.asarray(t, dtype=float)
-    integrand_n = np.where(sel, rho, 0.0)
-    Nc = np.trapezoid(integrand_n, lam)
-    if Nc <= 0:
-        raise ValueError(f"no spectral weight with |a| ≥ cutoff = {cutoff}: E(t) is undefined; lower the cutoff")
-    vals = np.abs(1 + a) ** tt[..., None]
-    return np.trapezoid(integrand_n * vals, lam, axis=-1) / Nc
+def dissipation_number(u_in_norm, F0_norm, F2_norm, re_lambda_1) -> float:
+    """Deprecated alias of :func:`pyqgd.spectrum.dissipation_number_from_norms`."""
+    warnings.warn("pyqgd.models.dissipation_number(norms...) is deprecated: use "
+                  "pyqgd.spectrum.dissipation_number_from_norms, or pyqgd.carleman.dissipation_number(qmap, u_in)",
+                  DeprecationWarning, stacklevel=2)
+    return dissipation_number_from_norms(u_in_norm, F0_norm, F2_norm, re_lambda_1)

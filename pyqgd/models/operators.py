@@ -24,6 +24,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
 from pyqgd._checks import check_positive_int
+from pyqgd.carleman import spectral_norm  # noqa: F401  (one exact 2-norm for the whole package)
 from pyqgd.models._torch import torch
 from pyqgd.models.taylor import GDExpansion
 
@@ -34,7 +35,6 @@ __all__ = [
     "F2_contract",
     "F2NormBounds",
     "f2_norm_bounds",
-    "spectral_norm",
 ]
 
 
@@ -116,20 +116,6 @@ def F2_operator(exp: GDExpansion, *, u=None, chunk_size: int = 64) -> LinearOper
         return c * rows.reshape(-1)  # rows[b, a] = ∇³L[a, x, b]; symmetric in (a, b)
 
     return LinearOperator((n, n * n), matvec=matvec, rmatvec=rmatvec, dtype=np.float64)
-
-
-def spectral_norm(M) -> float:
-    """Exact 2-norm (largest singular value) of a dense or scipy.sparse matrix, via the smaller Gram matrix."""
-    if sp.issparse(M):
-        M = M.tocsr()
-        G = (M @ M.T) if M.shape[0] <= M.shape[1] else (M.T @ M)
-        G = G.toarray()
-    else:
-        M = np.asarray(M, dtype=float)
-        G = M @ M.T if M.shape[0] <= M.shape[1] else M.T @ M
-    if G.size == 0:
-        return 0.0
-    return float(math.sqrt(max(np.linalg.eigvalsh(G)[-1], 0.0)))
 
 
 @dataclass(frozen=True)

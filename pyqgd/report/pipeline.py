@@ -264,7 +264,7 @@ def _torch_stage(model, loss_fn, data, prune, eta, seed):
 
 
 def _spectrum(lam, eta):
-    from pyqgd.models.dissipation import mode_fractions
+    from pyqgd.spectrum import mode_fractions
 
     f = mode_fractions(lam, eta)
     return {"lambda_min": float(lam.min()), "lambda_max": float(lam.max()),
@@ -273,7 +273,7 @@ def _spectrum(lam, eta):
 
 
 def _dissipation(qm, u_in, norms):
-    from pyqgd.models.dissipation import optimal_dissipation_number
+    from pyqgd.spectrum import optimal_dissipation_number
 
     r_min, _ = optimal_dissipation_number(norms.f0, norms.f2, norms.re_lambda1)
     try:
@@ -328,11 +328,11 @@ def _carleman_check(ctx, orders, steps, norms):
 
 
 def _error_proxy(lam, eta, T):
-    from pyqgd.models.dissipation import error_proxy
+    from pyqgd.spectrum import error_proxy
 
     ts = np.unique(np.linspace(0, T, min(T + 1, 101)).astype(int))
     try:
-        values = error_proxy(ts, lam, lr=eta).tolist()
+        values = error_proxy(ts, lam, eta=eta).tolist()
     except ValueError as exc:  # no eigenvalue outside the cut-off window
         return {"t": ts.tolist(), "E": [], "note": str(exc)}
     return {"t": ts.tolist(), "E": values, "cutoff": 0.4, "note": "a = −ηλ (Nat. Commun. Eqs. 7–8)"}
