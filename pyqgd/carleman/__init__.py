@@ -5,6 +5,7 @@
 ``solve_history`` the T-step history-state system; ``diagnose`` its norms, dissipation numbers, κ and error bound.
 """
 
+from pyqgd.carleman.bounds import AmplitudeBound, CarlemanBounds, InverseNormBound, carleman_bounds
 from pyqgd.carleman.diagnostics import (
     CarlemanDiagnostics,
     MapNorms,

@@ -1,0 +1,324 @@
+"""Rigorous a-priori bounds for the T-step history-state system L Y = B (before solving it).
+
+Both numbers drive the quantum solver's cost: the condition number κ = α‖L⁻¹‖ fixes the QSVT degree, and the
+good-outcome amplitude c·α·‖Π_good L⁻¹B‖/‖B‖ (Π_good = level 1 of the final window t = T..T+p) fixes the number of
+amplification rounds. Public entry points:
+
+* :func:`inverse_norm_bound_growth` ``(C, mu, T, p)`` — ‖L⁻¹‖ ≤ value whenever ‖M^k‖ ≤ C·μ^k for all k ≥ 1;
+* :func:`inverse_norm_bound_from_norms` ``(f0, rho, f2, N, T, p)`` — the same from the map norms a = ‖F0‖,
+  ρ = ‖I+F1‖, c = ‖F2‖ alone (or from exact block norms ``block_norms``), optimised over a level weighting;
+  returns an :class:`InverseNormBound` whose ``method`` is "contraction", "invariant ball", "norm growth" or
+  "worst case T+p+1";
+* :func:`final_norm_lower_bound` ``(f0, rho, sigma, f2, r_in, T)`` — ‖u(T)‖ ≥ value for the exact GD map;
+* :func:`amplitude_lower_bound` ``(...)`` — ‖Π_good L⁻¹B‖/‖B‖ ≥ value, an :class:`AmplitudeBound`;
+* :func:`carleman_bounds` ``(system, u_in, T, p)`` — both for a :class:`~pyqgd.carleman.CarlemanSystem`
+  (uses exact norms when the system is small), a :class:`CarlemanBounds`.
+
+**‖L⁻¹‖.** L = I − S⊗M (T steps) − S_pad⊗I (p idle steps) is unit lower block-bidiagonal, so L⁻¹ is block lower
+triangular with block (t, s) = M^{a(t,s)}, a(t,s) = min(t,T) − min(s,T). With g_0 = 1 and g_k ≥ ‖M^k‖, the block
+Schur test (‖X‖₂ ≤ √(max row sum · max column sum) of the matrix of block norms) gives ‖L⁻¹‖ ≤ √(R·C) with
+
+    R = G_T + p,   C = max_{0≤m≤T} (G_m + p·g_m),   G_m = Σ_{k=0}^{m} g_k.
+
+For g_k = C₀μ^k (k ≥ 1), G_m + p·g_m = const + μ^m·C₀·(p − μ/(1−μ)) is monotone in m, so the column maximum is at
+m ∈ {0, 1, T}; everything is closed-form and evaluated in the log domain (T up to 10⁹ and beyond). μ = 1, C₀ = 1
+(‖M‖ ≤ 1) gives the classical worst case T + p + 1.
+
+Bounds on ‖M^k‖: write M in level blocks M_jk (level j ← level k). For the exact discrete map (Liu et al. 2024,
+Eqs. 5–6) M_jk = Σ_{d∈{0,1,2}^j, |d|=k} ⊗_i G_{d_i} with G_0 = F0, G_1 = I+F1, G_2 = F2, so ‖M_jk‖ ≤ W_jk, the
+coefficient of x^k in (a + ρx + cx²)^j. For a level weighting D_w = diag(w^{−j}), M' = D_w M D_w⁻¹ has blocks
+w^{k−j}M_jk, and ‖M'‖ ≤ μ(w) := ‖(W_jk w^{k−j})_jk‖₂ (the norm of a block matrix is at most the norm of its matrix
+of block norms), hence ‖M^k‖ ≤ cond(D_w)·μ(w)^k with cond(D_w) = max(w, 1/w)^{N−1}. The row sums of the weighted
+matrix are at most β(w)^j − (a/w)^j with β(w) = a/w + ρ + c·w, the invariant-ball function of
+:func:`pyqgd.carleman.truncation_error_bound`: a weight w with β(w) < 1 (a ball of radius w mapped into itself)
+makes M a contraction in the weighted norm even when ‖M‖₂ > 1. We minimise the bound over w on a log grid (each
+grid point is a rigorous bound). ``method`` is "contraction" (w = 1, μ < 1), "invariant ball" (w ≠ 1, μ < 1),
+"worst case T+p+1" (the bound equals T+p+1) or "norm growth" (μ ≥ 1: the bound grows with T, exponentially if μ > 1).
+
+**Good amplitude.** The level-1 entries of Y in the final window are ŷ_1(T) (p + 1 copies), so
+‖Π_good L⁻¹B‖ = √(p+1)·‖ŷ_1(T)‖ ≥ √(p+1)·(ℓ_T − e_T), with ℓ_T ≤ ‖u(T)‖ from :func:`final_norm_lower_bound` and
+e_T ≥ ‖u(T) − ŷ_1(T)‖ the truncation bound, and ‖B‖² = Σ_j ‖u_in‖^{2j} + T·Σ_j ‖F0‖^{2j} exactly (B = [ŷ_in; b; …]).
+
+ℓ_T: for ‖u‖ = x inside the invariant ball of radius r (‖u(t)‖ ≤ r for all t),
+‖g(u)‖ ≥ h(x) := max(σx − cx² − a, a − ρx − cx², 0) with σ = σ_min(I+F1) (triangle inequality on
+g(u) = F0 + (I+F1)u + F2(u⊗u)). So ‖u(t+1)‖ ≥ F(ℓ_t) with F(ℓ) = min_{x∈[ℓ,r]} h(x), ℓ_0 = ‖u_in‖. F is
+non-decreasing in ℓ, so ℓ_t = F^t(ℓ_0) is a valid lower bound at every t, and the minimum of the maximum of the
+concave h₁ and the decreasing h₂ lies at x = ℓ, x = r or their single crossing x = 2a/(σ+ρ). The sequence is
+monotone: when it increases we may stop early (later terms are larger); when it decreases we stop at a sub-fixed
+point ℓ* with F(ℓ*) ≥ ℓ* (then ℓ_t ≥ ℓ* for all later t) or, for a = 0, continue geometrically with the factor
+σ − c·r (F(x) ≥ x(σ − cr) when a = 0).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from pyqgd._checks import as_finite_vector, check_positive_int
+from pyqgd.carleman.diagnostics import DENSE_LIMIT, MapNorms, NotDissipativeError, _ball_radius, spectral_norm
+from pyqgd.carleman.diagnostics import truncation_error_bound
+from pyqgd.carleman.system import CarlemanSystem
+
+__all__ = [
+    "InverseNormBound", "AmplitudeBound", "CarlemanBounds", "inverse_norm_bound_growth", "map_block_norm_bounds",
+    "exact_block_norms", "inverse_norm_bound_from_norms", "final_norm_lower_bound", "amplitude_lower_bound",
+    "carleman_bounds",
+]
+
+#: Level weights tried by :func:`inverse_norm_bound_from_norms` (each is a rigorous bound; the minimum is kept).
+WEIGHT_GRID = np.unique(np.concatenate([np.logspace(-4, 4, 161), [1.0]]))
+#: Iterations of the ‖u(t)‖ lower-bound recursion before switching to its closed-form tail.
+MAX_ITERATIONS = 20_000
+
+
+@dataclass(frozen=True)
+class InverseNormBound:
+    """‖L⁻¹‖₂ ≤ ``value``; ``method`` names the bound, ``mu``/``constant`` the growth ‖M^k‖ ≤ constant·mu^k used,
+    ``weight`` the level weighting w of the weighted norm (1 = unweighted)."""
+
+    value: float
+    method: str
+    mu: float
+    constant: float
+    weight: float
+
+
+@dataclass(frozen=True)
+class AmplitudeBound:
+    """‖Π_good L⁻¹B‖/‖B‖ ≥ ``value`` (final window t = T..T+p, level 1), with its parts:
+    ``final_norm`` ≤ ‖ŷ_1(T)‖, ``rhs_norm`` = ‖B‖, ``method`` ("a-priori" or "instance-exact")."""
+
+    value: float
+    final_norm: float
+    rhs_norm: float
+    method: str
+
+
+@dataclass(frozen=True)
+class CarlemanBounds:
+    """Both bounds for one system, start point, T and p."""
+
+    inverse_norm: InverseNormBound
+    amplitude: AmplitudeBound
+
+
+def _check_tp(T, p):
+    return check_positive_int(T, "T (number of steps)"), check_positive_int(p, "p (padding steps)", minimum=0)
+
+
+def _pow(mu: float, m: float) -> float:
+    """μ^m without OverflowError (inf when it overflows)."""
+    if mu == 0.0:
+        return 0.0 if m > 0 else 1.0
+    lg = m * math.log(mu)
+    return math.inf if lg > 700 else math.exp(lg)
+
+
+def _partial_sum(C: float, mu: float, m: int) -> float:
+    """G_m = 1 + C·Σ_{k=1}^{m} μ^k (g_0 = 1)."""
+    if m == 0:
+        return 1.0
+    if mu == 0.0:
+        return 1.0
+    if abs(mu - 1.0) < 1e-12:
+        return 1.0 + C * m
+    lg = m * math.log(mu)
+    if lg > 700:
+        return math.inf
+    # Σ_{k=1}^m μ^k = μ (μ^m − 1)/(μ − 1), with expm1 for accuracy near μ = 1
+    return 1.0 + C * mu * math.expm1(lg) / (mu - 1.0)
+
+
+def inverse_norm_bound_growth(C: float, mu: float, T: int, p: int = 0) -> float:
+    """‖L⁻¹‖₂ ≤ √(R·C_max) (module docstring) for any M with ‖M^k‖ ≤ C·μ^k for k ≥ 1 (C ≥ 1, μ ≥ 0).
+
+    Returns ``inf`` when the bound overflows (μ > 1 and T large).
+    """
+    T, p = _check_tp(T, p)
+    if not (C >= 1.0 and mu >= 0.0 and math.isfinite(C) and math.isfinite(mu)):
+        raise ValueError(f"need a finite C ≥ 1 and μ ≥ 0, got C = {C}, μ = {mu}")
+
+    def g(m):
+        return 1.0 if m == 0 else C * _pow(mu, m)
+
+    row = _partial_sum(C, mu, T) + p
+    col = max(1.0 + p, _partial_sum(C, mu, 1) + p * g(1), _partial_sum(C, mu, T) + p * g(T))
+    if not (math.isfinite(row) and math.isfinite(col)):
+        return math.inf
+    return math.sqrt(row * col)
+
+
+def map_block_norm_bounds(f0: float, rho: float, f2: float, N: int) -> np.ndarray:
+    """W with W[j−1, k−1] = coefficient of x^k in (a + ρx + cx²)^j ≥ ‖M_jk‖ for the exact discrete map (1 ≤ j, k ≤ N)."""
+    N = check_positive_int(N, "N")
+    W = np.zeros((N, N))
+    poly = np.array([1.0])
+    base = np.array([f0, rho, f2], dtype=float)
+    for j in range(1, N + 1):
+        poly = np.convolve(poly, base)
+        k = np.arange(1, min(N, 2 * j) + 1)
+        W[j - 1, k - 1] = poly[k]
+    return W
+
+
+def exact_block_norms(system: CarlemanSystem) -> np.ndarray:
+    """‖M_jk‖₂ for every level block of an explicit M (dense LAPACK / Lanczos as in :func:`spectral_norm`)."""
+    if system.matrix_free:
+        raise TypeError("exact block norms need an explicit M; use map_block_norm_bounds for a matrix-free system")
+    M, off, N = system.M.tocsr(), system.offsets, system.N
+    W = np.zeros((N, N))
+    for j in range(N):
+        rows = M[off[j] : off[j + 1]]
+        for k in range(N):
+            blk = rows[:, off[k] : off[k + 1]]
+            W[j, k] = spectral_norm(blk, exact=True) if blk.nnz and max(blk.shape) <= DENSE_LIMIT else (
+                spectral_norm(blk) * (1 + 1e-6) if blk.nnz else 0.0)
+    return W
+
+
+def inverse_norm_bound_from_norms(f0: float, rho: float, f2: float, N: int, T: int, p: int = 0, *,
+                                  block_norms: np.ndarray | None = None,
+                                  norm_M: float | None = None) -> InverseNormBound:
+    """Best rigorous ‖L⁻¹‖ bound from the map norms (module docstring): minimum over level weights w of
+    cond(D_w)·(Schur bound with μ(w)), plus the unweighted bound with an exact ‖M‖ when ``norm_M`` is given.
+
+    ``block_norms`` (N × N, ≥ ‖M_jk‖) replaces the norm-polynomial bounds W when known (e.g. :func:`exact_block_norms`).
+    """
+    T, p = _check_tp(T, p)
+    for name, v in (("‖F0‖", f0), ("‖I+F1‖", rho), ("‖F2‖", f2)):
+        if not (math.isfinite(v) and v >= 0):
+            raise ValueError(f"{name} must be a finite non-negative number, got {v}")
+    W = map_block_norm_bounds(f0, rho, f2, N) if block_norms is None else np.asarray(block_norms, dtype=float)
+    j = np.arange(1, W.shape[0] + 1)
+    best = None
+    candidates = [(w, max(w, 1 / w) ** (W.shape[0] - 1), float(np.linalg.norm(W * np.power(w, j[None, :] - j[:, None]), 2)))
+                  for w in WEIGHT_GRID]
+    if norm_M is not None:
+        candidates.append((1.0, 1.0, float(norm_M)))
+    for w, C, mu in candidates:
+        value = inverse_norm_bound_growth(C, mu, T, p)
+        if best is None or value < best.value:
+            best = InverseNormBound(value=value, method="", mu=mu, constant=C, weight=float(w))
+    if best.mu < 1.0:
+        method = "contraction" if best.weight == 1.0 else "invariant ball"
+    elif abs(best.value - (T + p + 1)) <= 1e-9 * (T + p + 1):
+        method = "worst case T+p+1"
+    else:
+        method = "norm growth"
+    return InverseNormBound(best.value, method, best.mu, best.constant, best.weight)
+
+
+def _h(x: float, a: float, rho: float, sigma: float, c: float) -> float:
+    return max(sigma * x - c * x * x - a, a - rho * x - c * x * x, 0.0)
+
+
+def _step(ell: float, U: float, a: float, rho: float, sigma: float, c: float) -> float:
+    """F(ℓ, U) = min_{x∈[ℓ,U]} h(x): attained at x = ℓ, x = U or the crossing 2a/(σ+ρ) of h₁ and h₂."""
+    xs = [ell, U]
+    if sigma + rho > 0 and ell <= 2 * a / (sigma + rho) <= U:
+        xs.append(2 * a / (sigma + rho))
+    return min(_h(x, a, rho, sigma, c) for x in xs)
+
+
+def final_norm_lower_bound(f0: float, rho: float, sigma: float, f2: float, r_in: float, T: int) -> float:
+    """ℓ_T ≤ ‖u(T)‖ for the exact GD map u ↦ F0 + (I+F1)u + F2(u⊗u) started at ‖u_in‖ = r_in (module docstring).
+
+    a = ‖F0‖, ρ = ‖I+F1‖, σ = σ_min(I+F1), c = ‖F2‖. Alongside ℓ_t it tracks the upper bound
+    U_{t+1} = min(r, a + ρU_t + cU_t²) ≥ ‖u(t+1)‖ (U_0 = r_in), so the minimum runs over x ∈ [ℓ_t, U_t] only.
+    Raises :class:`NotDissipativeError` when no invariant ball contains u_in.
+    """
+    T = check_positive_int(T, "T", minimum=0)
+    if not (0 <= sigma <= rho * (1 + 1e-12)):
+        raise ValueError(f"need 0 ≤ σ_min(I+F1) ≤ ‖I+F1‖, got σ = {sigma}, ρ = {rho}")
+    a, c = f0, f2
+    r = _ball_radius(a, rho, c, r_in)
+    if not math.isfinite(r):
+        raise NotDissipativeError(
+            f"no invariant ball contains u_in (‖F0‖ = {a:.3g}, ‖I+F1‖ = {rho:.4g}, ‖F2‖ = {c:.3g}, ‖u_in‖ = {r_in:.3g}): "
+            "no a-priori lower bound on ‖u(T)‖; use the instance-exact amplitude or a more dissipative problem")
+    ell, U = r_in, r_in
+    steps = min(T, MAX_ITERATIONS)
+    U_decreasing = False
+    for _ in range(steps):
+        U_new = min(r, a + rho * U + c * U * U)
+        ell_new = min(_step(ell, U, a, rho, sigma, c), U_new)
+        if ell_new == ell and U_new == U:
+            return ell
+        U_decreasing = U_new <= U
+        ell, U = ell_new, U_new
+        if ell == 0.0:
+            return 0.0
+    if T == steps:
+        return ell
+    # past the cap: every later U_t ≤ U_tail; a sub-fixed point ℓ* ≤ ℓ with F(ℓ*, U_tail) ≥ ℓ* bounds all later ℓ_t
+    U_tail = U if U_decreasing else r
+    for shrink in (1e-9, 1e-6, 1e-3, 1e-1):
+        cand = ell * (1 - shrink)
+        if _step(cand, U_tail, a, rho, sigma, c) >= cand:
+            return cand
+    if a == 0.0 and sigma > c * U_tail:
+        return ell * _pow(sigma - c * U_tail, T - steps)
+    return 0.0
+
+
+def _rhs_norm(f0: float, r_in: float, N: int, T: int) -> float:
+    """‖B‖ = √(Σ_j r^{2j} + T·Σ_j a^{2j}) for B = [ŷ_in; b; …; b; 0…] of the exact discrete map."""
+    s_in = sum(r_in ** (2 * j) for j in range(1, N + 1))
+    s_b = sum(f0 ** (2 * j) for j in range(1, N + 1))
+    return math.sqrt(s_in + T * s_b)
+
+
+def amplitude_lower_bound(f0: float, rho: float, sigma: float, f2: float, r_in: float, N: int, T: int, p: int = 0, *,
+                          truncation_error: float = 0.0, rhs_norm: float | None = None) -> AmplitudeBound:
+    """‖Π_good L⁻¹B‖/‖B‖ ≥ √(p+1)·max(ℓ_T − e_T, 0)/‖B‖ (module docstring); e_T = ``truncation_error``
+    ≥ ‖u(T) − ŷ_1(T)‖ (e.g. :func:`pyqgd.carleman.truncation_error_bound`), ‖B‖ from the norms unless given."""
+    T, p = _check_tp(T, p)
+    N = check_positive_int(N, "N")
+    ell = final_norm_lower_bound(f0, rho, sigma, f2, r_in, T)
+    final = max(ell - truncation_error, 0.0)
+    B = _rhs_norm(f0, r_in, N, T) if rhs_norm is None else float(rhs_norm)
+    if B == 0:
+        raise ValueError("‖B‖ = 0 (u_in = 0 and F0 = 0): the solution is zero, nothing to estimate")
+    return AmplitudeBound(value=math.sqrt(p + 1) * final / B, final_norm=final, rhs_norm=B, method="a-priori")
+
+
+def _sigma_min(qmap) -> float:
+    n = qmap.n
+    if n > DENSE_LIMIT:
+        raise ValueError(f"σ_min(I+F1) is computed densely up to n = {DENSE_LIMIT}; pass the norms to "
+                         "amplitude_lower_bound for larger maps")
+    G1 = (sp.identity(n) + qmap.F1).toarray()
+    return float(np.linalg.svd(G1, compute_uv=False)[-1])
+
+
+def carleman_bounds(system: CarlemanSystem, u_in, T: int, p: int = 0) -> CarlemanBounds:
+    """Both a-priori bounds for ``system`` (exact discrete map) started at ``u_in``, T steps and p idle steps.
+
+    ‖L⁻¹‖: from exact level-block norms when M is explicit (else the norm polynomials), and the exact ‖M‖ when
+    dim ≤ DENSE_LIMIT. Amplitude: the ‖u(T)‖ recursion with the truncation bound of
+    :func:`pyqgd.carleman.truncation_error_bound` and the exact ‖B‖ (computed from ŷ_in and b, no solve).
+    """
+    if not isinstance(system, CarlemanSystem):
+        raise TypeError(f"expected a CarlemanSystem, got {type(system).__name__}")
+    if system.form != "discrete":
+        raise ValueError("the a-priori bounds are derived for the exact discrete map (discrete_carleman); got form "
+                         f"{system.form!r}")
+    T, p = _check_tp(T, p)
+    u_in = as_finite_vector(u_in, "u_in", system.n)
+    norms = MapNorms(system.qmap)
+    block = None if system.matrix_free else exact_block_norms(system)
+    norm_M = spectral_norm(system.M, exact=True) if not system.matrix_free and system.dim <= DENSE_LIMIT else None
+    inv = inverse_norm_bound_from_norms(norms.f0, norms.rho, norms.f2, system.N, T, p, block_norms=block, norm_M=norm_M)
+    r_in = float(np.linalg.norm(u_in))
+    B = math.sqrt(float(np.sum(system.lift(u_in) ** 2)) + T * float(np.sum(system.b ** 2)))
+    try:
+        trunc = truncation_error_bound(system.qmap, u_in, system.N, T, norms=norms)
+        amp = amplitude_lower_bound(norms.f0, norms.rho, _sigma_min(system.qmap), norms.f2, r_in, system.N, T, p,
+                                    truncation_error=trunc, rhs_norm=B)
+    except NotDissipativeError as exc:
+        # 0 is the only a-priori lower bound without an invariant ball; say why
+        amp = AmplitudeBound(value=0.0, final_norm=0.0, rhs_norm=B, method=f"unavailable: {exc}")
+    return CarlemanBounds(inverse_norm=inv, amplitude=amp)
