@@ -1,205 +1,448 @@
 """The ``pyqgd`` command line.
 
-    pyqgd demo [--out DIR] [--json]       the whole pipeline on the embedded toy loss: Carleman check vs true GD,
-                                          verdict, Q# simulation, resource estimates; writes report.json + plots
-    pyqgd analyze MODEL [...]             the pipeline on a built-in PyTorch model (mlp, cnn, transformer) or on a
-                                          saved one (--model-file, --data-file)
-    pyqgd simulate [...]                  a toy instance on the local Q# simulator
-    pyqgd estimate --n N --T T [...]      fault-tolerant cost of the quantum GD run for sizes given directly, for
-                                          QDK qubit presets, with QROM and/or QRAM loading, vs classical GPU time
+    pyqgd demo [...]       the whole pipeline on the embedded toy loss: Carleman check vs true GD, verdict, Q#
+                           simulation, resource estimates; writes report.json + plots
+    pyqgd analyze [...]    the pipeline on a built-in PyTorch model (mlp, cnn, transformer) or on a saved one
+                           (--model-file, --data-file)
+    pyqgd simulate [...]   a toy instance on the local Q# simulator
+    pyqgd estimate [...]   fault-tolerant cost of the quantum GD run for sizes given directly
+
+Error policy. A user mistake (bad option, unreadable or unsafe file, output folder that cannot take the report,
+a problem too large for this machine) exits with code 2 and ONE line on stderr that says what to do; everything
+that can be checked is checked before the long work starts. Anything else is a bug: exit code 1 and one line
+"internal error, please report …" (the traceback with ``--debug``). An exception counts as a user mistake when it is
+one of pyqgd's input-error classes or a ``ValueError``/``TypeError``/``FloatingPointError`` raised by a ``raise``
+statement in pyqgd's own code (a deliberate check); the same types raised inside numpy, scipy or torch are bugs.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import linecache
+import math
 import os
+import platform
 import sys
+import traceback
 from pathlib import Path
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "UsageError"]
+
+#: Output files of a report (the plots' stems; each may be written as PNG, SVG or PDF).
+_PLOT_STEMS = ("trajectory_error", "spectrum", "error_proxy", "cost_breakdown", "qubits_runtime", "break_even")
+_REPORT_NAMES = ("report.json",) + tuple(f"{s}.{ext}" for s in _PLOT_STEMS for ext in ("png", "svg", "pdf"))
+_ISSUES = "https://github.com/pyqgd/pyqgd/issues"
+DEFAULT_SEED = 0
+
+_EXAMPLES = {
+    "pyqgd": """examples:
+  pyqgd demo                                   # start here: the whole pipeline on a toy loss (~20 s)
+  pyqgd analyze mlp --prune 0.95               # a built-in PyTorch model (needs the torch extra)
+  pyqgd simulate --params 2 --order 2 --T 4    # the Q# solver on the local simulator
+  pyqgd estimate --params 7e6 --T 1000         # fault-tolerant cost at a given size
+  pyqgd COMMAND --help                         # options of one command""",
+    "demo": """examples:
+  pyqgd demo
+  pyqgd demo --T 50 --order 3 --out runs/toy --seed 1
+  pyqgd demo --json --preset qubit_maj_ns_e6 > report.json""",
+    "analyze": """examples:
+  pyqgd analyze mlp --prune 0.95 --eta 0.5
+  pyqgd analyze cnn --no-simulate --out runs/cnn
+  pyqgd analyze --model-file net.pt --data-file batch.pt --loss mse
+      net.pt: torch.jit.save(torch.jit.script(model), "net.pt"); batch.pt: torch.save((X, y), "batch.pt")
+  pyqgd analyze --model-file weights.pt --model-class mypkg.nets:Net --data-file batch.pt --loss cross_entropy
+      weights.pt: torch.save(model.state_dict(), "weights.pt"); mypkg.nets.Net() must build the model""",
+    "simulate": """examples:
+  pyqgd simulate
+  pyqgd simulate --params 2 --order 2 --T 2 --epsilon 0.05 --json""",
+    "estimate": """examples:
+  pyqgd estimate --params 7e6 --T 1000
+  pyqgd estimate --params 1e5 --T 50 --order 3 --loading qram --preset qubit_maj_ns_e6 --json
+  pyqgd estimate --params 1e8 --T 100 --error-budget 1e-2 --out runs/estimate""",
+}
+
+_RENAMED = {"--n": "--params", "--N": "--order"}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="pyqgd",
-        description="Could a fault-tolerant quantum computer speed up training this model, and what would it cost? "
-        "(Liu et al., Nat. Commun. 15, 434, 2024)",
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    demo = sub.add_parser("demo", help="end-to-end demo on the embedded toy loss (start here)",
-                          description="Gradient descent on a quadratic + cubic toy loss: Carleman linearization checked "
-                          "against true GD (orders 1..4 with rigorous bounds), the dissipation verdict, the Q# linear-ODE "
-                          "solver on the local simulator, and fault-tolerant resource estimates with break-even.")
-    _common(demo)
-    an = sub.add_parser("analyze", help="analyze a PyTorch model: pruning → dynamics → verdict → cost",
-                        description="Prune a model, extract its gradient-descent Taylor coefficients on the surviving "
-                        "parameters, judge the regime (dissipative / almost / not applicable), and estimate the quantum "
-                        "cost next to classical training. Needs the torch extra: pip install -e '.[torch]'.")
-    an.add_argument("model", nargs="?", default="mlp", help="built-in model: mlp, cnn, transformer (default mlp)")
-    an.add_argument("--model-file", type=Path, help="a torch.save()d nn.Module (instead of a built-in model)")
-    an.add_argument("--data-file", type=Path, help="a torch.save()d (inputs, targets) tuple for --model-file")
-    an.add_argument("--loss", choices=("mse", "cross_entropy"), default="mse", help="loss for --model-file (default mse)")
-    an.add_argument("--prune", type=float, default=0.95, help="fraction of weights pruned by magnitude (default 0.95)")
-    an.add_argument("--no-simulate", action="store_true", help="skip the Q# simulation attempt")
-    _common(an)
-    sim = sub.add_parser("simulate", help="a toy GD instance on the local Q# simulator",
-                         description="Solve the T-step Carleman system of a toy GD problem with the Q# QSVT solver on the "
-                         "local simulator and compare with the classical Carleman solution and true GD.")
-    sim.add_argument("--n", type=int, default=2, help="parameters (default 2; 4 takes minutes)")
-    sim.add_argument("--N", type=int, default=2, help="Carleman order (default 2)")
-    sim.add_argument("--T", type=int, default=4, help="GD steps (default 4)")
-    sim.add_argument("--eta", type=float, default=0.3, help="learning rate (default 0.3)")
-    sim.add_argument("--epsilon", type=float, default=0.05, help="QSVT precision (default 0.05)")
-    sim.add_argument("--amplify", action="store_true", help="fixed-point amplitude amplification (slower)")
-    sim.add_argument("--json", action="store_true", help="print JSON")
-    est = sub.add_parser("estimate", help="fault-tolerant resource estimate for sizes given directly",
-                         description="Logical and physical (surface-code) cost of one quantum gradient-descent run "
-                         "(Carleman T-step system, QSVT inversion, amplification) and of reading the parameters out, "
-                         "next to the classical GPU time of the same T steps.")
-    est.add_argument("--n", type=_count, required=True, help="surviving parameters, e.g. 7e6")
-    est.add_argument("--T", type=_count, required=True, help="gradient-descent steps")
-    est.add_argument("--s", type=_count, default=8, help="nonzeros per row of F1 / F2 (default 8)")
-    est.add_argument("--N", type=_count, default=2, help="Carleman truncation order (default 2)")
-    est.add_argument("--epsilon", type=float, default=1e-2, help="solver precision ε in (0, 1) (default 1e-2)")
-    est.add_argument("--delta", type=float, default=1e-2, help="read-out (tomography) precision δ (default 1e-2)")
-    est.add_argument("--preset", action="append", metavar="NAME",
-                     help="QDK qubit preset (repeatable; default: all six): qubit_gate_ns_e3, qubit_gate_ns_e4, "
-                     "qubit_gate_us_e3, qubit_gate_us_e4, qubit_maj_ns_e4, qubit_maj_ns_e6")
-    est.add_argument("--loading", choices=("qrom", "qram", "both"), default="both", help="data loading (default both)")
-    est.add_argument("--error-budget", type=float, default=1e-3, help="error budget per run (default 1e-3)")
-    est.add_argument("--json", action="store_true", help="print JSON instead of tables")
-    est.add_argument("--out", type=Path, help="also write estimate.json into this directory")
-    return parser
+class UsageError(ValueError):
+    """A command-line mistake found by the CLI itself; the message says what to do."""
 
 
-def _common(p):
-    p.add_argument("--eta", type=float, default=None, help="learning rate (default: 0.3 toy, 0.5 models)")
-    p.add_argument("--T", type=int, default=100, help="GD steps to cost (default 100)")
-    p.add_argument("--N", type=int, default=2, help="Carleman order (default 2)")
-    p.add_argument("--epsilon", type=float, default=1e-2, help="solver precision ε (default 1e-2)")
-    p.add_argument("--preset", action="append", metavar="NAME", help="QDK qubit preset (repeatable; default "
-                   "qubit_gate_ns_e4 and qubit_maj_ns_e6)")
-    p.add_argument("--out", type=Path, default=Path("pyqgd-out"), help="output directory (default ./pyqgd-out)")
-    p.add_argument("--json", action="store_true", help="print the JSON report instead of the text summary")
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (usage is in --help) raised as UsageError instead of exiting."""
 
+    def error(self, message):
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def _formatter(prog):
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
+
+
+# ---- argument types ------------------------------------------------------------------------------------------------
 
 def _count(text: str) -> int:
-    """An integer given as 1000, 1e3 or 7e6 (argparse type)."""
+    """A positive integer given as 1000, 1e3 or 7e6."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a positive integer such as 1000 or 7e6, got {text!r}") from None
-    if not value.is_integer():
+    if not math.isfinite(value) or not value.is_integer():
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be ≥ 1, got {text!r}")
     return int(value)
 
 
-def _estimate(args) -> int:
-    from pyqgd.estimate import QUBIT_PRESETS, OdeProblem, estimate_model, format_seconds
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"must be in [0, 2³²), got {text!r}")
+    return value
 
-    presets = tuple(args.preset or QUBIT_PRESETS)
-    loadings = ("qrom", "qram") if args.loading == "both" else (args.loading,)
-    results = []
-    for loading in loadings:
-        problem = OdeProblem(n=args.n, s=args.s, N=args.N, T=args.T, epsilon=args.epsilon, loading=loading)
-        results.append(estimate_model(problem, presets, error_budget=args.error_budget, delta=args.delta))
-    report = [r.summary() for r in results]
-    if args.out:
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "estimate.json").write_text(json.dumps(report, indent=2, default=str))
+
+def _float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def _positive(text: str) -> float:
+    value = _float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text!r} (an explicit 0 is not replaced by a default)")
+    return value
+
+
+def _open_unit(text: str) -> float:
+    value = _float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must lie in (0, 1), e.g. 1e-2; got {text!r}")
+    return value
+
+
+def _prune(text: str) -> float:
+    value = _float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be a fraction in [0, 1), e.g. 0.95; got {text!r}")
+    return value
+
+
+def _loadings():
+    from pyqgd.estimate import LOADINGS
+
+    return tuple(LOADINGS)
+
+
+def _readouts():
+    import pyqgd.estimate as est
+
+    return tuple(getattr(est, "READOUTS", ()))
+
+
+# ---- the parser ----------------------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    from pyqgd import __version__
+
+    parser = _Parser(prog="pyqgd", formatter_class=_formatter, epilog=_EXAMPLES["pyqgd"],
+                     description="Could a fault-tolerant quantum computer speed up training this model, and what would "
+                     "it cost? (Liu et al., Nat. Commun. 15, 434, 2024)")
+    parser.add_argument("--version", action="version", version=f"pyqgd {__version__}")
+    parser.add_argument("--debug", action="store_true", help="print the traceback of an internal error")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def command(name, help, description):
+        p = sub.add_parser(name, help=help, description=description, epilog=_EXAMPLES[name], formatter_class=_formatter)
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                       help="print the traceback of an internal error")
+        return p
+
+    demo = command("demo", "end-to-end demo on the embedded toy loss (start here)",
+                   "Gradient descent on a quadratic + cubic toy loss: Carleman linearization checked against true GD "
+                   "(orders 1..4 with rigorous bounds), the dissipation verdict, the Q# linear-ODE solver on the local "
+                   "simulator, and fault-tolerant resource estimates with break-even.")
+    _pipeline_options(demo, eta_default="0.3")
+
+    an = command("analyze", "analyze a PyTorch model: pruning → dynamics → verdict → cost",
+                 "Prune a model, extract its gradient-descent Taylor coefficients on the surviving parameters, judge "
+                 "the regime (dissipative / almost / not applicable), and estimate the quantum cost next to classical "
+                 "training. Needs the torch extra: pip install -e '.[torch]'.")
+    an.add_argument("model", nargs="?", default=None, choices=("mlp", "cnn", "transformer"),
+                    help="built-in model: mlp, cnn or transformer (default mlp; not with --model-file)")
+    an.add_argument("--model-file", type=Path, metavar="FILE",
+                    help="your model: TorchScript (torch.jit.save) or a state_dict (torch.save(model.state_dict())) "
+                    "with --model-class")
+    an.add_argument("--model-class", metavar="MODULE:CLASS",
+                    help="the class a state_dict --model-file loads into, e.g. mypkg.nets:Net (built with no arguments)")
+    an.add_argument("--data-file", type=Path, metavar="FILE",
+                    help="(inputs, targets) tensors saved with torch.save((X, y), FILE); goes with --model-file")
+    an.add_argument("--loss", choices=("mse", "cross_entropy"), default=None,
+                    help="loss for --model-file (default mse): mse needs float targets of the outputs' shape; "
+                    "cross_entropy needs ≥ 2 outputs and integer labels")
+    an.add_argument("--unsafe-load", action="store_true",
+                    help="also accept fully pickled files (torch.save(model)). RISK: unpickling runs any code the file "
+                    "contains, with your permissions; use only for files you made yourself")
+    an.add_argument("--prune", type=_prune, default=0.95, help="fraction of weights pruned by magnitude (default 0.95)")
+    an.add_argument("--no-simulate", action="store_true", help="skip the Q# simulation attempt")
+    _pipeline_options(an, eta_default="0.5")
+
+    sim = command("simulate", "a toy GD instance on the local Q# simulator",
+                  "Solve the T-step Carleman system of a toy GD problem with the Q# QSVT solver on the local simulator "
+                  "and compare with the classical Carleman solution and true GD.")
+    sim.add_argument("--params", type=_count, default=2, metavar="n",
+                     help="model size: number of parameters n of the toy loss (default 2; 4 takes minutes)")
+    sim.add_argument("--order", type=_count, default=2, metavar="N", help="Carleman truncation order N (default 2)")
+    sim.add_argument("--T", type=_count, default=4, help="gradient-descent steps (default 4)")
+    sim.add_argument("--eta", type=_positive, default=0.3, help="learning rate η > 0 (default 0.3)")
+    sim.add_argument("--epsilon", type=_open_unit, default=0.05, help="QSVT precision ε in (0, 1) (default 0.05)")
+    sim.add_argument("--amplify", action="store_true", help="fixed-point amplitude amplification (slower)")
+    sim.add_argument("--seed", type=_seed, default=DEFAULT_SEED, help=f"seed of the toy loss (default {DEFAULT_SEED})")
+    sim.add_argument("--json", action="store_true", help="print JSON")
+
+    est = command("estimate", "fault-tolerant resource estimate for sizes given directly",
+                  "Logical and physical (surface-code) cost of one quantum gradient-descent run (Carleman T-step "
+                  "system, QSVT inversion, amplification) and of reading the parameters out, next to the classical "
+                  "GPU time of the same T steps.")
+    est.add_argument("--params", type=_count, required=True, metavar="n",
+                     help="model size: surviving parameters n, e.g. 7e6")
+    est.add_argument("--T", type=_count, required=True, help="gradient-descent steps")
+    est.add_argument("--s", type=_count, default=8, help="nonzeros per row of F1 / F2 (default 8; ≤ --params)")
+    est.add_argument("--order", type=_count, default=2, metavar="N", help="Carleman truncation order N (default 2)")
+    est.add_argument("--epsilon", type=_open_unit, default=1e-2, help="solver precision ε in (0, 1) (default 1e-2)")
+    est.add_argument("--delta", type=_open_unit, default=1e-2, help="read-out (tomography) precision δ (default 1e-2)")
+    est.add_argument("--error-budget", type=_open_unit, default=1e-3, help="error budget per run (default 1e-3)")
+    est.add_argument("--preset", action="append", metavar="NAME",
+                     help="QDK qubit preset (repeatable; default: all): qubit_gate_ns_e3, qubit_gate_ns_e4, "
+                     "qubit_gate_us_e3, qubit_gate_us_e4, qubit_maj_ns_e4, qubit_maj_ns_e6")
+    est.add_argument("--loading", choices=_loadings() + ("all",), default="all",
+                     help="data loading (default all)")
+    if _readouts():
+        est.add_argument("--readout", choices=_readouts() + ("all",), default=None,
+                         help="how the trained parameters are read out (default: the estimator's)")
+    est.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    est.add_argument("--out", type=Path, metavar="DIR", help="also write estimate.json into this folder")
+    est.add_argument("--force", action="store_true", help="replace files in --out that pyqgd did not write")
+    return parser
+
+
+def _pipeline_options(p, eta_default):
+    p.add_argument("--eta", type=_positive, default=None, help=f"learning rate η > 0 (default {eta_default})")
+    p.add_argument("--T", type=_count, default=100, help="gradient-descent steps to cost (default 100)")
+    p.add_argument("--order", type=_count, default=2, metavar="N", help="Carleman truncation order N (default 2)")
+    p.add_argument("--epsilon", type=_open_unit, default=1e-2, help="solver precision ε in (0, 1) (default 1e-2)")
+    p.add_argument("--delta", type=_open_unit, default=1e-2, help="read-out (tomography) precision δ (default 1e-2)")
+    p.add_argument("--error-budget", type=_open_unit, default=1e-3, help="error budget per run (default 1e-3)")
+    p.add_argument("--loading", choices=_loadings() + ("all",), default=None,
+                   help="data loading to cost (default: QROM and QRAM)")
+    p.add_argument("--preset", action="append", metavar="NAME", help="QDK qubit preset (repeatable; default "
+                   "qubit_gate_ns_e4 and qubit_maj_ns_e6)")
+    p.add_argument("--seed", type=_seed, default=DEFAULT_SEED,
+                   help=f"random seed (models, data, toy loss; default {DEFAULT_SEED}, recorded in report.json)")
+    p.add_argument("--out", type=Path, default=Path("pyqgd-out"), metavar="DIR",
+                   help="output folder (default ./pyqgd-out)")
+    p.add_argument("--force", action="store_true", help="replace files in --out that pyqgd did not write")
+    p.add_argument("--json", action="store_true", help="print the JSON report instead of the text summary")
+
+
+# ---- shared helpers ------------------------------------------------------------------------------------------------
+
+def _versions(torch_used: bool = False) -> dict:
+    from importlib import metadata
+
+    import numpy
+    import scipy
+
+    from pyqgd import __version__
+
+    def dist(name):
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return None
+
+    out = {"pyqgd": __version__, "qdk": dist("qdk"), "numpy": numpy.__version__, "scipy": scipy.__version__,
+           "python": platform.python_version()}
+    if torch_used:
+        import torch
+
+        out["torch"] = torch.__version__
+    return out
+
+
+def _provenance(args, inputs: dict, torch_used: bool = False) -> dict:
+    return {"command": args.command, "versions": _versions(torch_used), "inputs": inputs}
+
+
+def _presets(args, default):
+    from pyqgd.estimate import check_presets
+
+    presets = tuple(args.preset or default)
+    check_presets(presets)
+    return presets
+
+
+def _selected_loadings(choice):
+    return _loadings() if choice == "all" else (choice,)
+
+
+def _output(args, names):
+    from pyqgd.report.io import OutputDir
+
+    out = OutputDir(args.out, force=args.force)
+    out.check(names)
+    return out
+
+
+def _progress_enabled(args) -> bool:
+    return not args.json and sys.stderr.isatty()
+
+
+def _pipeline_inputs(args, eta, presets, loadings, **extra) -> dict:
+    return {"eta": eta, "T": args.T, "N": args.order, "epsilon": args.epsilon, "delta": args.delta,
+            "error_budget": args.error_budget, "presets": list(presets), "loadings": list(loadings),
+            "seed": args.seed, **extra}
+
+
+def _analyze_kwargs(analyze, args, eta, presets, loadings) -> dict:
+    import inspect
+
+    params = inspect.signature(analyze).parameters
+    kw = {"eta": eta, "T": args.T, "N": args.order, "epsilon": args.epsilon, "delta": args.delta,
+          "error_budget": args.error_budget, "presets": presets, "loadings": loadings, "seed": args.seed,
+          "progress": _progress_enabled(args)}
+    if "progress_label" in params:
+        kw["progress_label"] = f"pyqgd {args.command}"
+    return kw
+
+
+def _default_loadings(analyze):
+    import inspect
+
+    return tuple(inspect.signature(analyze).parameters["loadings"].default)
+
+
+def _write_report(report, args, out, provenance) -> int:
+    from pyqgd.report.io import atomic_write_text
+
+    data = json.loads(report.to_json())
+    data["provenance"] = provenance
+    text = json.dumps(data, indent=2)
+    with out.transaction("report.json") as staging:
+        pngs = report.plots(staging)
+        atomic_write_text(staging / "report.json", text)
     if args.json:
-        print(json.dumps(report, indent=2, default=str))
-        return 0
-    for r in results:
-        c = r.cost
-        print(f"== n = {args.n:.3g}, T = {args.T}, s = {args.s}, N = {args.N}, ε = {args.epsilon:g}, "
-              f"loading = {r.problem.loading.upper()}")
-        print(f"   QSVT degree {c.degree}, amplification rounds {c.amplification_length}, κ ≈ {c.kappa:.3g}, "
-              f"tomography runs {r.samples:.3g}")
-        print(r.physical.table())
-        for preset, why in r.infeasible.items():
-            print(f"   {preset}: infeasible — {why}")
-        best = min(r.total_seconds.items(), key=lambda kv: kv[1]) if r.total_seconds else None
-        if best:
-            print(f"   fastest total with read-out: {best[0]} {format_seconds(best[1])} vs classical GPU "
-                  f"{format_seconds(r.classical_seconds)}\n")
-    return 0
-
-
-def _write_report(report, args) -> int:
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "report.json").write_text(report.to_json())
-    pngs = report.plots(args.out)
-    if args.json:
-        print(report.to_json())
+        print(text)
     else:
         print(report.summary())
         print(f"\nwrote {args.out / 'report.json'} and {len(pngs)} plots into {args.out}/")
     return 0
 
 
-def _presets(args):
-    """The requested presets, validated before any long stage runs."""
-    from pyqgd.estimate import check_presets
-
-    presets = tuple(args.preset or ("qubit_gate_ns_e4", "qubit_maj_ns_e6"))
-    check_presets(presets)
-    return presets
-
+# ---- the commands --------------------------------------------------------------------------------------------------
 
 def _demo(args) -> int:
     from pyqgd.report.pipeline import analyze
 
-    report = analyze("toy", eta=args.eta or 0.3, T=args.T, N=args.N, epsilon=args.epsilon, presets=_presets(args),
-                     check_orders=(1, 2, 3, 4), progress=not args.json)
-    return _write_report(report, args)
+    presets = _presets(args, ("qubit_gate_ns_e4", "qubit_maj_ns_e6"))
+    loadings = _selected_loadings(args.loading) if args.loading else _default_loadings(analyze)
+    out = _output(args, _REPORT_NAMES)
+    eta = 0.3 if args.eta is None else args.eta
+    provenance = _provenance(args, _pipeline_inputs(args, eta, presets, loadings, model="toy"))
+    report = analyze("toy", check_orders=(1, 2, 3, 4), **_analyze_kwargs(analyze, args, eta, presets, loadings))
+    return _write_report(report, args, out, provenance)
 
 
 def _analyze(args) -> int:
-    presets = _presets(args)
+    if args.model_file is not None and args.model is not None:
+        raise UsageError(f"analyze {args.model} --model-file: give either a built-in model name or --model-file, "
+                         "not both")
+    if (args.model_file is None) != (args.data_file is None):
+        raise UsageError("--model-file and --data-file go together: pass both (or neither, for a built-in model)")
+    if args.model_file is None:
+        for flag, value in (("--model-class", args.model_class), ("--loss", args.loss)):
+            if value is not None:
+                raise UsageError(f"{flag} applies to --model-file only; the built-in models bring their own")
+        if args.unsafe_load:
+            raise UsageError("--unsafe-load applies to --model-file / --data-file only")
+    presets = _presets(args, ("qubit_gate_ns_e4", "qubit_maj_ns_e6"))
     try:
         import torch
     except ImportError:
-        raise ValueError("analyze needs PyTorch: pip install -e '.[torch]'") from None
+        raise UsageError("analyze needs PyTorch, which the core install leaves out: pip install -e '.[torch]'") \
+            from None
     from pyqgd.report.pipeline import analyze
 
-    model, loss_fn, data = args.model, None, None
-    if args.model_file or args.data_file:
-        if not (args.model_file and args.data_file):
-            raise ValueError("--model-file and --data-file go together")
-        for f in (args.model_file, args.data_file):
-            if not f.is_file():
-                raise FileNotFoundError(f"no such file: {f}")
-        model = torch.load(args.model_file, weights_only=False)
-        data = tuple(torch.load(args.data_file, weights_only=False))
-        loss_fn = _mse if args.loss == "mse" else torch.nn.functional.cross_entropy
-    report = analyze(model, loss_fn=loss_fn, data=data, prune=args.prune, eta=args.eta or 0.5, T=args.T, N=args.N,
-                     epsilon=args.epsilon, presets=presets, simulate=not args.no_simulate, progress=not args.json)
-    return _write_report(report, args)
+    loadings = _selected_loadings(args.loading) if args.loading else _default_loadings(analyze)
+    out = _output(args, _REPORT_NAMES)
+    eta = 0.5 if args.eta is None else args.eta
+    torch.manual_seed(args.seed)
+    model, loss_fn, data, loading = args.model or "mlp", None, None, "built-in"
+    if args.model_file is not None:
+        from pyqgd.models.files import check_model_data, load_data_file, load_model_file, mse_loss
+
+        loss = args.loss or "mse"
+        model = load_model_file(args.model_file, model_class=args.model_class, unsafe=args.unsafe_load)
+        data = load_data_file(args.data_file, unsafe=args.unsafe_load)
+        check_model_data(model, data, loss)
+        loss_fn = mse_loss if loss == "mse" else torch.nn.functional.cross_entropy
+        loading = ("full unpickling (--unsafe-load)" if args.unsafe_load else
+                   f"state_dict into {args.model_class}" if args.model_class else "TorchScript")
+    inputs = _pipeline_inputs(args, eta, presets, loadings, prune=args.prune, simulate=not args.no_simulate,
+                              model=str(args.model_file or model), data=str(args.data_file) if args.data_file else None,
+                              loss=args.loss or ("mse" if args.model_file else None), model_loading=loading)
+    provenance = _provenance(args, inputs, torch_used=True)
+    report = analyze(model, loss_fn=loss_fn, data=data, prune=args.prune, simulate=not args.no_simulate,
+                     **_analyze_kwargs(analyze, args, eta, presets, loadings))
+    return _write_report(report, args, out, provenance)
 
 
-def _mse(outputs, targets):
-    """Mean squared error written out: torch's fused mse_loss has no forward-over-reverse rule for every case
-    (it raises "ZeroTensors are immutable" inside jvp-of-grad), and the Hessian extraction needs one."""
-    return ((outputs - targets) ** 2).mean()
+def _check_simulator_size(n: int, N: int, T: int) -> None:
+    """Refuse before building anything when the instance needs more qubits than the simulator allows.
+
+    Same count as :func:`pyqgd.quantum.ode.check_gd_input`: 2m + 3 qubits in superposition for m system qubits of the
+    layout (:func:`pyqgd.quantum.structured_oracles.carleman_layout`, which reads only n and N of the system).
+    """
+    from types import SimpleNamespace
+
+    from pyqgd._checks import TooLargeError
+    from pyqgd.quantum.ode import MAX_SIMULATED_QUBITS, default_padding
+    from pyqgd.quantum.structured_oracles import carleman_layout
+
+    m = carleman_layout(SimpleNamespace(n=n, N=N), T, default_padding(T)).system_qubits
+    if 2 * m + 3 > MAX_SIMULATED_QUBITS:
+        raise TooLargeError(f"--params {n} --order {N} --T {T} needs {2 * m + 3} qubits in superposition, above the "
+                            f"simulator limit of {MAX_SIMULATED_QUBITS}; reduce --params, --order or --T, or use "
+                            "`pyqgd estimate` for this size")
 
 
 def _simulate(args) -> int:
     import numpy as np
 
+    _check_simulator_size(args.params, args.order, args.T)
     from pyqgd.carleman import discrete_carleman
     from pyqgd.dynamics import gd_map, toy_cubic
     from pyqgd.quantum import solve_gd
 
-    qm = gd_map(toy_cubic(args.n, cubic=0.5), args.eta, np.zeros(args.n))
-    res = solve_gd(discrete_carleman(qm, args.N), np.full(args.n, 0.1), args.T, epsilon=args.epsilon,
+    qm = gd_map(toy_cubic(args.params, cubic=0.5, seed=args.seed), args.eta, np.zeros(args.params))
+    res = solve_gd(discrete_carleman(qm, args.order), np.full(args.params, 0.1), args.T, epsilon=args.epsilon,
                    amplify=args.amplify, angle_bits=24)
-    d = res.to_dict()
     if args.json:
-        print(json.dumps({k: v for k, v in d.items()}, indent=2, default=lambda o: getattr(o, "tolist", lambda: str(o))()))
+        inputs = {"n": args.params, "N": args.order, "T": args.T, "eta": args.eta, "epsilon": args.epsilon,
+                  "amplify": args.amplify, "seed": args.seed}
+        d = {**res.to_dict(), "provenance": _provenance(args, inputs)}
+        print(json.dumps(d, indent=2, default=lambda o: getattr(o, "tolist", lambda: str(o))()))
         return 0
-    print(f"toy GD, n = {args.n}, N = {args.N}, T = {args.T}, η = {args.eta}: Q# QSVT solver on the local simulator")
+    print(f"toy GD, n = {args.params}, N = {args.order}, T = {args.T}, η = {args.eta}: Q# QSVT solver on the local "
+          "simulator")
     print(f"  fidelity with classical Carleman u_T: {res.fidelity_carleman:.6f}; with true GD u_T: {res.fidelity_gd:.6f}")
     print(f"  success probability {res.success_probability:.4g} (predicted {res.success_probability_predicted:.4g})"
           + (f", amplified {res.amplified_success_probability:.4g}" if res.amplified_success_probability else ""))
@@ -209,14 +452,156 @@ def _simulate(args) -> int:
     return 0
 
 
-def main(argv=None) -> int:
-    os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
-    args = build_parser().parse_args(argv)
+def _estimate(args) -> int:
+    import inspect
+
+    from pyqgd.estimate import QUBIT_PRESETS, OdeProblem, estimate_model, format_seconds
+
+    if args.s > args.params:
+        raise UsageError(f"--s {args.s} exceeds --params {args.params}: a row has at most n nonzeros")
+    presets = _presets(args, QUBIT_PRESETS)
+    out = None
+    if args.out is not None:
+        out = _output(args, ("estimate.json",))
+    loadings = _selected_loadings(args.loading)
+    readout = getattr(args, "readout", None)
+    extra = {}
+    if readout is not None:
+        if "readout" not in inspect.signature(estimate_model).parameters:
+            raise UsageError("--readout is not supported by this version of the estimator")
+        extra = {"readout": readout}
+    problems = [OdeProblem(n=args.params, s=args.s, N=args.order, T=args.T, epsilon=args.epsilon, loading=loading)
+                for loading in loadings]  # validated together before any estimate runs
+    results = [estimate_model(problem, presets, error_budget=args.error_budget, delta=args.delta, **extra)
+               for problem in problems]
+    inputs = {"n": args.params, "T": args.T, "s": args.s, "N": args.order, "epsilon": args.epsilon,
+              "delta": args.delta, "error_budget": args.error_budget, "presets": list(presets),
+              "loadings": list(loadings), "readout": readout}
+    report = {"provenance": _provenance(args, inputs), "estimates": [r.summary() for r in results]}
+    text = json.dumps(report, indent=2, default=str)
+    if out is not None:
+        from pyqgd.report.io import atomic_write_text
+
+        with out.transaction("estimate.json") as staging:
+            atomic_write_text(staging / "estimate.json", text)
+    if args.json:
+        print(text)
+        return 0
+    for r in results:
+        c = r.cost
+        print(f"== n = {args.params:.3g}, T = {args.T}, s = {args.s}, N = {args.order}, ε = {args.epsilon:g}, "
+              f"loading = {r.problem.loading.upper()}")
+        print(f"   QSVT degree {c.degree}, amplification rounds {c.amplification_length}, κ ≈ {c.kappa:.3g}, "
+              f"tomography runs {r.samples:.3g}")
+        if r.physical is not None:
+            print(r.physical.table())
+        for preset, why in r.infeasible.items():
+            print(f"   {preset}: infeasible — {why}")
+        best = min(r.total_seconds.items(), key=lambda kv: kv[1]) if r.total_seconds else None
+        if best:
+            print(f"   fastest total with read-out: {best[0]} {format_seconds(best[1])} vs classical GPU "
+                  f"{format_seconds(r.classical_seconds)}\n")
+    if out is not None:
+        print(f"wrote {args.out / 'estimate.json'}")
+    return 0
+
+
+# ---- the error policy ----------------------------------------------------------------------------------------------
+
+def _user_error_types() -> tuple:
+    from pyqgd._checks import TooLargeError
+    from pyqgd.carleman import NotDissipativeError
+    from pyqgd.estimate.errors import ErrorBudgetError, EstimateInputError, UnknownPresetError
+    from pyqgd.report.io import OutputError
+
+    types = (UsageError, TooLargeError, NotDissipativeError, EstimateInputError, UnknownPresetError, ErrorBudgetError,
+             OutputError)
+    files = sys.modules.get("pyqgd.models.files")  # loaded only when a model file was read (it may need torch)
+    return types + ((files.ModelFileError,) if files is not None else ())
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _raised_deliberately(exc: BaseException) -> bool:
+    """True when ``exc`` came out of a ``raise`` statement in pyqgd's own code (an input check), not from a library."""
+    tb = exc.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    filename = os.path.abspath(tb.tb_frame.f_code.co_filename)
+    if not filename.startswith(_PACKAGE_DIR + os.sep):
+        return False
+    return linecache.getline(filename, tb.tb_lineno).lstrip().startswith("raise")
+
+
+def _is_user_error(exc: BaseException) -> bool:
+    if isinstance(exc, _user_error_types()):
+        return True
+    return isinstance(exc, (ValueError, TypeError, FloatingPointError)) and _raised_deliberately(exc)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text
+
+
+def _close_progress_bars() -> None:
+    """Close open tqdm bars so that an error line starts on a fresh line (bars are drawn with carriage returns)."""
     try:
-        return {"demo": _demo, "analyze": _analyze, "simulate": _simulate, "estimate": _estimate}[args.command](args)
-    except (ValueError, TypeError, FileNotFoundError) as exc:
-        print(f"pyqgd {args.command}: error: {exc}", file=sys.stderr)
+        from tqdm import tqdm
+    except ImportError:  # pragma: no cover - tqdm is a core dependency
+        return
+    bars = list(getattr(tqdm, "_instances", ()))
+    for bar in bars:
+        bar.close()
+    if bars and sys.stderr.isatty():
+        sys.stderr.write("\n")
+
+
+def main(argv=None) -> int:
+    """Run the CLI; returns the exit code (0 success, 1 internal error, 2 user mistake)."""
+    os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    prog = "pyqgd"
+    debug = "--debug" in argv
+    try:
+        for old, new in _RENAMED.items():
+            if old in argv:
+                raise UsageError(f"{old} was renamed {new} ({'--params: the model size n' if new == '--params' else '--order: the Carleman order N'}); "
+                                 "see pyqgd COMMAND --help")
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exit_:  # --help / --version
+            return int(exit_.code or 0)
+        if args.command is None:
+            raise UsageError("choose a command: demo, analyze, simulate or estimate (see pyqgd --help)")
+        prog = f"pyqgd {args.command}"
+        handler = {"demo": _demo, "analyze": _analyze, "simulate": _simulate, "estimate": _estimate}[args.command]
+        return handler(args)
+    except KeyboardInterrupt:
+        _close_progress_bars()
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+    except MemoryError:
+        _close_progress_bars()
+        print(f"{prog}: error: ran out of memory; reduce the problem size (--params, --order, --T)", file=sys.stderr)
         return 2
+    except Exception as exc:
+        _close_progress_bars()
+        if isinstance(exc, UsageError) and prog == "pyqgd":
+            sub = next((a for a in argv if a in ("demo", "analyze", "simulate", "estimate")), None)
+            prog = f"pyqgd {sub}" if sub else prog
+        if _is_user_error(exc):
+            print(f"{prog}: error: {_one_line(exc)}", file=sys.stderr)
+            return 2
+        if debug:
+            traceback.print_exc()
+        print(f"{prog}: internal error, please report it at {_ISSUES} with the command line and the output of "
+              f"`pyqgd --version` ({type(exc).__name__}: {_one_line(exc)[:200]}; rerun with --debug for the traceback)",
+              file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,0 +1,289 @@
+"""Loading a user's model and data files without running code from them, and checking that they fit together.
+
+A pickled ``nn.Module`` (``torch.save(model)``) is a program: unpickling it can run any command (the pickle
+protocol calls arbitrary callables), before any check. So by default:
+
+* **model files** load as **TorchScript** (``torch.jit.save(torch.jit.script(model), path)``: an archive of code that
+  only TorchScript's own interpreter runs, and constants read by a restricted unpickler) or as a **state_dict**
+  (``torch.save(model.state_dict(), path)``) read with ``torch.load(weights_only=True)`` — tensors and plain
+  containers only — into a class the user names as ``module:Class`` (imported from the user's own code, built with
+  no arguments, ``load_state_dict(strict=True)``);
+* **data files** are read with ``torch.load(weights_only=True)``: an ``(inputs, targets)`` pair of tensors (a tuple,
+  a list or a dict with those keys).
+
+Full unpickling (``weights_only=False``) happens only with ``unsafe=True`` (the CLI's ``--unsafe-load``), for files
+the user trusts. Every problem raises :class:`ModelFileError` (a ``ValueError``) whose one-line message says what
+to do. :func:`check_model_data` then validates the pair the way the pipeline will use it (shapes, dtypes, loss),
+so that a mistake is reported before the minutes-long pipeline starts instead of as a wrong answer after it.
+
+Needs torch (imported lazily, so that importing this module never requires it).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pickle
+import zipfile
+from pathlib import Path
+
+__all__ = ["ModelFileError", "load_model_file", "load_data_file", "check_model_data", "import_class", "mse_loss"]
+
+
+class ModelFileError(ValueError):
+    """A model or data file cannot be used; the message says how to save it so that it can."""
+
+
+_SAVE_HINT = ("save the model as TorchScript (torch.jit.save(torch.jit.script(model), path)) or as a state_dict "
+              "(torch.save(model.state_dict(), path)) and pass --model-class module:Class")
+
+
+def _check_readable(path: Path, what: str) -> Path:
+    path = Path(path)
+    if not path.exists():
+        raise ModelFileError(f"{what} {path}: no such file")
+    if not path.is_file():
+        raise ModelFileError(f"{what} {path} is not a file")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    except OSError as exc:
+        raise ModelFileError(f"{what} {path} cannot be read ({exc.strerror}); check its permissions") from None
+    if not head:
+        raise ModelFileError(f"{what} {path} is empty; save it again with torch.save / torch.jit.save")
+    return path
+
+
+def _is_torchscript(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+    return any(n.split("/", 1)[-1].startswith("code/") or n.endswith("/constants.pkl") for n in names)
+
+
+def _not_a_torch_file(path: Path, what: str, exc: BaseException) -> ModelFileError:
+    detail = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+    return ModelFileError(f"{what} {path} is not a readable torch file (truncated, text or another format: "
+                          f"{detail}); save it again with torch.save / torch.jit.save")
+
+
+def _safe_load(path: Path, what: str, unsafe: bool):
+    import torch
+
+    try:
+        return torch.load(path, map_location="cpu", weights_only=not unsafe)
+    except pickle.UnpicklingError as exc:
+        if unsafe:
+            raise _not_a_torch_file(path, what, exc) from None
+        msg = str(exc)
+        if "weights_only" in msg or "Unsupported global" in msg or "Weights only load failed" in msg:
+            raise ModelFileError(
+                f"{what} {path} contains pickled Python objects, which can run code when loaded: "
+                + (_SAVE_HINT if what == "model file" else "save (inputs, targets) as plain tensors")
+                + ", or pass --unsafe-load if you trust the file") from None
+        raise _not_a_torch_file(path, what, exc) from None
+    except (RuntimeError, EOFError, ValueError, OSError, zipfile.BadZipFile, UnicodeDecodeError, AttributeError,
+            KeyError, IndexError, TypeError, ImportError) as exc:
+        raise _not_a_torch_file(path, what, exc) from None
+
+
+def import_class(spec: str):
+    """The class named by ``"module:Class"`` (or ``"package.module:Outer.Inner"``), imported from the user's code."""
+    if not isinstance(spec, str) or spec.count(":") != 1 or not all(spec.split(":")):
+        raise ModelFileError(f"--model-class must look like module:Class (e.g. mypkg.nets:Net), got {spec!r}")
+    mod_name, attr = spec.split(":")
+    try:
+        obj = importlib.import_module(mod_name)
+    except Exception as exc:  # the user's module may fail in any way while importing
+        raise ModelFileError(f"cannot import {mod_name!r} for --model-class {spec} ({type(exc).__name__}: "
+                             f"{str(exc).splitlines()[0] if str(exc) else ''}); put its folder on PYTHONPATH") from None
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise ModelFileError(f"module {mod_name!r} has no {attr!r} (--model-class {spec}); check the class name")
+        obj = getattr(obj, part)
+    if not isinstance(obj, type):
+        raise ModelFileError(f"--model-class {spec} is not a class")
+    return obj
+
+
+def load_model_file(path, *, model_class: str | None = None, unsafe: bool = False):
+    """An ``nn.Module`` from ``path``: TorchScript, or a state_dict loaded into ``model_class`` (module docstring).
+
+    ``unsafe=True`` additionally accepts a fully pickled module (``torch.save(model)``) — this runs code from the
+    file and must only be used for trusted files.
+    """
+    import torch
+
+    path = _check_readable(path, "model file")
+    if _is_torchscript(path):
+        if model_class:
+            raise ModelFileError(f"model file {path} is TorchScript, which carries its own class: drop --model-class")
+        try:
+            scripted = torch.jit.load(str(path), map_location="cpu")
+        except Exception as exc:  # torch raises RuntimeError and various others for damaged archives
+            raise _not_a_torch_file(path, "model file", exc) from None
+        return _script_adapter(scripted, path)
+    obj = _safe_load(path, "model file", unsafe)
+    if isinstance(obj, torch.nn.Module):
+        if model_class:
+            raise ModelFileError(f"model file {path} holds a whole module: drop --model-class")
+        return obj
+    if isinstance(obj, dict) and obj and all(isinstance(v, torch.Tensor) for v in obj.values()):
+        if not model_class:
+            raise ModelFileError(f"model file {path} is a state_dict (weights only): name the model's class with "
+                                 "--model-class module:Class")
+        cls = import_class(model_class)
+        try:
+            module = cls()
+        except Exception as exc:
+            raise ModelFileError(f"--model-class {model_class}() failed ({type(exc).__name__}: {exc}); the class "
+                                 "must be constructible without arguments") from None
+        if not isinstance(module, torch.nn.Module):
+            raise ModelFileError(f"--model-class {model_class} is not a torch.nn.Module")
+        try:
+            module.load_state_dict(obj, strict=True)
+        except RuntimeError as exc:
+            first = str(exc).splitlines()[0]
+            raise ModelFileError(f"the state_dict in {path} does not fit {model_class} ({first}); check that the "
+                                 "class matches the saved weights") from None
+        return module
+    raise ModelFileError(f"model file {path} holds a {type(obj).__name__}, not a model; {_SAVE_HINT}")
+
+
+def _script_adapter(scripted, path: Path):
+    """An eager ``nn.Module`` computing the TorchScript module's forward with its parameters as explicit inputs.
+
+    ``torch.func`` (which the Hessian and third-derivative extraction use) cannot swap the parameters of a scripted
+    module; lowering its forward graph to a function of (input, *parameters) makes them ordinary inputs. Uses
+    torch's graph-lowering pass (``torch._C._jit_pass_lower_graph``, the one ``torch.jit`` uses for export); a module
+    it cannot lower (e.g. one that mutates its own attributes) is refused with the state_dict alternative.
+    """
+    import torch
+
+    try:
+        graph, params = torch._C._jit_pass_lower_graph(scripted.forward.graph, scripted._c)
+        fn = torch._C._create_function_from_graph("forward", graph)
+    except Exception as exc:
+        raise ModelFileError(f"TorchScript model {path} cannot be made differentiable by parameter "
+                             f"({type(exc).__name__}); save a state_dict and pass --model-class module:Class") from None
+    by_ptr = {p.data_ptr(): name for name, p in scripted.named_parameters()}
+    names = [by_ptr.get(p.data_ptr(), f"param{i}") for i, p in enumerate(params)]
+    return _ScriptAdapter(fn, names, params, getattr(scripted, "original_name", "TorchScript"))
+
+
+def _adapter_class():
+    import torch
+
+    class ScriptAdapter(torch.nn.Module):
+        def __init__(self, fn, names, params, name):
+            super().__init__()
+            self._fn = fn
+            self._keys = [n.replace(".", "__") for n in names]
+            self._name = name
+            for key, p in zip(self._keys, params):
+                self.register_parameter(key, torch.nn.Parameter(p.detach().clone(), requires_grad=p.requires_grad))
+
+        def forward(self, x):
+            return self._fn(x, *(getattr(self, k) for k in self._keys))
+
+        def extra_repr(self):
+            return f"TorchScript {self._name}"
+
+    return ScriptAdapter
+
+
+def _ScriptAdapter(fn, names, params, name):  # noqa: N802 - a factory standing in for a class defined lazily
+    return _adapter_class()(fn, names, params, name)
+
+
+def load_data_file(path, *, unsafe: bool = False):
+    """``(inputs, targets)`` tensors from ``path`` (a tuple/list of two tensors or a dict with those keys)."""
+    import torch
+
+    path = _check_readable(path, "data file")
+    obj = _safe_load(path, "data file", unsafe)
+    if isinstance(obj, dict) and {"inputs", "targets"} <= set(obj):
+        obj = (obj["inputs"], obj["targets"])
+    if not (isinstance(obj, (tuple, list)) and len(obj) == 2 and all(isinstance(t, torch.Tensor) for t in obj)):
+        raise ModelFileError(f"data file {path} must hold (inputs, targets) as two tensors, e.g. "
+                             f"torch.save((X, y), path); it holds a {type(obj).__name__}")
+    X, y = obj
+    if X.ndim == 0 or y.ndim == 0:
+        raise ModelFileError(f"data file {path}: inputs and targets need a batch dimension; got shapes "
+                             f"{tuple(X.shape)} and {tuple(y.shape)}")
+    if X.shape[0] == 0:
+        raise ModelFileError(f"data file {path} holds an empty batch (0 samples); save at least one sample")
+    if X.shape[0] != y.shape[0]:
+        raise ModelFileError(f"data file {path}: {X.shape[0]} inputs but {y.shape[0]} targets; they must match")
+    for name, t in (("inputs", X), ("targets", y)):
+        if t.is_floating_point() and not bool(torch.isfinite(t).all()):
+            raise ModelFileError(f"data file {path}: the {name} contain NaN or inf; clean the data")
+        if t.is_complex():
+            raise ModelFileError(f"data file {path}: the {name} are complex; pyqgd needs real data")
+    return X, y
+
+
+def mse_loss(outputs, targets):
+    """Mean squared error written out: torch's fused ``mse_loss`` has no forward-over-reverse rule in every case
+    (it raises "ZeroTensors are immutable" inside jvp-of-grad), and the Hessian extraction needs one. Shapes must
+    match exactly (:func:`check_model_data` checks this first): no silent (B,) × (B, 1) broadcasting."""
+    if outputs.shape != targets.shape:
+        raise ModelFileError(f"mse: outputs {tuple(outputs.shape)} and targets {tuple(targets.shape)} differ; "
+                             "reshape the targets to the outputs' shape")
+    return ((outputs - targets) ** 2).mean()
+
+
+def check_model_data(model, data, loss: str) -> None:
+    """Validate a (model, (inputs, targets), loss name) triple with one forward pass on two samples, before the
+    pipeline runs. ``loss`` is ``"mse"`` (float targets of exactly the outputs' shape) or ``"cross_entropy"``
+    (outputs (B, C) with C ≥ 2; integer class targets in [0, C) of shape (B,), or probabilities of shape (B, C))."""
+    import torch
+
+    params = list(model.parameters())
+    if not params:
+        raise ModelFileError("the model has no parameters: there is nothing to train")
+    if not any(p.requires_grad for p in params):
+        raise ModelFileError("every parameter of the model has requires_grad=False (frozen): unfreeze the "
+                             "parameters to train (p.requires_grad_(True)) before saving")
+    X, y = data
+    with torch.no_grad():
+        try:
+            out = model(X[:2])
+        except Exception as exc:  # the user's forward may fail in any way on inputs that do not fit
+            first = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+            raise ModelFileError(f"the model rejects inputs of shape {tuple(X.shape)} ({type(exc).__name__}: "
+                                 f"{first}); check the number of input features") from None
+    if not isinstance(out, torch.Tensor):
+        raise ModelFileError(f"the model returns a {type(out).__name__}, not a tensor; wrap it to return the "
+                             "output tensor")
+    if not out.is_floating_point():
+        raise ModelFileError("the model's output is not a floating-point tensor")
+    shape = (y.shape[0],) + tuple(out.shape[1:])
+    if loss == "mse":
+        if not y.is_floating_point():
+            raise ModelFileError("--loss mse needs float targets, but the targets are integers (class labels?): "
+                                 "use --loss cross_entropy, or one-hot float targets")
+        if tuple(y.shape) != shape:
+            hint = (f"reshape the targets to {shape} (y.reshape(-1, 1))" if y.ndim == 1 and shape[1:] == (1,)
+                    else f"the targets must have the outputs' shape {shape}")
+            raise ModelFileError(f"--loss mse: outputs have shape {shape} but targets {tuple(y.shape)}: {hint}")
+    elif loss == "cross_entropy":
+        if out.ndim != 2 or out.shape[1] < 2:
+            raise ModelFileError(f"--loss cross_entropy needs outputs (batch, classes ≥ 2), but the model outputs "
+                                 f"{tuple(out.shape)}: with one output the loss is constant; use --loss mse or a "
+                                 "model with one output per class")
+        C = out.shape[1]
+        if y.is_floating_point():
+            if tuple(y.shape) != (y.shape[0], C):
+                raise ModelFileError(f"--loss cross_entropy: float targets must be class probabilities of shape "
+                                     f"(batch, {C}); got {tuple(y.shape)}; or pass integer class labels")
+        else:
+            if y.ndim != 1:
+                raise ModelFileError(f"--loss cross_entropy: integer targets must be class labels of shape (batch,); "
+                                     f"got {tuple(y.shape)}")
+            if y.min() < 0 or y.max() >= C:
+                raise ModelFileError(f"--loss cross_entropy: labels must be in [0, {C - 1}] for a {C}-output model; "
+                                     f"got [{int(y.min())}, {int(y.max())}]")
+    else:
+        raise ModelFileError(f"unknown loss {loss!r}; use mse or cross_entropy")
