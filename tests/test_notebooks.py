@@ -9,7 +9,6 @@ the default is ``DEFAULT_TIMEOUT`` seconds for the whole notebook.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path

@@ -70,8 +70,11 @@ class AnalysisReport:
         return json.dumps(asdict(self), indent=2, default=_json_default)
 
     def summary(self) -> str:
+        from pyqgd.report import render
+
         d, s = self.dissipation, self.spectrum
         lines = [
+            render.bottom_line(self),
             f"pyqgd analysis of '{self.model}': {self.n} surviving of {self.n_total} parameters "
             f"(pruned {self.prune:.0%}), η = {self.eta}, T = {self.T}, Carleman order N = {self.N}, ε = {self.epsilon}",
             f"  Hessian on survivors: λ ∈ [{s['lambda_min']:.3g}, {s['lambda_max']:.3g}]; dissipative fraction "
@@ -99,22 +102,55 @@ class AnalysisReport:
             lines.append(f"  Q# simulation: {sim.get('skipped', 'not run')}")
         for e in self.estimates:
             lines.append(f"  {e['loading'].upper()}: QSVT degree {e['degree']}, {e['samples']:.3g} tomography runs; "
-                         f"classical GPU {_seconds(e['classical_seconds'])}")
+                         f"classical GPU {_seconds(render.classical_wall_seconds(self.n, self.T, e['classical_seconds']))}")
             for row in e["physical"]:
                 total = e["total_seconds"].get(row["preset"])
                 lines.append(f"    {row['preset']:<18} {row['physical_qubits']:>12,d} qubits  per run "
                              f"{_seconds(row['runtime_s'])}  total with read-out {_seconds(total)}")
+        if self.estimates:
+            lines.append(f"  ({render.classical_note(self)})")
         for b in self.break_even:
+            cross = render._crossover(b, self.T)
             lines.append(f"  break-even {b['loading'].upper()} {b['preset']}: "
-                         + (f"quantum faster from n ≈ {b['crossover_n']:.3g}" if b["crossover_n"] else
+                         + (f"quantum faster from n ≈ {cross:.3g}" if cross else
                             f"no crossover up to n = {b['rows'][-1]['n']:.0e}"))
         return "\n".join(lines)
 
-    def plots(self, out_dir) -> list[Path]:
-        """Write the report's figures as PNG into ``out_dir``; returns their paths."""
+    def figures(self) -> dict:
+        """{name: matplotlib Figure} of every figure the report has data for (pyplot and its backend untouched)."""
         from pyqgd.report import plots
 
-        return plots.write_all(self, Path(out_dir))
+        return plots.figures(self)
+
+    def plots(self, out_dir, *, formats=("png", "svg"), dpi: int = 300) -> list[Path]:
+        """Write the report's figures into ``out_dir`` (300-dpi PNG and SVG each); returns the PNG paths."""
+        from pyqgd.report import plots
+
+        return plots.write_all(self, Path(out_dir), formats=formats, dpi=dpi)
+
+    def show(self) -> list:
+        """The report's figures as a list of matplotlib Figures, displayed inline when running under IPython."""
+        from pyqgd.report import render
+
+        figs = list(self.figures().values())
+        render.display_figures(figs)
+        return figs
+
+    def to_dataframe(self):
+        """One row per loading × preset: physical figures of one run, total with read-out, GPU time (pandas)."""
+        from pyqgd.report import render
+
+        return render.report_dataframe(self)
+
+    def _repr_html_(self) -> str:
+        from pyqgd.report import render
+
+        return render.report_html(self)
+
+    def __repr__(self) -> str:
+        from pyqgd.report import render
+
+        return render.report_repr(self)
 
 
 def _fmt(x):

@@ -1,124 +1,313 @@
-"""Figures of an :class:`~pyqgd.report.pipeline.AnalysisReport` (matplotlib, Agg; PNG files)."""
+"""Figures of an :class:`~pyqgd.report.pipeline.AnalysisReport` and of physical estimates.
+
+Every function returns a :class:`matplotlib.figure.Figure` built without pyplot, so the global backend is never
+touched (a notebook's inline backend keeps working, a script's ``MPLBACKEND`` is respected). :func:`save` writes a
+300-dpi PNG and a vector SVG next to it. Each report figure carries a caption with the model, n, η, T, N and ε;
+every line has a legend entry; durations get a second axis in human units (seconds … years).
+"""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["write_all"]
+__all__ = ["figures", "write_all", "save", "trajectory_error", "spectrum", "error_proxy", "cost_breakdown",
+           "qubits_runtime", "break_even", "frontier", "DPI", "FORMATS"]
+
+DPI = 300
+FORMATS = ("png", "svg")
+
+_YEAR = 365.25 * 86400
+#: Human time units for the secondary axis: (seconds, label).
+_UNITS = ((1e-9, "1 ns"), (1e-6, "1 µs"), (1e-3, "1 ms"), (1.0, "1 s"), (60.0, "1 min"), (3600.0, "1 h"),
+          (86400.0, "1 day"), (7 * 86400.0, "1 week"), (_YEAR / 12, "1 month"), (_YEAR, "1 year"),
+          (10 * _YEAR, "10 years"), (100 * _YEAR, "100 years"), (1e3 * _YEAR, "1000 years"),
+          (1e6 * _YEAR, "10⁶ years"), (1e9 * _YEAR, "10⁹ years"), (1.38e10 * _YEAR, "age of universe"),
+          (1e12 * _YEAR, "10¹² years"), (1e15 * _YEAR, "10¹⁵ years"), (1e18 * _YEAR, "10¹⁸ years"),
+          (1e21 * _YEAR, "10²¹ years"), (1e24 * _YEAR, "10²⁴ years"), (1e27 * _YEAR, "10²⁷ years"))
 
 
-def _plt():
-    import matplotlib
+def _figure(figsize=(7.0, 4.6)):
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    return Figure(figsize=figsize, layout="constrained")
 
 
-def _save(fig, path: Path) -> Path:
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    _plt().close(fig)
-    return path
+def _caption(report) -> str:
+    return (f"{report.model}: n = {report.n:,} parameters (of {report.n_total:,}), η = {report.eta:g}, "
+            f"T = {report.T:,} steps, Carleman N = {report.N}, ε = {report.epsilon:g}")
 
 
-def trajectory_error(report, path: Path) -> Path | None:
-    """‖u(t) − ŷ1(t)‖ vs step for each Carleman order N (log scale), with the rigorous bound where it exists."""
+def _titled(fig, ax, title: str, report=None):
+    ax.set_title(title, fontsize=11)
+    if report is not None:
+        fig.suptitle(_caption(report), fontsize=8.5, color="0.3")
+
+
+def _human_time_axis(ax, which: str = "y"):
+    """A secondary axis on a log time axis labelled in human units (only the units inside the current limits)."""
+    lo, hi = ax.get_ylim() if which == "y" else ax.get_xlim()
+    # at most ~7 labels: keep a unit only if it is far enough (in decades) from the previous one kept
+    gap = max(0.0, math.log10(hi / lo) / 7) if lo > 0 and hi > lo else 0.0
+    ticks = []
+    for s, lab in _UNITS:
+        if lo <= s <= hi and (not ticks or math.log10(s / ticks[-1][0]) >= gap):
+            ticks.append((s, lab))
+    sec = ax.secondary_yaxis("right") if which == "y" else ax.secondary_xaxis("top")
+    if which == "y":
+        sec.set_yticks([s for s, _ in ticks], [lab for _, lab in ticks])
+        sec.yaxis.set_minor_locator(_null())
+    else:
+        sec.set_xticks([s for s, _ in ticks], [lab for _, lab in ticks], rotation=30, ha="left")
+        sec.xaxis.set_minor_locator(_null())
+    sec.tick_params(labelsize=7.5, colors="0.35")
+    return sec
+
+
+def _legend(fig, ax, ncol: int = 2):
+    """The legend below the axes, outside the data (never covers a line)."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        fig.legend(handles, labels, loc="outside lower center", ncol=ncol, fontsize=7.5, frameon=False)
+
+
+def _human(seconds) -> str:
+    from pyqgd.report.render import human_seconds
+
+    return human_seconds(seconds)
+
+
+def _null():
+    from matplotlib.ticker import NullLocator
+
+    return NullLocator()
+
+
+def save(fig, path: Path, *, formats=FORMATS, dpi: int = DPI) -> list[Path]:
+    """Write ``fig`` as ``path`` with each suffix of ``formats`` (PNG at ``dpi``); returns the paths written."""
+    path = Path(path)
+    out = []
+    for fmt in formats:
+        p = path.with_suffix("." + fmt)
+        fig.savefig(p, dpi=dpi, bbox_inches="tight", metadata=None if fmt != "png" else {"Software": "pyqgd"})
+        out.append(p)
+    return out
+
+
+# ---------------------------------------------------------------- report figures
+
+
+def trajectory_error(report):
+    """‖u(t) − ŷ₁(t)‖₂ vs GD step for each Carleman order N (log scale), with each order's rigorous bound."""
     rows = report.carleman_check.get("rows") or []
     if not rows:
         return None
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig = _figure()
+    ax = fig.add_subplot()
+    floor = 1e-17
     for r in rows:
-        line, = ax.semilogy(np.maximum(r["curve"], 1e-18), label=f"N = {r['N']}")
+        curve = np.asarray(r["curve"], dtype=float)
+        t = np.arange(curve.size)
+        line, = ax.semilogy(t[1:], np.maximum(curve[1:], floor), "o-", ms=3, label=f"N = {r['N']}: Carleman vs GD")
         if r.get("bound"):
-            ax.axhline(r["bound"], color=line.get_color(), ls="--", lw=0.8)
-    if (report.carleman_check.get("taylor_remainder") or 0) > 1e-12:  # zero for a cubic loss: nothing to draw
-        ax.axhline(report.carleman_check["taylor_remainder"], color="k", ls=":", lw=1, label="cubic Taylor remainder")
-    ax.set_ylim(bottom=1e-12)
-    ax.set(xlabel="GD step t", ylabel="‖u(t) − ŷ₁(t)‖ vs true GD", title="Carleman trajectory error vs order N")
-    ax.legend()
-    return _save(fig, path)
+            ax.axhline(r["bound"], color=line.get_color(), ls="--", lw=0.9, label=f"N = {r['N']}: rigorous bound")
+    tr = report.carleman_check.get("taylor_remainder") or 0
+    if tr > 1e-12:  # zero for a cubic loss: nothing to draw
+        ax.axhline(tr, color="k", ls=":", lw=1, label="cubic Taylor remainder (max)")
+    ax.set_ylim(bottom=max(floor, 0.3 * min(np.maximum(np.asarray(r["curve"][1:]), floor).min() for r in rows)))
+    ax.set_xlabel("GD step t")
+    ax.set_ylabel("‖u(t) − ŷ₁(t)‖₂  (parameter units)")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    _titled(fig, ax, "Carleman truncation error vs true gradient descent", report)
+    _legend(fig, ax, ncol=min(4, 2 * len(rows)) if len(rows) > 1 else 2)
+    ax.grid(alpha=0.3, which="both")
+    return fig
 
 
-def spectrum(report, path: Path) -> Path:
-    """Histogram of ηλ over the surviving Hessian eigenvalues, the dissipative window (0, 2) shaded."""
-    plt = _plt()
-    x = report.eta * np.asarray(report.spectrum["eigenvalues"])
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.axvspan(0, 2, color="tab:green", alpha=0.12, label="dissipative 0 < ηλ < 2")
-    ax.hist(x, bins=min(60, max(10, x.size // 3)), color="tab:blue")
-    ax.set(xlabel="ηλ (Hessian eigenvalue × learning rate)", ylabel="count",
-           title=f"Hessian spectrum on {report.n} surviving parameters")
-    ax.legend()
-    return _save(fig, path)
+def spectrum(report):
+    """Histogram of ηλ over the surviving Hessian eigenvalues; the x-range follows the data, the dissipative window
+    0 < ηλ < 2 is shaded where it overlaps it, and the count axis is logarithmic (small clusters stay visible)."""
+    x = report.eta * np.asarray(report.spectrum["eigenvalues"], dtype=float)
+    fig = _figure()
+    ax = fig.add_subplot()
+    lo, hi = float(x.min()), float(x.max())
+    pad = 0.05 * (hi - lo) if hi > lo else max(0.05 * abs(hi), 0.05)
+    lo, hi = lo - pad, hi + pad
+    ax.axvspan(max(lo, 0.0), min(hi, 2.0), color="tab:green", alpha=0.12, label="dissipative window 0 < ηλ < 2")
+    for edge in (0.0, 2.0):
+        if lo < edge < hi:
+            ax.axvline(edge, color="tab:green", lw=0.9, ls="--")
+    nb = min(60, max(10, x.size // 3)) if np.ptp(x) > 0 else 21  # odd count: a single value sits mid-bin
+    bins = np.linspace(lo, hi, nb + 1)
+    ax.hist(x, bins=bins, color="tab:blue", label=f"{x.size:,} eigenvalues")
+    ax.set_xlim(lo, hi)
+    if x.size > 20:
+        ax.set_yscale("log")
+        ax.set_ylim(bottom=0.7)
+    zero = int(np.sum(np.abs(x) < 1e-12))
+    if zero:
+        ax.annotate(f"{zero:,} zero modes (ηλ = 0: not trained)", (0.0, zero), textcoords="offset points",
+                    xytext=(8, -4), fontsize=8, color="0.25")
+    frac = report.spectrum["dissipative_fraction"]
+    ax.set_xlabel("ηλ  (Hessian eigenvalue × learning rate, dimensionless)")
+    ax.set_ylabel("number of eigenvalues")
+    _titled(fig, ax, f"Hessian spectrum on the surviving parameters: {frac:.1%} dissipative", report)
+    ax.legend(fontsize=8)
+    return fig
 
 
-def error_proxy(report, path: Path) -> Path | None:
-    """The paper's error proxy E(t) (Eqs. 7–8) vs step."""
+def error_proxy(report):
+    """The paper's error proxy E(t) (Liu et al. 2024, Eqs. 7–8; docs: Eq. E1) vs GD step."""
     E = report.error_proxy.get("E") or []
     if not E:
         return None
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.semilogy(report.error_proxy["t"], E)
-    ax.set(xlabel="step t", ylabel="E(t)", title="Error proxy E(t) (Liu et al. Eqs. 7–8, cut-off 0.4)")
-    return _save(fig, path)
+    fig = _figure()
+    ax = fig.add_subplot()
+    ax.semilogy(report.error_proxy["t"], E, label=f"E(t), cut-off {report.error_proxy.get('cutoff', 0.4)}")
+    ax.set_xlabel("GD step t")
+    ax.set_ylabel("E(t)  (dimensionless)")
+    _titled(fig, ax, "Error proxy of the divergent modes (Liu et al. 2024, Eqs. 7–8)", report)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, which="both")
+    return fig
 
 
-def cost_breakdown(report, path: Path) -> Path:
-    """Logical work (Toffoli + T + rotations) of one run by component, per loading, and the tomography multiplier."""
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 4))
-    labels = ["block-encoding calls", "state preparation", "one run (total)", "× tomography runs"]
-    width = 0.38
+def cost_breakdown(report):
+    """Logical work of one run by component, per loading, and × the number of read-out (tomography) runs."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    labels = ["block-encoding\ncalls", "state\npreparation", "one run\n(total)", "all read-out\nruns"]
+    k = max(1, len(report.estimates))
+    width = 0.8 / k
     for i, e in enumerate(report.estimates):
         b = e["breakdown"]
         vals = [b["block_encoding_toffoli_equiv"], b["state_preparation_toffoli_equiv"], b["total_toffoli_equiv"],
                 b["total_toffoli_equiv"] * b["tomography_runs"]]
-        ax.bar(np.arange(4) + i * width, vals, width, label=e["loading"].upper())
+        bars = ax.bar(np.arange(4) + (i - (k - 1) / 2) * width, vals, width, label=f"{e['loading'].upper()} loading")
+        ax.bar_label(bars, [f"{v:.1e}" for v in vals], fontsize=6.5, padding=1)
     ax.set_yscale("log")
-    ax.set_xticks(np.arange(4) + width / 2, labels, rotation=15)
-    ax.set(ylabel="Toffoli + T + rotation count", title=f"Cost breakdown (n = {report.n}, T = {report.T})")
-    ax.legend()
-    return _save(fig, path)
+    ax.set_xticks(np.arange(4), labels)
+    ax.set_ylabel("logical operations (Toffoli + T + rotations)")
+    _titled(fig, ax, "Where the logical cost goes (one solver run, and all read-out runs)", report)
+    ax.legend(fontsize=8)
+    ax.margins(y=0.15)
+    return fig
 
 
-def qubits_runtime(report, path: Path) -> Path:
-    """Physical qubits vs runtime per run for each preset and loading (the space–time picture)."""
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for e, marker in zip(report.estimates, "os"):
+def qubits_runtime(report):
+    """Physical qubits vs runtime of one run for each preset and loading (the space–time picture)."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    markers = "osD^v"
+    presets = sorted({row["preset"] for e in report.estimates for row in e["physical"]})
+    colours = {p: f"C{i}" for i, p in enumerate(presets)}
+    drawn = False
+    for e, marker in zip(report.estimates, markers):
         for row in e["physical"]:
-            ax.loglog(row["runtime_s"], row["physical_qubits"], marker, label=f"{e['loading'].upper()} {row['preset']}")
-    ax.set(xlabel="runtime per run (s)", ylabel="physical qubits", title="Physical qubits vs runtime")
-    ax.legend(fontsize=7)
-    return _save(fig, path)
+            ax.loglog(row["runtime_s"], row["physical_qubits"], marker, ms=8, color=colours[row["preset"]],
+                      label=f"{e['loading'].upper()}, {row['preset']} ({row.get('qec', 'surface_code')})")
+            note = f"{_human(row['runtime_s'])}, d = {row.get('code_distance')}"
+            if row.get("t_factory_share") is not None:
+                note += f", {row['t_factory_share']:.0%} in T factories"
+            ax.annotate(note, (row["runtime_s"], row["physical_qubits"]), textcoords="offset points",
+                        xytext=(6, 6), fontsize=7, color="0.25")
+            drawn = True
+    if not drawn:
+        ax.text(0.5, 0.5, "no feasible estimate", transform=ax.transAxes, ha="center")
+    ax.set_xlabel("runtime of one solver run (s)")
+    ax.set_ylabel("physical qubits")
+    ax.margins(0.3)
+    _titled(fig, ax, "Physical qubits vs runtime per run", report)
+    if drawn:
+        _legend(fig, ax)
+        _human_time_axis(ax, "x")
+    ax.grid(alpha=0.3, which="both")
+    return fig
 
 
-def break_even(report, path: Path) -> Path:
-    """Quantum total time (with read-out) and classical GPU time vs model size n."""
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 4))
+def break_even(report):
+    """Quantum total time (with read-out) and classical GPU wall time (Eq. C1) vs model size n."""
+    from pyqgd.report.render import STEP_OVERHEAD_S, _crossover, classical_wall_seconds
+
+    fig = _figure((7.4, 4.8))
+    ax = fig.add_subplot()
     classical_drawn = False
     for b in report.break_even:
-        ns = [r["n"] for r in b["rows"] if r["quantum_seconds"] is not None]
-        qs = [r["quantum_seconds"] for r in b["rows"] if r["quantum_seconds"] is not None]
-        ax.loglog(ns, qs, label=f"quantum {b['loading'].upper()} {b['preset']}")
+        rows = b["rows"]
+        ok = [r for r in rows if r["quantum_seconds"] is not None]
+        line, = ax.loglog([r["n"] for r in ok], [r["quantum_seconds"] for r in ok], "o-", ms=3,
+                          label=f"quantum, {b['loading'].upper()}, {b['preset']} (with read-out)")
+        cross = _crossover(b, report.T)
+        if cross is not None:
+            ax.axvline(cross, color=line.get_color(), ls=":", lw=1, label=f"break-even n ≈ {cross:.2g}")
         if not classical_drawn:
-            ax.loglog([r["n"] for r in b["rows"]], [r["classical_seconds"] for r in b["rows"]], "k--", label="classical GPU")
+            ns = np.array([r["n"] for r in rows], dtype=float)
+            wall = [classical_wall_seconds(r["n"], report.T, r["classical_seconds"]) for r in rows]
+            ax.loglog(ns, wall, "k-", lw=2, label=f"classical GPU (incl. {STEP_OVERHEAD_S * 1e6:.0f} µs/step overhead)")
+            ax.loglog(ns, [r["classical_seconds"] for r in rows], "k--", lw=0.9, label="classical GPU, arithmetic only")
             classical_drawn = True
-    ax.set(xlabel="surviving parameters n", ylabel="time for T steps (s)", title=f"Break-even (T = {report.T})")
-    ax.legend(fontsize=7)
-    return _save(fig, path)
+    ax.set_xlabel("surviving parameters n")
+    ax.set_ylabel(f"time to train T = {report.T:,} steps (s)")
+    _titled(fig, ax, "Break-even: fault-tolerant quantum vs GPU training", report)
+    _legend(fig, ax)
+    ax.grid(alpha=0.3, which="major")
+    if report.break_even:
+        _human_time_axis(ax, "y")
+    return fig
 
 
-def write_all(report, out_dir: Path) -> list[Path]:
+def frontier(estimates, *, title: str | None = None):
+    """The QDK space–time frontier: physical qubits vs runtime, one line per preset × QEC scheme.
+
+    ``estimates``: a :class:`~pyqgd.estimate.physical.PhysicalEstimates` computed with ``frontier=True``.
+    """
+    fig = _figure()
+    ax = fig.add_subplot()
+    drawn = False
+    for e in estimates.estimates:
+        if not e.frontier:
+            continue
+        q = [p[0] for p in e.frontier]
+        t = [p[1] for p in e.frontier]
+        ax.loglog(t, q, "o-", ms=4, label=f"{e.preset} ({e.qec_scheme})")
+        drawn = True
+    if not drawn:
+        raise ValueError("these estimates have no frontier: compute them with estimate_physical(..., frontier=True)")
+    ax.set_xlabel("runtime (s)")
+    ax.set_ylabel("physical qubits")
+    ax.set_title(title or f"Space–time frontier (QDK estimator){': ' + estimates.label if estimates.label else ''}",
+                 fontsize=11)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, which="both")
+    ax.margins(0.15)
+    _human_time_axis(ax, "x")
+    return fig
+
+
+# ---------------------------------------------------------------- all of them
+
+_REPORT_FIGURES = {"trajectory_error": trajectory_error, "spectrum": spectrum, "error_proxy": error_proxy,
+                   "cost_breakdown": cost_breakdown, "qubits_runtime": qubits_runtime, "break_even": break_even}
+
+
+def figures(report) -> dict:
+    """{name: Figure} for every figure the report has data for."""
+    out = {}
+    for name, make in _REPORT_FIGURES.items():
+        fig = make(report)
+        if fig is not None:
+            out[name] = fig
+    return out
+
+
+def write_all(report, out_dir: Path, *, formats=FORMATS, dpi: int = DPI) -> list[Path]:
+    """Write every figure of ``report`` into ``out_dir`` (``<name>.png`` at ``dpi`` plus ``<name>.svg``); returns the
+    path of each figure's first format (the PNGs by default)."""
+    out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    made = [trajectory_error(report, out_dir / "trajectory_error.png"), spectrum(report, out_dir / "spectrum.png"),
-            error_proxy(report, out_dir / "error_proxy.png"), cost_breakdown(report, out_dir / "cost_breakdown.png"),
-            qubits_runtime(report, out_dir / "qubits_runtime.png"), break_even(report, out_dir / "break_even.png")]
-    return [p for p in made if p is not None]
+    made = []
+    for name, fig in figures(report).items():
+        made.append(save(fig, out_dir / name, formats=formats, dpi=dpi)[0])
+    return made

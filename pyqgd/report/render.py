@@ -1,0 +1,235 @@
+"""Presentation of pyqgd results: the bottom line, HTML views for Jupyter, pandas DataFrames, short reprs.
+
+Every object a user displays in a notebook — an :class:`~pyqgd.report.pipeline.AnalysisReport`, a
+:class:`~pyqgd.estimate.physical.PhysicalEstimates`, a :class:`~pyqgd.estimate.scale.ModelEstimate` or a solve result
+of :mod:`pyqgd.quantum` — renders through the functions here, so the figures (and their units) are the same in the
+text summary, the HTML view and the DataFrame.
+
+**Classical wall time.** The FLOP model of :mod:`pyqgd.estimate.classical` (c·n·B·T FLOPs at a sustained GPU
+throughput) says nothing about small models, where a training step costs the launch of its kernels, not their
+arithmetic: "100 steps in 20 ns" is not a time any GPU achieves. The presentation therefore uses
+
+    t_classical(n, T) = T · (t_step + c·n·B / (R·u))                                                  (docs: Eq. C1)
+
+with a fixed per-step overhead t_step = :data:`STEP_OVERHEAD_S` (a forward, loss, backward and optimizer step of a
+small network launches ≥ 10 CUDA kernels; a launch costs ~5 µs, NVIDIA CUDA C++ Best Practices Guide, "Kernel launch
+overhead"; CUDA Graphs can lower it, PyTorch eager mode is slower). Below n* = t_step·R·u / (c·B) the overhead
+dominates (:func:`overhead_dominated_below`); the summary states it.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+from pyqgd._display import (
+    PCT_FORMAT,
+    TIME_FORMAT,
+    dataframe,
+    estimates_html,
+    estimates_repr,
+    html_table,
+    human_seconds,
+    model_estimate_html,
+    solve_result_html,
+    solve_result_repr,
+)
+
+__all__ = ["STEP_OVERHEAD_S", "classical_wall_seconds", "overhead_dominated_below", "bottom_line", "report_rows",
+           "report_dataframe", "classical_note", "report_html", "display_figures", "report_repr", "estimates_html", "estimates_repr", "model_estimate_html",
+           "solve_result_html", "solve_result_repr", "html_table", "human_seconds", "dataframe"]
+
+#: Fixed wall time of one GD step on a GPU, independent of n (≈ 10 kernel launches × 5 µs); see the module docstring.
+STEP_OVERHEAD_S = 5e-5
+
+
+def _classical_model():
+    from pyqgd.estimate import ClassicalModel
+
+    return ClassicalModel()
+
+
+def classical_wall_seconds(n: int, T: int, flops_seconds: float | None = None, *, step_overhead_s: float = STEP_OVERHEAD_S,
+                           model=None) -> float:
+    """Eq. (C1): T·t_step plus the FLOP-limited time (``flops_seconds`` if given, else the classical model's)."""
+    from pyqgd.estimate import classical_gd_seconds
+
+    if flops_seconds is None:
+        flops_seconds = classical_gd_seconds(n, T, model or _classical_model())
+    return T * step_overhead_s + float(flops_seconds)
+
+
+def overhead_dominated_below(*, step_overhead_s: float = STEP_OVERHEAD_S, model=None) -> float:
+    """n* = t_step·R·u / (c·B): below this many parameters the per-step overhead exceeds the arithmetic time."""
+    m = model or _classical_model()
+    return step_overhead_s * m.gpu_flops * m.utilization / (m.flops_per_param_per_sample * m.batch)
+
+
+def _sci(x: float) -> str:
+    """10-power notation for round magnitudes (1e12 → 10¹²), 3 significant digits otherwise."""
+    if x is None:
+        return "—"
+    e = math.floor(math.log10(x)) if x > 0 else 0
+    if x > 0 and abs(x / 10**e - 1) < 1e-9 and e >= 4:
+        sup = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+        return "10" + str(e).translate(sup)
+    return f"{x:,.0f}" if x < 1e5 else f"{x:.3g}"
+
+
+# ---------------------------------------------------------------- AnalysisReport
+
+
+def _best_quantum(report) -> tuple[str, str, float] | None:
+    """(loading, preset, total seconds with read-out) of the fastest feasible quantum option, or None."""
+    best = None
+    for e in report.estimates:
+        for preset, t in (e.get("total_seconds") or {}).items():
+            if t is not None and (best is None or t < best[2]):
+                best = (e["loading"], preset, float(t))
+    return best
+
+
+def _crossover(b: dict, T: int) -> int | None:
+    """First n of a break-even sweep where the quantum total beats the classical wall time of Eq. (C1)."""
+    for r in b.get("rows", []):
+        q = r.get("quantum_seconds")
+        if q is not None and q < classical_wall_seconds(r["n"], T, r["classical_seconds"]):
+            return int(r["n"])
+    return None
+
+
+def bottom_line(report) -> str:
+    """One sentence: quantum vs classical time for this model and the model size from which the quantum run wins."""
+    classical = _report_classical(report)
+    best = _best_quantum(report)
+    what = f"training this model (n = {report.n:,} parameters) for T = {report.T:,} steps"
+    if best is None:
+        return (f"No preset can run {what} within the error budget (see the estimates); a GPU needs "
+                f"{human_seconds(classical)}.")
+    loading, preset, q = best
+    sweeps = [b for b in report.break_even if b.get("preset") == preset and b.get("loading") == loading]
+    wins = ""
+    if sweeps and sweeps[0].get("rows"):
+        cross = _crossover(sweeps[0], report.T)
+        top = max(r["n"] for r in sweeps[0]["rows"])
+        wins = (f"; the quantum run wins from n ≈ {_sci(cross)}" if cross is not None else
+                f"; the quantum run never wins up to n = {_sci(top)}")
+    return (f"On {preset} ({loading.upper()} loading), {what} would take {human_seconds(q)} on a fault-tolerant "
+            f"computer vs {human_seconds(classical)} on a GPU{wins}.")
+
+
+def _report_classical(report) -> float:
+    flops = report.estimates[0]["classical_seconds"] if report.estimates else None
+    return classical_wall_seconds(report.n, report.T, flops)
+
+
+def classical_note(report) -> str:
+    """Which term of Eq. (C1) dominates the classical time of this report."""
+    n_star = overhead_dominated_below()
+    flops = report.estimates[0]["classical_seconds"] if report.estimates else 0.0
+    return (f"classical GPU {human_seconds(_report_classical(report))} = T × {human_seconds(STEP_OVERHEAD_S)} step "
+            f"overhead + {human_seconds(flops)} arithmetic; below n ≈ {_sci(round(n_star, -3))} the fixed per-step "
+            "overhead dominates")
+
+
+def report_rows(report) -> list[dict]:
+    """One row per (loading, preset, QEC scheme): physical figures of one run, total with read-out, classical time."""
+    rows = []
+    classical = _report_classical(report)
+    for e in report.estimates:
+        for p in e.get("physical", []):
+            key = p["preset"] + ("" if p.get("qec", "surface_code") == "surface_code" else "/" + p["qec"])
+            total = (e.get("total_seconds") or {}).get(key)
+            rows.append({"loading": e["loading"], "preset": p["preset"], "qec": p.get("qec", "surface_code"),
+                         "physical_qubits": p["physical_qubits"], "code_distance": p.get("code_distance"),
+                         "t_factory_share": p.get("t_factory_share"), "logical_error_rate": p.get("logical_error_rate"),
+                         "rqops": p.get("rqops"), "chunks": p.get("chunks", 1), "runtime_per_run_s": p["runtime_s"],
+                         "samples": e.get("samples"), "total_s": total, "classical_s": classical,
+                         "speedup": None if not total else classical / total})
+        for preset, why in (e.get("infeasible") or {}).items():
+            rows.append({"loading": e["loading"], "preset": preset, "qec": "surface_code", "physical_qubits": None,
+                         "code_distance": None, "t_factory_share": None, "logical_error_rate": None, "rqops": None,
+                         "chunks": None, "runtime_per_run_s": None, "samples": e.get("samples"), "total_s": None,
+                         "classical_s": classical, "speedup": None, "infeasible": why})
+    return rows
+
+
+def report_dataframe(report):
+    """:func:`report_rows` as a DataFrame."""
+    return dataframe(report_rows(report))
+
+
+def report_repr(report) -> str:
+    """A one-line repr (the full text is ``summary()``, the data ``to_json()``)."""
+    ests = sum(len(e.get("physical", [])) for e in report.estimates)
+    return (f"AnalysisReport(model={report.model!r}, n={report.n}, T={report.T}, N={report.N}, eta={report.eta:g}, "
+            f"epsilon={report.epsilon:g}, verdict={report.verdict!r}, estimates={ests})")
+
+
+def report_html(report) -> str:
+    """The HTML view of an analysis report: bottom line, verdict with reasons, diagnostics, estimates, break-even."""
+    s, d = report.spectrum, report.dissipation
+    colour = {"dissipative": "#1a7f37", "almost dissipative": "#9a6700"}.get(report.verdict, "#cf222e")
+    parts = [
+        f"<div class='pyqgd-report'><h3>pyqgd analysis of {html.escape(str(report.model))}</h3>",
+        f"<p><b>{html.escape(bottom_line(report))}</b></p>",
+        f"<p>{report.n:,} surviving of {report.n_total:,} parameters (pruned {report.prune:.0%}), η = {report.eta:g}, "
+        f"T = {report.T:,}, Carleman order N = {report.N}, ε = {report.epsilon:g}</p>",
+        f"<p>Verdict: <b style='color:{colour}'>{html.escape(report.verdict.upper())}</b></p><ul>"
+        + "".join(f"<li>{html.escape(r)}</li>" for r in report.verdict_reasons) + "</ul>",
+        html_table([{"quantity": k, "value": v} for k, v in (
+            ("λ range (Hessian on survivors)", f"[{s['lambda_min']:.3g}, {s['lambda_max']:.3g}]"),
+            ("dissipative fraction (0 < ηλ < 2)", f"{s['dissipative_fraction']:.1%}"),
+            ("‖F0‖, ‖F2‖", f"{d['norm_F0']:.3g}, {d['norm_F2']:.3g}"),
+            ("ρ = ‖I + F1‖", f"{d['rho']:.4f}"),
+            ("invariant ball", "yes" if d.get("invariant_ball") else "no"))], caption="Diagnostics"),
+    ]
+    rows = report.carleman_check.get("rows") or []
+    if rows:
+        parts.append(html_table(rows, [("N", "N"), ("error_vs_gd", "max ‖Δu‖ vs true GD"),
+                                       ("error_vs_quadratic", "vs quadratic map"), ("bound", "rigorous bound")],
+                                caption=f"Carleman vs true GD over {report.carleman_check['steps']} steps"))
+    sim = report.simulation
+    if sim.get("fidelity_carleman") is not None:
+        parts.append(f"<p>Q# simulation (T = {sim.get('T')}): fidelity {sim['fidelity_carleman']:.5f} with the "
+                     f"classical Carleman solution, {sim.get('block_encoding_calls')} block-encoding calls.</p>")
+    else:
+        parts.append(f"<p>Q# simulation: {html.escape(str(sim.get('skipped', 'not run')))}</p>")
+    parts.append(html_table(report_rows(report), [
+        ("loading", "loading"), ("preset", "preset"), ("qec", "QEC"), ("physical_qubits", "physical qubits"),
+        ("code_distance", "d"), ("t_factory_share", "T-factory share"), ("logical_error_rate", "logical error rate"),
+        ("rqops", "rQOPS"), ("chunks", "chunks"), ("runtime_per_run_s", "per run"), ("samples", "read-out runs"),
+        ("total_s", "total"), ("classical_s", "GPU")], caption="Fault-tolerant estimates (one run, and total with "
+                                                              "read-out) vs the GPU", formats={**PCT_FORMAT, **TIME_FORMAT}))
+    parts.append(f"<p><small>{html.escape(classical_note(report))}.</small></p>")
+    be = [{"loading": b["loading"].upper(), "preset": b["preset"],
+           "crossover": _sci(c) if (c := _crossover(b, report.T)) else f"none up to n = {_sci(b['rows'][-1]['n'])}"}
+          for b in report.break_even if b.get("rows")]
+    parts.append(html_table(be, [("loading", "loading"), ("preset", "preset"), ("crossover", "quantum faster from n ≈")],
+                            caption=f"Break-even over model size n (T = {report.T:,})"))
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def display_figures(figs) -> None:
+    """Show matplotlib Figures inline when running under IPython (PNG when no Figure formatter is registered, e.g.
+    before pyplot was ever imported); a no-op elsewhere."""
+    try:
+        from IPython import get_ipython
+        from IPython.display import Image, display
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+    import io
+
+    png = shell.display_formatter.formatters.get("image/png")
+    for fig in figs:
+        try:
+            png.lookup(fig)
+            display(fig)
+        except (KeyError, AttributeError):
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+            display(Image(data=buf.getvalue()))

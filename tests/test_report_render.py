@@ -1,0 +1,176 @@
+"""Results for Jupyter and talks: HTML views, DataFrames, short reprs, the bottom line, figures that never touch the
+global matplotlib backend, and the QDK's own estimate figures (rQOPS, T-factory share, logical error rate, chunks,
+frontier, computed feasibility)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
+
+from pyqgd.estimate import ErrorBudgetError, estimate_physical  # noqa: E402
+from pyqgd.estimate.physical import MAX_CODE_DISTANCE, PhysicalEstimates, feasibility  # noqa: E402
+
+SMALL = {"numQubits": 100, "tCount": 10**9, "rotationCount": 10**6, "rotationDepth": 10**6, "cczCount": 10**9,
+         "ccixCount": 0, "measurementCount": 10**9}
+
+
+@pytest.fixture(scope="module")
+def report():
+    from pyqgd.report.pipeline import analyze
+
+    return analyze("toy", T=100, simulate=False, check_orders=(1, 2), check_steps=4,
+                   presets=("qubit_gate_ns_e4", "qubit_maj_ns_e6"))
+
+
+def test_report_repr_is_short_and_html_has_the_bottom_line(report):
+    r = repr(report)
+    assert len(r) < 250 and "verdict=" in r and "\n" not in r
+    html = report._repr_html_()
+    assert html.startswith("<div") and html.count("<table>") >= 3
+    assert "On qubit_" in html and "on a fault-tolerant computer vs" in html and "on a GPU" in html
+    assert "rQOPS" in html and "T-factory share" in html and "DISSIPATIVE" in html
+    first = report.summary().splitlines()[0]
+    assert first.startswith("On qubit_") and ("never wins up to n = 10¹²" in first or "wins from n ≈" in first)
+
+
+def test_classical_time_has_the_per_step_overhead(report):
+    from pyqgd.report import render
+
+    # n* = t_step·R·u/(c·B) with the classical model's defaults (A100 312 TFLOP/s, 40 %, 6 FLOPs, batch 2048)
+    assert render.overhead_dominated_below() == pytest.approx(5e-5 * 312e12 * 0.4 / (6 * 2048))
+    # two parameters, 100 steps: the arithmetic is ~20 ns, the launches 100 × 50 µs = 5 ms
+    assert "vs 5 ms on a GPU" in report.summary().splitlines()[0]
+    assert "overhead dominates" in report.summary()
+
+
+def test_report_dataframe(report):
+    df = report.to_dataframe()
+    assert len(df) == 2 * 2  # two loadings × two presets, all feasible for the toy
+    for col in ("physical_qubits", "code_distance", "t_factory_share", "logical_error_rate", "rqops", "chunks",
+                "runtime_per_run_s", "total_s", "classical_s"):
+        assert col in df.columns
+    assert (df["t_factory_share"].between(0, 1)).all() and (df["total_s"] > df["runtime_per_run_s"]).all()
+
+
+def test_plots_leave_the_backend_alone_and_write_png_and_svg(report, tmp_path):
+    import matplotlib
+    import matplotlib.image
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    before = plt.get_backend()
+    paths = report.plots(tmp_path)
+    assert plt.get_backend() == before and matplotlib.get_backend() == before
+    assert {p.stem for p in paths} >= {"trajectory_error", "spectrum", "cost_breakdown", "break_even"}
+    for p in paths:
+        assert p.suffix == ".png" and p.with_suffix(".svg").stat().st_size > 1000
+        assert matplotlib.image.imread(p).shape[1] > 1500  # 300 dpi on a 7-inch figure
+    figs = report.show()
+    assert figs and all(isinstance(f, Figure) for f in figs)
+    assert plt.get_fignums() == []  # nothing registered with pyplot
+    be = report.figures()["break_even"]
+    labels = [t.get_text() for leg in be.legends for t in leg.get_texts()]
+    assert any("classical GPU" in t for t in labels) and any("quantum" in t for t in labels)
+    assert "η = " in be._suptitle.get_text() and "ε = " in be._suptitle.get_text()
+    assert any("year" in t.get_text() for ax in be.axes[0].child_axes for t in ax.get_yticklabels())  # human units
+
+
+def test_spectrum_axis_follows_the_data(report):
+    import dataclasses
+
+    from pyqgd.report import plots
+
+    lam = np.linspace(0.001, 0.01, 50)  # a real model's small eigenvalues: not squeezed into [0, 2]
+    r = dataclasses.replace(report, spectrum={**report.spectrum, "eigenvalues": lam.tolist()})
+    lo, hi = plots.spectrum(r).axes[0].get_xlim()
+    assert lo < r.eta * 0.001 and hi > r.eta * 0.01 and hi < 0.1
+
+
+# ---------------------------------------------------------------- estimates
+
+
+@pytest.fixture(scope="module")
+def estimates():
+    return estimate_physical(SMALL, ("qubit_gate_ns_e4", "qubit_maj_ns_e6"), frontier=True, label="small")
+
+
+def test_estimates_keep_the_qdk_result_and_its_figures(estimates):
+    for e in estimates.estimates:
+        r = e.qdk_result
+        assert r is not None and "<" in e.qdk_html()
+        # the QDK's own formatted report is an independent source for the share of qubits in T factories
+        pct = float(r["frontierEntries"][0]["physicalCountsFormatted"]["physicalQubitsForTfactoriesPercentage"]
+                    .rstrip(" %"))
+        assert e.t_factory_share * 100 == pytest.approx(pct, abs=0.01)
+        assert e.logical_error_rate == r["frontierEntries"][0]["logicalQubit"]["logicalErrorRate"]
+        assert e.rqops > 0 and e.chunks == 1
+    assert "rQOPS" in estimates.table() and "fact. share" in estimates.table()
+
+
+def test_estimates_html_repr_and_dataframe(estimates):
+    assert len(repr(estimates)) < 300 and "qubit_gate_ns_e4/surface_code" in repr(estimates)
+    html = estimates._repr_html_()
+    assert "rQOPS" in html and "T-factory share" in html and "chunks" in html
+    df = estimates.to_dataframe()
+    assert list(df["preset"]).count("qubit_maj_ns_e6") == 2  # surface and Floquet code
+    fr = estimates.to_dataframe(frontier=True)
+    one = fr[(fr.preset == "qubit_gate_ns_e4")]
+    assert len(one) > 1 and np.all(np.diff(one["physical_qubits"]) <= 0) and np.all(np.diff(one["runtime_s"]) >= 0)
+    back = PhysicalEstimates.from_json(estimates.to_json())
+    assert back.estimates[0].logical_error_rate == estimates.estimates[0].logical_error_rate
+    assert back.estimates[0].qdk_result is None
+
+
+def test_frontier_plot(estimates):
+    from pyqgd.report import plots
+
+    fig = plots.frontier(estimates)
+    assert len(fig.axes[0].get_lines()) == len(estimates.estimates)
+    with pytest.raises(ValueError, match="frontier=True"):
+        plots.frontier(estimate_physical(SMALL, "qubit_gate_ns_e4"))
+
+
+def test_chunked_run_reports_its_chunks():
+    big = {**SMALL, "cczCount": 10**13, "measurementCount": 10**13}
+    e = estimate_physical(big, "qubit_maj_ns_e6").estimates[0]
+    assert e.chunks > 1 and e.logical_depth >= 3 * 10**13
+
+
+def test_infeasibility_is_explained_with_a_computed_remedy():
+    with pytest.raises(ErrorBudgetError, match="increase the error budget") as err:
+        estimate_physical(SMALL, "qubit_gate_ns_e3", error_budget=1e-15)
+    f = err.value.feasibility
+    assert not f.feasible and f.required_code_distance > MAX_CODE_DISTANCE
+    assert f"{f.min_error_budget:.2g}" in str(err.value)
+    # the remedy works, and it is (nearly) the smallest that does
+    assert estimate_physical(SMALL, "qubit_gate_ns_e3", error_budget=f.min_error_budget).estimates[0].code_distance <= 50
+    with pytest.raises(ErrorBudgetError):
+        estimate_physical(SMALL, "qubit_gate_ns_e3", error_budget=f.min_error_budget / 1.5)
+    for p in f.feasible_presets:
+        if "(" not in p:
+            estimate_physical(SMALL, p, error_budget=1e-15)  # each suggested preset works at the original budget
+    assert feasibility(SMALL, "qubit_gate_ns_e4", error_budget=1e-3).feasible
+
+
+# ---------------------------------------------------------------- solve results
+
+
+def test_solve_result_views():
+    from pyqgd._display import solve_result_html, solve_result_repr
+
+    @dataclass
+    class Res:
+        n: int
+        kappa: float
+        fidelity: float
+        state: np.ndarray
+
+    r = Res(n=4, kappa=12.5, fidelity=0.999, state=np.ones(2**16))
+    assert solve_result_repr(r) == "Res(n=4, kappa=12.5, fidelity=0.999)"
+    html = solve_result_html(r)
+    assert "array of 65536" in html and "0.999" in html and len(html) < 1000
