@@ -1,0 +1,405 @@
+// Block-encoding of the T-step Carleman matrix L = I ⊗ I − S_M ⊗ M' − S_idle ⊗ I from F0, F1, F2 alone
+// (Liu et al. 2024 Eqs. 5–6; the register layout of Carleman.StructuredOracles: clock ⊗ level ⊗ N slots, big-endian).
+//
+// Building blocks (Gilyén, Su, Low, Wiebe, STOC 2019: Lemma 48 sparse access, Lemma 52 LCU, tensor products):
+//
+// * F1 (n × n, one slot → the same slot) and F2 (n × n², two adjacent slots → the first, the second left |0>) by
+//   sparse access over their nonzero lists only. Each nonzero (r, c) is one record (row r, column c, its position l
+//   among the nonzeros of column c, its position k among those of row r, its value as a b-bit angle). With
+//   D_s |0> = s^{-1/2} Σ_{l<s} |l>:
+//     |c>|0>_L  --D_sc-->  Σ_l |c>|l>  --lookup (c,l) ↦ (r,k)-->  |c>|l>|r>|k>  --flag rotation by A_rc/max-->
+//     --lookup (r,k) ↦ (c,l) clears c and l-->  |0>|0>|r>|k>  --swap r into the output slot, D_sr† on k.
+//   Lookups are sparse QROMs: one address comparison per record, so the data and the cost scale with nnz, never
+//   with n² (a missing record reads 0, which is "amplitude 0" in the rotation convention below).
+//   Top-left block A / (√(s_r s_c)·max|A|): α = √(s_r s_c)·max|A| (GSLW Lemma 48 with the row/column split).
+// * F0: a state preparation |0> → |F0/‖F0‖> on a slot known to be |0> (the sparse preparation of
+//   Carleman.HistoryState): a block-encoding of |F0><0| with α = ‖F0‖.
+// * I + F1 = G1 is never encoded directly: each G1 factor is split into I (α = 1) and F1 (α_1), so α(G1) = 1 + α_1.
+// * M' (M embedded in level ⊗ slots): the LCU over terms t = (j, d) of discrete_carleman's block formula
+//   Σ_{|d| = k} G_{d_1} ⊗ … ⊗ G_{d_j} (block (j, k)), each G1 expanded into I and F1. Term t is the Kronecker
+//   product of its factors' encodings on the slots they consume (α multiplies, ancillas add), preceded by a check
+//   (level = k − 1, slots k..N−1 zero: zero columns on padding) and followed by a level change k − 1 → j − 1 and a
+//   classical slot permutation (factor i's output into slot i). PREPARE √(α_t/α_M) on a term register, SELECT the
+//   terms: α_M = Σ_t Π_i α(d_i).
+// * W = S_M ⊗ M' + S_idle ⊗ I: clock += 1, U_M controlled on 0 ≤ t ≤ T − 1, a rotation to amplitude 1/α_M on
+//   T ≤ t ≤ K − 2 (the idle copies), a flag elsewhere (zero rows); α_W = α_M.
+// * L = I − W: LCU of the identity and −W with a one-qubit PREPARE (√(1/α_L), √(α_M/α_L)): α_L = 1 + α_M.
+import Std.Arrays.Reversed;
+import Std.Arrays.Subarray;
+import Std.Canon.ApplyXorInPlace;
+import Std.Convert.IntAsBoolArray;
+import Std.Convert.IntAsDouble;
+import Std.Diagnostics.DumpMachine;
+import Std.Math.ArcCos;
+import Std.Math.PI;
+import Std.Math.Sqrt;
+import Std.StatePreparation.PreparePureStateD;
+import BlockEncoding.Core.AdjointBlockEncoding;
+import BlockEncoding.Core.ApplyBlockEncodingToRegister;
+import BlockEncoding.Core.BlockEncoding;
+import BlockEncoding.SparseAccess.PrepareIndexSuperposition;
+import Carleman.HistoryState.ApplyPhaseOnFinalWindow;
+import Carleman.HistoryState.HistoryRhs;
+import Carleman.HistoryState.PrepareAndInvertHistory;
+import Carleman.HistoryState.PrepareSparseState;
+import Carleman.StructuredOracles.ApplyIfInRange;
+import Amplification.FixedPoint.ApplyPhaseOnAllZero;
+import Diagnostics.Dumps.DumpBlockColumns;
+
+/// # Summary
+/// The nonzero records of one sparse factor (F1: InWidth = w, F2: InWidth = 2w; rows always on one w-qubit slot).
+/// Record q: row Rows[q], column Cols[q] (big-endian slot integer; for F2 the pair (a, b) is a·2^w + b), its
+/// position ColSlots[q] < ColumnSparsity among column Cols[q]'s nonzeros, RowSlots[q] < RowSparsity among row
+/// Rows[q]'s, and Angles[q] = round(x·2^AngleBits) with −sin(2πx) = value / MaxAbs.
+struct SparseFactor {
+    InWidth : Int,
+    ColumnSparsity : Int,
+    RowSparsity : Int,
+    MaxAbs : Double,
+    Rows : Int[],
+    Cols : Int[],
+    ColSlots : Int[],
+    RowSlots : Int[],
+    Angles : Int[],
+}
+
+/// # Summary
+/// All data of the Kronecker block-encoding of L (built by pyqgd.quantum.kronecker).
+/// Terms: TermLevels[t] = (k, j) (input level, output level), TermFactors[t][i] = (choice, slot) with choice 0 = F0
+/// (prepared into that free slot), 1 = I, 2 = F1 on that slot, 3 = F2 on that slot and the next; factors are listed
+/// consuming ones first; TermSwaps[t] the slot transpositions that move factor i's output into slot i.
+/// TermAmplitudesIn[k − 1] (one per level register value) = √(α_t / α_M) on the terms with input level k and
+/// √(1 − β_k/α_M) on the null index (the number of terms), β_k = Σ_{t: k_t = k} α_t; TermAmplitudesOut likewise
+/// by output level; both padded with zeros to a power of two. SlotSize = n (slot values ≥ n are padding).
+struct KroneckerCarlemanData {
+    NumClock : Int,
+    NumLevel : Int,
+    SlotWidth : Int,
+    NumSlots : Int,
+    Steps : Int,
+    Blocks : Int,
+    AngleBits : Int,
+    AlphaM : Double,
+    F1 : SparseFactor,
+    F2 : SparseFactor,
+    F0Values : Double[],
+    F0Swaps : (Int, Int)[],
+    SlotSize : Int,
+    TermAmplitudesIn : Double[][],
+    TermAmplitudesOut : Double[][],
+    TermLevels : (Int, Int)[],
+    TermFactors : (Int, Int)[][],
+    TermSwaps : (Int, Int)[][],
+}
+
+/// # Summary
+/// Numbers stored for the F's: records of F1 and F2 (one per nonzero) and the values of F0 (one per nonzero).
+function KroneckerStoredEntries(data : KroneckerCarlemanData) : Int {
+    Length(data.F1.Rows) + Length(data.F2.Rows) + NonzeroCount(data.F0Values)
+}
+
+function NonzeroCount(xs : Double[]) : Int {
+    mutable c = 0;
+    for x in xs {
+        if x != 0.0 {
+            set c += 1;
+        }
+    }
+    c
+}
+
+function BitsFor(k : Int) : Int {
+    k <= 1 ? 0 | Std.Math.BitSizeI(k - 1)
+}
+
+/// # Summary
+/// Ancilla register widths of the M encoding: (term, factors, column slot, row slot, angle).
+function KroneckerWidths(data : KroneckerCarlemanData) : (Int, Int, Int, Int, Int) {
+    let tb = BitsFor(Length(data.TermAmplitudesIn[0]));
+    let lc = Std.Math.MaxI(BitsFor(data.F1.ColumnSparsity), BitsFor(data.F2.ColumnSparsity));
+    let lr = Std.Math.MaxI(BitsFor(data.F1.RowSparsity), BitsFor(data.F2.RowSparsity));
+    (tb, data.NumSlots, lc, lr, data.AngleBits)
+}
+
+/// # Summary
+/// Ancillas of the M encoding: term register, one check flag, per factor slot (flag + row-slot register), the shared
+/// column-slot, row and angle registers.
+function KroneckerMAncillas(data : KroneckerCarlemanData) : Int {
+    let (tb, nf, lc, lr, b) = KroneckerWidths(data);
+    tb + 1 + nf * (1 + lr) + lc + data.SlotWidth + b
+}
+
+/// # Summary
+/// target ^= data[i] where address = keys[i] (little-endian registers); a sparse QROM: one comparison per record,
+/// records with a zero word are skipped. Self-inverse.
+operation SparseXorLookup(keys : Int[], words : Int[], address : Qubit[], target : Qubit[]) : Unit is Adj + Ctl {
+    body (...) {
+        use h = Qubit();
+        for i in 0..Length(keys) - 1 {
+            if words[i] != 0 {
+                within {
+                    ApplyControlledOnInt(keys[i], X, address, h);
+                } apply {
+                    Controlled ApplyXorInPlace([h], (words[i], target));
+                }
+            }
+        }
+    }
+    adjoint self;
+}
+
+/// # Summary
+/// The two lookups of a factor: forward (c + 2^InWidth·l ↦ r + 2^w·k) and reverse (the inverse map on the records).
+function FactorLookupTables(f : SparseFactor, w : Int) : (Int[], Int[], Int[], Int[]) {
+    let nrec = Length(f.Rows);
+    mutable fwdKeys = [0, size = nrec];
+    mutable fwdWords = [0, size = nrec];
+    for q in 0..nrec - 1 {
+        set fwdKeys w/= q <- f.Cols[q] + 2^f.InWidth * f.ColSlots[q];
+        set fwdWords w/= q <- f.Rows[q] + 2^w * f.RowSlots[q];
+    }
+    (fwdKeys, fwdWords, fwdWords, fwdKeys)
+}
+
+/// # Summary
+/// The sparse-access encoding of one factor (file header): input = the slots it reads (big-endian), its output is
+/// the first slot of the input; flag and rowSlot are this factor's own ancillas, colSlot/row/angle are shared and
+/// return to |0> on every path with flag |0>.
+operation ApplySparseFactor(f : SparseFactor, angleBits : Int, input : Qubit[], flag : Qubit, rowSlot : Qubit[],
+                            colSlot : Qubit[], row : Qubit[], angle : Qubit[]) : Unit is Adj + Ctl {
+    let w = Length(row);
+    let wi = f.InWidth;
+    let (fwdKeys, fwdWords, revKeys, revWords) = FactorLookupTables(f, w);
+    let inLE = Reversed(input[0..wi - 1]);
+    let fwdAddress = inLE + Reversed(colSlot);
+    let revAddress = Reversed(row) + Reversed(rowSlot);
+    PrepareIndexSuperposition(f.ColumnSparsity, colSlot);
+    SparseXorLookup(fwdKeys, fwdWords, fwdAddress, revAddress);
+    within {
+        SparseXorLookup(fwdKeys, f.Angles, fwdAddress, angle);
+    } apply {
+        // flag |1>, then Ry(4πx)|1> = −sin(2πx)|0> + cos(2πx)|1>: amplitude value/MaxAbs on |0>, 0 for no record
+        X(flag);
+        for k in angleBits - 1..-1..0 {
+            Controlled Ry([angle[k]], (4.0 * PI() * 2.0^IntAsDouble(k - angleBits), flag));
+        }
+    }
+    SparseXorLookup(revKeys, revWords, revAddress, fwdAddress);
+    for q in 0..w - 1 {
+        SWAP(row[q], input[q]);
+    }
+    Adjoint PrepareIndexSuperposition(f.RowSparsity, rowSlot);
+}
+
+/// # Summary
+/// Term t of the M encoding on level ⊗ slots (file header), ancillas: check flag, factor flags, factor row-slot
+/// registers, shared column-slot, row and angle registers.
+operation ApplyKroneckerTerm(data : KroneckerCarlemanData, t : Int, check : Qubit, flags : Qubit[], rowSlots : Qubit[][],
+                             colSlot : Qubit[], row : Qubit[], angle : Qubit[], level : Qubit[], slots : Qubit[][]) : Unit is Adj + Ctl {
+    let (k, j) = data.TermLevels[t];
+    let ml = Length(level);
+    // check: level = k − 1 and slots k..N−1 all zero, else the check flag is raised (zero columns on padding)
+    let watched = level + Std.Arrays.Flattened(slots[k...]);
+    if Length(watched) > 0 {
+        // IntAsBoolArray is little-endian; the level register is big-endian
+        let levelBits = ml > 0 ? Reversed(IntAsBoolArray(k - 1, ml)) | [];
+        ApplyControlledOnBitString(levelBits + [false, size = Length(watched) - ml], X, watched, check);
+        X(check);
+    }
+    if ml > 0 {
+        ApplyXorInPlace((k - 1) ^^^ (j - 1), Reversed(level));
+    }
+    let factors = data.TermFactors[t];
+    for i in 0..Length(factors) - 1 {
+        let (choice, s) = factors[i];
+        if choice == 0 {
+            PrepareSparseState(data.F0Values, data.F0Swaps, slots[s]);
+        } elif choice == 2 {
+            ApplySparseFactor(data.F1, data.AngleBits, slots[s], flags[i], rowSlots[i], colSlot, row, angle);
+        } elif choice == 1 {
+            // the identity factor: slot values ≥ n are padding columns
+            if data.SlotSize < 2^data.SlotWidth {
+                ApplyIfInRange(data.SlotSize, 2^data.SlotWidth - 1, slots[s], flags[i]);
+            }
+        } elif choice == 3 {
+            ApplySparseFactor(data.F2, data.AngleBits, slots[s] + slots[s + 1], flags[i], rowSlots[i], colSlot, row, angle);
+        }
+    }
+    for (a, b) in data.TermSwaps[t] {
+        for q in 0..data.SlotWidth - 1 {
+            SWAP(slots[a][q], slots[b][q]);
+        }
+    }
+}
+
+/// # Summary
+/// Splits the M-encoding ancillas (layout of KroneckerMAncillas) and the Carleman register, then applies the LCU.
+operation ApplyKroneckerM(data : KroneckerCarlemanData, anc : Qubit[], carleman : Qubit[]) : Unit is Adj + Ctl {
+    let (tb, nf, lc, lr, b) = KroneckerWidths(data);
+    let w = data.SlotWidth;
+    let term = anc[0..tb - 1];
+    let check = anc[tb];
+    let flags = anc[tb + 1..tb + nf];
+    let rs0 = tb + 1 + nf;
+    let rowSlots = lr == 0 ? [[], size = nf] | Std.Arrays.Chunks(lr, anc[rs0..rs0 + nf * lr - 1]);
+    let c0 = rs0 + nf * lr;
+    let colSlot = anc[c0..c0 + lc - 1];
+    let row = anc[c0 + lc..c0 + lc + w - 1];
+    let angle = anc[c0 + lc + w..c0 + lc + w + b - 1];
+    let level = carleman[0..data.NumLevel - 1];
+    let slots = Std.Arrays.Chunks(w, carleman[data.NumLevel...]);
+    // PREPARE by input level, SELECT, PREPARE† by output level (the row/column split of the LCU: α_M is the largest
+    // level sum of term α's, not their total)
+    PrepareTermsByLevel(data.TermAmplitudesIn, level, term);
+    let nt = Length(data.TermLevels);
+    for t in 0..nt - 1 {
+        if tb > 0 {
+            ApplyControlledOnInt(t, ApplyKroneckerTerm(data, t, check, flags, rowSlots, colSlot, row, angle, _, _), Reversed(term), (level, slots));
+        } else {
+            ApplyKroneckerTerm(data, t, check, flags, rowSlots, colSlot, row, angle, level, slots);
+        }
+    }
+    if tb > 0 {
+        ApplyControlledOnInt(nt, X, Reversed(term), check);
+    }
+    Adjoint PrepareTermsByLevel(data.TermAmplitudesOut, level, term);
+}
+
+/// # Summary
+/// term: |0> → Σ_t amplitudes[v][t] |t> for level register value v.
+operation PrepareTermsByLevel(amplitudes : Double[][], level : Qubit[], term : Qubit[]) : Unit is Adj + Ctl {
+    if Length(term) > 0 {
+        if Length(level) == 0 {
+            PreparePureStateD(amplitudes[0], term);
+        } else {
+            for v in 0..Length(amplitudes) - 1 {
+                ApplyControlledOnInt(v, PreparePureStateD(amplitudes[v], _), Reversed(level), term);
+            }
+        }
+    }
+}
+
+/// # Summary
+/// The block-encoding of M' alone on level ⊗ slots (α = AlphaM).
+function KroneckerMBlockEncoding(data : KroneckerCarlemanData) : BlockEncoding {
+    new BlockEncoding {
+        Alpha = data.AlphaM,
+        NumAncillas = KroneckerMAncillas(data),
+        NumSystem = data.NumLevel + data.NumSlots * data.SlotWidth,
+        Apply = ApplyKroneckerM(data, _, _),
+    }
+}
+
+/// # Summary
+/// W = S_M ⊗ M' + S_idle ⊗ I on clock ⊗ Carleman with α = AlphaM; anc = [wflag] + M ancillas.
+operation ApplyKroneckerShift(data : KroneckerCarlemanData, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
+    let mt = data.NumClock;
+    let clock = sys[0..mt - 1];
+    let carleman = sys[mt...];
+    let wflag = anc[0];
+    use (inM, inIdle) = (Qubit(), Qubit());
+    ApplyIfInRange(0, data.Steps - 1, clock, inM);
+    if data.Blocks - 2 >= data.Steps {
+        ApplyIfInRange(data.Steps, data.Blocks - 2, clock, inIdle);
+    }
+    Controlled ApplyKroneckerM([inM], (data, anc[1...], carleman));
+    Controlled Ry([inIdle], (2.0 * ArcCos(1.0 / data.AlphaM), wflag));
+    ApplyControlledOnInt(0, X, [inM, inIdle], wflag);
+    Std.Arithmetic.IncByI(1, Reversed(clock));
+    // the same flags from the new clock value t + 1 clear them
+    ApplyIfInRange(1, data.Steps, clock, inM);
+    if data.Blocks - 2 >= data.Steps {
+        ApplyIfInRange(data.Steps + 1, data.Blocks - 1, clock, inIdle);
+    }
+}
+
+/// # Summary
+/// The block-encoding unitary of L = I − W: anc = [lcu, wflag] + M ancillas, sys = clock + level + slots.
+operation ApplyKroneckerCarleman(data : KroneckerCarlemanData, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
+    let lcu = anc[0];
+    let alphaL = 1.0 + data.AlphaM;
+    within {
+        Ry(2.0 * ArcCos(Sqrt(1.0 / alphaL)), lcu);
+    } apply {
+        Controlled ApplyKroneckerShift([lcu], (data, anc[1...], sys));
+        Z(lcu);
+    }
+}
+
+/// # Summary
+/// The Kronecker block-encoding of L: top-left block L / α_L, α_L = 1 + α_M (file header).
+function KroneckerCarlemanBlockEncoding(data : KroneckerCarlemanData) : BlockEncoding {
+    new BlockEncoding {
+        Alpha = 1.0 + data.AlphaM,
+        NumAncillas = 2 + KroneckerMAncillas(data),
+        NumSystem = data.NumClock + data.NumLevel + data.NumSlots * data.SlotWidth,
+        Apply = ApplyKroneckerCarleman(data, _, _),
+    }
+}
+
+/// # Summary
+/// HistoryState.CarlemanQsvtSolve with the Kronecker block-encoding: |B>, QSVT inversion of L (on the adjoint
+/// encoding, as there), fixed-point amplification of the final-window level-1 subspace (none when alphas is empty).
+/// Dumps [lcu, sig] + ancillas + sys and returns the number of block-encoding calls.
+operation CarlemanQsvtSolveKronecker(data : KroneckerCarlemanData, phases : Double[], rhs : HistoryRhs, alphas : Double[], betas : Double[]) : Int {
+    let be = AdjointBlockEncoding(KroneckerCarlemanBlockEncoding(data));
+    let numAnc = be.NumAncillas + 2;
+    use qs = Qubit[numAnc + be.NumSystem];
+    let prep = PrepareAndInvertHistory(phases, be, rhs, _);
+    prep(qs);
+    for j in 0..Length(alphas) - 1 {
+        ApplyPhaseOnFinalWindow(betas[j], data.Steps, numAnc, rhs, qs);
+        within {
+            Adjoint prep(qs);
+        } apply {
+            ApplyPhaseOnAllZero(-alphas[j], qs);
+        }
+    }
+    DumpMachine();
+    ResetAll(qs);
+    (Length(phases) - 1) * (2 * Length(alphas) + 1)
+}
+
+/// # Summary
+/// Dumps the columns (ancillas |0>) of the Kronecker block-encoding of L; returns the stored-entry count.
+operation DumpKroneckerColumns(data : KroneckerCarlemanData) : Int {
+    let be = KroneckerCarlemanBlockEncoding(data);
+    DumpBlockColumns(ApplyBlockEncodingToRegister(be, _), be.NumAncillas, be.NumSystem);
+    KroneckerStoredEntries(data)
+}
+
+/// # Summary
+/// Dumps the columns of the M' encoding alone (level ⊗ slots); returns the stored-entry count.
+operation DumpKroneckerMColumns(data : KroneckerCarlemanData) : Int {
+    let be = KroneckerMBlockEncoding(data);
+    DumpBlockColumns(ApplyBlockEncodingToRegister(be, _), be.NumAncillas, be.NumSystem);
+    KroneckerStoredEntries(data)
+}
+
+/// # Summary
+/// Applies the block-encoding of L to one basis column |0>_anc |col>_sys and dumps (single-column read-out).
+operation DumpKroneckerColumn(data : KroneckerCarlemanData, col : Int) : Unit {
+    let be = KroneckerCarlemanBlockEncoding(data);
+    use (anc, sys) = (Qubit[be.NumAncillas], Qubit[be.NumSystem]);
+    ApplyXorInPlace(col, Reversed(sys));
+    be.Apply(anc, sys);
+    DumpMachine();
+    ResetAll(anc + sys);
+}
+
+/// # Summary
+/// One call of the Kronecker block-encoding of L without dumps (traced by the resource estimator).
+operation TraceKroneckerBlockEncoding(data : KroneckerCarlemanData) : Unit {
+    let be = KroneckerCarlemanBlockEncoding(data);
+    use (anc, sys) = (Qubit[be.NumAncillas], Qubit[be.NumSystem]);
+    be.Apply(anc, sys);
+    ResetAll(anc + sys);
+}
+
+/// # Summary
+/// One sparse lookup of `keys`/`words` (traced by the resource estimator to validate its cost formula).
+operation TraceSparseLookup(keys : Int[], words : Int[], addressBits : Int, width : Int) : Unit {
+    use (address, target) = (Qubit[addressBits], Qubit[width]);
+    SparseXorLookup(keys, words, address, target);
+    ResetAll(address + target);
+}
