@@ -12,7 +12,7 @@ Large programs are handled by *chunking* (the estimator's runtime is an unsigned
 overflows after ~585 years, and its counts must fit 64 bits): when the sequential logical depth exceeds
 ``CHUNK_DEPTH`` = 10^10, the run is split into K equal sequential chunks, each estimated with error budget ε/K; for the QDK model this gives the same required logical
 error rate per operation, hence the same code distance and factories, and the runtime is multiplied by K
-(``chunks`` in the result says when this was used).
+(``chunks`` in the result says when this was used; docs/math.md Eq. (16)).
 
 Each :class:`PhysicalEstimate` keeps the QDK's own ``EstimatorResult`` (``qdk_result``; for a chunked run, that of one
 chunk) so that its HTML report and the ``qsharp_widgets`` views (``EstimatesOverview``, ``SpaceChart``) can be used,

@@ -159,7 +159,7 @@ def spectrum(report):
 
 
 def error_proxy(report):
-    """The paper's error proxy E(t) (Liu et al. 2024, Eqs. 7–8; docs: Eq. E1) vs GD step."""
+    """The paper's error proxy E(t) (Liu et al. 2024, Eqs. 7–8; docs/math.md Eq. (13)) vs GD step."""
     E = report.error_proxy.get("E") or []
     if not E:
         return None
@@ -228,7 +228,7 @@ def qubits_runtime(report):
 
 
 def break_even(report):
-    """Quantum total time (with read-out) and classical GPU wall time (Eq. C1) vs model size n."""
+    """Quantum total time (with read-out) and classical GPU wall time (docs/math.md Eq. (15)) vs model size n."""
     from pyqgd.report.render import STEP_OVERHEAD_S, _crossover, classical_wall_seconds
 
     fig = _figure((7.4, 4.8))

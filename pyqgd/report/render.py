@@ -9,7 +9,7 @@ text summary, the HTML view and the DataFrame.
 throughput) says nothing about small models, where a training step costs the launch of its kernels, not their
 arithmetic: "100 steps in 20 ns" is not a time any GPU achieves. The presentation therefore uses
 
-    t_classical(n, T) = T · (t_step + c·n·B / (R·u))                                                  (docs: Eq. C1)
+    t_classical(n, T) = T · (t_step + c·n·B / (R·u))                                                  (docs/math.md Eq. (15))
 
 with a fixed per-step overhead t_step = :data:`STEP_OVERHEAD_S` (a forward, loss, backward and optimizer step of a
 small network launches ≥ 10 CUDA kernels; a launch costs ~5 µs, NVIDIA CUDA C++ Best Practices Guide, "Kernel launch
@@ -39,7 +39,7 @@ __all__ = ["STEP_OVERHEAD_S", "classical_wall_seconds", "overhead_dominated_belo
            "report_dataframe", "classical_note", "report_html", "display_figures", "report_repr", "estimates_html", "estimates_repr", "model_estimate_html",
            "solve_result_html", "solve_result_repr", "html_table", "human_seconds", "dataframe"]
 
-#: Fixed wall time of one GD step on a GPU, independent of n (≈ 10 kernel launches × 5 µs); see the module docstring.
+#: Fixed wall time of one GD step on a GPU, independent of n (≈ 10 kernel launches × 5 µs); docs/math.md Eq. (15).
 STEP_OVERHEAD_S = 5e-5
 
 
