@@ -20,6 +20,7 @@ __all__ = [
 class TooLargeError(ValueError):
     """An explicit object (matrix, state vector) would not fit the memory or qubit budget; the message says what to use instead."""
 
+
 #: Default ceiling for an explicit sparse matrix, in bytes; larger systems must use the matrix-free forms.
 DEFAULT_MEMORY_LIMIT = 8 * 2**30
 
@@ -44,6 +45,12 @@ def as_finite_vector(x, name: str, n: int | None = None) -> np.ndarray:
 def as_sparse_coefficient(a, name: str) -> sp.csr_matrix:
     """A float64 CSR copy with canonical (sorted, summed) indices and explicit zeros dropped."""
     if sp.issparse(a):
+        # checked before the conversion: casting to float would drop the imaginary part with only a warning
+        if np.issubdtype(a.dtype, np.complexfloating):
+            raise TypeError(f"{name} must be real, got a complex {a.dtype} sparse matrix; pass its real part "
+                            "explicitly if that is what you mean")
+        if not (np.issubdtype(a.dtype, np.floating) or np.issubdtype(a.dtype, np.integer) or a.dtype == bool):
+            raise TypeError(f"{name} must hold real numbers, got a sparse matrix of dtype {a.dtype}")
         m = sp.csr_matrix(a, dtype=float, copy=True)
     else:
         if np.iscomplexobj(a):

@@ -191,18 +191,20 @@ def _merge(row_lo, row_hi, pos0, maxrow, meta, coefs, seg_bounds, seg_cluster_pt
 
 
 def merge_kron_rows(row_bound, meta, coefs, lptr_off, lnz_off, lptr, lidx, lval, rptr_off, rnz_off, rptr, ridx, rval,
-                    indptr, indices, data, *, threads: int | None = None) -> int:
+                    indptr, indices, data, *, threads: int | None = None, scratch: int | None = None) -> int:
     """Fill canonical CSR arrays (indptr, indices, data) with Σ_t coef_t (L_t ⊗ R_t) at the offsets in meta.
 
     meta[t] = (row0, col0, row_end, rows(R_t), cols(R_t), cols(L_t)·cols(R_t)); the factor arrays of all terms are
     concatenated, term t's starting at lptr_off[t] / lnz_off[t] (and likewise for R). ``row_bound`` is an upper bound
-    of each row's entries. Row ranges of equal work run in parallel threads (the kernel releases the GIL), each
+    of each row's entries after merging (it sizes the output); ``scratch`` the most entries a row has before merging
+    (it sizes the per-row work buffers; default ``row_bound.max()``, right when no row holds duplicates). Row ranges of equal work run in parallel threads (the kernel releases the GIL), each
     writing from its range's upper-bound offset; the gaps left by merged duplicates are closed afterwards.
     Returns the number of entries.
     """
     plan = plan_segments(meta)
     nrows = row_bound.size
-    maxrow = 2 * int(row_bound.max(initial=0)) + 1  # scratch: the runs plus the merged runs appended after them
+    raw = int(row_bound.max(initial=0)) if scratch is None else max(int(scratch), int(row_bound.max(initial=0)))
+    maxrow = 2 * raw + 1  # scratch: the runs plus the merged runs appended after them
     starts = np.concatenate([[0], np.cumsum(row_bound)])
     if threads is None:
         threads = 1 if starts[-1] < 1_000_000 else min(os.cpu_count() or 1, 4)

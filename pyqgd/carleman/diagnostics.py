@@ -23,7 +23,7 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import brentq, minimize_scalar
-from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, aslinearoperator, eigs, eigsh
+from scipy.sparse.linalg import ArpackError, ArpackNoConvergence, LinearOperator, aslinearoperator, eigs, eigsh
 
 from pyqgd._checks import as_finite_vector, check_positive_int
 from pyqgd.carleman.history import backward_solve, forward_solve, tstep_matrix, tstep_operator
@@ -92,7 +92,7 @@ def re_lambda1(F1) -> float:
         return float(np.max(np.linalg.eigvals(dense).real))
     try:
         return float(eigs(aslinearoperator(F1), k=1, which="LR", return_eigenvectors=False, tol=1e-8)[0].real)
-    except ArpackNoConvergence as exc:  # pragma: no cover - depends on the spectrum
+    except (ArpackNoConvergence, ArpackError) as exc:  # pragma: no cover - depends on the spectrum
         raise RuntimeError("ARPACK did not converge for Re λ_1(F1); pass a smaller problem or a symmetric F1") from exc
 
 
@@ -184,10 +184,26 @@ def condition_number(L, *, system: CarlemanSystem | None = None, T: int | None =
         return float(s[0] / s[-1])
     if system is None or T is None:
         raise ValueError("an estimated κ needs the CarlemanSystem and T (block substitutions apply L⁻¹ exactly)")
+    T = check_positive_int(T, "T (number of steps)")
+    p = check_positive_int(p, "p (padding steps)", minimum=0)
+
+    def apply_inv_gram(x):
+        return forward_solve(system, backward_solve(system, x, T, p), T, p)
+
+    # a non-dissipative map makes ‖L⁻¹‖ grow like ρ^T: once L⁻¹L⁻ᵀ overflows float64, κ(L) is infinite for every
+    # practical purpose (and ARPACK would fail on the inf/NaN iterates)
+    with np.errstate(over="ignore", invalid="ignore"):
+        probe = apply_inv_gram(np.random.default_rng(0).standard_normal(size) / np.sqrt(size))
+    if not np.all(np.isfinite(probe)) or np.linalg.norm(probe) > 1e150:
+        return float("inf")
     op = tstep_operator(system, T, p) if L is None else aslinearoperator(L)
     norm_L = spectral_norm(op, exact=False)
-    inv_gram = LinearOperator((size, size), matvec=lambda x: forward_solve(system, backward_solve(system, x, T, p), T, p), dtype=float)
-    norm_inv = float(np.sqrt(eigsh(inv_gram, k=1, which="LA", tol=1e-6, return_eigenvectors=False)[0]))
+    inv_gram = LinearOperator((size, size), matvec=apply_inv_gram, dtype=float)
+    try:
+        norm_inv = float(np.sqrt(eigsh(inv_gram, k=1, which="LA", tol=1e-6, return_eigenvectors=False)[0]))
+    except (ArpackNoConvergence, ArpackError) as exc:
+        raise RuntimeError(f"ARPACK did not converge for ‖L⁻¹‖ (T = {T}, {size:,} unknowns); pass kappa=False to "
+                           "diagnose, or a smaller T") from exc
     return norm_L * norm_inv
 
 
@@ -307,11 +323,15 @@ def diagnose(system: CarlemanSystem, u_in, T: int, p: int = 0, *, kappa: bool = 
     """All diagnostics of the T-step system of ``system`` started at ``u_in``.
 
     R and the truncation bound are reported as inf / None (not raised) when the system is not dissipative, so that a
-    report can say why; call :func:`truncation_error_bound` directly to get the explanatory error.
+    report can say why; call :func:`truncation_error_bound` directly to get the explanatory error. κ(L) is inf
+    (None in ``to_dict``) when ‖L⁻¹‖ overflows float64 (a non-dissipative map over many steps).
     """
+    if not isinstance(system, CarlemanSystem):
+        raise TypeError(f"expected a CarlemanSystem (from discrete_carleman or euler_carleman), got {type(system).__name__}")
     qm = system.qmap
     u_in = as_finite_vector(u_in, "u_in", qm.n)
     T = check_positive_int(T, "T")
+    p = check_positive_int(p, "p (padding steps)", minimum=0)
     norms = MapNorms(qm)
     rmax, cmax, nnz = _structure_sparsity(system)
     try:

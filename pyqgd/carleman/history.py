@@ -43,7 +43,10 @@ def tstep_matrix(system: CarlemanSystem, T: int, p: int = 0, *, memory_limit: fl
     D, K = system.dim, T + 1 + p
     nnz = D + T * (M.nnz + D) + p * 2 * D
     idx_dtype = np.int32 if max(K * D, nnz) < 2**31 - 1 else np.int64
-    check_memory(nnz * (8 + np.dtype(idx_dtype).itemsize) + (K * D + 1) * np.dtype(idx_dtype).itemsize,
+    # final arrays (nnz entries; exact: the blocks −M, I and −I of L never overlap), the int64 row pointer it is
+    # built in plus its cast, and the one-block-row template (M's entries plus the diagonal, int64 + float64)
+    idx = np.dtype(idx_dtype).itemsize
+    check_memory(nnz * (8 + idx) + (K * D + 1) * (8 + idx) + (M.nnz + 3 * D) * 16,
                  f"the T-step matrix (T={T}, p={p}, D={D})", memory_limit, "use tstep_operator (matrix-free) instead")
 
     # one block row t ≥ 1: row r holds −M[r, :] at columns (t−1)·D + c, then 1 at column t·D + r (always last)
@@ -85,10 +88,17 @@ def tstep_rhs(system: CarlemanSystem, u_in, T: int, p: int = 0) -> np.ndarray:
     """B = [ŷ_in; b; …; b; 0; …; 0] with ŷ_in = [u_in, u_in⊗u_in, …] (length (T+1+p)·D)."""
     T, p = _check(system, T, p)
     D = system.dim
+    _check_states(T + 1 + p, D, "the right-hand side B")
     B = np.zeros((T + 1 + p, D))
     B[0] = system.lift(u_in)
     B[1 : T + 1] = system.b
     return B.ravel()
+
+
+def _check_states(K: int, D: int, what: str, memory_limit: float | None = None) -> None:
+    """K blocks of D floats (and one work copy) must fit before they are allocated."""
+    check_memory(2 * 8 * K * D, f"{what} ({K} blocks of {D:,})", memory_limit,
+                 "use solve_history without keep_states, or fewer steps")
 
 
 def _is_m_row(t: int, T: int) -> bool:
@@ -98,6 +108,7 @@ def _is_m_row(t: int, T: int) -> bool:
 def forward_solve(system: CarlemanSystem, V: np.ndarray, T: int, p: int = 0) -> np.ndarray:
     """Y = L⁻¹ V by block forward substitution (Y_0 = V_0, Y_t = V_t + M Y_{t−1}, or + Y_{t−1} when idle)."""
     D = system.dim
+    _check_states(T + 1 + p, D, "the forward substitution")
     V = np.asarray(V, dtype=float).reshape(T + 1 + p, D)
     Y = np.empty_like(V)
     Y[0] = V[0]
@@ -109,6 +120,7 @@ def forward_solve(system: CarlemanSystem, V: np.ndarray, T: int, p: int = 0) -> 
 def backward_solve(system: CarlemanSystem, W: np.ndarray, T: int, p: int = 0) -> np.ndarray:
     """Z = L⁻ᵀ W by block back substitution (Z_last = W_last, Z_t = W_t + Mᵀ Z_{t+1}, or + Z_{t+1} when idle)."""
     D, K = system.dim, T + 1 + p
+    _check_states(K, D, "the back substitution")
     W = np.asarray(W, dtype=float).reshape(K, D)
     Z = np.empty_like(W)
     Z[K - 1] = W[K - 1]
@@ -162,6 +174,9 @@ def solve_history(system: CarlemanSystem, u_in, T: int, p: int = 0, *, keep_stat
     T, p = _check(system, T, p)
     u_in = as_finite_vector(u_in, "u_in", system.n)
     n = system.n
+    if keep_states:
+        _check_states(T + 1 + p, system.dim, "keep_states=True")
+    check_memory(8 * (T + 1) * n, f"the trajectory ({T + 1} steps × {n})", None, "use fewer steps")
     y = system.lift(u_in)
     u = np.empty((T + 1, n))
     u[0] = u_in

@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from pyqgd._checks import check_memory
 
-__all__ = ["KronTerm", "assemble_csr", "apply_terms", "kron_csr", "predicted_nnz"]
+__all__ = ["KronTerm", "assemble_csr", "apply_terms", "kron_csr", "predicted_nnz", "nnz_bound", "assembly_bytes"]
 
 @dataclass(frozen=True)
 class KronTerm:
@@ -59,38 +59,117 @@ def _term_row_counts(term: KronTerm) -> np.ndarray:
     return counts
 
 
-def row_bounds(terms, nrows: int) -> np.ndarray:
-    """Per-row upper bound on the entries of Σ terms (the sum of the terms' row counts)."""
-    bound = np.zeros(nrows, dtype=np.int64)
+def _groups(terms) -> dict:
+    """Terms grouped by block (same offsets and shape): entries of one row of one block are distinct columns."""
+    groups: dict = {}
     for t in terms:
-        c = _term_row_counts(t)
-        bound[t.row : t.row + c.size] += c
-    return bound
+        groups.setdefault((t.row, t.col) + t.shape, []).append(t)
+    return groups
+
+
+def _row_bounds(terms, nrows: int) -> tuple[np.ndarray, int]:
+    """(per-row bound on the entries of Σ terms, max raw entries of a row before duplicates are merged).
+
+    Per block the bound is min(Σ_terms row count, block columns): several terms of one block that hit the same
+    column count once, so a block never counts more than it has columns (duplicates are not counted beyond that).
+    """
+    bound = np.zeros(nrows, dtype=np.int64)
+    raw = np.zeros(nrows, dtype=np.int64)
+    for (row, _col, rows, cols), ts in _groups(terms).items():
+        c = np.zeros(rows, dtype=np.int64)
+        for t in ts:
+            c += _term_row_counts(t)
+        raw[row : row + rows] += c
+        np.minimum(c, cols, out=c)
+        bound[row : row + rows] += c
+    return bound, int(raw.max(initial=0))
+
+
+def row_bounds(terms, nrows: int) -> np.ndarray:
+    """Per-row upper bound on the entries of Σ terms (block by block capped at the block's columns)."""
+    return _row_bounds(terms, nrows)[0]
+
+
+def _factor_stats(term: KronTerm, i: int) -> tuple[int, int]:
+    f = term.factors[i]
+    return (term.n, term.n) if f is None else (int(f.nnz), int(f.shape[0]))
+
+
+def nnz_bound(terms, shape=None) -> int:
+    """Upper bound on the nonzeros of Σ terms from the factors' nonzero counts alone (no array of the matrix's size):
+    Σ_blocks min(Σ_terms Π_i nnz(A_i), rows × columns), since nnz(A ⊗ B) = nnz(A)·nnz(B) and a block holds at most
+    rows × columns entries."""
+    total = 0
+    for (_row, _col, rows, cols), ts in _groups(terms).items():
+        total += min(sum(prod(_factor_stats(t, i)[0] for i in range(len(t.factors))) for t in ts), rows * cols)
+    return total
 
 
 def predicted_nnz(terms, shape) -> int:
-    """Entries the assembly writes before duplicates are merged (an upper bound on the final nnz)."""
+    """Entries the assembly allocates: Σ_rows of the per-row bound (:func:`row_bounds`), an upper bound on nnz."""
     return int(row_bounds(terms, shape[0]).sum())
+
+
+def assembly_bytes(terms, shape) -> float:
+    """Peak bytes of :func:`assemble_csr` for these terms, from factor statistics only (nothing allocated).
+
+    The final CSR arrays for :func:`nnz_bound` entries; three row-length int64 arrays (bounds, offsets); every
+    distinct explicit prefix A_1 ⊗ … ⊗ A_i built for the left factors (terms share them), and the concatenated int64
+    copy of the distinct factors the kernel reads.
+    """
+    nnz = nnz_bound(terms, shape)
+    idx = np.dtype(_index_dtype(shape, nnz)).itemsize
+    total = nnz * (8 + idx) + (shape[0] + 1) * idx + 3 * 8 * shape[0]
+    prefixes: dict = {}  # every distinct prefix built on the way (memoised), and the final left factors
+    finals: dict = {}
+    for t in terms:
+        z, r = 1, 1
+        for length in range(1, len(t.factors)):
+            fz, fr = _factor_stats(t, length - 1)
+            z, r = z * fz, r * fr
+            prefixes[_prefix_key(t, length)] = (z, r)
+        finals[_prefix_key(t, len(t.factors) - 1)] = (z, r)
+        finals[("right", id(t.factors[-1]), t.n)] = _factor_stats(t, len(t.factors) - 1)
+    # CSR of a prefix: nnz × (8 value + ≤ 8 index) + rows × 8; the kernel's concatenated int64 copy of the finals
+    total += sum(z * 16 + r * 8 for z, r in prefixes.values())
+    total += sum(z * 16 + (r + 1) * 8 for z, r in finals.values())
+    return float(total)
 
 
 def _index_dtype(shape, nnz):
     return np.int32 if max(shape[0], shape[1], nnz) < 2**31 - 1 else np.int64
 
 
-def kron_csr(a: sp.csr_matrix, b: sp.csr_matrix) -> sp.csr_matrix:
+def kron_csr(a: sp.csr_matrix, b: sp.csr_matrix, *, memory_limit: float | None = None) -> sp.csr_matrix:
     """a ⊗ b as canonical CSR, written directly (no COO intermediate)."""
-    return assemble_csr([KronTerm(1.0, (a, b), 0, 0, 1)], (a.shape[0] * b.shape[0], a.shape[1] * b.shape[1]))
+    return assemble_csr([KronTerm(1.0, (a, b), 0, 0, 1)], (a.shape[0] * b.shape[0], a.shape[1] * b.shape[1]),
+                        memory_limit=memory_limit)
 
 
-def _reduce_to_two(term: KronTerm) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-    """Collapse all but the last factor into one explicit CSR matrix: A_1 ⊗ … ⊗ A_{j−1}, and A_j."""
-    if len(term.factors) == 1:
-        return sp.csr_matrix(np.ones((1, 1))), term.factor(0)
-    left = term.factor(0)
-    for i in range(1, len(term.factors) - 1):
-        f = term.factors[i]
-        left = _identity(left.shape[0] * term.n) if (f is None and _is_identity(left)) else kron_csr(left, term.factor(i))
-    return left, term.factor(len(term.factors) - 1)
+def _prefix_key(term: KronTerm, length: int) -> tuple:
+    return (term.n,) + tuple(None if f is None else id(f) for f in term.factors[:length])
+
+
+def _left_factors(terms) -> list:
+    """The explicit left factor A_1 ⊗ … ⊗ A_{j−1} of every term (a 1 × 1 one for j = 1); each distinct prefix
+    (terms of a Carleman matrix share most of theirs) is built once, from its own prefix."""
+    memo: dict = {}
+
+    def build(t: KronTerm, length: int):
+        key = _prefix_key(t, length)
+        if key not in memo:
+            if length == 0:
+                memo[key] = sp.csr_matrix(np.ones((1, 1)))
+            elif length == 1:
+                memo[key] = t.factor(0)
+            else:
+                left, f = build(t, length - 1), t.factors[length - 1]
+                # the workspace is in assembly_bytes' estimate of the outer assembly: no second limit here
+                memo[key] = (_identity(left.shape[0] * t.n) if f is None and _is_identity(left)
+                             else kron_csr(left, t.factor(length - 1), memory_limit=float("inf")))
+        return memo[key]
+
+    return [build(t, len(t.factors) - 1) for t in terms]
 
 
 def _is_identity(a: sp.csr_matrix) -> bool:
@@ -104,35 +183,43 @@ def assemble_csr(terms, shape, *, memory_limit: float | None = None, what: str =
     One sequential pass (:func:`pyqgd.carleman._kernels.merge_kron_rows`): each output row is the k-way merge of the
     terms' row segments, which are already sorted (the columns of a ⊗ b in row (i, k) are c_a·cols(b) + c_b, increasing
     in (c_a, c_b)), so entries are written once, in order, with duplicates summed — no COO, no sort, no conversion.
-    Raises :class:`pyqgd._checks.TooLargeError` before allocating when the entries would exceed ``memory_limit``.
+    Raises :class:`pyqgd._checks.TooLargeError` before allocating anything of the matrix's size when
+    :func:`assembly_bytes` exceeds ``memory_limit``.
     ``threads`` row ranges are merged in parallel (default: all cores for ≥ 10⁶ entries).
     """
     from pyqgd.carleman._kernels import merge_kron_rows
 
     terms = sorted((t for t in terms if t.coef != 0), key=lambda t: (t.row, t.col))
-    per_row = row_bounds(terms, shape[0])
+    check_memory(assembly_bytes(terms, shape), what, memory_limit,
+                 "use the matrix-free form (matrix_free=True / the *_operator functions)")
+    per_row, raw_max = _row_bounds(terms, shape[0])
     bound = int(per_row.sum())
     idx_dtype = _index_dtype(shape, bound)
-    check_memory(bound * (8 + np.dtype(idx_dtype).itemsize), what, memory_limit,
-                 "use the matrix-free form (matrix_free=True / the *_operator functions)")
-    pairs = [_reduce_to_two(t) for t in terms]
+    lefts = _left_factors(terms)
+    rights = [t.factor(len(t.factors) - 1) for t in terms]
     flat = {}
-    for side, k in (("l", 0), ("r", 1)):
-        mats = [p[k] for p in pairs]
-        flat[side + "ptr_off"] = np.concatenate([[0], np.cumsum([m.indptr.size for m in mats])]).astype(np.int64)
-        flat[side + "nz_off"] = np.concatenate([[0], np.cumsum([m.nnz for m in mats])]).astype(np.int64)
-        flat[side + "ptr"] = np.concatenate([m.indptr.astype(np.int64) for m in mats]) if mats else np.zeros(0, np.int64)
-        flat[side + "idx"] = np.concatenate([m.indices.astype(np.int64) for m in mats]) if mats else np.zeros(0, np.int64)
-        flat[side + "val"] = np.concatenate([m.data for m in mats]) if mats else np.zeros(0)
-    meta = np.array([[t.row, t.col, t.row + t.shape[0], p[1].shape[0], p[1].shape[1], t.shape[1]]
-                     for t, p in zip(terms, pairs)], dtype=np.int64).reshape(-1, 6)
+    for side, mats in (("l", lefts), ("r", rights)):
+        # distinct matrices are stored once; each term points at its matrix's segment
+        slot: dict = {}
+        uniq = [slot.setdefault(id(m), m) for m in mats if id(m) not in slot]
+        pos = {id(m): i for i, m in enumerate(uniq)}
+        ptr_off = np.concatenate([[0], np.cumsum([m.indptr.size for m in uniq])]).astype(np.int64)
+        nz_off = np.concatenate([[0], np.cumsum([m.nnz for m in uniq])]).astype(np.int64)
+        which = np.array([pos[id(m)] for m in mats], dtype=np.int64)
+        flat[side + "ptr_off"], flat[side + "nz_off"] = ptr_off[which], nz_off[which]
+        flat[side + "ptr"] = np.concatenate([m.indptr.astype(np.int64) for m in uniq]) if uniq else np.zeros(0, np.int64)
+        flat[side + "idx"] = np.concatenate([m.indices.astype(np.int64) for m in uniq]) if uniq else np.zeros(0, np.int64)
+        flat[side + "val"] = np.concatenate([m.data for m in uniq]) if uniq else np.zeros(0)
+    del lefts
+    meta = np.array([[t.row, t.col, t.row + t.shape[0], r.shape[0], r.shape[1], t.shape[1]]
+                     for t, r in zip(terms, rights)], dtype=np.int64).reshape(-1, 6)
     coefs = np.array([t.coef for t in terms], dtype=float)
     indptr = np.zeros(shape[0] + 1, dtype=idx_dtype)
     indices = np.empty(bound, dtype=idx_dtype)
     data = np.empty(bound, dtype=float)
     nnz = merge_kron_rows(per_row, meta, coefs, flat["lptr_off"], flat["lnz_off"], flat["lptr"], flat["lidx"],
                           flat["lval"], flat["rptr_off"], flat["rnz_off"], flat["rptr"], flat["ridx"], flat["rval"],
-                          indptr, indices, data, threads=threads)
+                          indptr, indices, data, threads=threads, scratch=raw_max)
     if nnz < 0.9 * bound:  # release the slack of merged duplicates and cancellations
         indices, data = indices[:nnz].copy(), data[:nnz].copy()
     out = sp.csr_matrix((data[:nnz], indices[:nnz], indptr), shape=shape)

@@ -20,22 +20,37 @@ Two forms, both returned as a :class:`CarlemanSystem`:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import product
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
-from pyqgd._checks import as_finite_vector, check_positive_float, check_positive_int
+from pyqgd._checks import TooLargeError, as_finite_vector, check_memory, check_positive_float, check_positive_int
 from pyqgd.carleman.kron import KronTerm, apply_terms, assemble_csr
 from pyqgd.carleman.quadratic import QuadraticMap
 
-__all__ = ["CarlemanSystem", "discrete_carleman", "continuous_carleman", "euler_carleman", "level_offsets", "lift"]
+__all__ = ["CarlemanSystem", "discrete_carleman", "continuous_carleman", "euler_carleman", "level_offsets", "lift",
+           "carleman_dim", "discrete_term_count", "MAX_KRON_TERMS"]
+
+#: Most Kronecker terms a system may have (each is a small Python object; beyond this, building them is the cost).
+MAX_KRON_TERMS = 2_000_000
+#: Bytes per KronTerm object with its tuple of factors (measured order of magnitude, for the memory estimate).
+_TERM_BYTES = 600
+#: Index arithmetic of the assembly and the offsets use int64: dimensions must stay below this.
+_MAX_DIM = 2**62
+
+
+def carleman_dim(n: int, N: int) -> int:
+    """D = Σ_{j=1..N} n^j, exactly (Python integers: no overflow for any n, N)."""
+    return sum(n**j for j in range(1, N + 1))
 
 
 def level_offsets(n: int, N: int) -> np.ndarray:
     """Start index of each level j = 1..N in ŷ, plus the total size: [0, n, n + n², …, Σ_{j≤N} n^j]."""
-    return np.concatenate([[0], np.cumsum([n**j for j in range(1, N + 1)])]).astype(np.int64)
+    if carleman_dim(n, N) >= _MAX_DIM:
+        raise TooLargeError(f"Σ_(j≤N) n^j for n = {n}, N = {N} exceeds 2^62: no vector of that length can be indexed; "
+                            "reduce N or n")
+    return np.array([0] + [sum(n**i for i in range(1, j + 1)) for j in range(1, N + 1)], dtype=np.int64)
 
 
 def lift(u, N: int) -> np.ndarray:
@@ -112,14 +127,80 @@ def _kron_power(v: np.ndarray, j: int) -> np.ndarray:
     return out
 
 
+def _digit_polynomials(weights: dict, N: int) -> list[list[int]]:
+    """P_j[k] = Σ_{d ∈ A^j, |d| = k} Π_i w_{d_i} for j = 1..N and k ≤ N, where A = {i : w_i > 0}: the coefficients
+    of (Σ_i w_i z^i)^j truncated at degree N (exact integers)."""
+    out, poly = [], [1] + [0] * N
+    for _ in range(N):
+        nxt = [0] * (N + 1)
+        for k, c in enumerate(poly):
+            if c:
+                for i, w in weights.items():
+                    if w and k + i <= N:
+                        nxt[k + i] += c * w
+        poly = nxt
+        out.append(poly)
+    return out
+
+
+def discrete_term_count(qm: QuadraticMap, N: int) -> tuple[int, int]:
+    """(number of Kronecker terms, upper bound on nnz(M)) of :func:`discrete_carleman` at order N, without building
+    anything: the terms of block (j, k) are the d ∈ {0,1,2}^j with |d| = k and every G_{d_i} ≠ 0, and
+    nnz(block) ≤ min(Σ_d Π_i nnz(G_{d_i}), n^j · n^k) (a block holds at most rows × columns entries)."""
+    n = qm.n
+    nnz = {0: int(np.count_nonzero(qm.F0)), 1: int((sp.identity(n, format="csr") + qm.F1).nnz), 2: int(qm.F2.nnz)}
+    counts = _digit_polynomials({i: int(v > 0) for i, v in nnz.items()}, N)
+    weights = _digit_polynomials(nnz, N)
+    terms = sum(counts[j - 1][k] for j in range(1, N + 1) for k in range(1, N + 1))
+    bound = sum(min(weights[j - 1][k], n**j * n**k) for j in range(1, N + 1) for k in range(1, N + 1))
+    return terms, bound
+
+
+def _check_size(qm: QuadraticMap, N: int, matrix_free: bool, memory_limit, what: str) -> None:
+    """Refuse before anything proportional to the system is allocated or enumerated (TooLargeError)."""
+    _check_dim(qm.n, N, memory_limit, what)
+    D, hint = carleman_dim(qm.n, N), "reduce N or n"
+    terms, nnz = discrete_term_count(qm, N)
+    if terms > MAX_KRON_TERMS:
+        raise TooLargeError(f"{what} is a sum of {terms:,} Kronecker terms (above {MAX_KRON_TERMS:,}); {hint}")
+    check_memory(terms * _TERM_BYTES, f"the {terms:,} Kronecker terms of {what}", memory_limit, hint)
+    if not matrix_free:
+        idx = 4 if max(D, nnz) < 2**31 - 1 else 8
+        check_memory(nnz * (8 + idx) + (D + 1) * idx + 3 * 8 * D, f"{what} (≤ {nnz:,} nonzeros)", memory_limit,
+                     "use the matrix-free form (matrix_free=True / the *_operator functions)")
+
+
+def _compositions(digits, length: int, budget: int):
+    """All d ∈ digits^length with |d| ≤ budget (digits sorted ascending), in lexicographic order, pruned early."""
+    if length == 0:
+        yield ()
+        return
+    low = digits[0] * (length - 1)
+    for d in digits:
+        if d + low > budget:
+            break
+        for rest in _compositions(digits, length - 1, budget - d):
+            yield (d,) + rest
+
+
+def _check_dim(n: int, N: int, memory_limit, what: str) -> None:
+    """b (D floats) is always stored and a matrix-vector product needs two more vectors of length D: refuse when those
+    do not fit (for the continuous forms, with O(N²) terms, this and the assembly's own estimate are the guards)."""
+    D = carleman_dim(n, N)
+    if D >= _MAX_DIM:
+        raise TooLargeError(f"{what} has dimension Σ n^j ≈ {float(D):.3g}, beyond any addressable memory; reduce N or n")
+    check_memory(3 * 8 * D, f"{what} (vectors of dimension {D:,})", memory_limit, "reduce N or n")
+
+
 def _discrete_terms(qm: QuadraticMap, N: int) -> tuple[list[KronTerm], np.ndarray]:
     n, off = qm.n, level_offsets(qm.n, N)
     G = {0: _column(qm.F0), 1: (sp.identity(n, format="csr") + qm.F1).tocsr(), 2: qm.F2}
+    digits = [i for i in (0, 1, 2) if G[i].nnz]
     terms = []
     for j in range(1, N + 1):
-        for d in product((0, 1, 2), repeat=j):
+        for d in _compositions(digits, j, N):
             k = sum(d)
-            if 1 <= k <= N and all(G[di].nnz for di in d):
+            if k >= 1:
                 terms.append(KronTerm(1.0, tuple(G[di] for di in d), int(off[j - 1]), int(off[k - 1]), n))
     b = np.concatenate([_kron_power(qm.F0, j) for j in range(1, N + 1)])
     return terms, b
@@ -156,14 +237,18 @@ def discrete_carleman(qmap: QuadraticMap, N: int, *, matrix_free: bool = False, 
 
     Liu et al. 2024 Eq. 5 (module docstring for the block formula). ``matrix_free=True`` returns M as a
     ``LinearOperator`` that applies the Kronecker factors axis by axis, for sizes whose explicit matrix would not
-    fit; otherwise an explicit CSR matrix is assembled (``TooLargeError`` above ``memory_limit``, default 8 GiB).
+    fit; otherwise an explicit CSR matrix is assembled. ``TooLargeError`` (above ``memory_limit``, default 8 GiB) is
+    raised before anything proportional to the system is allocated or enumerated: the dimension, the number of
+    Kronecker terms and the nonzeros are counted first (:func:`discrete_term_count`).
     """
     if not isinstance(qmap, QuadraticMap):
         raise TypeError(f"expected a QuadraticMap, got {type(qmap).__name__}; build one with QuadraticMap(F0, F1, F2)")
     N = _check_N(N)
+    what = f"the discrete Carleman matrix (n={qmap.n}, N={N})"
+    _check_size(qmap, N, matrix_free, memory_limit, what)
     terms, b = _discrete_terms(qmap, N)
     D = int(level_offsets(qmap.n, N)[-1])
-    M = _build(terms, D, matrix_free, memory_limit, f"the discrete Carleman matrix (n={qmap.n}, N={N})")
+    M = _build(terms, D, matrix_free, memory_limit, what)
     return CarlemanSystem(M, b, qmap, N, "discrete", None, tuple(terms))
 
 
@@ -175,6 +260,7 @@ def continuous_carleman(qmap: QuadraticMap, N: int, *, matrix_free: bool = False
     if not isinstance(qmap, QuadraticMap):
         raise TypeError(f"expected a QuadraticMap, got {type(qmap).__name__}")
     N = _check_N(N)
+    _check_dim(qmap.n, N, memory_limit, f"the continuous Carleman matrix (n={qmap.n}, N={N})")
     terms, b = _continuous_terms(qmap, N)
     D = int(level_offsets(qmap.n, N)[-1])
     return _build(terms, D, matrix_free, memory_limit, f"the continuous Carleman matrix (n={qmap.n}, N={N})"), b
@@ -190,6 +276,7 @@ def euler_carleman(qmap: QuadraticMap, N: int, h: float, *, matrix_free: bool = 
         raise TypeError(f"expected a QuadraticMap, got {type(qmap).__name__}")
     N = _check_N(N)
     h = check_positive_float(h, "h (Euler step)")
+    _check_dim(qmap.n, N, memory_limit, f"the Euler Carleman matrix (n={qmap.n}, N={N})")
     terms, b = _continuous_terms(qmap, N)
     off = level_offsets(qmap.n, N)
     scaled = [KronTerm(h * t.coef, t.factors, t.row, t.col, t.n) for t in terms]
