@@ -52,6 +52,19 @@ def _z0(kappa: float) -> float:
     return (k2 + 1.0) / (k2 - 1.0)
 
 
+def _acosh_z0(kappa: float) -> float:
+    """arccosh(z₀) = arccosh(1 + x), x = 2/(κ² − 1), as log1p(x + √(x(x+2))): z₀ rounds to 1.0 in floating point for
+    κ ≳ 1e8, where arccosh(z₀) would be 0; this form keeps full relative accuracy up to κ = 1e150 (≈ 2/κ for large κ)."""
+    x = 2.0 / ((kappa - 1.0) * (kappa + 1.0))
+    return math.log1p(x + math.sqrt(x * (x + 2.0)))
+
+
+def _inv_cosh(y: float) -> float:
+    """1/cosh(y) without overflow (0 for y beyond float range)."""
+    y = abs(y)
+    return 0.0 if y > 700 else 1.0 / math.cosh(y)
+
+
 def _check_kappa_eps(kappa, epsilon) -> tuple[float, float]:
     kappa = check_positive_float(kappa, "kappa")
     epsilon = check_positive_float(epsilon, "epsilon")
@@ -68,15 +81,16 @@ def relative_error_at_degree(kappa: float, degree: int) -> float:
     if degree < 1 or degree % 2 == 0:
         raise ValueError(f"degree must be a positive odd integer, got {degree}")
     n = (degree + 1) // 2
-    return 1.0 / math.cosh(n * math.acosh(_z0(kappa)))
+    return _inv_cosh(n * _acosh_z0(kappa))
 
 
 def optimal_inverse_degree(kappa: float, epsilon: float) -> int:
     """d*(κ, ε): the minimal odd degree with relative error ≤ ε to c/x on D_κ (Chebyshev extremal property)."""
     kappa, epsilon = _check_kappa_eps(kappa, epsilon)
-    n = math.ceil(math.acosh(1.0 / epsilon) / math.acosh(_z0(kappa)) - 1e-12)
+    a = _acosh_z0(kappa)
+    n = math.ceil(math.acosh(1.0 / epsilon) / a - 1e-12)
     n = max(n, 1)
-    while 1.0 / math.cosh(n * math.acosh(_z0(kappa))) > epsilon:  # guard the ceil against rounding
+    while _inv_cosh(n * a) > epsilon:  # guard the ceil against rounding
         n += 1
     return 2 * n - 1
 
@@ -123,7 +137,7 @@ def _unscaled(x: np.ndarray, kappa: float, n: int) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     k2 = kappa * kappa
     z = (k2 + 1.0 - 2.0 * k2 * x * x) / (k2 - 1.0)
-    r = _chebyshev_t(n, z) / math.cosh(n * math.acosh(_z0(kappa)))
+    r = _chebyshev_t(n, z) / math.cosh(n * _acosh_z0(kappa))
     with np.errstate(divide="ignore", invalid="ignore"):
         g = (1.0 - r) / x
     return np.where(x == 0.0, 0.0, g)

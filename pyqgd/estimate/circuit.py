@@ -1,0 +1,455 @@
+"""Closed-form logical counts of the Carleman T-step solver exactly as it is built in Q#.
+
+The solver is ``Carleman.HistoryState.CarlemanQsvtSolve`` (``qsharp_src/src/Carleman``): prepare the history-state
+right-hand side |B⟩ (``PrepareHistoryRhs``), apply the real-part QSVT (``Qsvt.ApplyRealQsvt``) of the adjoint of the
+structured sparse-access block-encoding of L (``StructuredOracles.CarlemanSparseOracles``), then fixed-point
+amplification (``ApplyPhaseOnFinalWindow`` / ``ApplyPhaseOnAllZero``). Every function below mirrors one Q# operation
+and composes the costs of the Q# standard-library primitives it calls; the primitives' counts are those of the QDK
+1.33 decompositions (stated in each docstring, and checked against ``qsharp.logical_counts`` at several sizes in
+``tests/test_estimate_circuit.py``). Nothing here is fitted to the solver's trace: the whole-solver comparison
+(:func:`pyqgd.estimate.validation.compare_with_trace`) is an independent check.
+
+Rotation classification (the tracer's rule, measured): an angle φ of a Z-type rotation is free (Clifford) when φ is a
+multiple of π/2, one T gate when an odd multiple of π/4, one arbitrary rotation otherwise. Counts that depend on
+amplitudes or phases (``PreparePureStateD``, projector phases, amplification phases) are exact when the actual values
+are passed and use *generic* values (no angle a multiple of π/4) otherwise — the model used at paper scale.
+
+Register names follow :class:`pyqgd.quantum.structured_oracles.CarlemanLayout`: m_t clock, m_ℓ level, N slots of w
+qubits, m_c = m_ℓ + N·w, m = m_t + m_c system qubits; the block-encoding adds 1 + m ancillas, the QSVT two more.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pyqgd.estimate.errors import EstimateInputError, check_size
+from pyqgd.estimate.logical import LogicalCost, ZERO
+
+__all__ = [
+    "rotation_kind", "mcx", "adder", "comparator", "in_range", "lookup", "controlled_ry", "controlled_r1",
+    "prepare_pure_state", "generic_prepare_pure_state", "index_superposition", "carleman_column_oracle",
+    "carleman_row_oracle", "carleman_entry_oracle", "carleman_block_encoding", "projector_phase", "real_qsvt",
+    "TensorPowerSpec", "RhsSpec", "history_rhs_preparation", "final_window_phase", "SolverCircuit", "solver_qubits",
+    "carleman_solver_circuit", "solver_circuit_from_qsharp",
+]
+
+_PI = math.pi
+
+
+def rotation_kind(phi: float | None) -> str:
+    """'clifford', 'T' or 'rotation' for a Z-type rotation angle φ (``None`` = generic → 'rotation')."""
+    if phi is None:
+        return "rotation"
+    x = phi / (_PI / 4)
+    k = round(x)
+    if abs(x - k) < 1e-9:
+        return "clifford" if k % 2 == 0 else "T"
+    return "rotation"
+
+
+def _rot(phi: float | None, times: int = 1) -> LogicalCost:
+    kind = rotation_kind(phi)
+    if kind == "T":
+        return LogicalCost(t_count=times)
+    if kind == "rotation":
+        return LogicalCost(rotation_count=times, rotation_depth=times)
+    return ZERO
+
+
+def mcx(controls: int) -> LogicalCost:
+    """X with k controls (``Controlled X`` / ``ApplyControlledOnInt``): max(2k − 3, 0) CCZ (Toffoli ladder; k ≤ 1 is
+    Clifford)."""
+    return LogicalCost(ccz_count=max(2 * controls - 3, 0))
+
+
+def adder(width: int) -> LogicalCost:
+    """``IncByLE`` of two w-bit registers, or ``IncByI`` of an odd constant into w bits (Takahashi–Tani–Kunihiro ripple
+    carry, the std default): 2(w − 1) CCZ, no measurements."""
+    return LogicalCost(ccz_count=2 * max(width - 1, 0))
+
+
+def comparator(width: int) -> LogicalCost:
+    """``ApplyIfLessLE`` of two w-bit registers into one target: w CCZ (ANDs) and w measurements (their
+    measurement-based uncomputation, Gidney arXiv:1709.06648)."""
+    return LogicalCost(ccz_count=width, measurement_count=width)
+
+
+def in_range(clock: int, lower: bool) -> LogicalCost:
+    """``StructuredOracles.ApplyIfInRange`` on an m_t-qubit register: one (lo = 0) or two comparators of m_t + 1 bits,
+    each computed and uncomputed, and one CCNOT."""
+    k = 2 if lower else 1
+    return comparator(clock + 1).repeat(2 * k).then(LogicalCost(ccz_count=1))
+
+
+def lookup(entries: int, controls: int = 0) -> LogicalCost:
+    """Std ``Select`` (unary-iteration QROM, Babbush et al. PRX 8, 041015, 2018) of E = 2^a entries with k extra
+    controls: E − 2 + k CCZ and as many measurements."""
+    E = check_size(entries, "entries")
+    k = max(E - 2 + controls, 0)
+    return LogicalCost(ccz_count=k, measurement_count=k)
+
+
+def controlled_ry(controls: int, theta: float | None) -> LogicalCost:
+    """``Controlled Ry(θ)`` with c ≥ 1 controls: 2(c − 1) CCZ and two rotations by θ/2 (Ry(θ/2)·CX·Ry(−θ/2)·CX)."""
+    return LogicalCost(ccz_count=2 * max(controls - 1, 0)).then(_rot(None if theta is None else theta / 2, 2))
+
+
+def controlled_r1(controls: int, phi: float | None) -> LogicalCost:
+    """``Controlled R1(φ)`` with c controls (also ``Controlled Exp([PauliI], φ)`` with c + 1 controls): c(c − 1) CCZ;
+    rotations 2 at φ/2^j for j = 1..c−1 and 3 at φ/2^c (c ≥ 1), one at φ for c = 0."""
+    if controls == 0:
+        return _rot(phi)
+    c = LogicalCost(ccz_count=controls * (controls - 1))
+    for j in range(1, controls):
+        c = c.then(_rot(None if phi is None else phi / 2**j, 2))
+    return c.then(_rot(None if phi is None else phi / 2**controls, 3))
+
+
+# ------------------------------------------------------------------------------------------ PreparePureStateD
+
+
+def _multiplex_leaves(coeffs: list[float]) -> list[float]:
+    if len(coeffs) == 1:
+        return [coeffs[0]]
+    h = len(coeffs) // 2
+    return (_multiplex_leaves([(coeffs[i] + coeffs[i + h]) / 2 for i in range(h)])
+            + _multiplex_leaves([(coeffs[i] - coeffs[i + h]) / 2 for i in range(h)]))
+
+
+def _multiplex_z(coeffs: list[float], k: int, controls: int) -> LogicalCost:
+    """``ApproximatelyMultiplexZ`` with k multiplexer qubits: one e^{iθZ} per non-zero leaf of the Walsh recursion
+    (a rotation by 2θ); controlled by c qubits it runs twice on ±θ/2 around two c-controlled X."""
+    coeffs = list(coeffs) + [0.0] * (2**k - len(coeffs))
+    if controls == 0:
+        return _leaf_rotations(coeffs)
+    half = [x / 2 for x in coeffs]
+    return _leaf_rotations(half).then(mcx(controls).repeat(2)).then(_leaf_rotations([-x for x in half]))
+
+
+def _leaf_rotations(coeffs: list[float]) -> LogicalCost:
+    c = ZERO
+    for a in _multiplex_leaves(coeffs):
+        if abs(a) > 0:
+            c = c.then(_rot(2 * a))
+    return c
+
+
+def _sbm(pairs):
+    """Disentangling angles (Shende–Bullock–Markov) of amplitude pairs given as (|a|, arg a)."""
+    dY, dZ, new = [], [], []
+    for (r0, a0), (r1, a1) in pairs:
+        new.append((math.hypot(r0, r1), (a0 + a1) / 2))
+        dZ.append((a1 - a0) / 2)
+        dY.append(math.atan2(r1, r0))
+    return dY, dZ, new
+
+
+def _unprepare(coeffs, k: int, controls: int) -> LogicalCost:
+    dY, dZ, new = _sbm([(coeffs[2 * i], coeffs[2 * i + 1]) for i in range(len(coeffs) // 2)])
+    c = _multiplex_z(dZ, k, controls).then(_multiplex_z(dY, k, controls))
+    if k == 0:
+        if abs(new[0][1]) > 0 and controls:
+            c = c.then(controlled_r1(controls - 1, new[0][1]))
+    elif any(r > 0 for r, _ in new):
+        c = c.then(_unprepare(new, k - 1, controls))
+    return c
+
+
+def prepare_pure_state(amplitudes, num_qubits: int, controls: int = 0) -> LogicalCost:
+    """Std ``PreparePureStateD(amplitudes, q)`` on n qubits with c controls, exact for the given real amplitudes.
+
+    Mirrors the std implementation (Shende–Bullock–Markov, IEEE TCAD 25, 2006; QDK ``Std.StatePreparation``): per
+    level, a Y- and a Z-multiplexor whose non-zero Walsh leaves are rotations, and the recursion on the pair norms;
+    the final phase is global unless controlled (then a controlled R1). Amplitudes need not be normalised.
+    """
+    n = check_size(num_qubits, "num_qubits")
+    amps = [float(a) for a in amplitudes]
+    if len(amps) > 2**n:
+        raise EstimateInputError(f"{len(amps)} amplitudes do not fit {n} qubits")
+    pad = [(abs(a), _PI if a < 0 else 0.0) for a in amps + [0.0] * (2**n - len(amps))]
+    dY, dZ, new = _sbm([(pad[2 * i], pad[2 * i + 1]) for i in range(2 ** (n - 1))])
+    c = ZERO
+    if n == 1:
+        if abs(new[0][1]) > 0 and controls:
+            c = c.then(controlled_r1(controls - 1, new[0][1]))
+    elif any(r > 0 for r, _ in new):
+        c = c.then(_unprepare(new, n - 2, controls))
+    return c.then(_multiplex_z(dY, n - 1, controls)).then(_multiplex_z(dZ, n - 1, controls))
+
+
+def generic_prepare_pure_state(num_qubits: int, controls: int = 0, *, signed: bool = True) -> LogicalCost:
+    """``PreparePureStateD`` on n qubits for generic amplitudes (every Walsh leaf a generic angle): the model at sizes
+    where the amplitudes are not known. Y-multiplexors: 2^n − 1 rotations; Z-multiplexors (signed): 2^n − 1 more;
+    with c ≥ 1 controls every multiplexor runs twice and adds 2 c-controlled X, and the global phase becomes a
+    controlled R1. Exact counts for given amplitudes: :func:`prepare_pure_state`."""
+    n = check_size(num_qubits, "num_qubits")
+    leaves = 2**n - 1
+    per = 2 if controls else 1
+    rot = per * leaves * (2 if signed else 1)
+    c = LogicalCost(rotation_count=rot, rotation_depth=rot)
+    if controls:
+        c = c.then(mcx(controls).repeat(2 * 2 * n))
+        if signed:
+            c = c.then(controlled_r1(controls - 1, None))
+    return c
+
+
+# ------------------------------------------------------------------------------------------ block-encoding
+
+
+def index_superposition(s: int, m: int) -> LogicalCost:
+    """D_s (``SparseAccess.PrepareIndexSuperposition``): Hadamards when s is a power of two, else
+    ``PreparePureStateD`` of s equal amplitudes on the m-qubit index register (exact, :func:`prepare_pure_state`)."""
+    s = check_size(s, "s")
+    if s & (s - 1) == 0:
+        return ZERO
+    return _uniform_prep(s, m)
+
+
+@lru_cache(maxsize=256)
+def _uniform_prep(s: int, m: int) -> LogicalCost:
+    if m > 22:
+        raise EstimateInputError(f"D_s on {m} index qubits: the exact count enumerates 2^{m} amplitudes; use a power-of-two sparsity")
+    return prepare_pure_state([1.0] * s, m)
+
+
+def carleman_column_oracle(clock: int, carleman: int) -> LogicalCost:
+    """``ApplyCarlemanColumnOracle``: IncByI on m qubits, the l_t = 0 copy (m_c controlled CNOT+X pairs under m_t
+    controls), the m_t-controlled table-index oracle (two Selects of 4^{m_c} entries, m_c controlled SWAPs) and the
+    clock adder IncByLE(m_t)."""
+    mt, mc = clock, carleman
+    copy = mcx(mt + 1).then(mcx(mt)).repeat(mc)
+    index = lookup(4**mc, mt).repeat(2).then(mcx(mt + 1).repeat(mc))
+    return adder(mt + mc).then(copy).then(index).then(adder(mt))
+
+
+def carleman_row_oracle(clock: int, carleman: int) -> LogicalCost:
+    """``ApplyCarlemanRowOracle``: the column oracle's index part with the row tables, the negation IncByI(1) of l_t
+    and the clock adder."""
+    return carleman_column_oracle(clock, carleman).then(adder(clock))
+
+
+def carleman_entry_oracle(clock: int, carleman: int, angle_bits: int, *, idle: bool, max_abs: float | None = 1.0
+                          ) -> LogicalCost:
+    """``ApplyCarlemanEntryOracle``: computed (and uncomputed) case flags — two register equalities, the shifted
+    equality (IncByI(1) around it), ApplyIfInRange for the M steps and (p > 0) the idle steps, two CCNOT, one CCCX —
+    and the b-bit angle lookup (4^{m_c} entries); then the flag rotations: a 3-controlled Ry(π), Ry(2θ_id),
+    Ry(2θ_idle) (θ = arccos(±1/max_abs); Clifford when max_abs = 1) and b doubly-controlled Ry(4π·2^{k−b}).
+    ``max_abs=None`` means a generic max|L| > 1."""
+    mt, mc, b = clock, carleman, angle_bits
+    flags = (mcx(mt).then(mcx(mc)).then(adder(mt).repeat(2)).then(mcx(mt))
+             .then(in_range(mt, True).repeat(2 if idle else 1))
+             .then(mcx(2).repeat(2)).then(mcx(3)).then(lookup(4**mc)))
+    if max_abs is None:
+        th_id = th_idle = None
+    else:
+        th_id, th_idle = 2 * math.acos(1.0 / max_abs), 2 * math.acos(-1.0 / max_abs)
+    rot = controlled_ry(3, _PI).then(controlled_ry(1, th_id)).then(controlled_ry(1, th_idle))
+    for k in range(b - 1, -1, -1):
+        rot = rot.then(controlled_ry(2, 4 * _PI * 2.0 ** (k - b)))
+    return flags.repeat(2).then(rot)
+
+
+def carleman_block_encoding(clock: int, carleman: int, angle_bits: int, sparsity: int, *, idle: bool,
+                            max_abs: float | None = 1.0) -> LogicalCost:
+    """One call of the solver's block-encoding (``SparseBlockEncoding(CarlemanSparseOracles(data))`` or its adjoint,
+    equal counts): D_s, column oracle, entry oracle, m SWAPs, row oracle†, D_s† (GSLW 2019, Lemma 48)."""
+    m = clock + carleman
+    ds = index_superposition(sparsity, m)
+    return (ds.then(carleman_column_oracle(clock, carleman))
+            .then(carleman_entry_oracle(clock, carleman, angle_bits, idle=idle, max_abs=max_abs))
+            .then(carleman_row_oracle(clock, carleman)).then(ds))
+
+
+# ------------------------------------------------------------------------------------------ QSVT, amplification
+
+
+def projector_phase(ancillas: int, phase: float | None = None) -> LogicalCost:
+    """``Qsvt.ApplyProjectorPhase``: the a-controlled X into sig, computed and uncomputed, and Rzz(2ψ)."""
+    return mcx(ancillas).repeat(2).then(_rot(None if phase is None else 2 * phase))
+
+
+def real_qsvt(block_encoding: LogicalCost, ancillas: int, degree: int, phases=None) -> LogicalCost:
+    """``Qsvt.ApplyRealQsvt``: d block-encoding calls (U and U† alternate, equal counts) and d + 1 projector phases
+    (the given phases, or generic)."""
+    d = check_size(degree, "degree")
+    if phases is not None and len(phases) != d + 1:
+        raise EstimateInputError(f"a degree-{d} QSVT has {d + 1} phases, got {len(phases)}")
+    if phases is None:
+        pp = projector_phase(ancillas).repeat(d + 1)
+    else:
+        pp = ZERO
+        for ph in phases:
+            pp = pp.then(projector_phase(ancillas, float(ph)))
+    return block_encoding.repeat(d).then(pp)
+
+
+def final_window_phase(clock: int, ancillas: int, level: int, phase: float | None = None) -> LogicalCost:
+    """``HistoryState.ApplyPhaseOnFinalWindow``: the flag (clock < T) by ApplyIfInRange(0, T − 1) computed and
+    uncomputed, and the phase on all-zero of the a ancillas, level register and flag (R1 with a + m_ℓ controls)."""
+    return in_range(clock, False).repeat(2).then(controlled_r1(ancillas + level, phase))
+
+
+@dataclass(frozen=True)
+class TensorPowerSpec:
+    """What ``PrepareTensorPowers`` needs for costing: the level amplitudes, the slot amplitudes (``Values``) and the
+    number of basis transpositions; ``None`` amplitudes mean generic values of the given size."""
+
+    values: tuple | None
+    num_values: int
+    swaps: int
+    level_amplitudes: tuple | None = None
+    signed: bool = True
+
+
+@dataclass(frozen=True)
+class RhsSpec:
+    """What ``PrepareHistoryRhs`` needs: register sizes, clock amplitudes (or ``None`` = generic on all clock
+    values), the initial and constant tensor-power states."""
+
+    clock: int
+    level: int
+    slot: int
+    slots: int
+    clock_amplitudes: tuple | None
+    initial: TensorPowerSpec
+    constant: TensorPowerSpec | None
+
+
+def _prep(amplitudes, size: int, n: int, controls: int, signed: bool) -> LogicalCost:
+    if amplitudes is not None:
+        return prepare_pure_state(amplitudes, n, controls)
+    return generic_prepare_pure_state(n, controls, signed=signed)
+
+
+def _transposition(width: int, controls: int) -> LogicalCost:
+    """``ApplyBasisTransposition`` on w qubits with c controls: CNOTs, then X controlled on the other w − 1 bits."""
+    return mcx(width - 1 + controls) if width > 1 else mcx(controls)
+
+
+def _sparse_state(st: TensorPowerSpec, slot: int, controls: int) -> LogicalCost:
+    n = max(1, (st.num_values - 1).bit_length()) if st.num_values > 1 else 1
+    return _prep(st.values, st.num_values, n, controls, st.signed).then(_transposition(slot, controls).repeat(st.swaps))
+
+
+def _tensor_powers(st: TensorPowerSpec, rhs: RhsSpec, controls: int) -> LogicalCost:
+    c = ZERO
+    if rhs.level > 0:
+        c = c.then(_prep(st.level_amplitudes, rhs.slots, rhs.level, controls, False))
+    c = c.then(_sparse_state(st, rhs.slot, controls))
+    pairs = rhs.slots * (rhs.slots - 1) // 2
+    if pairs:
+        c = c.then(_sparse_state(st, rhs.slot, controls + rhs.level).repeat(pairs))
+    return c
+
+
+def history_rhs_preparation(rhs: RhsSpec) -> LogicalCost:
+    """``HistoryState.PrepareHistoryRhs``: PreparePureStateD of the clock amplitudes, then the tensor-power states of
+    ŷ_in and (when F0 ≠ 0) of b, each controlled by the flag g = (clock = 0) (an m_t-controlled X, computed and
+    uncomputed); slot k ≥ 1 of level j ≥ k + 1 is prepared under the level value (N(N−1)/2 controlled preparations)."""
+    c = _prep(rhs.clock_amplitudes, 2**rhs.clock, rhs.clock, 0, False)
+    if rhs.constant is None:
+        return c.then(_tensor_powers(rhs.initial, rhs, 0))
+    return (c.then(mcx(rhs.clock).repeat(2)).then(_tensor_powers(rhs.initial, rhs, 1))
+            .then(_tensor_powers(rhs.constant, rhs, 1)))
+
+
+# ------------------------------------------------------------------------------------------ the solver
+
+
+@dataclass(frozen=True)
+class SolverCircuit:
+    """Parameters of one built solver run (``CarlemanQsvtSolve``) and its cost parts.
+
+    ``block_encoding``: one call; ``inner``: |B⟩ preparation + QSVT (one ``PrepareAndInvertHistory``);
+    ``total``: with L = 2l + 1 inner calls and l pairs of reflections."""
+
+    clock: int
+    carleman: int
+    level: int
+    sparsity: int
+    angle_bits: int
+    degree: int
+    amplification_length: int
+    block_encoding: LogicalCost
+    rhs: LogicalCost
+    inner: LogicalCost
+    total: LogicalCost
+
+    @property
+    def system_qubits(self) -> int:
+        return self.clock + self.carleman
+
+    @property
+    def block_encoding_calls(self) -> int:
+        return self.degree * self.amplification_length
+
+
+def solver_qubits(clock: int, carleman: int, angle_bits: int) -> int:
+    """Peak live qubits (the tracer's count) of CarlemanQsvtSolve: the 2m + 3 solver qubits (lcu, sig, flag, m index,
+    m system) plus the largest scratch of one block-encoding step: the entry oracle's 8 case flags and b angle qubits
+    with either ApplyIfInRange's m_t + 4 qubits and its comparator's m_t + 1 helpers, or the angle lookup's 2m_c − 1
+    unary-iteration helpers; or the index oracle's m_c scratch and its m_t-controlled lookup's 2m_c + m_t − 1
+    helpers."""
+    mt, mc, b = clock, carleman, angle_bits
+    base = 2 * (mt + mc) + 3
+    entry = 8 + b + max(2 * mt + 5, 2 * mc - 1)
+    index = mt + 3 * mc - 1
+    return base + max(entry, index)
+
+
+def carleman_solver_circuit(*, clock: int, carleman: int, level: int, slot: int, slots: int, steps: int, blocks: int,
+                            sparsity: int, angle_bits: int, degree: int, rhs: RhsSpec, max_abs: float | None = 1.0,
+                            phases=None, alphas=None, betas=None, amplification_length: int = 1) -> SolverCircuit:
+    """Cost of ``CarlemanQsvtSolve`` (module docstring) from the parameters of the built circuit.
+
+    ``phases`` (d + 1 QSVT phases), ``alphas``/``betas`` (the l amplification phase pairs) make the rotation counts
+    exact; otherwise they are generic and ``amplification_length`` = 2l + 1 sets the number of rounds.
+    """
+    mt, mc = clock, carleman
+    m = mt + mc
+    if blocks < steps + 1:
+        raise EstimateInputError(f"K = {blocks} time blocks cannot hold T = {steps} steps")
+    be = carleman_block_encoding(mt, mc, angle_bits, sparsity, idle=blocks - 1 > steps, max_abs=max_abs)
+    prep = history_rhs_preparation(rhs)
+    inner = prep.then(real_qsvt(be, m + 1, degree, phases))
+    if alphas is not None:
+        if betas is None or len(alphas) != len(betas):
+            raise EstimateInputError("alphas and betas must have the same length")
+        rounds = len(alphas)
+        refl = ZERO
+        for a, bt in zip(alphas, betas):
+            refl = refl.then(final_window_phase(mt, m + 3, level, float(bt))).then(controlled_r1(2 * m + 2, -float(a)))
+    else:
+        L = check_size(amplification_length, "amplification_length")
+        if L % 2 == 0:
+            raise EstimateInputError(f"the fixed-point sequence length L = 2l + 1 is odd, got {L}")
+        rounds = (L - 1) // 2
+        refl = final_window_phase(mt, m + 3, level).then(controlled_r1(2 * m + 2, None)).repeat(rounds)
+    total = inner.repeat(2 * rounds + 1).then(refl)
+    q = solver_qubits(mt, mc, angle_bits)
+    total = LogicalCost(num_qubits=q, qubits_allocated=q, t_count=total.t_count, ccz_count=total.ccz_count,
+                        rotation_count=total.rotation_count, rotation_depth=total.rotation_depth,
+                        measurement_count=total.measurement_count)
+    return SolverCircuit(clock=mt, carleman=mc, level=level, sparsity=sparsity, angle_bits=angle_bits, degree=degree,
+                         amplification_length=2 * rounds + 1, block_encoding=be, rhs=prep, inner=inner, total=total)
+
+
+def _tensor_spec(st: dict, signed_values: bool = True) -> TensorPowerSpec:
+    return TensorPowerSpec(values=tuple(st["Values"]), num_values=len(st["Values"]), swaps=len(st["Swaps"]),
+                           level_amplitudes=tuple(st["LevelAmplitudes"]))
+
+
+def solver_circuit_from_qsharp(data: dict, rhs: dict, phases, alphas=(), betas=()) -> SolverCircuit:
+    """The exact cost of ``CarlemanQsvtSolve(data, phases, rhs, alphas, betas)`` from the same Q# arguments (the
+    dicts of ``CarlemanOracleData.to_qsharp()`` and ``history_rhs(...).qsharp``)."""
+    spec = RhsSpec(clock=rhs["NumClock"], level=rhs["NumLevel"], slot=rhs["NumSlot"], slots=rhs["NumSlots"],
+                   clock_amplitudes=tuple(rhs["ClockAmplitudes"]), initial=_tensor_spec(rhs["Initial"]),
+                   constant=_tensor_spec(rhs["Constant"]) if rhs["HasConstant"] else None)
+    return carleman_solver_circuit(
+        clock=data["NumClock"], carleman=data["NumCarleman"], level=rhs["NumLevel"], slot=rhs["NumSlot"],
+        slots=rhs["NumSlots"], steps=data["Steps"], blocks=data["Blocks"], sparsity=data["Sparsity"],
+        angle_bits=data["AngleBits"], degree=len(phases) - 1, rhs=spec, max_abs=data["MaxAbs"], phases=list(phases),
+        alphas=list(alphas), betas=list(betas))
