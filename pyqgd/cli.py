@@ -34,6 +34,8 @@ _PLOT_STEMS = ("trajectory_error", "spectrum", "error_proxy", "cost_breakdown", 
 _REPORT_NAMES = ("report.json",) + tuple(f"{s}.{ext}" for s in _PLOT_STEMS for ext in ("png", "svg", "pdf"))
 _ISSUES = "https://github.com/pyqgd/pyqgd/issues"
 DEFAULT_SEED = 0
+#: Loadings the demo and analyze cost unless --loading says otherwise (the two extremes: QROM and QRAM).
+_PIPELINE_LOADINGS = ("qrom", "qram")
 
 _EXAMPLES = {
     "pyqgd": """examples:
@@ -324,12 +326,6 @@ def _analyze_kwargs(analyze, args, eta, presets, loadings) -> dict:
     return kw
 
 
-def _default_loadings(analyze):
-    import inspect
-
-    return tuple(inspect.signature(analyze).parameters["loadings"].default)
-
-
 def _write_report(report, args, out, provenance) -> int:
     from pyqgd.report.io import atomic_write_text
 
@@ -353,7 +349,7 @@ def _demo(args) -> int:
     from pyqgd.report.pipeline import analyze
 
     presets = _presets(args, ("qubit_gate_ns_e4", "qubit_maj_ns_e6"))
-    loadings = _selected_loadings(args.loading) if args.loading else _default_loadings(analyze)
+    loadings = _selected_loadings(args.loading) if args.loading else _PIPELINE_LOADINGS
     out = _output(args, _REPORT_NAMES)
     eta = 0.3 if args.eta is None else args.eta
     provenance = _provenance(args, _pipeline_inputs(args, eta, presets, loadings, model="toy"))
@@ -381,14 +377,16 @@ def _analyze(args) -> int:
             from None
     from pyqgd.report.pipeline import analyze
 
-    loadings = _selected_loadings(args.loading) if args.loading else _default_loadings(analyze)
+    loadings = _selected_loadings(args.loading) if args.loading else _PIPELINE_LOADINGS
     out = _output(args, _REPORT_NAMES)
     eta = 0.5 if args.eta is None else args.eta
     torch.manual_seed(args.seed)
     model, loss_fn, data, loading = args.model or "mlp", None, None, "built-in"
     if args.model_file is not None:
-        from pyqgd.models.files import check_model_data, load_data_file, load_model_file, mse_loss
+        from pyqgd.models.files import check_model_data, check_readable, load_data_file, load_model_file, mse_loss
 
+        check_readable(args.model_file, "model file")
+        check_readable(args.data_file, "data file")
         loss = args.loss or "mse"
         model = load_model_file(args.model_file, model_class=args.model_class, unsafe=args.unsafe_load)
         data = load_data_file(args.data_file, unsafe=args.unsafe_load)

@@ -8,7 +8,7 @@ from pyqgd.cli import main
 
 
 def test_demo_writes_report_and_plots(tmp_path, capsys):
-    assert main(["demo", "--out", str(tmp_path), "--T", "20", "--preset", "qubit_gate_ns_e4"]) == 0
+    assert main(["demo", "--out", str(tmp_path), "--T", "20", "--preset", "qubit_gate_ns_e4", "--seed", "3"]) == 0
     out = capsys.readouterr().out
     assert "VERDICT: DISSIPATIVE" in out and "Q# simulation" in out and "qubit_gate_ns_e4" in out
     report = json.loads((tmp_path / "report.json").read_text())
@@ -20,6 +20,19 @@ def test_demo_writes_report_and_plots(tmp_path, capsys):
     assert report["simulation"]["fidelity_carleman"] > 0.99
     for name in ("trajectory_error", "spectrum", "error_proxy", "cost_breakdown", "qubits_runtime", "break_even"):
         assert (tmp_path / f"{name}.png").stat().st_size > 1000
+    # reproducibility: versions and every input recorded; the manifest lists exactly the files written
+    prov = report["provenance"]
+    assert prov["command"] == "demo"
+    assert set(prov["versions"]) >= {"pyqgd", "qdk", "numpy", "scipy"} and all(prov["versions"].values())
+    inputs = prov["inputs"]
+    assert inputs["seed"] == 3 and inputs["N"] == 2 and inputs["T"] == 20 and inputs["eta"] == 0.3
+    assert inputs["delta"] == 1e-2 and inputs["error_budget"] == 1e-3 and inputs["epsilon"] == 1e-2
+    assert inputs["presets"] == ["qubit_gate_ns_e4"] and inputs["loadings"]
+    from pyqgd.report.io import MANIFEST, report_state
+
+    assert report_state(tmp_path) == "complete"
+    listed = set(json.loads((tmp_path / MANIFEST).read_text())["files"])
+    assert listed == {p.name for p in tmp_path.iterdir() if p.name != MANIFEST}
 
 
 def test_bad_input_exits_nonzero_with_one_line(tmp_path, capsys):
@@ -36,7 +49,7 @@ def _tiny_model_files(tmp_path):
     model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Tanh(), torch.nn.Linear(2, 1)).double()
     X = torch.randn(40, 3, dtype=torch.float64)
     y = torch.tanh(X @ torch.tensor([[0.5], [-1.0], [0.3]], dtype=torch.float64))
-    torch.save(model, tmp_path / "model.pt")
+    torch.jit.save(torch.jit.script(model), tmp_path / "model.pt")  # TorchScript: loads without unpickling code
     torch.save((X, y), tmp_path / "data.pt")
     return tmp_path / "model.pt", tmp_path / "data.pt"
 
@@ -49,17 +62,43 @@ def test_analyze_saved_model(tmp_path, capsys):
     assert main(args) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["n"] == 11 and report["verdict"] in ("dissipative", "almost dissipative", "not applicable")
+    assert report["provenance"]["versions"]["torch"] and report["provenance"]["inputs"]["model_loading"] == "TorchScript"
     assert len(report["spectrum"]["eigenvalues"]) == 11
     rows = report["carleman_check"]["rows"]
     assert rows[1]["error_vs_quadratic"] < rows[0]["error_vs_quadratic"] / 10
     assert (out / "report.json").is_file() and (out / "spectrum.png").is_file()
 
 
+def test_analyze_state_dict_with_model_class_equals_torchscript(tmp_path, capsys, monkeypatch):
+    """The same weights loaded as a state_dict into an importable class give the same spectrum as TorchScript."""
+    torch = pytest.importorskip("torch")
+    model_file, data_file = _tiny_model_files(tmp_path)
+    (tmp_path / "tiny_nets.py").write_text(
+        "import torch\n"
+        "class Net(torch.nn.Sequential):\n"
+        "    def __init__(self):\n"
+        "        super().__init__(torch.nn.Linear(3, 2), torch.nn.Tanh(), torch.nn.Linear(2, 1))\n"
+        "        self.double()\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    scripted = torch.jit.load(str(model_file))
+    torch.save(scripted.state_dict(), tmp_path / "weights.pt")
+    common = ["--data-file", str(data_file), "--prune", "0", "--eta", "0.05", "--T", "10", "--no-simulate",
+              "--preset", "qubit_maj_ns_e6", "--json"]
+    assert main(["analyze", "--model-file", str(model_file), "--out", str(tmp_path / "a")] + common) == 0
+    a = json.loads(capsys.readouterr().out)
+    assert main(["analyze", "--model-file", str(tmp_path / "weights.pt"), "--model-class", "tiny_nets:Net",
+                 "--out", str(tmp_path / "b")] + common) == 0
+    b = json.loads(capsys.readouterr().out)
+    assert b["provenance"]["inputs"]["model_loading"] == "state_dict into tiny_nets:Net"
+    assert sorted(a["spectrum"]["eigenvalues"]) == pytest.approx(sorted(b["spectrum"]["eigenvalues"]), rel=1e-9, abs=1e-12)
+
+
 def test_analyze_bad_input(tmp_path, capsys, monkeypatch):
-    assert main(["analyze", "--model-file", str(tmp_path / "missing.pt"), "--data-file", str(tmp_path / "d.pt")]) == 2
+    assert main(["analyze", "--model-file", str(tmp_path / "missing.pt"), "--data-file", str(tmp_path / "d.pt"),
+                 "--out", str(tmp_path / "o")]) == 2
     assert "no such file" in capsys.readouterr().err
     assert main(["analyze", "resnet"]) == 2
-    assert "unknown model" in capsys.readouterr().err
+    assert "invalid choice: 'resnet'" in capsys.readouterr().err
     import sys
 
     monkeypatch.setitem(sys.modules, "torch", None)  # as if the torch extra were not installed
@@ -68,7 +107,7 @@ def test_analyze_bad_input(tmp_path, capsys, monkeypatch):
 
 
 def test_simulate_toy_on_qsharp(capsys):
-    assert main(["simulate", "--T", "2"]) == 0
+    assert main(["simulate", "--params", "2", "--order", "2", "--T", "2"]) == 0
     out = capsys.readouterr().out
     fid = float(out.split("fidelity with classical Carleman u_T: ")[1].split(";")[0])
     assert fid > 0.99
@@ -80,26 +119,76 @@ def test_simulate_bad_input(capsys):
 
 
 def test_estimate_json_and_file(tmp_path, capsys):
-    args = ["estimate", "--n", "1e5", "--T", "50", "--preset", "qubit_gate_ns_e4", "--loading", "qram", "--json",
+    args = ["estimate", "--params", "1e5", "--T", "50", "--preset", "qubit_gate_ns_e4", "--loading", "qram", "--json",
             "--out", str(tmp_path)]
     assert main(args) == 0
     report = json.loads(capsys.readouterr().out)
-    assert report[0]["n"] == 100_000 and report[0]["loading"] == "qram"
-    assert report[0]["physical"][0]["preset"] == "qubit_gate_ns_e4" and report[0]["physical"][0]["physical_qubits"] > 0
-    assert report[0]["classical_seconds"] > 0
+    est = report["estimates"]
+    assert est[0]["n"] == 100_000 and est[0]["loading"] == "qram"
+    assert est[0]["physical"][0]["preset"] == "qubit_gate_ns_e4" and est[0]["physical"][0]["physical_qubits"] > 0
+    assert est[0]["classical_seconds"] > 0
     assert json.loads((tmp_path / "estimate.json").read_text()) == report
+    inputs = report["provenance"]["inputs"]
+    assert inputs == {"n": 100_000, "T": 50, "s": 8, "N": 2, "epsilon": 1e-2, "delta": 1e-2, "error_budget": 1e-3,
+                      "presets": ["qubit_gate_ns_e4"], "loadings": ["qram"], "readout": None}
+    assert set(report["provenance"]["versions"]) >= {"pyqgd", "qdk", "numpy", "scipy"}
+    # a second run replaces the file pyqgd wrote; a user's file is never replaced without --force
+    assert main(args) == 0
+    capsys.readouterr()
+    (tmp_path / "estimate.json").write_text("my own notes")
+    assert main(args) == 2
+    assert "--force" in capsys.readouterr().err and (tmp_path / "estimate.json").read_text() == "my own notes"
+    assert main(args + ["--force"]) == 0
+    assert json.loads((tmp_path / "estimate.json").read_text())["estimates"][0]["n"] == 100_000
+
+
+def test_estimate_loading_all_uses_every_loading(capsys):
+    from pyqgd.estimate import LOADINGS
+
+    assert main(["estimate", "--params", "1000", "--T", "10", "--preset", "qubit_maj_ns_e6", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [e["loading"] for e in report["estimates"]] == list(LOADINGS)
 
 
 def test_estimate_table_output(capsys):
-    assert main(["estimate", "--n", "1000", "--T", "10", "--preset", "qubit_maj_ns_e6"]) == 0
+    assert main(["estimate", "--params", "1000", "--T", "10", "--preset", "qubit_maj_ns_e6"]) == 0
     out = capsys.readouterr().out
     assert "QROM" in out and "QRAM" in out and "qubit_maj_ns_e6" in out and "classical GPU" in out
 
 
+def test_version(capsys):
+    import pyqgd
+
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"pyqgd {pyqgd.__version__}"
+
+
+def test_version_from_the_installed_script():
+    import shutil
+    import subprocess
+    import sys
+
+    import pyqgd
+
+    exe = shutil.which("pyqgd") or str(__import__("pathlib").Path(sys.executable).with_name("pyqgd"))
+    out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == f"pyqgd {pyqgd.__version__}" and out.stderr == ""
+
+
+@pytest.mark.parametrize("command", ["demo", "analyze", "simulate", "estimate"])
+def test_help_has_examples_and_distinct_size_and_order_options(command, capsys):
+    assert main([command, "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "examples:" in text and f"pyqgd {command}" in text.split("examples:")[1]
+    assert "--order" in text and "--n " not in text and "--N " not in text
+    if command in ("simulate", "estimate"):
+        assert "--params" in text
+
+
 def test_estimate_bad_input(capsys):
-    assert main(["estimate", "--n", "1000", "--T", "10", "--preset", "qubit_gate_xx"]) == 2
+    assert main(["estimate", "--params", "1000", "--T", "10", "--preset", "qubit_gate_xx"]) == 2
     assert "unknown qubit preset" in capsys.readouterr().err
-    assert main(["estimate", "--n", "-5", "--T", "10"]) == 2
-    assert "n must be" in capsys.readouterr().err
-    assert main(["estimate", "--n", "1000", "--T", "10", "--epsilon", "2"]) == 2
+    assert main(["estimate", "--params", "-5", "--T", "10"]) == 2
+    assert "--params" in capsys.readouterr().err
+    assert main(["estimate", "--params", "1000", "--T", "10", "--epsilon", "2"]) == 2
     assert "epsilon" in capsys.readouterr().err

@@ -26,7 +26,7 @@ import pickle
 import zipfile
 from pathlib import Path
 
-__all__ = ["ModelFileError", "load_model_file", "load_data_file", "check_model_data", "import_class", "mse_loss"]
+__all__ = ["ModelFileError", "check_readable", "load_model_file", "load_data_file", "check_model_data", "import_class", "mse_loss"]
 
 
 class ModelFileError(ValueError):
@@ -37,7 +37,8 @@ _SAVE_HINT = ("save the model as TorchScript (torch.jit.save(torch.jit.script(mo
               "(torch.save(model.state_dict(), path)) and pass --model-class module:Class")
 
 
-def _check_readable(path: Path, what: str) -> Path:
+def check_readable(path, what: str) -> Path:
+    """``path`` as a Path if it is a non-empty readable file; else :class:`ModelFileError` saying what is wrong."""
     path = Path(path)
     if not path.exists():
         raise ModelFileError(f"{what} {path}: no such file")
@@ -115,7 +116,7 @@ def load_model_file(path, *, model_class: str | None = None, unsafe: bool = Fals
     """
     import torch
 
-    path = _check_readable(path, "model file")
+    path = check_readable(path, "model file")
     if _is_torchscript(path):
         if model_class:
             raise ModelFileError(f"model file {path} is TorchScript, which carries its own class: drop --model-class")
@@ -179,6 +180,7 @@ def _adapter_class():
         def __init__(self, fn, names, params, name):
             super().__init__()
             self._fn = fn
+            self._names = list(names)
             self._keys = [n.replace(".", "__") for n in names]
             self._name = name
             for key, p in zip(self._keys, params):
@@ -186,6 +188,11 @@ def _adapter_class():
 
         def forward(self, x):
             return self._fn(x, *(getattr(self, k) for k in self._keys))
+
+        def __deepcopy__(self, memo):
+            # the compiled function is immutable and cannot be pickled: share it, copy the parameters
+            params = [getattr(self, k) for k in self._keys]
+            return type(self)(self._fn, self._names, params, self._name)
 
         def extra_repr(self):
             return f"TorchScript {self._name}"
@@ -201,7 +208,7 @@ def load_data_file(path, *, unsafe: bool = False):
     """``(inputs, targets)`` tensors from ``path`` (a tuple/list of two tensors or a dict with those keys)."""
     import torch
 
-    path = _check_readable(path, "data file")
+    path = check_readable(path, "data file")
     obj = _safe_load(path, "data file", unsafe)
     if isinstance(obj, dict) and {"inputs", "targets"} <= set(obj):
         obj = (obj["inputs"], obj["targets"])
