@@ -21,7 +21,7 @@ qubits, m_c = m_ℓ + N·w, m = m_t + m_c system qubits; the block-encoding adds
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from pyqgd.estimate.errors import EstimateInputError, check_size
@@ -32,7 +32,7 @@ __all__ = [
     "prepare_pure_state", "generic_prepare_pure_state", "index_superposition", "carleman_column_oracle",
     "carleman_row_oracle", "carleman_entry_oracle", "carleman_block_encoding", "projector_phase", "real_qsvt",
     "TensorPowerSpec", "RhsSpec", "history_rhs_preparation", "final_window_phase", "SolverCircuit", "solver_qubits",
-    "carleman_solver_circuit", "solver_circuit_from_qsharp",
+    "carleman_solver_circuit", "solver_circuit_from_qsharp", "solver_rotation_depth",
 ]
 
 _PI = math.pi
@@ -442,14 +442,241 @@ def _tensor_spec(st: dict, signed_values: bool = True) -> TensorPowerSpec:
                            level_amplitudes=tuple(st["LevelAmplitudes"]))
 
 
-def solver_circuit_from_qsharp(data: dict, rhs: dict, phases, alphas=(), betas=()) -> SolverCircuit:
+def solver_circuit_from_qsharp(data: dict, rhs: dict, phases, alphas=(), betas=(), *, layered_depth: bool = True
+                               ) -> SolverCircuit:
     """The exact cost of ``CarlemanQsvtSolve(data, phases, rhs, alphas, betas)`` from the same Q# arguments (the
-    dicts of ``CarlemanOracleData.to_qsharp()`` and ``history_rhs(...).qsharp``)."""
+    dicts of ``CarlemanOracleData.to_qsharp()`` and ``history_rhs(...).qsharp``). Rotation depth: the layering of
+    :func:`solver_rotation_depth` (``layered_depth=False``: the sequential sum, an upper bound, fast at any degree)."""
     spec = RhsSpec(clock=rhs["NumClock"], level=rhs["NumLevel"], slot=rhs["NumSlot"], slots=rhs["NumSlots"],
                    clock_amplitudes=tuple(rhs["ClockAmplitudes"]), initial=_tensor_spec(rhs["Initial"]),
                    constant=_tensor_spec(rhs["Constant"]) if rhs["HasConstant"] else None)
-    return carleman_solver_circuit(
+    sc = carleman_solver_circuit(
         clock=data["NumClock"], carleman=data["NumCarleman"], level=rhs["NumLevel"], slot=rhs["NumSlot"],
         slots=rhs["NumSlots"], steps=data["Steps"], blocks=data["Blocks"], sparsity=data["Sparsity"],
         angle_bits=data["AngleBits"], degree=len(phases) - 1, rhs=spec, max_abs=data["MaxAbs"], phases=list(phases),
         alphas=list(alphas), betas=list(betas))
+    if not layered_depth:
+        return sc
+    depth = solver_rotation_depth(data, rhs, list(phases), list(alphas), list(betas))
+    return replace(sc, total=replace(sc.total, rotation_depth=depth))
+
+
+# ------------------------------------------------------------------------------------------ rotation depth
+
+
+class _Layers:
+    """Rotation layers as the tracer counts them (measured): an arbitrary rotation on q adds one layer to q; a CNOT
+    brings its two qubits to their common maximum; any gate with a Toffoli (CCZ) is a barrier for all qubits."""
+
+    def __init__(self):
+        self.d: dict = {}
+        self.floor = 0
+
+    def rot(self, q, phi):
+        if rotation_kind(phi) == "rotation":
+            self.d[q] = max(self.d.get(q, 0), self.floor) + 1
+
+    def sync(self, qs):
+        qs = list(qs)
+        m = max([self.d.get(q, 0) for q in qs] + [self.floor])
+        for q in qs:
+            self.d[q] = m
+
+    def barrier(self, rotations: int = 0):
+        """A Toffoli-containing block (with ``rotations`` sequential rotations): everything before it finishes first."""
+        self.floor = self.depth + rotations
+        self.d = {}
+
+    @property
+    def depth(self) -> int:
+        return max([self.floor] + list(self.d.values()))
+
+
+def _gen(c, control, target, adjoint):
+    c = list(c) + [0.0] * (2 ** len(control) - len(c))
+    if len(c) == 1:
+        return [("r", target, c[0])]
+    h = len(c) // 2
+    c0 = [(c[i] + c[i + h]) / 2 for i in range(h)]
+    c1 = [(c[i] - c[i + h]) / 2 for i in range(h)]
+    x = ("x", control[-1], target)
+    if not adjoint:
+        return _gen(c0, control[:-1], target, False) + [x] + _gen(c1, control[:-1], target, False) + [x]
+    return [x] + _gen(c1, control[:-1], target, True) + [x] + _gen(c0, control[:-1], target, True)
+
+
+def _mz_gates(c, control, target, ctrl, adjoint):
+    def plain(cc, adj):
+        seq = _gen(cc, control, target, adj)
+        if adj:
+            seq = seq[::-1]
+        return [g for g in seq if not (g[0] == "r" and abs(g[2]) == 0)]
+
+    if not ctrl:
+        return plain(c, adjoint)
+    c = list(c) + [0.0] * (2 ** len(control) - len(c))
+    m = ("m", tuple(ctrl) + (target,))
+    c0, c1 = [x / 2 for x in c], [-x / 2 for x in c]
+    if not adjoint:
+        return plain(c0, False) + [m] + plain(c1, False) + [m]
+    return [m] + plain(c1, True) + [m] + plain(c0, True)
+
+
+def _gphase_gates(arg, ctrl):
+    return [("g", tuple(ctrl), arg)] if ctrl and abs(arg) > 0 else []
+
+
+def _unprepare_gates(coeffs, control, target, ctrl, adjoint):
+    dY, dZ, new = _sbm([(coeffs[2 * i], coeffs[2 * i + 1]) for i in range(len(coeffs) // 2)])
+    if not control:
+        rest = _gphase_gates(new[0][1], ctrl)
+    elif any(r > 0 for r, _ in new):
+        rest = _unprepare_gates(new, control[1:], control[0], ctrl, adjoint)
+    else:
+        rest = []
+    if not adjoint:
+        return _mz_gates(dZ, control, target, ctrl, False) + _mz_gates(dY, control, target, ctrl, False) + rest
+    return rest + _mz_gates(dY, control, target, ctrl, True) + _mz_gates(dZ, control, target, ctrl, True)
+
+
+def _ppsd_gates(amplitudes, qubits, ctrl=(), adjoint=False):
+    """The gate order of ``PreparePureStateD`` (or its adjoint: the std adjoint is not the reversed gate list) on
+    named qubits: rotations, CNOTs and controlled X."""
+    n = len(qubits)
+    qr = list(reversed(qubits))
+    amps = list(amplitudes) + [0.0] * (2**n - len(amplitudes))
+    pad = [(abs(x), _PI if x < 0 else 0.0) for x in amps]
+    dY, dZ, new = _sbm([(pad[2 * i], pad[2 * i + 1]) for i in range(2 ** (n - 1))])
+    if n == 1:
+        first = _gphase_gates(new[0][1], list(ctrl))
+    elif any(r > 0 for r, _ in new):
+        first = _unprepare_gates(new, qr[2:], qr[1], list(ctrl), not adjoint)
+    else:
+        first = []
+    if not adjoint:
+        return first + _mz_gates(dY, qr[1:], qr[0], list(ctrl), True) + _mz_gates(dZ, qr[1:], qr[0], list(ctrl), True)
+    return _mz_gates(dZ, qr[1:], qr[0], list(ctrl), False) + _mz_gates(dY, qr[1:], qr[0], list(ctrl), False) + first
+
+
+def _run_gates(lay: _Layers, gates):
+    for g in gates:
+        if g[0] == "r":
+            lay.rot(g[1], 2 * g[2])
+        elif g[0] == "x":
+            lay.sync([g[1], g[2]])
+        elif g[0] == "m":
+            if len(g[1]) > 2:
+                lay.barrier()
+            else:
+                lay.sync(g[1])
+        else:  # controlled global phase = R1 with one control fewer
+            ctrl, th = list(g[1]), g[2]
+            if len(ctrl) == 1:
+                lay.rot(ctrl[0], th)
+            else:
+                lay.barrier(controlled_r1(len(ctrl) - 1, th).rotation_count)
+
+
+def _rhs_layers(lay: _Layers, rhs: dict, sys: list, adjoint: bool = False):
+    mt, ml, w, N = rhs["NumClock"], rhs["NumLevel"], rhs["NumSlot"], rhs["NumSlots"]
+    clock, level, slots = sys[:mt], sys[mt:mt + ml], sys[mt + ml:]
+    steps = []  # closures in body order; the adjoint runs them reversed, each adjointed
+
+    def ppsd(amps, qs, ctrl=()):
+        steps.append(lambda adj: _run_gates(lay, _ppsd_gates(amps, qs, ctrl, adj)))
+
+    def sync_or_barrier(qs, ccz):
+        steps.append(lambda adj: lay.barrier() if ccz else lay.sync(qs))
+
+    ppsd(rhs["ClockAmplitudes"], clock)
+
+    def sparse(st, slot, ctrl):
+        vals = st["Values"]
+        md = max(1, (len(vals) - 1).bit_length()) if len(vals) > 1 else 1
+        ppsd(vals, slot[w - md:], ctrl)
+        for _ in st["Swaps"]:
+            sync_or_barrier(list(slot) + list(ctrl), _transposition(w, len(ctrl)).ccz_count > 0)
+
+    def powers(st, ctrl):
+        if ml > 0:
+            ppsd(st["LevelAmplitudes"], level, ctrl)
+        for k in range(N):
+            slot = slots[k * w:(k + 1) * w]
+            if k == 0:
+                sparse(st, slot, ctrl)
+            else:
+                for _ in range(k, N):
+                    sparse(st, slot, tuple(ctrl) + tuple(level))
+
+    if rhs["HasConstant"]:
+        sync_or_barrier(list(clock) + ["g"], mcx(mt).ccz_count > 0)
+        powers(rhs["Initial"], ("g",))
+        powers(rhs["Constant"], ("g",))
+        sync_or_barrier(list(clock) + ["g"], mcx(mt).ccz_count > 0)
+    else:
+        powers(rhs["Initial"], ())
+    for step in (steps[::-1] if adjoint else steps):
+        step(adjoint)
+
+
+def _be_layers(lay: _Layers, data: dict, idx: list, sys: list, flag, adjoint: bool):
+    m = len(idx)
+    s, b = data["Sparsity"], data["AngleBits"]
+    pow2 = s & (s - 1) == 0
+    # U (the adjoint of the sparse encoding) and U† both start with D_s and end with D_s†
+    _run_gates(lay, [] if pow2 else _ppsd_gates([1.0] * s, idx))
+    ent = carleman_entry_oracle(data["NumClock"], data["NumCarleman"], b, idle=data["Blocks"] - 1 > data["Steps"],
+                                max_abs=data["MaxAbs"])
+    lay.barrier(ent.rotation_count)  # the oracles hold Toffolis; the flag rotations are doubly controlled
+    lay.barrier()
+    _run_gates(lay, [] if pow2 else _ppsd_gates([1.0] * s, idx, (), True))
+
+
+def solver_rotation_depth(data: dict, rhs: dict, phases, alphas=(), betas=()) -> int:
+    """Rotation depth of ``CarlemanQsvtSolve`` by layering (gate order inside every state preparation and D_s, the
+    oracles as blocks that synchronise their qubits, phases as synchronised blocks): within 2 % of the tracer's
+    greedy layering on the validation instances (the oracles' internal parallelism is not resolved)."""
+    mt, mc = data["NumClock"], data["NumCarleman"]
+    m = mt + mc
+    idx = [("i", k) for k in range(m)]
+    sys = [("s", k) for k in range(m)]
+    anc = ["flag"] + idx
+    everything = ["lcu", "sig"] + anc + sys
+    lay = _Layers()
+    level = sys[mt:mt + rhs["NumLevel"]]
+
+    def projector(phase):
+        sync_or_barrier(anc + ["sig"])
+        lay.sync(["sig", "lcu"])
+        lay.rot("lcu", 2 * phase)
+        lay.sync(["sig", "lcu"])
+        sync_or_barrier(anc + ["sig"])
+
+    def sync_or_barrier(qs):
+        if mcx(len(qs) - 1).ccz_count:
+            lay.barrier()
+        else:
+            lay.sync(qs)
+
+    def inner(adjoint=False):
+        d = len(phases) - 1
+        order = [phases[d - k] for k in range(d + 1)]
+        if adjoint:
+            order = order[::-1]
+        else:
+            _rhs_layers(lay, rhs, sys)
+        projector(order[0])
+        for ph in order[1:]:
+            _be_layers(lay, data, idx, sys, "flag", adjoint=False)
+            projector(ph)
+        if adjoint:
+            _rhs_layers(lay, rhs, sys, adjoint=True)
+
+    inner()
+    for a, bt in zip(alphas, betas):
+        lay.barrier(controlled_r1(m + 3 + len(level), bt).rotation_count)
+        lay.barrier()
+        inner(adjoint=True)
+        lay.barrier(controlled_r1(2 * m + 2, -a).rotation_count)
+        inner()
+    return lay.depth

@@ -88,3 +88,72 @@ operation TracePhaseOnAllZero(k : Int) : Unit {
     ApplyPhaseOnAllZero(0.123, qs);
     ResetAll(qs);
 }
+
+/// # Summary
+/// The solver's block-encoding traced once and replayed (estimate caching); U and U† are cached separately.
+operation ApplyCachedSolverEncoding(be : BlockEncoding, anc : Qubit[], sys : Qubit[]) : Unit is Adj {
+    body (...) {
+        if BeginEstimateCaching("pyqgd.Estimation.SolverEncoding", 0) {
+            be.Apply(anc, sys);
+            EndEstimateCaching();
+        }
+    }
+    adjoint (...) {
+        if BeginEstimateCaching("pyqgd.Estimation.SolverEncodingAdjoint", 0) {
+            Adjoint be.Apply(anc, sys);
+            EndEstimateCaching();
+        }
+    }
+}
+
+/// # Summary
+/// HistoryState.PrepareAndInvertHistory with all d + 1 QSVT phases equal to `phase` (ApplyRealQsvt's sequence with
+/// the (d − 1)/2 pairs (U, phase, U†, phase) as one RepeatEstimates body and cached block-encoding calls).
+operation PrepareAndInvertCached(be : BlockEncoding, degree : Int, phase : Double, rhs : HistoryRhs, qs : Qubit[]) : Unit is Adj {
+    let a = be.NumAncillas;
+    let (lcu, sig, anc, sys) = (qs[0], qs[1], qs[2..a + 1], qs[a + 2...]);
+    PrepareHistoryRhs(rhs, sys);
+    within {
+        H(lcu);
+    } apply {
+        ApplyProjectorPhase(phase, anc, sig, lcu);
+        ApplyCachedSolverEncoding(be, anc, sys);
+        ApplyProjectorPhase(phase, anc, sig, lcu);
+        if degree > 1 {
+            within {
+                RepeatEstimates((degree - 1) / 2);
+            } apply {
+                Adjoint ApplyCachedSolverEncoding(be, anc, sys);
+                ApplyProjectorPhase(phase, anc, sig, lcu);
+                ApplyCachedSolverEncoding(be, anc, sys);
+                ApplyProjectorPhase(phase, anc, sig, lcu);
+            }
+        }
+    }
+}
+
+/// # Summary
+/// HistoryState.CarlemanQsvtSolve (without the dump) with equal QSVT phases and `rounds` equal amplification rounds
+/// (alpha, beta), the rounds as one RepeatEstimates body: counts equal CarlemanQsvtSolve with those phase lists
+/// (checked in tests/test_estimate_solver.py), traced in milliseconds at any degree.
+operation TraceCarlemanSolveCached(data : CarlemanOracleData, degree : Int, phase : Double, rhs : HistoryRhs, rounds : Int, alpha : Double, beta : Double) : Unit {
+    Std.Diagnostics.Fact(degree % 2 == 1, "the QSVT degree must be odd");
+    let be = CarlemanSolverEncoding(data);
+    let numAnc = be.NumAncillas + 2;
+    use qs = Qubit[numAnc + be.NumSystem];
+    let prep = PrepareAndInvertCached(be, degree, phase, rhs, _);
+    prep(qs);
+    if rounds > 0 {
+        within {
+            RepeatEstimates(rounds);
+        } apply {
+            ApplyPhaseOnFinalWindow(beta, data.Steps, numAnc, rhs, qs);
+            within {
+                Adjoint prep(qs);
+            } apply {
+                ApplyPhaseOnAllZero(-alpha, qs);
+            }
+        }
+    }
+    ResetAll(qs);
+}
