@@ -9,10 +9,11 @@ Three guarantees, for the CLI and for anyone writing reports from Python:
   SHA-256 of each file pyqgd wrote there. A file that exists but is not in the manifest, or whose content changed
   since pyqgd wrote it, belongs to the user: :class:`OutputDir` refuses to replace it unless ``force=True``.
 * **A killed run leaves the previous complete report or none** — :meth:`OutputDir.transaction` stages every file of
-  a run in a hidden folder next to the targets; only when all are written does the commit (1) mark the manifest
-  incomplete, (2) remove the previous run's files, its *index* file (e.g. ``report.json``) first, (3) rename the new
-  files in except the index, (4) write the manifest of the new files, (5) rename the index in. Killed before step
-  1: the previous report is untouched; killed during steps 1–5: there is no index file, i.e. no report.
+  a run in a hidden folder next to the targets; only when all are written does the commit (1) remove the previous
+  run's *index* file (e.g. ``report.json``), (2) mark the manifest incomplete, listing old and new content, (3)
+  remove the previous run's other files, (4) rename the new files in except the index, (5) write the manifest of the
+  new files, (6) rename the index in. Killed before step 1: the previous report is untouched; killed during steps
+  1–6: there is no index file, i.e. no report.
   :func:`report_state` tells the two apart.
 
 Library code: nothing here prints.
@@ -118,33 +119,39 @@ class OutputDir:
         f = self.path / MANIFEST
         try:
             data = json.loads(f.read_text(encoding="utf-8"))
-            files = data.get("files", {})
-            if not isinstance(files, dict):
+            files, previous = data.get("files", {}), data.get("previous", {})
+            if not isinstance(files, dict) or not isinstance(previous, dict):
                 raise ValueError
-            return {"files": {str(k): str(v) for k, v in files.items()}, "complete": bool(data.get("complete", True))}
+            return {"files": {str(k): str(v) for k, v in files.items()},
+                    "previous": {str(k): str(v) for k, v in previous.items()},
+                    "complete": bool(data.get("complete", True))}
         except FileNotFoundError:
-            return {"files": {}, "complete": True}
+            return {"files": {}, "previous": {}, "complete": True}
         except (OSError, ValueError, AttributeError):
             raise OutputError(f"{f} is damaged; delete it (pyqgd then treats every file in {self.path} as yours) "
                               "or choose another --out") from None
 
-    def _write_manifest(self, files: dict, complete: bool) -> None:
-        atomic_write_text(self.path / MANIFEST, json.dumps({"tool": "pyqgd", "complete": complete,
-                                                             "files": dict(sorted(files.items()))}, indent=2))
+    def _write_manifest(self, files: dict, complete: bool, previous: dict | None = None) -> None:
+        data = {"tool": "pyqgd", "complete": complete, "files": dict(sorted(files.items()))}
+        if previous:
+            data["previous"] = dict(sorted(previous.items()))
+        atomic_write_text(self.path / MANIFEST, json.dumps(data, indent=2))
 
     def foreign(self, names) -> list[str]:
         """Those of ``names`` that exist in the folder but were not written by pyqgd (or were edited since)."""
-        owned = self._manifest()["files"]
+        manifest = self._manifest()
+        owned, previous = manifest["files"], manifest["previous"]
         out = []
         for name in names:
             f = self.path / name
             if not (f.exists() or f.is_symlink()):
                 continue
-            if f.is_symlink() or not f.is_file() or name not in owned:
+            if f.is_symlink() or not f.is_file() or (name not in owned and name not in previous):
                 out.append(name)
                 continue
             with contextlib.suppress(OSError):
-                if _sha256(f) != owned[name]:
+                # during an interrupted commit a file may still hold the previous run's content
+                if _sha256(f) not in (owned.get(name), previous.get(name)):
                     out.append(name)
         return out
 
@@ -203,7 +210,7 @@ class OutputDir:
     # ---- the transaction ------------------------------------------------------------------------------------
     @contextlib.contextmanager
     def transaction(self, index: str):
-        """Yield a staging folder; on normal exit commit its files into this folder (module docstring, steps 1–5).
+        """Yield a staging folder; on normal exit commit its files into this folder (module docstring, steps 1–6).
 
         ``index`` is the file whose presence marks a complete report (e.g. ``"report.json"``); it must be among
         the staged files. On an exception nothing in the folder changes and the staging folder is removed.
@@ -237,21 +244,23 @@ class OutputDir:
                 os.close(fd)
         hashes = {name: _sha256(staging / name) for name in new}
         old = self._manifest()["files"]
-        # 1. the manifest claims the union (so a killed commit leaves nothing that a later run would call foreign)
-        self._write_manifest({**old, **hashes}, complete=False)
-        # 2. remove the previous run's index, then its other files
+        # 1. the previous report stops being one: its index goes first
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path / index)
+        # 2. the manifest claims old and new content of every name (an interrupted commit leaves nothing that a
+        #    later run would call foreign)
+        self._write_manifest({**old, **hashes}, complete=False, previous=old)
+        # 3. remove the previous run's other files that this run does not replace
         for name in old:
             if name not in hashes:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(self.path / name)
         _fsync_dir(self.path)
-        # 3. rename the new files in, except the index
+        # 4. rename the new files in, except the index
         for name in new:
             if name != index:
                 os.replace(staging / name, self.path / name)
-        # 4. the manifest lists exactly the new files; 5. the index appears last: the report is complete
+        # 5. the manifest lists exactly the new files; 6. the index appears last: the report is complete
         self._write_manifest(hashes, complete=True)
         os.replace(staging / index, self.path / index)
         _fsync_dir(self.path)

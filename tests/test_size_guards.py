@@ -1,0 +1,131 @@
+"""Size guards refuse before allocating: a 100 GB request costs less than 500 MB of peak memory and fails fast.
+
+Peak memory is the child process's ``ru_maxrss`` (resource.getrusage), measured in a fresh interpreter so that
+nothing else of the test session counts. The refused sizes are computed independently here (numbers of entries
+times bytes), not read back from the guard.
+"""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from pyqgd._checks import TooLargeError
+from pyqgd.carleman import QuadraticMap, discrete_carleman
+from pyqgd.carleman.system import discrete_term_count
+
+CHILD = textwrap.dedent(r"""
+    import json, resource, sys, time
+    import numpy as np, scipy.sparse as sp
+    from pyqgd._checks import TooLargeError
+    from pyqgd.carleman import QuadraticMap, continuous_carleman, discrete_carleman, euler_carleman, solve_history, tstep_matrix
+
+    def rss_mb():
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    rng = np.random.default_rng(0)
+    def dense_map(n, f0=0.01):
+        return QuadraticMap(f0 * rng.normal(size=n), sp.csr_matrix(0.1 * rng.normal(size=(n, n))),
+                            sp.csr_matrix(0.1 * rng.normal(size=(n, n * n))))
+    def diag_map(n):
+        F2 = sp.csr_matrix((np.full(n, 0.01), (np.arange(n), np.arange(n) * (n + 1))), shape=(n, n * n))
+        return QuadraticMap(np.zeros(n), -0.1 * sp.identity(n, format="csr"), F2)
+
+    small = discrete_carleman(dense_map(2), 2)
+    cases = {
+        "nnz n=3 N=10": lambda: discrete_carleman(dense_map(3), 10),
+        "dim n=2 N=30": lambda: discrete_carleman(dense_map(2, 0.0), 30),
+        "dim n=2 N=63": lambda: discrete_carleman(dense_map(2, 0.0), 63),
+        "terms n=3 N=16 matrix-free": lambda: discrete_carleman(dense_map(3), 16, matrix_free=True),
+        "dim n=30000 N=2": lambda: discrete_carleman(diag_map(30000), 2),
+        "dim n=12000 N=3": lambda: discrete_carleman(diag_map(12000), 3),
+        "continuous n=3 N=25": lambda: continuous_carleman(dense_map(3), 25),
+        "euler n=3 N=25": lambda: euler_carleman(dense_map(3), 25, 0.1),
+        "tstep T=1e10": lambda: tstep_matrix(small, 10**10),
+        "history keep_states T=1e10": lambda: solve_history(small, np.full(2, 0.1), 10**10, keep_states=True),
+    }
+    base = rss_mb()
+    out = {"base_mb": base, "cases": {}}
+    for name, build in cases.items():
+        t = time.perf_counter()
+        try:
+            build()
+            result = "built"
+        except TooLargeError as exc:
+            result = str(exc)
+        out["cases"][name] = {"result": result, "seconds": time.perf_counter() - t}
+    from pyqgd.cli import main
+    t = time.perf_counter()
+    out["cases"]["cli simulate --params 2000"] = {"result": main(["simulate", "--params", "2000"]),
+                                                   "seconds": time.perf_counter() - t}
+    out["peak_mb"] = rss_mb()
+    print(json.dumps(out))
+""")
+
+
+@pytest.fixture(scope="module")
+def child():
+    proc = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, timeout=300,
+                          env={"QDK_PYTHON_TELEMETRY": "none", "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_refusals_stay_under_500_mb(child):
+    assert child["peak_mb"] < 500, child
+
+
+def test_every_oversized_request_is_refused_fast(child):
+    for name, case in child["cases"].items():
+        if name.startswith("cli"):
+            assert case["result"] == 2
+        else:
+            assert case["result"] != "built", name
+            assert "GiB" in case["result"] or "Kronecker terms" in case["result"] or "addressable" in case["result"]
+        assert case["seconds"] < 5, (name, case)
+
+
+def test_refused_requests_are_really_above_100_gb():
+    """Independent sizes of what was refused (bytes = entries × 8 for floats)."""
+    assert 8 * sum(30000**j for j in (1, 2)) * 3 > 20e9  # three vectors of dimension n + n² for n = 30,000
+    assert 8 * sum(12000**j for j in (1, 2, 3)) > 1e13
+    assert 8 * sum(3**j for j in range(1, 26)) > 1e12
+    assert 12 * (10**10 + 1) * 6 > 100e9  # the T-step matrix has ≥ (T+1)·D entries for D = 6
+
+
+def test_nnz_count_has_no_duplicates():
+    """The nonzero count is exact for dense blocks: n = 2, N = 13 was refused as 55.7 GiB; its matrix is ≤ 3 GiB."""
+    rng = np.random.default_rng(1)
+    qm = QuadraticMap(np.zeros(2), sp.csr_matrix(0.1 * rng.normal(size=(2, 2))),
+                      sp.csr_matrix(0.1 * rng.normal(size=(2, 4))))
+    for N in (3, 5, 8):
+        _, bound = discrete_term_count(qm, N)
+        assert bound == discrete_carleman(qm, N).M.nnz
+    D = sum(2**j for j in range(1, 14))
+    _, bound = discrete_term_count(qm, 13)
+    assert bound <= D * D and bound * 12 < 3 * 2**30
+
+
+def test_term_count_matches_enumeration():
+    from pyqgd.carleman.system import _discrete_terms
+
+    rng = np.random.default_rng(2)
+    for f0 in (0.0, 0.01):
+        qm = QuadraticMap(f0 * rng.normal(size=3), sp.csr_matrix(rng.normal(size=(3, 3))),
+                          sp.csr_matrix(rng.normal(size=(3, 9))))
+        for N in (1, 2, 4, 6):
+            literal = sum(1 for j in range(1, N + 1) for d in np.ndindex(*(3,) * j)
+                          if 1 <= sum(d) <= N and (f0 or 0 not in d))
+            assert discrete_term_count(qm, N)[0] == literal == len(_discrete_terms(qm, N)[0])
+
+
+def test_memory_limit_is_respected_and_raisable():
+    rng = np.random.default_rng(3)
+    qm = QuadraticMap(np.zeros(3), sp.csr_matrix(rng.normal(size=(3, 3))), sp.csr_matrix(rng.normal(size=(3, 9))))
+    with pytest.raises(TooLargeError, match="matrix_free=True"):
+        discrete_carleman(qm, 6, memory_limit=1e5)
+    assert discrete_carleman(qm, 6, memory_limit=1e9).M.shape[0] == sum(3**j for j in range(1, 7))
