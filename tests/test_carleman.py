@@ -9,17 +9,19 @@ import scipy.sparse as sp
 
 from pyqgd.carleman import (
     QuadraticMap,
+    backward_solve,
     continuous_carleman,
+    diagnose,
     discrete_carleman,
     euler_carleman,
     forward_solve,
-    backward_solve,
     lift,
     solve_history,
     tstep_matrix,
     tstep_operator,
     tstep_rhs,
 )
+from pyqgd.dynamics import gd_map, toy_cubic
 
 
 def random_map(n, rng, *, f0=True, scale=0.1, density=None):
@@ -238,3 +240,25 @@ def test_parallel_assembly_equals_serial(threads):
     np.testing.assert_array_equal(got.indices, ref.indices)
     np.testing.assert_allclose(got.data, ref.data, rtol=1e-15)
     np.testing.assert_allclose(got.toarray(), dense_discrete(qm, 3)[0], atol=1e-14)
+
+
+def test_complex_sparse_coefficients_raise_type_error():
+    """Casting would silently drop the imaginary part; the README promises TypeError."""
+    with pytest.raises(TypeError, match="F1 must be real"):
+        QuadraticMap(np.zeros(2), sp.csr_matrix(np.eye(2) * (1 + 1j)), sp.csr_matrix((2, 4)))
+    with pytest.raises(TypeError, match="F2 must be real"):
+        QuadraticMap(np.zeros(2), sp.csr_matrix(np.eye(2)), sp.csr_matrix(np.ones((2, 4)) * 1j))
+
+
+def test_diagnose_refuses_negative_padding():
+    qm = gd_map(toy_cubic(2, cubic=0.5), 0.3, np.zeros(2))
+    with pytest.raises(ValueError, match="p"):
+        diagnose(discrete_carleman(qm, 2), np.full(2, 0.1), T=3, p=-1)
+
+
+def test_diagnose_non_dissipative_large_system_reports_infinite_kappa():
+    """> 1,500 unknowns (ARPACK path) on a divergent map: κ(L) overflows; reported as inf, not an ArpackError."""
+    qm = gd_map(toy_cubic(2, cubic=0.5), 1.5, np.zeros(2))  # ηλ up to 3 > 2: divergent
+    d = diagnose(discrete_carleman(qm, 2), np.full(2, 0.1), T=300)
+    assert d.unknowns > 1500 and d.rho > 1
+    assert d.kappa_L == float("inf") and d.to_dict()["kappa_L"] is None

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from functools import cached_property
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import brentq, minimize_scalar
