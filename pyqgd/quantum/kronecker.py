@@ -39,7 +39,7 @@ from pyqgd.quantum.oracles import DEFAULT_ANGLE_BITS
 from pyqgd.quantum.structured_oracles import CarlemanLayout, carleman_layout, padded_tstep_matrix, sparse_swaps
 
 __all__ = ["KroneckerEncoding", "kronecker_encoding", "SparseFactorData", "carleman_terms", "DEFAULT_ANGLE_BITS",
-           "F0_CHOICE", "IDENTITY_CHOICE", "F1_CHOICE", "F2_CHOICE", "level_split_alpha", "kronecker_block"]
+           "F0_CHOICE", "IDENTITY_CHOICE", "F1_CHOICE", "F2_CHOICE", "level_split_alpha", "kronecker_block", "kronecker_solve", "KroneckerSolveResult"]
 
 #: Factor choices of a term (the Q# TermFactors codes) and the number of slots each consumes.
 F0_CHOICE, IDENTITY_CHOICE, F1_CHOICE, F2_CHOICE = 0, 1, 2, 3
@@ -204,7 +204,7 @@ class KroneckerEncoding:
     @property
     def widths(self) -> dict:
         """Ancilla register widths (the Q# KroneckerWidths)."""
-        tb = _bits(self.num_terms + 1)
+        tb = _bits(self.num_terms + 2)
         lc = max(_bits(max(1, self.f1.column_sparsity)), _bits(max(1, self.f2.column_sparsity)))
         lr = max(_bits(max(1, self.f1.row_sparsity)), _bits(max(1, self.f2.row_sparsity)))
         return {"term": tb, "factors": self.layout.N, "column_slot": lc, "row_slot": lr, "angle": self.angle_bits,
@@ -213,7 +213,7 @@ class KroneckerEncoding:
     @property
     def num_ancillas(self) -> int:
         w = self.widths
-        return 2 + w["term"] + 1 + w["factors"] * (1 + w["row_slot"]) + w["column_slot"] + w["row"] + w["angle"]
+        return 2 + w["term"] + 1 + w["factors"] * (1 + w["row_slot"]) + w["column_slot"] + w["row"]
 
     @property
     def num_system(self) -> int:
@@ -227,7 +227,7 @@ class KroneckerEncoding:
         for side, idx in (("in", 0), ("out", 1)):
             rows = []
             for v in range(2**lay.level_qubits):
-                a = np.zeros(2 ** _bits(nt + 1))
+                a = np.zeros(2 ** _bits(nt + 2))  # the terms, the null index nt, the do-nothing index nt + 1
                 for i, t in enumerate(self.terms):
                     if t["levels"][idx] == v + 1:
                         a[i] = math.sqrt(t["alpha"] / self.alpha_M)
@@ -331,3 +331,94 @@ def kronecker_block(enc: KroneckerEncoding, *, which: str = "L") -> tuple[np.nda
         raise ValueError(f"which must be 'L' or 'M', got {which!r}")
     amps, nq, stored = _last_dump(op, enc.to_qsharp())
     return _block_from_choi(amps, nq, ns), int(stored)
+
+
+@dataclass(frozen=True)
+class KroneckerSolveResult:
+    """One simulated QSVT solve through ``CarlemanQsvtSolveKronecker`` (the flow of ``pyqgd.quantum.ode.solve_gd``).
+
+    ``fidelity_carleman``: ⟨û|ρ|û⟩ of the read-out level-1 state (clock traced out over the final window) with
+    ``solve_history``'s u_T; ``success_probability`` (before amplification) and ``amplified_success_probability``
+    of the good subspace; ``block_encoding_calls`` as returned by Q#; ``seconds`` of Q# simulation.
+    """
+
+    alpha: float
+    kappa: float
+    degree: int
+    amplification_length: int
+    block_encoding_calls: int
+    success_probability: float
+    amplified_success_probability: float | None
+    fidelity_carleman: float
+    state: np.ndarray
+    u_carleman: np.ndarray
+    seconds: float
+
+
+def _final_window_state(amps: dict, lay: CarlemanLayout, T: int):
+    """(level-1 read-out over clock ≥ T, probability of the good subspace) from a solver dump (ancillas first)."""
+    m = lay.system_qubits
+    Kp, Dc = 2**lay.clock_qubits, 2**lay.carleman_qubits
+    psi = np.zeros(2**m, dtype=complex)
+    for k, a in amps.items():
+        if k < 2**m:
+            psi[k] = a
+    lvl_shift = lay.carleman_qubits - lay.level_qubits
+    idx = np.arange(2**m)
+    good = (idx // Dc >= T) & (((idx % Dc) >> lvl_shift) == 0)
+    V = psi.reshape(Kp, Dc)[T:][:, lay.carleman_index()[: lay.n]]
+    return V, float(np.sum(np.abs(psi[good]) ** 2))
+
+
+def kronecker_solve(system: CarlemanSystem, u_in, T: int, p: int, *, epsilon: float = 0.01, amplify: bool = True,
+                    delta: float = 0.3, angle_bits: int = DEFAULT_ANGLE_BITS) -> KroneckerSolveResult:
+    """Simulate |B⟩ → QSVT inversion of L (Kronecker encoding) → fixed-point amplification → level-1 read-out.
+
+    κ = α_L/σ_min(L) from the SVD of the encoded L (simulator sizes), P ≈ c/x of relative error ``epsilon`` on [1/κ, 1]
+    (``inverse_polynomial``); the amplification's lower bound is (1 − 2ε)²(cα_L)²‖Π_good L⁻¹B‖²/‖B‖² from the
+    classical history solution, as ``solve_gd`` does at simulator sizes.
+    """
+    import time
+
+    from pyqgd.carleman import solve_history
+    from pyqgd.quantum._context import get_context
+    from pyqgd.quantum.amplification import fixed_point_schedule
+    from pyqgd.quantum.polynomials import inverse_polynomial
+    from pyqgd.quantum.qsp import qsvt_angles
+    from pyqgd.quantum.structured_oracles import history_rhs
+
+    enc = kronecker_encoding(system, T, p, angle_bits=angle_bits)
+    lay = enc.layout
+    Lq = enc.quantized_matrix().toarray()
+    smin = float(np.linalg.svd(Lq / enc.alpha, compute_uv=False).min())
+    kappa = max(1.0 / smin * (1.0 + 1e-6), 1.0 + 1e-6)
+    poly = inverse_polynomial(kappa, epsilon)
+    angles = qsvt_angles(poly)
+    rhs = history_rhs(system, u_in, T, p)
+    hist = solve_history(system, np.asarray(u_in, dtype=float), T, p)
+    sched = None
+    if amplify:
+        Y = np.linalg.solve(Lq, rhs.vector)
+        _, ideal = _final_window_state({k: Y[k] for k in range(len(Y))}, lay, T)
+        lam = (1.0 - 2.0 * epsilon) ** 2 * (poly.scale * enc.alpha) ** 2 * ideal
+        sched = fixed_point_schedule(min(max(lam, 1e-12), 1.0), delta)
+    op = enc.solve_operation(get_context())
+    t0 = time.perf_counter()
+    amps, _, calls = _last_dump(op, enc.to_qsharp(), angles.phases.tolist(), rhs.qsharp, [], [])
+    _, p0 = _final_window_state(amps, lay, T)
+    p_amp = None
+    if sched is not None:
+        amps, _, calls = _last_dump(op, enc.to_qsharp(), angles.phases.tolist(), rhs.qsharp, sched.alphas.tolist(),
+                                    sched.betas.tolist())
+        _, p_amp = _final_window_state(amps, lay, T)
+    seconds = time.perf_counter() - t0
+    V, _ = _final_window_state(amps, lay, T)
+    state = V.sum(axis=0)
+    state = state / np.linalg.norm(state)
+    uc = hist.u_final / np.linalg.norm(hist.u_final)
+    fid = float(np.sum(np.abs(V @ uc) ** 2) / np.sum(np.abs(V) ** 2))
+    return KroneckerSolveResult(alpha=enc.alpha, kappa=float(kappa), degree=angles.degree,
+                                amplification_length=1 if sched is None else sched.length,
+                                block_encoding_calls=int(calls), success_probability=p0,
+                                amplified_success_probability=p_amp, fidelity_carleman=fid,
+                                state=np.real_if_close(state), u_carleman=hist.u_final, seconds=seconds)

@@ -21,8 +21,8 @@
 //   (level = k − 1, slots k..N−1 zero: zero columns on padding) and followed by a level change k − 1 → j − 1 and a
 //   classical slot permutation (factor i's output into slot i). PREPARE √(α_t/α_M) on a term register, SELECT the
 //   terms: α_M = Σ_t Π_i α(d_i).
-// * W = S_M ⊗ M' + S_idle ⊗ I: clock += 1, U_M controlled on 0 ≤ t ≤ T − 1, a rotation to amplitude 1/α_M on
-//   T ≤ t ≤ K − 2 (the idle copies), a flag elsewhere (zero rows); α_W = α_M.
+// * W = S_M ⊗ M' + S_idle ⊗ I: U_M on 0 ≤ t ≤ T − 1, a rotation to amplitude 1/α_M on T ≤ t ≤ K − 2 (the idle
+//   copies), a flag elsewhere (zero rows), then clock += 1; α_W = α_M.
 // * L = I − W: LCU of the identity and −W with a one-qubit PREPARE (√(1/α_L), √(α_M/α_L)): α_L = 1 + α_M.
 import Std.Arrays.Reversed;
 import Std.Arrays.Subarray;
@@ -122,30 +122,40 @@ function KroneckerWidths(data : KroneckerCarlemanData) : (Int, Int, Int, Int, In
 }
 
 /// # Summary
-/// Ancillas of the M encoding: term register, one check flag, per factor slot (flag + row-slot register), the shared
-/// column-slot, row and angle registers.
+/// Ancillas of the M encoding: term register, one check flag, per slot (flag + row-slot register), the shared
+/// column-slot and row registers.
 function KroneckerMAncillas(data : KroneckerCarlemanData) : Int {
-    let (tb, nf, lc, lr, b) = KroneckerWidths(data);
-    tb + 1 + nf * (1 + lr) + lc + data.SlotWidth + b
+    let (tb, nf, lc, lr, _) = KroneckerWidths(data);
+    tb + 1 + nf * (1 + lr) + lc + data.SlotWidth
 }
 
 /// # Summary
-/// target ^= data[i] where address = keys[i] (little-endian registers); a sparse QROM: one comparison per record,
-/// records with a zero word are skipped. Self-inverse.
+/// target ^= words[i] where address = keys[i] (little-endian registers): a sparse QROM with one address comparison
+/// per record (computed into a helper qubit, fanned out by CNOTs, uncomputed); records with a zero word are skipped.
+/// Controls join the comparison. Self-inverse.
 operation SparseXorLookup(keys : Int[], words : Int[], address : Qubit[], target : Qubit[]) : Unit is Adj + Ctl {
     body (...) {
+        Controlled SparseXorLookup([], (keys, words, address, target));
+    }
+    adjoint self;
+    controlled (cs, ...) {
         use h = Qubit();
         for i in 0..Length(keys) - 1 {
             if words[i] != 0 {
                 within {
-                    ApplyControlledOnInt(keys[i], X, address, h);
+                    Controlled ApplyControlledOnInt(cs, (keys[i], X, address, h));
                 } apply {
-                    Controlled ApplyXorInPlace([h], (words[i], target));
+                    let bits = IntAsBoolArray(words[i], Length(target));
+                    for q in 0..Length(target) - 1 {
+                        if bits[q] {
+                            CNOT(h, target[q]);
+                        }
+                    }
                 }
             }
         }
     }
-    adjoint self;
+    controlled adjoint self;
 }
 
 /// # Summary
@@ -162,43 +172,78 @@ function FactorLookupTables(f : SparseFactor, w : Int) : (Int[], Int[], Int[], I
 }
 
 /// # Summary
-/// The sparse-access encoding of one factor (file header): input = the slots it reads (big-endian), its output is
-/// the first slot of the input; flag and rowSlot are this factor's own ancillas, colSlot/row/angle are shared and
-/// return to |0> on every path with flag |0>.
-operation ApplySparseFactor(f : SparseFactor, angleBits : Int, input : Qubit[], flag : Qubit, rowSlot : Qubit[],
-                            colSlot : Qubit[], row : Qubit[], angle : Qubit[]) : Unit is Adj + Ctl {
+/// The sparse-access encoding of one factor (file header), applied when `gate` is |1> and the identity otherwise:
+/// input = the slots it reads (big-endian), its output is the first slot of the input; flag and rowSlot are this
+/// factor's own ancillas, colSlot/row are shared and return to |0> on every path with flag |0>. Only the lookups,
+/// the index superpositions, the flag and the output swap carry the gate: the rotations act on a zero angle
+/// register when the gate is off.
+operation ApplySparseFactor(f : SparseFactor, angleBits : Int, gate : Qubit, input : Qubit[], flag : Qubit,
+                            rowSlot : Qubit[], colSlot : Qubit[], row : Qubit[]) : Unit is Adj + Ctl {
+    // the angle register is loaded and unloaded around the rotations on every path: scratch, not a block ancilla
+    use angle = Qubit[angleBits];
     let w = Length(row);
     let wi = f.InWidth;
     let (fwdKeys, fwdWords, revKeys, revWords) = FactorLookupTables(f, w);
     let inLE = Reversed(input[0..wi - 1]);
     let fwdAddress = inLE + Reversed(colSlot);
     let revAddress = Reversed(row) + Reversed(rowSlot);
-    PrepareIndexSuperposition(f.ColumnSparsity, colSlot);
-    SparseXorLookup(fwdKeys, fwdWords, fwdAddress, revAddress);
+    Controlled PrepareIndexSuperposition([gate], (f.ColumnSparsity, colSlot));
+    Controlled SparseXorLookup([gate], (fwdKeys, fwdWords, fwdAddress, revAddress));
     within {
-        SparseXorLookup(fwdKeys, f.Angles, fwdAddress, angle);
+        Controlled SparseXorLookup([gate], (fwdKeys, f.Angles, fwdAddress, angle));
     } apply {
         // flag |1>, then Ry(4πx)|1> = −sin(2πx)|0> + cos(2πx)|1>: amplitude value/MaxAbs on |0>, 0 for no record
-        X(flag);
+        CNOT(gate, flag);
         for k in angleBits - 1..-1..0 {
             Controlled Ry([angle[k]], (4.0 * PI() * 2.0^IntAsDouble(k - angleBits), flag));
         }
     }
-    SparseXorLookup(revKeys, revWords, revAddress, fwdAddress);
+    Controlled SparseXorLookup([gate], (revKeys, revWords, revAddress, fwdAddress));
     for q in 0..w - 1 {
-        SWAP(row[q], input[q]);
+        Controlled SWAP([gate], (row[q], input[q]));
     }
-    Adjoint PrepareIndexSuperposition(f.RowSparsity, rowSlot);
+    Adjoint Controlled PrepareIndexSuperposition([gate], (f.RowSparsity, rowSlot));
 }
 
 /// # Summary
-/// Term t of the M encoding on level ⊗ slots (file header), ancillas: check flag, factor flags, factor row-slot
-/// registers, shared column-slot, row and angle registers.
-operation ApplyKroneckerTerm(data : KroneckerCarlemanData, t : Int, check : Qubit, flags : Qubit[], rowSlots : Qubit[][],
-                             colSlot : Qubit[], row : Qubit[], angle : Qubit[], level : Qubit[], slots : Qubit[][]) : Unit is Adj + Ctl {
-    let (k, j) = data.TermLevels[t];
+/// The terms (indices) that contain factor `choice` at slot `slot`.
+function TermsWithFactor(data : KroneckerCarlemanData, choice : Int, slot : Int) : Int[] {
+    mutable out = [];
+    for t in 0..Length(data.TermFactors) - 1 {
+        for (c, s) in data.TermFactors[t] {
+            if c == choice and s == slot {
+                set out += [t];
+            }
+        }
+    }
+    out
+}
+
+/// # Summary
+/// The terms with input level k.
+function TermsWithInputLevel(data : KroneckerCarlemanData, k : Int) : Int[] {
+    mutable out = [];
+    for t in 0..Length(data.TermLevels) - 1 {
+        let (kt, _) = data.TermLevels[t];
+        if kt == k {
+            set out += [t];
+        }
+    }
+    out
+}
+
+/// # Summary
+/// u ^= (term ∈ terms) for a little-endian term register (one comparison per listed term; the values are exclusive).
+operation ApplyIfTermIn(terms : Int[], term : Qubit[], u : Qubit) : Unit is Adj + Ctl {
+    for t in terms {
+        ApplyControlledOnInt(t, X, term, u);
+    }
+}
+
+/// # Summary
+/// check ^= NOT (level = k − 1 and slots k..N−1 all zero): zero columns of M' on padding coordinates.
+operation ApplyLevelCheck(k : Int, level : Qubit[], slots : Qubit[][], check : Qubit) : Unit is Adj + Ctl {
     let ml = Length(level);
-    // check: level = k − 1 and slots k..N−1 all zero, else the check flag is raised (zero columns on padding)
     let watched = level + Std.Arrays.Flattened(slots[k...]);
     if Length(watched) > 0 {
         // IntAsBoolArray is little-endian; the level register is big-endian
@@ -206,35 +251,93 @@ operation ApplyKroneckerTerm(data : KroneckerCarlemanData, t : Int, check : Qubi
         ApplyControlledOnBitString(levelBits + [false, size = Length(watched) - ml], X, watched, check);
         X(check);
     }
-    if ml > 0 {
-        ApplyXorInPlace((k - 1) ^^^ (j - 1), Reversed(level));
-    }
-    let factors = data.TermFactors[t];
-    for i in 0..Length(factors) - 1 {
-        let (choice, s) = factors[i];
-        if choice == 0 {
-            PrepareSparseState(data.F0Values, data.F0Swaps, slots[s]);
-        } elif choice == 2 {
-            ApplySparseFactor(data.F1, data.AngleBits, slots[s], flags[i], rowSlots[i], colSlot, row, angle);
-        } elif choice == 1 {
-            // the identity factor: slot values ≥ n are padding columns
-            if data.SlotSize < 2^data.SlotWidth {
-                ApplyIfInRange(data.SlotSize, 2^data.SlotWidth - 1, slots[s], flags[i]);
+}
+
+/// # Summary
+/// SELECT of the M encoding (file header): every operation that some term contains is applied once, controlled on
+/// one bit u = (term register ∈ the terms that contain it), so a gate carries one extra control, never the term
+/// register. Order: input checks, the consuming factors (F1, F2, identity range checks) slot by slot, the F0
+/// preparations into free slots, the level change, the slot permutations.
+operation ApplyKroneckerSelect(data : KroneckerCarlemanData, term : Qubit[], check : Qubit, flags : Qubit[], rowSlots : Qubit[][],
+                               colSlot : Qubit[], row : Qubit[], level : Qubit[], slots : Qubit[][]) : Unit is Adj + Ctl {
+    let N = data.NumSlots;
+    let w = data.SlotWidth;
+    let termLE = Reversed(term);
+    let nt = Length(data.TermLevels);
+    use u = Qubit();
+    for k in 1..N {
+        let ts = TermsWithInputLevel(data, k);
+        if Length(ts) > 0 {
+            within {
+                ApplyIfTermIn(ts, termLE, u);
+            } apply {
+                Controlled ApplyLevelCheck([u], (k, level, slots, check));
             }
-        } elif choice == 3 {
-            ApplySparseFactor(data.F2, data.AngleBits, slots[s] + slots[s + 1], flags[i], rowSlots[i], colSlot, row, angle);
         }
     }
-    for (a, b) in data.TermSwaps[t] {
-        for q in 0..data.SlotWidth - 1 {
-            SWAP(slots[a][q], slots[b][q]);
+    // the null index of the PREPAREs: a flagged branch
+    ApplyControlledOnInt(nt, X, termLE, check);
+    for s in 0..N - 1 {
+        let t1 = TermsWithFactor(data, 2, s);
+        if Length(t1) > 0 {
+            within {
+                ApplyIfTermIn(t1, termLE, u);
+            } apply {
+                ApplySparseFactor(data.F1, data.AngleBits, u, slots[s], flags[s], rowSlots[s], colSlot, row);
+            }
+        }
+        let t2 = TermsWithFactor(data, 3, s);
+        if Length(t2) > 0 {
+            within {
+                ApplyIfTermIn(t2, termLE, u);
+            } apply {
+                ApplySparseFactor(data.F2, data.AngleBits, u, slots[s] + slots[s + 1], flags[s], rowSlots[s], colSlot, row);
+            }
+        }
+        let tI = TermsWithFactor(data, 1, s);
+        if Length(tI) > 0 and data.SlotSize < 2^w {
+            // the identity factor: slot values ≥ n are padding columns
+            within {
+                ApplyIfTermIn(tI, termLE, u);
+            } apply {
+                Controlled ApplyIfInRange([u], (data.SlotSize, 2^w - 1, slots[s], flags[s]));
+            }
+        }
+    }
+    for s in 0..N - 1 {
+        let t0 = TermsWithFactor(data, 0, s);
+        if Length(t0) > 0 {
+            within {
+                ApplyIfTermIn(t0, termLE, u);
+            } apply {
+                Controlled PrepareSparseState([u], (data.F0Values, data.F0Swaps, slots[s]));
+            }
+        }
+    }
+    for t in 0..nt - 1 {
+        let (k, j) = data.TermLevels[t];
+        if (k - 1) ^^^ (j - 1) != 0 {
+            ApplyControlledOnInt(t, ApplyXorInPlace((k - 1) ^^^ (j - 1), _), termLE, Reversed(level));
+        }
+        if Length(data.TermSwaps[t]) > 0 {
+            within {
+                ApplyControlledOnInt(t, X, termLE, u);
+            } apply {
+                for (a, b) in data.TermSwaps[t] {
+                    for q in 0..w - 1 {
+                        Controlled SWAP([u], (slots[a][q], slots[b][q]));
+                    }
+                }
+            }
         }
     }
 }
 
 /// # Summary
-/// Splits the M-encoding ancillas (layout of KroneckerMAncillas) and the Carleman register, then applies the LCU.
-operation ApplyKroneckerM(data : KroneckerCarlemanData, anc : Qubit[], carleman : Qubit[]) : Unit is Adj + Ctl {
+/// The M encoding controlled on `active` (the LCU branch that applies M): PREPARE by input level, SELECT, PREPARE† by
+/// output level (the row/column split: α_M is the largest level sum of term α's, not their total). With active |0>
+/// the term register holds the do-nothing index nt + 1 during SELECT, so SELECT itself needs no control.
+operation ApplyKroneckerMControlled(data : KroneckerCarlemanData, active : Qubit, anc : Qubit[], carleman : Qubit[]) : Unit is Adj + Ctl {
     let (tb, nf, lc, lr, b) = KroneckerWidths(data);
     let w = data.SlotWidth;
     let term = anc[0..tb - 1];
@@ -245,36 +348,37 @@ operation ApplyKroneckerM(data : KroneckerCarlemanData, anc : Qubit[], carleman 
     let c0 = rs0 + nf * lr;
     let colSlot = anc[c0..c0 + lc - 1];
     let row = anc[c0 + lc..c0 + lc + w - 1];
-    let angle = anc[c0 + lc + w..c0 + lc + w + b - 1];
     let level = carleman[0..data.NumLevel - 1];
     let slots = Std.Arrays.Chunks(w, carleman[data.NumLevel...]);
-    // PREPARE by input level, SELECT, PREPARE† by output level (the row/column split of the LCU: α_M is the largest
-    // level sum of term α's, not their total)
-    PrepareTermsByLevel(data.TermAmplitudesIn, level, term);
-    let nt = Length(data.TermLevels);
-    for t in 0..nt - 1 {
-        if tb > 0 {
-            ApplyControlledOnInt(t, ApplyKroneckerTerm(data, t, check, flags, rowSlots, colSlot, row, angle, _, _), Reversed(term), (level, slots));
-        } else {
-            ApplyKroneckerTerm(data, t, check, flags, rowSlots, colSlot, row, angle, level, slots);
-        }
+    let idle = Length(data.TermLevels) + 1;
+    Controlled PrepareTermsByLevel([active], (data.TermAmplitudesIn, level, term));
+    within {
+        ApplyControlledOnInt(0, ApplyXorInPlace(idle, _), [active], Reversed(term));
+    } apply {
+        ApplyKroneckerSelect(data, term, check, flags, rowSlots, colSlot, row, level, slots);
     }
-    if tb > 0 {
-        ApplyControlledOnInt(nt, X, Reversed(term), check);
+    Adjoint Controlled PrepareTermsByLevel([active], (data.TermAmplitudesOut, level, term));
+}
+
+/// # Summary
+/// The M encoding (always active).
+operation ApplyKroneckerM(data : KroneckerCarlemanData, anc : Qubit[], carleman : Qubit[]) : Unit is Adj + Ctl {
+    use active = Qubit();
+    within {
+        X(active);
+    } apply {
+        ApplyKroneckerMControlled(data, active, anc, carleman);
     }
-    Adjoint PrepareTermsByLevel(data.TermAmplitudesOut, level, term);
 }
 
 /// # Summary
 /// term: |0> → Σ_t amplitudes[v][t] |t> for level register value v.
 operation PrepareTermsByLevel(amplitudes : Double[][], level : Qubit[], term : Qubit[]) : Unit is Adj + Ctl {
-    if Length(term) > 0 {
-        if Length(level) == 0 {
-            PreparePureStateD(amplitudes[0], term);
-        } else {
-            for v in 0..Length(amplitudes) - 1 {
-                ApplyControlledOnInt(v, PreparePureStateD(amplitudes[v], _), Reversed(level), term);
-            }
+    if Length(level) == 0 {
+        PreparePureStateD(amplitudes[0], term);
+    } else {
+        for v in 0..Length(amplitudes) - 1 {
+            ApplyControlledOnInt(v, PreparePureStateD(amplitudes[v], _), Reversed(level), term);
         }
     }
 }
@@ -291,37 +395,35 @@ function KroneckerMBlockEncoding(data : KroneckerCarlemanData) : BlockEncoding {
 }
 
 /// # Summary
-/// W = S_M ⊗ M' + S_idle ⊗ I on clock ⊗ Carleman with α = AlphaM; anc = [wflag] + M ancillas.
-operation ApplyKroneckerShift(data : KroneckerCarlemanData, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
-    let mt = data.NumClock;
-    let clock = sys[0..mt - 1];
-    let carleman = sys[mt...];
-    let wflag = anc[0];
-    use (inM, inIdle) = (Qubit(), Qubit());
-    ApplyIfInRange(0, data.Steps - 1, clock, inM);
-    if data.Blocks - 2 >= data.Steps {
-        ApplyIfInRange(data.Steps, data.Blocks - 2, clock, inIdle);
-    }
-    Controlled ApplyKroneckerM([inM], (data, anc[1...], carleman));
-    Controlled Ry([inIdle], (2.0 * ArcCos(1.0 / data.AlphaM), wflag));
-    ApplyControlledOnInt(0, X, [inM, inIdle], wflag);
-    Std.Arithmetic.IncByI(1, Reversed(clock));
-    // the same flags from the new clock value t + 1 clear them
-    ApplyIfInRange(1, data.Steps, clock, inM);
-    if data.Blocks - 2 >= data.Steps {
-        ApplyIfInRange(data.Steps + 1, data.Blocks - 1, clock, inIdle);
-    }
-}
-
-/// # Summary
-/// The block-encoding unitary of L = I − W: anc = [lcu, wflag] + M ancillas, sys = clock + level + slots.
+/// The block-encoding unitary of L = I − W (file header), W = S_M ⊗ M' + S_idle ⊗ I, anc = [lcu, wflag] + M ancillas,
+/// sys = clock + level + slots. Only the parts that differ between the branches are controlled on lcu: M through
+/// its PREPAREs (ApplyKroneckerMControlled), the idle rotation, the zero-row flag and the clock increment.
 operation ApplyKroneckerCarleman(data : KroneckerCarlemanData, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
     let lcu = anc[0];
+    let wflag = anc[1];
+    let mt = data.NumClock;
+    let clock = sys[0..mt - 1];
     let alphaL = 1.0 + data.AlphaM;
+    use (inM, inIdle, doM) = (Qubit(), Qubit(), Qubit());
     within {
         Ry(2.0 * ArcCos(Sqrt(1.0 / alphaL)), lcu);
     } apply {
-        Controlled ApplyKroneckerShift([lcu], (data, anc[1...], sys));
+        within {
+            ApplyIfInRange(0, data.Steps - 1, clock, inM);
+            if data.Blocks - 2 >= data.Steps {
+                ApplyIfInRange(data.Steps, data.Blocks - 2, clock, inIdle);
+            }
+        } apply {
+            within {
+                CCNOT(lcu, inM, doM);
+            } apply {
+                ApplyKroneckerMControlled(data, doM, anc[2...], sys[mt...]);
+            }
+            // idle copies: amplitude 1/α_M on wflag |0>; elsewhere (t ≥ K − 1) a zero row of W
+            Controlled Ry([lcu, inIdle], (2.0 * ArcCos(1.0 / data.AlphaM), wflag));
+            ApplyControlledOnBitString([true, false, false], X, [lcu, inM, inIdle], wflag);
+        }
+        Controlled Std.Arithmetic.IncByI([lcu], (1, Reversed(clock)));
         Z(lcu);
     }
 }
