@@ -210,29 +210,41 @@ def index_superposition(s: int, m: int) -> LogicalCost:
 
 @lru_cache(maxsize=256)
 def _uniform_prep(s: int, m: int) -> LogicalCost:
-    if m > 22:
-        raise EstimateInputError(f"D_s on {m} index qubits: the exact count enumerates 2^{m} amplitudes; use a power-of-two sparsity")
-    return prepare_pure_state([1.0] * s, m)
+    """Exact for any m: beyond m₀ + 1 qubits (m₀ = ⌈log₂ s⌉) every extra top qubit doubles the non-zero Walsh leaves of
+    each multiplexor (the amplitudes vanish on the upper half, so both halves of the recursion see the same angles)
+    and adds no T or Toffoli; checked against the enumeration in the tests."""
+    m0 = (s - 1).bit_length()
+    if m <= m0 + 1:
+        return prepare_pure_state([1.0] * s, m)
+    base = prepare_pure_state([1.0] * s, m0 + 1)
+    k = 2 ** (m - m0 - 1)
+    return LogicalCost(t_count=base.t_count, ccz_count=base.ccz_count, rotation_count=base.rotation_count * k,
+                       rotation_depth=base.rotation_depth * k)
 
 
-def carleman_column_oracle(clock: int, carleman: int) -> LogicalCost:
+def _select(entries: int, width: int, controls: int) -> LogicalCost:
+    return lookup(entries, controls)
+
+
+def carleman_column_oracle(clock: int, carleman: int, lookup_fn=None) -> LogicalCost:
     """``ApplyCarlemanColumnOracle``: IncByI on m qubits, the l_t = 0 copy (m_c controlled CNOT+X pairs under m_t
     controls), the m_t-controlled table-index oracle (two Selects of 4^{m_c} entries, m_c controlled SWAPs) and the
     clock adder IncByLE(m_t)."""
     mt, mc = clock, carleman
+    lk = lookup_fn or _select
     copy = mcx(mt + 1).then(mcx(mt)).repeat(mc)
-    index = lookup(4**mc, mt).repeat(2).then(mcx(mt + 1).repeat(mc))
+    index = lk(4**mc, mc, mt).repeat(2).then(mcx(mt + 1).repeat(mc))
     return adder(mt + mc).then(copy).then(index).then(adder(mt))
 
 
-def carleman_row_oracle(clock: int, carleman: int) -> LogicalCost:
+def carleman_row_oracle(clock: int, carleman: int, lookup_fn=None) -> LogicalCost:
     """``ApplyCarlemanRowOracle``: the column oracle's index part with the row tables, the negation IncByI(1) of l_t
     and the clock adder."""
-    return carleman_column_oracle(clock, carleman).then(adder(clock))
+    return carleman_column_oracle(clock, carleman, lookup_fn).then(adder(clock))
 
 
-def carleman_entry_oracle(clock: int, carleman: int, angle_bits: int, *, idle: bool, max_abs: float | None = 1.0
-                          ) -> LogicalCost:
+def carleman_entry_oracle(clock: int, carleman: int, angle_bits: int, *, idle: bool, max_abs: float | None = 1.0,
+                          lookup_fn=None) -> LogicalCost:
     """``ApplyCarlemanEntryOracle``: computed (and uncomputed) case flags — two register equalities, the shifted
     equality (IncByI(1) around it), ApplyIfInRange for the M steps and (p > 0) the idle steps, two CCNOT, one CCCX —
     and the b-bit angle lookup (4^{m_c} entries); then the flag rotations: a 3-controlled Ry(π), Ry(2θ_id),
@@ -241,7 +253,7 @@ def carleman_entry_oracle(clock: int, carleman: int, angle_bits: int, *, idle: b
     mt, mc, b = clock, carleman, angle_bits
     flags = (mcx(mt).then(mcx(mc)).then(adder(mt).repeat(2)).then(mcx(mt))
              .then(in_range(mt, True).repeat(2 if idle else 1))
-             .then(mcx(2).repeat(2)).then(mcx(3)).then(lookup(4**mc)))
+             .then(mcx(2).repeat(2)).then(mcx(3)).then((lookup_fn or _select)(4**mc, b, 0)))
     if max_abs is None:
         th_id = th_idle = None
     else:
@@ -253,14 +265,17 @@ def carleman_entry_oracle(clock: int, carleman: int, angle_bits: int, *, idle: b
 
 
 def carleman_block_encoding(clock: int, carleman: int, angle_bits: int, sparsity: int, *, idle: bool,
-                            max_abs: float | None = 1.0) -> LogicalCost:
+                            max_abs: float | None = 1.0, lookup_fn=None) -> LogicalCost:
     """One call of the solver's block-encoding (``SparseBlockEncoding(CarlemanSparseOracles(data))`` or its adjoint,
-    equal counts): D_s, column oracle, entry oracle, m SWAPs, row oracle†, D_s† (GSLW 2019, Lemma 48)."""
+    equal counts): D_s, column oracle, entry oracle, m SWAPs, row oracle†, D_s† (GSLW 2019, Lemma 48).
+
+    ``lookup_fn(entries, width, controls)`` replaces the built std Select by another loading model (a circuit that
+    is not built; see :mod:`pyqgd.estimate.loading`)."""
     m = clock + carleman
     ds = index_superposition(sparsity, m)
-    return (ds.then(carleman_column_oracle(clock, carleman))
-            .then(carleman_entry_oracle(clock, carleman, angle_bits, idle=idle, max_abs=max_abs))
-            .then(carleman_row_oracle(clock, carleman)).then(ds))
+    return (ds.then(carleman_column_oracle(clock, carleman, lookup_fn))
+            .then(carleman_entry_oracle(clock, carleman, angle_bits, idle=idle, max_abs=max_abs, lookup_fn=lookup_fn))
+            .then(carleman_row_oracle(clock, carleman, lookup_fn)).then(ds))
 
 
 # ------------------------------------------------------------------------------------------ QSVT, amplification

@@ -49,8 +49,8 @@ __all__ = [
     "LOADINGS",
 ]
 
-#: Data-loading models for the explicit oracle tables.
-LOADINGS = ("qrom", "selectswap", "qram")
+#: Data-loading models (pyqgd.estimate.loading documents each; only "qrom" is a built circuit).
+LOADINGS = ("qrom", "selectswap", "qram", "qram_free")
 
 
 @dataclass(frozen=True)
@@ -202,6 +202,8 @@ def _lookup(loading: str, E: int, address_bits: int, width: int, qram_depth: int
         return selectswap_lookup(E, width, uncompute=False)
     if loading == "qram":
         return qram_lookup(E, width, depth=qram_depth)
+    if loading == "qram_free":
+        return replace(qram_lookup(E, width, depth=qram_depth), measurement_count=0)
     raise EstimateInputError(f"unknown loading {loading!r}; use one of {LOADINGS}")
 
 

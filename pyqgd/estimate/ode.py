@@ -1,39 +1,67 @@
-"""Logical cost of the T-step Carleman linear-ODE solver (the paper's algorithm, one output sample).
+"""Logical cost of one run of the T-step Carleman linear-ODE solver: the circuit built in ``qsharp_src`` at any size.
 
-Structure (DESIGN.md §2, paper.md F4, F8–F11, F14): prepare the history-state right-hand side, block-encode the
-T-step system matrix L = I − S⊗M (T + p + 1 time blocks, p idle padding steps) with *structured* sparse-access
-oracles, invert it with real-part QSVT, and amplify the final-time, level-1 block with fixed-point amplification.
+One run (Liu et al. 2024, Eq. 6; README "Resource estimates") prepares the history-state right-hand side |B⟩,
+applies the real-part QSVT of P ≈ c/x to the block-encoding of L = I − S⊗M (T + p + 1 time blocks), and amplifies
+the final-window, level-1 subspace with fixed-point amplification (Yoder–Low–Chuang, PRL 113, 210501, 2014).
 
-Model choices (stated; issue 4's circuit had not landed when this was written, so this composition is *not* traced
-as a whole — its parts are the traced formulas of :mod:`pyqgd.estimate.logical`):
+**The circuit is the built one.** With ``block_encoding="sparse"`` (default) every count is
+:mod:`pyqgd.estimate.circuit`'s closed form of ``Carleman.HistoryState.CarlemanQsvtSolve``: the structured oracles
+with M's tables over all 4^{m_c} Carleman addresses (as ``carleman_oracle_data`` builds them), D_s exact for any
+sparsity, the clock comparators and adders, the QSVT projector phases and the amplification reflections. It equals
+the QDK trace of the whole solver field by field (``tests/test_estimate_solver.py``). Other choices:
 
-* registers (F14): m_sys = N·⌈log₂ n⌉ + ⌈log₂ N⌉ (tensor layout of Σ_j n^j) + ⌈log₂(T + p + 1)⌉ clock qubits;
-* sparsity of L (F10): s_L = 1 + s_M with s_M = 3·N·s by default (block row j holds j slots each of F0, F1, F2 with
-  ≤ s nonzeros per row), padded to a power of two; pass ``s_M`` from :func:`pyqgd.carleman.diagnose`
-  (``max_row_nnz_M``) when known;
-* structured oracles: the stored data is only F0, F1, F2 (E_F = nnz(F0) + nnz(F1) + nnz(F2) entries, default
-  n·(1 + s + s²)); each oracle is the traced table-lookup oracle with E_F table entries (QROM, SelectSwap or QRAM)
-  plus index arithmetic of ``ARITH_TOFFOLIS_PER_SLOT``·N·⌈log₂ n⌉ Toffolis (slot selection and offset adds with
-  Gidney's adder, arXiv:1709.06648: ⌈log₂ n⌉ − 1 Toffolis per add, 4 adds per slot);
-* κ of L relative to α = s_L·max|L| (F8, I): ‖L⁻¹‖ ≤ T + p + 1 for ‖M‖ ≤ 1, so κ ≤ s_L·max(1, max|M|)·(T + p + 1)
-  unless a measured ``kappa`` is given; QSVT degree = ``optimal_inverse_degree(κ, ε)`` (issue 3);
-* success probability: QSVT branch ≥ ((1 − ε)·0.9/κ)² (the polynomial is scaled to |P| ≤ 0.9, so c ≈ 0.9/κ; the
-  bound used by ``solve_qsvt``), times the final-block level-1 share ≥ (p + 1)/(9(T + p + 1)·N·q²) (PNAS Lemma 5,
-  F9) with q = ‖u_in‖/‖u(T)‖; fixed-point amplification length from YLC (:func:`fixed_point_length`).
+* ``block_encoding="kronecker"``: the Kronecker-structured encoding (``pyqgd.estimate.kronecker``, when present);
+* ``block_encoding="f_tables_model"``: oracles that store only F0, F1, F2 (n(1 + s + s²) entries) — **a circuit that
+  is not built** (the model this package used before the solver was traced), kept for comparison and labelled so;
+* ``solver="qsvt"`` (built) or a solver of ``pyqgd.estimate.solvers`` (when present);
+* ``loading``: how each table lookup is priced (:mod:`pyqgd.estimate.loading`; only "qrom" is built).
+
+Register sizes (:class:`pyqgd.quantum.structured_oracles.CarlemanLayout`): w = ⌈log₂ n⌉, m_ℓ = ⌈log₂ N⌉,
+m_c = m_ℓ + N·w, m_t = ⌈log₂(T + p + 1)⌉, m = m_t + m_c. Sparsity of the built encoding s_L = 1 + s_M with s_M the
+row/column nonzeros of M + I: for the exact discrete map block row j holds Σ_{1≤|d|≤N} Π_i r_{d_i} nonzeros,
+d ∈ {0,1,2}^j, with r_0 = [F0 ≠ 0], r_1 = s + 1 (I + F1), r_2 = s_F2 (default s²), columns likewise with
+c_0 = nnz(F0), c_1 = s + 1, c_2 = s (an upper bound: coinciding positions are counted twice). α = s_L·max(1, max|M|).
+
+**κ and the success probability** (rigorous, stated before solving): κ = α·‖L⁻¹‖ with ‖L⁻¹‖ from
+:func:`pyqgd.carleman.bounds.inverse_norm_bound_growth` (contraction ‖M^k‖ ≤ C·μ^k when ``contraction`` = μ is
+given, else ‖M‖ ≤ 1: the worst case T + p + 1), or a given ``inverse_norm`` (e.g. from
+:func:`pyqgd.carleman.carleman_bounds`); ``kappa`` (a measured κ) is still accepted. The QSVT output's good amplitude
+is c·α·‖Π_good L⁻¹B‖/‖B‖·(1 ± ε) with c ≥ 0.9(1 − ε)/((1 + ε)κ) (the polynomial's scale, |P| ≤ 0.9), so
+
+    λ ≥ (0.9·(1 − ε)²/(1 + ε) · A / ‖L⁻¹‖)²,      A ≤ ‖Π_good L⁻¹B‖/‖B‖.
+
+A is a given ``amplitude`` (``amplitude_method`` says whether it is the a-priori bound of
+:func:`pyqgd.carleman.carleman_bounds` or the instance-exact value from the classical solution, used only when the
+user asks), or by default A = √(p+1)·(1 − ε)·‖u(T)‖/‖B‖ with ‖u(T)‖ = ‖u_in‖/q and
+‖B‖² = Σ_j ‖u_in‖^{2j} + T·Σ_j ‖F0‖^{2j} (q, ‖u_in‖, ‖F0‖ given; the truncation error ≤ ε‖u(T)‖).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 
+from pyqgd.estimate import circuit as cc
 from pyqgd.estimate import logical as lg
 from pyqgd.estimate.errors import EstimateInputError, check_epsilon, check_real, check_size
+from pyqgd.estimate.loading import LOADING_LABELS, check_loading, extra_qubits, lookup_cost
+from pyqgd.estimate.readout import check_readout
 
-__all__ = ["OdeProblem", "OdeCost", "ode_solver_cost", "ARITH_TOFFOLIS_PER_SLOT"]
+__all__ = ["OdeProblem", "OdeCost", "ode_solver_cost", "ARITH_TOFFOLIS_PER_SLOT", "BLOCK_ENCODINGS", "SOLVERS",
+           "MAX_STEPS", "carleman_sparsity", "success_probability_bound"]
 
-#: Toffolis of index arithmetic per tensor slot and per bit of ⌈log₂ n⌉ in one structured oracle call.
+#: Toffolis of index arithmetic per tensor slot and per bit of ⌈log₂ n⌉ in the ``f_tables_model`` oracle (not built).
 ARITH_TOFFOLIS_PER_SLOT = 4
+
+#: Block-encodings of L: the built structured oracles, B's Kronecker encoding, and the not-built F-tables model.
+BLOCK_ENCODINGS = ("sparse", "kronecker", "f_tables_model")
+#: Solvers: the built QSVT + fixed-point amplification; others come from ``pyqgd.estimate.solvers`` when present.
+SOLVERS = ("qsvt", "auto")
+#: Largest T the estimator accepts (κ ∝ T stays below 10^15, where double-precision degrees stop being exact).
+MAX_STEPS = 10**12
+
+_BE_LABELS = {"sparse": "structured sparse oracles (built)", "kronecker": "Kronecker encoding (built)",
+              "f_tables_model": "F-tables-only oracles (model, not built)"}
 
 
 def _bits(x: int) -> int:
@@ -42,9 +70,17 @@ def _bits(x: int) -> int:
 
 @dataclass(frozen=True)
 class OdeProblem:
-    """Sizes of one quantum GD run: n surviving parameters, s nonzeros per row/column of F1 (and F2's n×n² rows),
-    Carleman order N, T steps, precision ε, padding p (default T), q = ‖u_in‖/‖u(T)‖, nonzero weights s_w
-    (default n), angle bits b, optional measured κ and s_M, max|M| entry bound, data loading."""
+    """One quantum GD run: n surviving parameters, s nonzeros per row of F1, Carleman order N, T steps, precision ε.
+
+    Optional: padding p (default T); q = ‖u_in‖/‖u(T)‖; s_w nonzero weights read out (default n); angle bits;
+    a measured ``kappa`` or the bounds (``contraction`` μ with ``contraction_constant`` C: ‖M^k‖ ≤ C·μ^k;
+    ``inverse_norm`` ≥ ‖L⁻¹‖; ``amplitude`` ≤ ‖Π_good L⁻¹B‖/‖B‖) with the names of the bounds used; ``s_M``
+    (sparsity of M, e.g. ``diagnose(...).max_row_nnz_M``); ``max_entry`` ≥ max|M|; ``s_F2`` nonzeros per row of F2
+    (default s²); ``nnz_F0`` (0: the loss is expanded at a stationary point); ``norm_u_in``, ``norm_F0``;
+    ``nnz_F`` (stored entries of the f_tables_model); ``loading``, ``readout``, ``block_encoding``, ``solver``;
+    ``max_extra_qubits`` caps SelectSwap's λ; ``delta_aa`` the amplification failure; ``instance`` (a
+    :class:`pyqgd.estimate.validation.SolverInstance`) switches to the exact cost of that built instance.
+    """
 
     n: int
     s: int
@@ -62,12 +98,31 @@ class OdeProblem:
     loading: str = "qrom"
     qram_depth: int | None = None
     delta_aa: float = 0.1
+    s_F2: int | None = None
+    nnz_F0: int = 0
+    norm_u_in: float = 1.0
+    norm_F0: float = 0.0
+    contraction: float | None = None
+    contraction_constant: float = 1.0
+    inverse_norm: float | None = None
+    inverse_norm_method: str | None = None
+    amplitude: float | None = None
+    amplitude_method: str | None = None
+    block_encoding: str = "sparse"
+    solver: str = "qsvt"
+    readout: str = "l2_sampling"
+    max_extra_qubits: int | None = None
+    instance: object = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
         check_size(self.n, "n")
         check_size(self.s, "s")
         check_size(self.N, "N")
         check_size(self.T, "T")
+        if self.T > MAX_STEPS:
+            raise EstimateInputError(f"T = {self.T:.3g} exceeds {MAX_STEPS:.0e} steps: κ ∝ T would pass 10^15, where the "
+                                     "degree and amplification counts lose precision; split training into segments "
+                                     "(download/re-upload) of at most 10^12 steps")
         check_epsilon(self.epsilon)
         if self.p is not None:
             check_size(self.p, "p", minimum=0)
@@ -77,21 +132,36 @@ class OdeProblem:
         check_epsilon(self.delta_aa, "delta_aa")
         if self.s > self.n:
             raise EstimateInputError(f"sparsity s = {self.s} exceeds n = {self.n}")
-        if self.loading not in lg.LOADINGS:
-            raise EstimateInputError(f"unknown loading {self.loading!r}; use one of {lg.LOADINGS}")
+        check_loading(self.loading)
+        check_readout(self.readout)
+        if self.block_encoding not in BLOCK_ENCODINGS:
+            raise EstimateInputError(f"unknown block_encoding {self.block_encoding!r}; use one of {BLOCK_ENCODINGS}")
+        if not isinstance(self.solver, str) or not self.solver:
+            raise EstimateInputError(f"solver must be a name such as 'qsvt', got {self.solver!r}")
         if self.kappa is not None:
             check_real(self.kappa, "kappa", low=1.0, low_open=True)
-        if self.s_w is not None:
-            check_size(self.s_w, "s_w")
-        if self.s_M is not None:
-            check_size(self.s_M, "s_M")
-        if self.nnz_F is not None:
-            check_size(self.nnz_F, "nnz_F")
+        for name in ("s_w", "s_M", "nnz_F", "s_F2"):
+            if getattr(self, name) is not None:
+                check_size(getattr(self, name), name)
+        check_size(self.nnz_F0, "nnz_F0", minimum=0)
+        if self.nnz_F0 > self.n:
+            raise EstimateInputError(f"nnz_F0 = {self.nnz_F0} exceeds n = {self.n}")
+        check_real(self.norm_u_in, "norm_u_in", low=0.0, low_open=True)
+        check_real(self.norm_F0, "norm_F0", low=0.0)
+        if self.contraction is not None:
+            check_real(self.contraction, "contraction", low=0.0)
+        check_real(self.contraction_constant, "contraction_constant", low=1.0)
+        if self.inverse_norm is not None:
+            check_real(self.inverse_norm, "inverse_norm", low=1.0)
+        if self.amplitude is not None:
+            check_real(self.amplitude, "amplitude", low=0.0, low_open=True)
+        if self.max_extra_qubits is not None:
+            check_size(self.max_extra_qubits, "max_extra_qubits", minimum=0)
 
 
 @dataclass(frozen=True)
 class OdeCost:
-    """Cost of one output sample of the solver, its parts, and the derived parameters."""
+    """Cost of one run of the solver, its parts, the derived parameters and which bounds/circuits they come from."""
 
     problem: OdeProblem
     total: lg.LogicalCost
@@ -105,45 +175,197 @@ class OdeCost:
     success_probability: float
     table_entries: int
     block_encoding_calls: int
+    alpha: float = 1.0
+    inverse_norm: float = 1.0
+    inverse_norm_method: str = ""
+    amplitude: float = 1.0
+    amplitude_method: str = ""
+    block_encoding_name: str = "sparse"
+    solver: str = "qsvt"
+    built: bool = True
+    label: str = ""
+    exact_instance: bool = False
 
     def as_dict(self) -> dict:
         d = asdict(self)
-        d["problem"] = asdict(self.problem)
+        d["problem"] = {k: v for k, v in asdict(self.problem).items() if k != "instance"}
         return d
 
 
-def ode_solver_cost(problem: OdeProblem) -> OdeCost:
-    """Logical cost of one run of the T-step Carleman solver (QSVT + fixed-point amplification), see module doc."""
+def carleman_sparsity(n: int, s: int, N: int, *, s_F2: int | None = None, nnz_F0: int = 0) -> int:
+    """s_M: max row/column nonzeros of M (+ its diagonal) for the exact discrete map (module docstring; an upper
+    bound, exact when no two Kronecker terms of a block share a position)."""
+    s2 = s * s if s_F2 is None else s_F2
+    r = (1 if nnz_F0 else 0, s + 1, s2)
+    c = (nnz_F0, s + 1, s)
+
+    def poly_pow(base, j):
+        out = [1]
+        for _ in range(j):
+            nxt = [0] * (len(out) + 2)
+            for i, a in enumerate(out):
+                for k, b in enumerate(base):
+                    nxt[i + k] += a * b
+            out = nxt
+        return out
+
+    rows = max(sum(poly_pow(r, j)[1:N + 1]) for j in range(1, N + 1))
+    cols = max(sum(poly_pow(c, j)[k] if k < len(poly_pow(c, j)) else 0 for j in range(1, N + 1)) for k in range(1, N + 1))
+    return min(max(rows, cols), sum(n**j for j in range(1, N + 1)))
+
+
+def success_probability_bound(amplitude: float, inverse_norm: float, epsilon: float) -> float:
+    """λ ≥ (0.9(1 − ε)²/(1 + ε)·A/‖L⁻¹‖)² (module docstring), capped at 1."""
+    return min(1.0, (0.9 * (1 - epsilon) ** 2 / (1 + epsilon) * amplitude / inverse_norm) ** 2)
+
+
+def _inverse_norm(pr: OdeProblem, p: int, alpha: float) -> tuple[float, str]:
+    from pyqgd.carleman.bounds import inverse_norm_bound_growth
+
+    if pr.inverse_norm is not None:
+        return float(pr.inverse_norm), pr.inverse_norm_method or "given bound"
+    if pr.kappa is not None:
+        return float(pr.kappa) / alpha, "measured κ"
+    mu = 1.0 if pr.contraction is None else float(pr.contraction)
+    C = float(pr.contraction_constant)
+    value = inverse_norm_bound_growth(C, mu, pr.T, p)
+    if not math.isfinite(value):
+        raise EstimateInputError(f"‖M^k‖ ≤ {C:g}·{mu:g}^k grows exponentially: ‖L⁻¹‖ overflows at T = {pr.T}. The map "
+                                 "is not dissipative; prune divergent directions or use shorter segments")
+    if mu < 1:
+        return value, "contraction"
+    return value, ("worst case T+p+1" if mu == 1 and C == 1 else "norm growth")
+
+
+def _amplitude(pr: OdeProblem, p: int) -> tuple[float, str]:
+    if pr.amplitude is not None:
+        return float(pr.amplitude), pr.amplitude_method or "given bound"
+    r, a = pr.norm_u_in, pr.norm_F0
+    B2 = sum(r ** (2 * j) for j in range(1, pr.N + 1)) + pr.T * sum(a ** (2 * j) for j in range(1, pr.N + 1))
+    final = (1 - pr.epsilon) * r / pr.q
+    return math.sqrt(p + 1) * final / math.sqrt(B2), "a-priori (q = ‖u_in‖/‖u(T)‖ assumed)"
+
+
+def _kronecker_block_encoding(pr: OdeProblem, mt: int):
+    try:
+        from pyqgd.estimate import kronecker as kr  # helper B's module, optional
+    except ImportError as exc:
+        raise EstimateInputError("block_encoding='kronecker' needs pyqgd.estimate.kronecker, which is not installed in "
+                                 "this version; use block_encoding='sparse'") from exc
+    fn = getattr(kr, "kronecker_block_encoding_cost", None) or getattr(kr, "kronecker_encoding_cost", None)
+    if fn is None:
+        raise EstimateInputError("pyqgd.estimate.kronecker has no kronecker_block_encoding_cost(...); update it")
+    return fn(n=pr.n, s=pr.s, N=pr.N, clock_qubits=mt, angle_bits=pr.angle_bits, loading=pr.loading,
+              s_F2=pr.s_F2, nnz_F0=pr.nnz_F0)
+
+
+def _f_tables_block_encoding(pr: OdeProblem, m_sys: int, s_L: int, logn: int) -> tuple[lg.LogicalCost, int]:
+    E = pr.n * (1 + pr.s + pr.s * pr.s) if pr.nnz_F is None else pr.nnz_F
+    be = lg.sparse_block_encoding(m_sys, 1 << _bits(s_L), pr.angle_bits, table_entries=E, loading=pr.loading,
+                                  qram_depth=pr.qram_depth)
+    arith = lg.LogicalCost(ccz_count=3 * 2 * ARITH_TOFFOLIS_PER_SLOT * pr.N * max(logn - 1, 1),
+                           measurement_count=3 * 2 * ARITH_TOFFOLIS_PER_SLOT * pr.N * max(logn - 1, 1))
+    return be.then(arith), E
+
+
+def _exact(pr: OdeProblem) -> OdeCost:
+    inst = pr.instance
+    sc = cc.solver_circuit_from_qsharp(inst.data, inst.rhs, inst.phases, inst.alphas, inst.betas)
+    m = sc.system_qubits
+    return OdeCost(problem=pr, total=sc.total, block_encoding=sc.block_encoding, state_preparation=sc.rhs, m_sys=m,
+                   s_L=inst.data["Sparsity"], kappa=float(inst.kappa), degree=sc.degree,
+                   amplification_length=sc.amplification_length, success_probability=float(inst.lambda_min),
+                   table_entries=5 * 4 ** inst.data["NumCarleman"], block_encoding_calls=sc.block_encoding_calls,
+                   alpha=inst.data["Sparsity"] * inst.data["MaxAbs"], inverse_norm=float(inst.kappa) / (
+                       inst.data["Sparsity"] * inst.data["MaxAbs"]), inverse_norm_method="instance (SVD)",
+                   amplitude=float(inst.amplitude), amplitude_method=inst.amplitude_method, block_encoding_name="sparse",
+                   solver="qsvt", built=True, label="built circuit, exact instance", exact_instance=True)
+
+
+def ode_solver_cost(problem: OdeProblem, *, block_encoding: str | None = None, solver: str | None = None) -> OdeCost:
+    """Logical cost of one run of the solver (module docstring); ``block_encoding``/``solver`` override the
+    problem's choices. With ``problem.instance`` set, the exact cost of that built instance."""
     from pyqgd.quantum.polynomials import optimal_inverse_degree
 
     pr = problem
+    if block_encoding is not None or solver is not None:
+        pr = replace(pr, block_encoding=block_encoding or pr.block_encoding, solver=solver or pr.solver)
+    if pr.block_encoding not in BLOCK_ENCODINGS:
+        raise EstimateInputError(f"unknown block_encoding {pr.block_encoding!r}; use one of {BLOCK_ENCODINGS}")
+    if pr.instance is not None:
+        return _exact(pr)
     p = pr.T if pr.p is None else pr.p
-    logn = max(1, _bits(pr.n))
-    m_sys = pr.N * logn + _bits(pr.N) + max(1, _bits(pr.T + p + 1))
-    s_M = 3 * pr.N * pr.s if pr.s_M is None else pr.s_M
-    s_L = 1 << _bits(1 + s_M)
-    if s_L > 2**m_sys:
-        s_L = 2**m_sys
-    E = pr.n * (1 + pr.s + pr.s * pr.s) if pr.nnz_F is None else pr.nnz_F
-    kappa = pr.kappa if pr.kappa is not None else s_L * max(1.0, pr.max_entry) * (pr.T + p + 1)
-    degree = optimal_inverse_degree(kappa, pr.epsilon)
-    be = lg.sparse_block_encoding(m_sys, s_L, pr.angle_bits, table_entries=E, loading=pr.loading, qram_depth=pr.qram_depth)
-    arith = lg.LogicalCost(ccz_count=3 * 2 * ARITH_TOFFOLIS_PER_SLOT * pr.N * max(logn - 1, 1),
-                           measurement_count=3 * 2 * ARITH_TOFFOLIS_PER_SLOT * pr.N * max(logn - 1, 1))
-    be = be.then(arith)
-    nnz_u = pr.n if pr.s_w is None else pr.s_w
-    if pr.loading == "qram":
-        prep = lg.qram_state_preparation(logn, nnz_u, pr.angle_bits, qram_depth=pr.qram_depth)
+    w = max(1, _bits(pr.n))
+    ml = _bits(pr.N)
+    mc = ml + pr.N * w
+    mt = max(1, _bits(pr.T + p + 1))
+    m = mt + mc
+    s_M = carleman_sparsity(pr.n, pr.s, pr.N, s_F2=pr.s_F2, nnz_F0=pr.nnz_F0) if pr.s_M is None else pr.s_M
+    s_L = 1 + s_M
+    max_abs = max(1.0, pr.max_entry)
+    alpha = s_L * max_abs
+
+    def lk(E, width, controls):
+        return lookup_cost(pr.loading, E, width, controls, max_extra_qubits=pr.max_extra_qubits)
+
+    extra_q = 0
+    if pr.block_encoding == "sparse":
+        be = cc.carleman_block_encoding(mt, mc, pr.angle_bits, s_L, idle=p > 0,
+                                        max_abs=1.0 if max_abs == 1.0 else None, lookup_fn=lk)
+        E = 5 * 4**mc
+        extra_q = max(extra_qubits(pr.loading, 4**mc, mc, max_extra_qubits=pr.max_extra_qubits),
+                      extra_qubits(pr.loading, 4**mc, pr.angle_bits, max_extra_qubits=pr.max_extra_qubits))
+        qubits = cc.solver_qubits(mt, mc, pr.angle_bits) + extra_q
+    elif pr.block_encoding == "kronecker":
+        kb = _kronecker_block_encoding(pr, mt)
+        be, alpha = kb.cost, float(kb.alpha)
+        E = int(kb.stored_entries)
+        qubits = 2 * m + 3 + be.num_qubits
     else:
-        prep = lg.sparse_state_preparation(logn, min(nnz_u, 2**logn))
-    # history-state RHS (F11): the N tensor powers of |u_in> (one preparation per factor) and a level/clock superposition
-    rhs = prep.repeat(pr.N).then(lg.dense_state_preparation(max(1, _bits(pr.N)))).with_qubits(m_sys - logn)
-    inner = rhs.then(lg.qsvt_inversion(be, m_sys + 1, degree))
-    lam_qsvt = ((1.0 - pr.epsilon) * 0.9 / kappa) ** 2
-    share = (p + 1) / (9.0 * (pr.T + p + 1) * pr.N * pr.q**2)
-    lam = min(1.0, lam_qsvt * min(1.0, share))
+        s_pad = 1 << _bits(s_L)
+        be, E = _f_tables_block_encoding(pr, m, s_pad, w)
+        alpha = s_pad * max_abs
+        qubits = be.qubits_allocated + 2
+    inv, inv_method = _inverse_norm(pr, p, alpha)
+    kappa = max(alpha * inv, 1.0 + 1e-9)
+    degree = optimal_inverse_degree(kappa, pr.epsilon)
+    amp, amp_method = _amplitude(pr, p)
+    lam = success_probability_bound(amp, inv, pr.epsilon)
+    if lam <= 0:
+        raise EstimateInputError("the good-subspace amplitude bound is 0: no finite number of amplification rounds is "
+                                 "guaranteed; pass an amplitude bound (pyqgd.carleman.carleman_bounds) or q")
     L = lg.fixed_point_length(lam, pr.delta_aa)
-    total = lg.fixed_point_amplification(inner, L, m_sys + 3, 2 * m_sys + 3)
-    return OdeCost(problem=pr, total=total, block_encoding=be, state_preparation=rhs, m_sys=m_sys, s_L=s_L,
+    nnz_u = pr.n if pr.s_w is None else pr.s_w
+    initial = cc.TensorPowerSpec(values=None, num_values=max(2, 1 << _bits(nnz_u)), swaps=0 if nnz_u >= pr.n else nnz_u)
+    constant = None if pr.nnz_F0 == 0 else cc.TensorPowerSpec(
+        values=None, num_values=max(2, 1 << _bits(pr.nnz_F0)), swaps=0 if pr.nnz_F0 >= pr.n else pr.nnz_F0)
+    rhs = cc.RhsSpec(clock=mt, level=ml, slot=w, slots=pr.N, clock_amplitudes=None, initial=initial, constant=constant)
+    prep = cc.history_rhs_preparation(rhs)
+    if pr.solver != "qsvt":
+        total = _other_solver(pr, be, prep, m, kappa, lam)
+    else:
+        inner = prep.then(cc.real_qsvt(be, m + 1, degree))
+        rounds = (L - 1) // 2
+        refl = cc.final_window_phase(mt, m + 3, ml).then(cc.controlled_r1(2 * m + 2, None)).repeat(rounds)
+        total = inner.repeat(L).then(refl)
+    total = replace(total, num_qubits=qubits, qubits_allocated=max(qubits, total.qubits_allocated))
+    built = pr.block_encoding != "f_tables_model" and pr.loading == "qrom" and pr.solver == "qsvt"
+    label = f"{_BE_LABELS[pr.block_encoding]}, {LOADING_LABELS[pr.loading]}, solver {pr.solver}"
+    return OdeCost(problem=pr, total=total, block_encoding=be, state_preparation=prep, m_sys=m, s_L=s_L,
                    kappa=float(kappa), degree=degree, amplification_length=L, success_probability=lam,
-                   table_entries=E, block_encoding_calls=degree * L)
+                   table_entries=int(E), block_encoding_calls=degree * L, alpha=float(alpha), inverse_norm=float(inv),
+                   inverse_norm_method=inv_method, amplitude=float(amp), amplitude_method=amp_method,
+                   block_encoding_name=pr.block_encoding, solver=pr.solver, built=built, label=label)
+
+
+def _other_solver(pr: OdeProblem, be, prep, m: int, kappa: float, lam: float) -> lg.LogicalCost:
+    try:
+        from pyqgd.estimate import solvers as sv  # helper C's module, optional
+    except ImportError as exc:
+        raise EstimateInputError(f"solver={pr.solver!r} needs pyqgd.estimate.solvers, which is not installed in this "
+                                 "version; use solver='qsvt'") from exc
+    fn = getattr(sv, "solver_cost", None)
+    if fn is None:
+        raise EstimateInputError("pyqgd.estimate.solvers has no solver_cost(...); update it")
+    return fn(pr.solver, block_encoding=be, state_preparation=prep, num_ancillas=m + 1, kappa=kappa,
+              epsilon=pr.epsilon, success_probability=lam, delta=pr.delta_aa)

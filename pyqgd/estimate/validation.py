@@ -9,7 +9,7 @@ forms of :mod:`pyqgd.estimate.logical` and ``logical_counts`` traced by the QDK 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -17,6 +17,8 @@ import scipy.sparse as sp
 from pyqgd.estimate import logical as lg
 
 __all__ = ["ValidationInstance", "ValidationResult", "example_instances", "instance_data", "trace", "validate_instance",
+           "SolverInstance", "solver_instance", "TraceComparison", "compare_with_trace", "validate_solver",
+           "example_solver_instances", "EXACT_FIELDS",
            "COMPARED_FIELDS"]
 
 #: Fields compared exactly (the tracer's seven numbers; ccixCount is 0 on both sides).
@@ -156,4 +158,178 @@ def validate_instance(inst: ValidationInstance, *, components=("block_encoding",
         fd = f.traced_view()
         out.append(ValidationResult(inst.name, comp, fd, traced, _compare(fd, traced, slack), t_trace, t_formula,
                                     params, slack))
+    return out
+
+
+# --------------------------------------------------------------------------------------- the whole solver (issue 10)
+
+#: Fields that must be equal between a traced program and its cost formula (rotation depth: relative tolerance).
+EXACT_FIELDS = ("numQubits", "tCount", "cczCount", "rotationCount", "measurementCount")
+
+
+@dataclass(frozen=True)
+class SolverInstance:
+    """The Q# arguments of one built solver run (``CarlemanQsvtSolve(data, phases, rhs, alphas, betas)``) and the
+    derived numbers: κ = α/σ_min of the quantized L (SVD), the amplitude bound A and the success bound λ used for the
+    amplification schedule."""
+
+    name: str
+    data: dict
+    rhs: dict
+    phases: list
+    alphas: list
+    betas: list
+    kappa: float
+    amplitude: float
+    amplitude_method: str
+    lambda_min: float
+    n: int
+    N: int
+    T: int
+    p: int
+    epsilon: float
+
+    def problem(self, **kw):
+        """The :class:`~pyqgd.estimate.OdeProblem` of this instance (exact mode: ``instance=self``)."""
+        from pyqgd.estimate.ode import OdeProblem
+
+        return OdeProblem(n=self.n, s=max(1, min(self.n, self.data["Sparsity"] - 1)), N=self.N, T=self.T,
+                          epsilon=self.epsilon, p=self.p, angle_bits=self.data["AngleBits"], instance=self, **kw)
+
+
+def solver_instance(system, u_in, T: int, p: int | None = None, *, epsilon: float = 0.3, amplify: bool = True,
+                    delta: float = 0.3, angle_bits: int = 8, amplitude: str = "a-priori", name: str = "") -> SolverInstance:
+    """Build the arguments of one solver run exactly as :func:`pyqgd.quantum.solve_gd` does (structured oracle data,
+    |B⟩ data, QSVT phases of the degree-optimal inverse polynomial, fixed-point phases).
+
+    ``amplitude``: "a-priori" (the bound of :func:`pyqgd.carleman.carleman_bounds`, known before solving) or
+    "instance-exact" (‖Π_good L⁻¹B‖/‖B‖ from the classical history solution); λ follows
+    :func:`pyqgd.estimate.ode.success_probability_bound` with ‖L⁻¹‖ = κ/α.
+    """
+    from pyqgd.carleman import carleman_bounds, solve_history, tstep_rhs
+    from pyqgd.estimate.ode import success_probability_bound
+    from pyqgd.quantum import fixed_point_schedule, inverse_polynomial, qsvt_angles
+    from pyqgd.quantum.ode import default_padding
+    from pyqgd.quantum.structured_oracles import carleman_oracle_data, history_rhs
+
+    if p is None:
+        p = default_padding(T)
+    data = carleman_oracle_data(system, T, p, angle_bits=angle_bits)
+    rhs = history_rhs(system, u_in, T, p)
+    smin = float(np.linalg.svd(data.quantized_matrix() / data.alpha, compute_uv=False).min())
+    kappa = max(1.0 / smin * (1.0 + 1e-6), 1.0 + 1e-6)
+    poly = inverse_polynomial(kappa, epsilon)
+    phases = qsvt_angles(poly).phases.tolist()
+    if amplitude == "instance-exact":
+        hist = solve_history(system, u_in, T, p, keep_states=True)
+        amp = float(np.sqrt(p + 1) * np.linalg.norm(hist.u_final) / np.linalg.norm(tstep_rhs(system, u_in, T, p)))
+    elif amplitude == "a-priori":
+        amp = carleman_bounds(system, u_in, T, p).amplitude.value
+    else:
+        raise ValueError(f"amplitude must be 'a-priori' or 'instance-exact', got {amplitude!r}")
+    lam = success_probability_bound(amp, kappa / data.alpha, epsilon) if amp > 0 else 0.0
+    alphas, betas = [], []
+    if amplify:
+        if lam <= 0:
+            raise ValueError("the a-priori amplitude bound is 0 for this instance; use amplitude='instance-exact'")
+        sched = fixed_point_schedule(min(lam, 1.0), delta)
+        alphas, betas = sched.alphas.tolist(), sched.betas.tolist()
+    return SolverInstance(name=name or f"n{system.n}_N{system.N}_T{T}_p{p}", data=data.to_qsharp(), rhs=rhs.qsharp,
+                          phases=phases, alphas=alphas, betas=betas, kappa=kappa, amplitude=amp,
+                          amplitude_method=amplitude, lambda_min=lam, n=system.n, N=system.N, T=T, p=p,
+                          epsilon=epsilon)
+
+
+@dataclass(frozen=True)
+class TraceComparison:
+    """A traced Q# program against a cost formula: ``agree`` when the exact fields are equal and the rotation depth
+    is within ``depth_tolerance`` (relative). ``rel_err`` is the largest relative difference over the exact fields."""
+
+    name: str
+    traced: dict
+    formula: dict
+    agree: bool
+    rel_err: float
+    depth_rel_err: float
+    trace_seconds: float
+
+
+def compare_with_trace(callable_, args: tuple, cost: lg.LogicalCost, *, name: str = "", depth_tolerance: float = 0.02,
+                       fields=EXACT_FIELDS, compare_depth: bool = True) -> TraceComparison:
+    """Trace ``callable_(*args)`` (a Q# callable of the package's context, e.g.
+    ``get_context().code.Carleman.HistoryState.CarlemanQsvtSolve``) with ``qsharp.logical_counts`` and compare it
+    field by field with ``cost`` (a :class:`~pyqgd.estimate.logical.LogicalCost`; tracer convention for qubits).
+    The reusable harness for every built circuit's cost formula."""
+    from pyqgd.quantum._context import get_context
+
+    ctx = get_context()
+    t0 = time.perf_counter()
+    traced = dict(ctx.logical_counts(callable_, *args))
+    secs = time.perf_counter() - t0
+    formula = cost.traced_view()
+    errs = [abs(int(formula[k]) - int(traced.get(k, 0))) / max(abs(int(traced.get(k, 0))), 1) for k in fields]
+    rel = max(errs) if errs else 0.0
+    t_depth = int(traced.get("rotationDepth", 0))
+    depth_err = abs(int(formula["rotationDepth"]) - t_depth) / max(t_depth, 1)
+    agree = rel == 0.0 and (not compare_depth or depth_err <= depth_tolerance)
+    return TraceComparison(name=name, traced={k: int(v) for k, v in traced.items() if isinstance(v, (int, float))},
+                           formula=formula, agree=agree, rel_err=rel, depth_rel_err=depth_err, trace_seconds=secs)
+
+
+def validate_solver(instance: SolverInstance, *, cached: bool = False, **kw) -> TraceComparison:
+    """The whole solver: ``CarlemanQsvtSolve`` of ``instance`` traced against ``ode_solver_cost(instance.problem())``.
+
+    ``cached=True`` traces ``Estimation.SolverTraces.TraceCarlemanSolveCached`` instead (block-encoding cached,
+    QSVT and amplification loops repeated: milliseconds at any degree), with all phases equal to the instance's
+    first QSVT / amplification phase; the tracer's depth of cached replays is not a layering, so only the exact
+    fields are compared there."""
+    from pyqgd.estimate.ode import ode_solver_cost
+    from pyqgd.quantum._context import get_context
+
+    ctx = get_context()
+    if not cached:
+        cost = ode_solver_cost(instance.problem()).total
+        return compare_with_trace(ctx.code.Carleman.HistoryState.CarlemanQsvtSolve,
+                                  (instance.data, instance.phases, instance.rhs, instance.alphas, instance.betas), cost,
+                                  name=instance.name, **kw)
+    d = len(instance.phases) - 1
+    rounds = len(instance.alphas)
+    ph = float(instance.phases[0])
+    a = float(instance.alphas[0]) if rounds else 0.0
+    b = float(instance.betas[0]) if rounds else 0.0
+    eq = replace(instance, phases=[ph] * (d + 1), alphas=[a] * rounds, betas=[b] * rounds)
+    from pyqgd.estimate.circuit import solver_circuit_from_qsharp
+
+    cost = solver_circuit_from_qsharp(eq.data, eq.rhs, eq.phases, eq.alphas, eq.betas, layered_depth=False).total
+    return compare_with_trace(ctx.code.Estimation.SolverTraces.TraceCarlemanSolveCached,
+                              (eq.data, d, ph, eq.rhs, rounds, a, b), cost, name=instance.name + " (cached)",
+                              compare_depth=False, **kw)
+
+
+def example_solver_instances() -> list[SolverInstance]:
+    """Seven small solver instances (n ∈ {2, 3, 4}, N ∈ {1, 2}, T ≤ 16, with and without amplification, sparsities
+    3, 5, 7 — not powers of two — and 4), shared by the tests and ``benchmarks/estimate_scale.py``. The
+    amplification uses the a-priori amplitude bound where it is positive, else (F0 ≠ 0: the bound of
+    :func:`pyqgd.carleman.carleman_bounds` is 0) the instance-exact amplitude; ``amplitude_method`` records which."""
+    from pyqgd.carleman import QuadraticMap, discrete_carleman
+
+    specs = [  # name, n, N, T, p, F0 scale, amplify, seed
+        ("n2_N2_T3", 2, 2, 3, 0, 0.01, True, 0), ("n2_N1_T12_noamp", 2, 1, 12, 3, 0.01, False, 1),
+        ("n3_N1_T5", 3, 1, 5, 2, 0.0, True, 2), ("n4_N1_T3_noamp", 4, 1, 3, 0, 0.01, False, 3),
+        ("n2_N2_T2_noamp", 2, 2, 2, 1, 0.0, False, 4), ("n3_N1_T16_noamp", 3, 1, 16, 15, 0.01, False, 5),
+        ("n2_N1_T6_noamp", 2, 1, 6, 1, 0.0, False, 6),
+    ]
+    out = []
+    for name, n, N, T, p, f0, amp, seed in specs:
+        rng = np.random.default_rng(seed)
+        A = rng.normal(size=(n, n))
+        H = A @ A.T / n + 0.5 * np.eye(n)
+        qm = QuadraticMap(f0 * rng.normal(size=n) if f0 else None, -0.2 * H, 0.005 * rng.normal(size=(n, n * n)))
+        u = 0.2 * rng.normal(size=n) / np.sqrt(n)
+        system = discrete_carleman(qm, N)
+        try:
+            inst = solver_instance(system, u, T, p, amplify=amp, amplitude="a-priori", name=name)
+        except ValueError:
+            inst = solver_instance(system, u, T, p, amplify=amp, amplitude="instance-exact", name=name)
+        out.append(inst)
     return out
