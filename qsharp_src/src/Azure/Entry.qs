@@ -1,11 +1,14 @@
-// Entry points for hardware / Azure Quantum submission (pyqgd.quantum.azure.compile_qir).
+// Entry points for hardware / Azure Quantum submission (pyqgd.quantum.azure.compile_qir and compile_carleman_qir).
 //
 // QIR generation needs every callable argument to be known at compile time (defunctionalization), so the
 // operation-valued structs of BlockEncoding.Core / BlockEncoding.SparseAccess cannot be used here. The operations
 // below compose the same table-lookup sparse-access block-encoding (BlockEncoding.SparseAccess.ApplySparseBlockEncoding
 // with Oracles.TableLookup.TableSparseOracles) and the same real-part QSVT sequence (Qsvt.Qsvt.ApplyRealQsvt on
 // BlockEncoding.Core.AdjointBlockEncoding) from direct calls; `QsvtSolveDirectState` lets the tests check, on the
-// simulator, that the result equals Bridge.QsvtSolve amplitude by amplitude.
+// simulator, that the result equals Bridge.QsvtSolve amplitude by amplitude. The Carleman GD solver is rebuilt the
+// same way: the structured oracles of Carleman.StructuredOracles called directly instead of through
+// CarlemanSparseOracles, and `CarlemanSolveDirectState` equals Carleman.HistoryState.CarlemanQsvtSolve (without
+// amplification) amplitude by amplitude.
 //
 // The table lookups (std `Select`) uncompute their AND gates with mid-circuit measurements and classically
 // controlled corrections, so these programs need an adaptive profile (Adaptive_RI), not Base.
@@ -16,6 +19,12 @@ import Oracles.TableLookup.BitTable;
 import Oracles.TableLookup.SparseTableData;
 import Qsvt.Qsvt.ApplyProjectorPhase;
 import Std.StatePreparation.PreparePureStateD;
+import Carleman.StructuredOracles.CarlemanOracleData;
+import Carleman.StructuredOracles.ApplyCarlemanColumnOracle;
+import Carleman.StructuredOracles.ApplyCarlemanRowOracle;
+import Carleman.StructuredOracles.ApplyCarlemanEntryOracle;
+import Carleman.HistoryState.HistoryRhs;
+import Carleman.HistoryState.PrepareHistoryRhs;
 
 /// # Summary
 /// The table-lookup sparse-access block-encoding of `data` (an (s·MaxAbs, m + 1)-block-encoding of M), with
@@ -96,6 +105,80 @@ operation QsvtSolveDirectState(data : SparseTableData, phases : Double[], b : Do
     use sys = Qubit[m];
     PreparePureStateD(b, sys);
     ApplyRealQsvtOnTransposeDirect(phases, data, lcu, sig, anc, sys);
+    Std.Diagnostics.DumpMachine();
+    ResetAll([lcu, sig] + anc + sys);
+}
+
+// ---------------------------------------------------------------- the Carleman GD solver
+
+/// # Summary
+/// The structured sparse-access block-encoding of the T-step Carleman matrix L (system = clock + Carleman register),
+/// with anc = [flag] + idx (1 + m qubits): the circuit of
+/// `ApplySparseBlockEncoding(CarlemanSparseOracles(data), anc, sys)`, built from direct calls.
+operation ApplyCarlemanBlockEncodingDirect(data : CarlemanOracleData, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
+    let m = data.NumClock + data.NumCarleman;
+    Std.Diagnostics.Fact(Length(anc) == m + 1 and Length(sys) == m, "the block-encoding needs 1 + m ancillas and m system qubits");
+    let flag = anc[0];
+    let idx = anc[1...];
+    PrepareIndexSuperposition(data.Sparsity, idx);
+    ApplyCarlemanColumnOracle(data, idx, sys);
+    ApplyCarlemanEntryOracle(data, idx, sys, flag);
+    for q in 0..m - 1 {
+        SWAP(idx[q], sys[q]);
+    }
+    Adjoint ApplyCarlemanRowOracle(data, idx, sys);
+    Adjoint PrepareIndexSuperposition(data.Sparsity, idx);
+}
+
+/// # Summary
+/// Re P^{(SV)}(L^T/α) for reflection phases ψ_0..ψ_d (d odd), on the Carleman block-encoding (as
+/// `ApplyRealQsvtOnTransposeDirect` on the table block-encoding).
+operation ApplyRealQsvtOnCarlemanDirect(phases : Double[], data : CarlemanOracleData, lcu : Qubit, sig : Qubit, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
+    let d = Length(phases) - 1;
+    Std.Diagnostics.Fact(d % 2 == 1, "the QSVT solver needs an odd polynomial degree (an even number of phases)");
+    within {
+        H(lcu);
+    } apply {
+        ApplyProjectorPhase(phases[d], anc, sig, lcu);
+        for k in 1..d {
+            if k % 2 == 1 {
+                Adjoint ApplyCarlemanBlockEncodingDirect(data, anc, sys);
+            } else {
+                ApplyCarlemanBlockEncodingDirect(data, anc, sys);
+            }
+            ApplyProjectorPhase(phases[d - k], anc, sig, lcu);
+        }
+    }
+}
+
+/// # Summary
+/// The quantum Carleman GD solver of `Carleman.HistoryState.CarlemanQsvtSolve` (without amplification), measured:
+/// prepares the history-state right-hand side |B>, applies the QSVT inverse of L, and measures every qubit.
+///
+/// # Output
+/// Results of `[lcu, sig, flag] + idx + sys` (idx and sys: m = clock + Carleman qubits each, big-endian). A shot
+/// succeeded when the first 3 + m results are all `Zero`; the last m results are then a sample of the history state
+/// |Y>/‖Y‖ (clock, level, tensor slots); post-selecting clock ≥ T and level 1 gives |u(T)|².
+operation CarlemanSolveMeasured(data : CarlemanOracleData, phases : Double[], rhs : HistoryRhs) : Result[] {
+    let m = data.NumClock + data.NumCarleman;
+    use (lcu, sig) = (Qubit(), Qubit());
+    use anc = Qubit[m + 1];
+    use sys = Qubit[m];
+    PrepareHistoryRhs(rhs, sys);
+    ApplyRealQsvtOnCarlemanDirect(phases, data, lcu, sig, anc, sys);
+    MResetEachZ([lcu, sig] + anc + sys)
+}
+
+/// # Summary
+/// For tests on the simulator: the state of `CarlemanSolveMeasured` before measurement, in the layout of
+/// `Carleman.HistoryState.CarlemanQsvtSolve` ([lcu, sig, flag, idx, sys]).
+operation CarlemanSolveDirectState(data : CarlemanOracleData, phases : Double[], rhs : HistoryRhs) : Unit {
+    let m = data.NumClock + data.NumCarleman;
+    use (lcu, sig) = (Qubit(), Qubit());
+    use anc = Qubit[m + 1];
+    use sys = Qubit[m];
+    PrepareHistoryRhs(rhs, sys);
+    ApplyRealQsvtOnCarlemanDirect(phases, data, lcu, sig, anc, sys);
     Std.Diagnostics.DumpMachine();
     ResetAll([lcu, sig] + anc + sys);
 }
