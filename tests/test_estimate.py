@@ -3,6 +3,7 @@
 import json
 import math
 import os
+from dataclasses import replace
 
 import pytest
 
@@ -121,29 +122,60 @@ def test_errors(small_cost):
 
 
 def test_ode_cost_structure():
+    """Registers, sparsity and κ from the layout of the built circuit, computed here from their definitions."""
     pr = OdeProblem(n=1024, s=4, N=2, T=50, epsilon=1e-2)
     c = ode_solver_cost(pr)
+    from pyqgd.estimate.ode import polynomial_precision
     from pyqgd.quantum import optimal_inverse_degree
 
-    assert c.degree == optimal_inverse_degree(c.kappa, 1e-2)
-    assert c.kappa == c.s_L * (50 + 50 + 1)
-    assert c.m_sys == 2 * 10 + 1 + 7
+    # clock ⌈log2 101⌉ = 7, level 1, two slots of 10 qubits
+    assert c.m_sys == 7 + 1 + 2 * 10
+    # F0 = 0, I + F1 has 5 nonzeros per row and column, F2 16 per row and 4 per column. Rows: level 1 has 5 + 16,
+    # level 2 the x² coefficient of (5x + 16x²)² = 25. Block column 2: F2's 4 plus (I+F1)⊗(I+F1)'s 25 = 29.
+    assert c.s_L == 1 + 29
+    assert c.inverse_norm == 50 + 50 + 1 and c.inverse_norm_method == "worst case T+p+1"
+    assert c.kappa == pytest.approx(c.alpha * 101)
+    assert c.degree == optimal_inverse_degree(c.kappa, polynomial_precision(1e-2, c.amplitude, c.inverse_norm))
     assert c.block_encoding_calls == c.degree * c.amplification_length
     assert c.total.ccz_count > c.block_encoding.ccz_count * c.block_encoding_calls
-    # cost grows with T and with ε → 0; QRAM removes the linear-in-n lookup cost
+    assert c.built and "built" in c.label
     c2 = ode_solver_cost(OdeProblem(n=1024, s=4, N=2, T=100, epsilon=1e-2))
-    assert c2.total.ccz_count > 3 * c.total.ccz_count
-    big_rom = ode_solver_cost(OdeProblem(n=10**8, s=4, N=2, T=50, epsilon=1e-2))
-    big_ram = ode_solver_cost(OdeProblem(n=10**8, s=4, N=2, T=50, epsilon=1e-2, loading="qram"))
-    assert big_ram.total.ccz_count < big_rom.total.ccz_count / 1000
+    assert c2.total.ccz_count > 2 * c.total.ccz_count
+    # the loadings at one size: QRAM charges no Toffolis for lookups; SelectSwap trades Toffolis for qubits
+    rom, ss = (ode_solver_cost(OdeProblem(n=10**4, s=4, N=2, T=50, epsilon=1e-2, loading=ld,
+                                          block_encoding="f_tables_model")) for ld in ("qrom", "selectswap"))
+    ram = ode_solver_cost(OdeProblem(n=10**4, s=4, N=2, T=50, epsilon=1e-2, loading="qram", block_encoding="f_tables_model"))
+    assert ram.total.ccz_count < ss.total.ccz_count < rom.total.ccz_count
+    assert ss.total.qubits_allocated > rom.total.qubits_allocated
+    assert not ss.built and "not built" in ss.label
+
+
+def test_success_probability_is_not_the_old_kappa_squared_bound():
+    """At the paper instance the bound c·α·‖Π_good L⁻¹B‖/‖B‖ needs hundreds of rounds, not millions."""
+    c = ode_solver_cost(paper_problem(7_000_000, 1000))
+    assert 100 < c.amplification_length < 2000
+    old_lambda = ((1 - 1e-2) * 0.9 / c.kappa) ** 2 * (1001 / (9 * 2001 * 2))
+    assert c.success_probability > 1e3 * old_lambda
+
+
+def test_contraction_lowers_kappa_and_rounds():
+    # short padding: the p idle identity steps alone make ‖L⁻¹‖ ≥ p, dissipation or not
+    base = paper_problem(10**6, 1000, block_encoding="f_tables_model", p=10)
+    worst = ode_solver_cost(base)
+    contr = ode_solver_cost(replace(base, contraction=0.9))
+    assert contr.inverse_norm_method == "contraction" and contr.kappa < worst.kappa / 5
+    assert contr.amplification_length < worst.amplification_length
 
 
 def test_exponent_fit_and_claims():
-    qram = fit_exponents(paper_problem(10**6, 100, loading="qram"), Ts=(10, 100, 1000), ns=(10**4, 10**6, 10**8))
-    qrom = fit_exponents(paper_problem(10**6, 100, loading="qrom"), Ts=(10, 100, 1000), ns=(10**4, 10**6, 10**8))
-    assert 1.8 < qram["T_exponent"] < 2.2 and 1.8 < qrom["T_exponent"] < 2.2  # κ ∝ T: degree ∝ T, AA rounds ∝ T
+    qram = fit_exponents(paper_problem(10**6, 100, loading="qram", block_encoding="f_tables_model"), Ts=(10, 100, 1000),
+                         ns=(10**4, 10**6, 10**8))
+    assert 1.3 < qram["T_exponent"] < 2.2  # κ ∝ T: degree ∝ T; rounds ∝ 1/√λ ∝ √T with the new bound
+    assert 0.9 < qram["attribution_T"]["kappa_degree"] < 1.1
+    assert 0.3 < qram["attribution_T"]["amplification"] < 0.7
     assert qram["n_exponent"] < 0.2  # polylog in n with QRAM
-    assert qrom["n_exponent"] > 0.9  # linear in n with QROM (the stored F data)
+    built = fit_exponents(paper_problem(10**6, 100), Ts=(10, 100, 1000), ns=(10**2, 10**3, 10**4))
+    assert built["n_exponent"] > 1.5  # the built tables span 4^{m_c} Carleman addresses
 
 
 def test_classical_and_tomography():
@@ -155,7 +187,8 @@ def test_classical_and_tomography():
 
 
 def test_paper_scale_model_estimate():
-    me = estimate_model(paper_problem(103_000_000, 1000, loading="qram"), ("qubit_gate_ns_e4", "qubit_maj_ns_e6"))
+    me = estimate_model(paper_problem(103_000_000, 1000, loading="qram", block_encoding="f_tables_model"),
+                        ("qubit_gate_ns_e4", "qubit_maj_ns_e6"))
     assert me.physical is not None and len(me.physical.estimates) == 2
     assert me.total_seconds["qubit_gate_ns_e4"] == pytest.approx(me.samples * me.physical.get("qubit_gate_ns_e4").runtime_seconds)
     assert me.classical_seconds > 0

@@ -25,10 +25,15 @@ c_0 = nnz(F0), c_1 = s + 1, c_2 = s (an upper bound: coinciding positions are co
 **κ and the success probability** (rigorous, stated before solving): κ = α·‖L⁻¹‖ with ‖L⁻¹‖ from
 :func:`pyqgd.carleman.bounds.inverse_norm_bound_growth` (contraction ‖M^k‖ ≤ C·μ^k when ``contraction`` = μ is
 given, else ‖M‖ ≤ 1: the worst case T + p + 1), or a given ``inverse_norm`` (e.g. from
-:func:`pyqgd.carleman.carleman_bounds`); ``kappa`` (a measured κ) is still accepted. The QSVT output's good amplitude
-is c·α·‖Π_good L⁻¹B‖/‖B‖·(1 ± ε) with c ≥ 0.9(1 − ε)/((1 + ε)κ) (the polynomial's scale, |P| ≤ 0.9), so
+:func:`pyqgd.carleman.carleman_bounds`); ``kappa`` (a measured κ) is still accepted. The QSVT applies
+P(x) = c(1 − R(x²))/x with |R| ≤ ε_P on [1/κ, 1], so its good part is cα·Π_good L⁻¹B/‖B‖ minus at most
+c·ε_P·‖(L/α)⁻¹B‖/‖B‖ ≤ cα·ε_P·‖L⁻¹‖. With the polynomial precision ε_P = min(ε/2, ε·A/(2‖L⁻¹‖)) the
+post-selected state is within ε of the exact one and
 
-    λ ≥ (0.9·(1 − ε)²/(1 + ε) · A / ‖L⁻¹‖)²,      A ≤ ‖Π_good L⁻¹B‖/‖B‖.
+    λ ≥ (cκ · A·(1 − ε/2) / ‖L⁻¹‖)²,      A ≤ ‖Π_good L⁻¹B‖/‖B‖,  degree = d*(κ, ε_P),
+
+with cκ the inverse polynomial's scale times κ (:func:`qsvt_scale_kappa`: exact up to κ = 300, and its κ = 300 value
+minus 0.1 % beyond, where cκ has converged: 0.807 at ε_P = 10⁻²).
 
 A is a given ``amplitude`` (``amplitude_method`` says whether it is the a-priori bound of
 :func:`pyqgd.carleman.carleman_bounds` or the instance-exact value from the classical solution, used only when the
@@ -40,6 +45,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
 
 from pyqgd.estimate import circuit as cc
 from pyqgd.estimate import logical as lg
@@ -48,7 +54,7 @@ from pyqgd.estimate.loading import LOADING_LABELS, check_loading, extra_qubits, 
 from pyqgd.estimate.readout import check_readout
 
 __all__ = ["OdeProblem", "OdeCost", "ode_solver_cost", "ARITH_TOFFOLIS_PER_SLOT", "BLOCK_ENCODINGS", "SOLVERS",
-           "MAX_STEPS", "carleman_sparsity", "success_probability_bound"]
+           "MAX_STEPS", "carleman_sparsity", "success_probability_bound", "polynomial_precision", "qsvt_scale_kappa"]
 
 #: Toffolis of index arithmetic per tensor slot and per bit of ⌈log₂ n⌉ in the ``f_tables_model`` oracle (not built).
 ARITH_TOFFOLIS_PER_SLOT = 4
@@ -214,9 +220,28 @@ def carleman_sparsity(n: int, s: int, N: int, *, s_F2: int | None = None, nnz_F0
     return min(max(rows, cols), sum(n**j for j in range(1, N + 1)))
 
 
-def success_probability_bound(amplitude: float, inverse_norm: float, epsilon: float) -> float:
-    """λ ≥ (0.9(1 − ε)²/(1 + ε)·A/‖L⁻¹‖)² (module docstring), capped at 1."""
-    return min(1.0, (0.9 * (1 - epsilon) ** 2 / (1 + epsilon) * amplitude / inverse_norm) ** 2)
+def polynomial_precision(epsilon: float, amplitude: float, inverse_norm: float) -> float:
+    """ε_P = min(ε/2, ε·A/(2‖L⁻¹‖)) (module docstring); ε/2 when no amplitude bound is known (A = 0)."""
+    if amplitude <= 0:
+        return epsilon / 2
+    return min(epsilon / 2, epsilon * amplitude / (2 * inverse_norm))
+
+
+@lru_cache(maxsize=512)
+def qsvt_scale_kappa(kappa: float, precision: float) -> float:
+    """c·κ of :func:`pyqgd.quantum.inverse_polynomial` (|P| ≤ 0.9): exact for κ ≤ 300, else the κ = 300 value
+    times 0.999 (cκ converges from above in κ; checked in the tests at κ = 10³)."""
+    from pyqgd.quantum.polynomials import inverse_polynomial
+
+    k = min(float(kappa), 300.0)
+    c = inverse_polynomial(k, precision, max_degree=10**7).scale * k
+    return c if kappa <= 300 else 0.999 * c
+
+
+def success_probability_bound(amplitude: float, inverse_norm: float, epsilon: float, kappa: float) -> float:
+    """λ ≥ (cκ·A(1 − ε/2)/‖L⁻¹‖)² (module docstring), capped at 1."""
+    ck = qsvt_scale_kappa(float(kappa), polynomial_precision(epsilon, amplitude, inverse_norm))
+    return min(1.0, (ck * amplitude * (1 - epsilon / 2) / inverse_norm) ** 2)
 
 
 def _inverse_norm(pr: OdeProblem, p: int, alpha: float) -> tuple[float, str]:
@@ -325,12 +350,13 @@ def ode_solver_cost(problem: OdeProblem, *, block_encoding: str | None = None, s
         s_pad = 1 << _bits(s_L)
         be, E = _f_tables_block_encoding(pr, m, s_pad, w)
         alpha = s_pad * max_abs
-        qubits = be.qubits_allocated + 2
+        extra_q = extra_qubits(pr.loading, E, max(m, pr.angle_bits), max_extra_qubits=pr.max_extra_qubits)
+        qubits = be.qubits_allocated + 2 + extra_q
     inv, inv_method = _inverse_norm(pr, p, alpha)
     kappa = max(alpha * inv, 1.0 + 1e-9)
-    degree = optimal_inverse_degree(kappa, pr.epsilon)
     amp, amp_method = _amplitude(pr, p)
-    lam = success_probability_bound(amp, inv, pr.epsilon)
+    degree = optimal_inverse_degree(kappa, polynomial_precision(pr.epsilon, amp, inv))
+    lam = success_probability_bound(amp, inv, pr.epsilon, kappa)
     if lam <= 0:
         raise EstimateInputError("the good-subspace amplitude bound is 0: no finite number of amplification rounds is "
                                  "guaranteed; pass an amplitude bound (pyqgd.carleman.carleman_bounds) or q")

@@ -203,11 +203,12 @@ def solver_instance(system, u_in, T: int, p: int | None = None, *, epsilon: floa
     |B⟩ data, QSVT phases of the degree-optimal inverse polynomial, fixed-point phases).
 
     ``amplitude``: "a-priori" (the bound of :func:`pyqgd.carleman.carleman_bounds`, known before solving) or
-    "instance-exact" (‖Π_good L⁻¹B‖/‖B‖ from the classical history solution); λ follows
-    :func:`pyqgd.estimate.ode.success_probability_bound` with ‖L⁻¹‖ = κ/α.
+    "instance-exact" (‖Π_good L⁻¹B‖/‖B‖ from the classical history solution); the polynomial precision and λ follow
+    :func:`pyqgd.estimate.ode.polynomial_precision` and :func:`~pyqgd.estimate.ode.success_probability_bound` with
+    ‖L⁻¹‖ = κ/α (ε/2 when the amplitude bound is 0 and no amplification is built).
     """
     from pyqgd.carleman import carleman_bounds, solve_history, tstep_rhs
-    from pyqgd.estimate.ode import success_probability_bound
+    from pyqgd.estimate.ode import polynomial_precision, success_probability_bound
     from pyqgd.quantum import fixed_point_schedule, inverse_polynomial, qsvt_angles
     from pyqgd.quantum.ode import default_padding
     from pyqgd.quantum.structured_oracles import carleman_oracle_data, history_rhs
@@ -218,8 +219,6 @@ def solver_instance(system, u_in, T: int, p: int | None = None, *, epsilon: floa
     rhs = history_rhs(system, u_in, T, p)
     smin = float(np.linalg.svd(data.quantized_matrix() / data.alpha, compute_uv=False).min())
     kappa = max(1.0 / smin * (1.0 + 1e-6), 1.0 + 1e-6)
-    poly = inverse_polynomial(kappa, epsilon)
-    phases = qsvt_angles(poly).phases.tolist()
     if amplitude == "instance-exact":
         hist = solve_history(system, u_in, T, p, keep_states=True)
         amp = float(np.sqrt(p + 1) * np.linalg.norm(hist.u_final) / np.linalg.norm(tstep_rhs(system, u_in, T, p)))
@@ -227,7 +226,10 @@ def solver_instance(system, u_in, T: int, p: int | None = None, *, epsilon: floa
         amp = carleman_bounds(system, u_in, T, p).amplitude.value
     else:
         raise ValueError(f"amplitude must be 'a-priori' or 'instance-exact', got {amplitude!r}")
-    lam = success_probability_bound(amp, kappa / data.alpha, epsilon) if amp > 0 else 0.0
+    inv = kappa / data.alpha
+    poly = inverse_polynomial(kappa, polynomial_precision(epsilon, amp, inv))
+    phases = qsvt_angles(poly).phases.tolist()
+    lam = success_probability_bound(amp, inv, epsilon, kappa) if amp > 0 else 0.0
     alphas, betas = [], []
     if amplify:
         if lam <= 0:
