@@ -90,3 +90,20 @@ def test_unknown_readout_in_estimate_model_and_divergent_map():
         estimate_model(paper_problem(10**4, 10), "qubit_gate_ns_e4", readout="guess")
     with pytest.raises(EstimateInputError, match="dissipative"):
         ode_solver_cost(OdeProblem(n=10, s=2, N=2, T=10**6, epsilon=0.1, contraction=1.5))
+
+
+def test_solver_choices():
+    """solver='kernel' takes its call counts from pyqgd.estimate.solvers; 'auto' keeps the built QSVT when it needs
+    fewer block-encoding calls."""
+    from pyqgd.estimate import solvers as sv
+
+    pr = paper_problem(10**5, 100, block_encoding="f_tables_model", loading="qram")
+    q = ode_solver_cost(pr)
+    k = ode_solver_cost(pr, solver="kernel")
+    a = ode_solver_cost(pr, solver="auto")
+    calls = sv.compare_solvers(k.kappa, pr.epsilon, share=min(1.0, (k.amplitude / k.inverse_norm) ** 2),
+                               delta=pr.delta_aa)["kernel"]
+    assert (k.degree, k.amplification_length) == (calls.degree, calls.amplification_length)
+    assert "not built" in k.label and not k.built
+    best = q if q.block_encoding_calls <= k.block_encoding_calls else k
+    assert a.block_encoding_calls == best.block_encoding_calls

@@ -13,7 +13,8 @@ the QDK trace of the whole solver field by field (``tests/test_estimate_solver.p
 * ``block_encoding="kronecker"``: the Kronecker-structured encoding (``pyqgd.estimate.kronecker``, when present);
 * ``block_encoding="f_tables_model"``: oracles that store only F0, F1, F2 (n(1 + s + s²) entries) — **a circuit that
   is not built** (the model this package used before the solver was traced), kept for comparison and labelled so;
-* ``solver="qsvt"`` (built) or a solver of ``pyqgd.estimate.solvers`` (when present);
+* ``solver="qsvt"`` (built), ``"kernel"`` (Dalzell's kernel reflection with the call counts of
+  ``pyqgd.estimate.solvers``; its controlled encoding is charged as the uncontrolled one — a model) or ``"auto"``;
 * ``loading``: how each table lookup is priced (:mod:`pyqgd.estimate.loading`; only "qrom" is built).
 
 Register sizes (:class:`pyqgd.quantum.structured_oracles.CarlemanLayout`): w = ⌈log₂ n⌉, m_ℓ = ⌈log₂ N⌉,
@@ -61,8 +62,9 @@ ARITH_TOFFOLIS_PER_SLOT = 4
 
 #: Block-encodings of L: the built structured oracles, B's Kronecker encoding, and the not-built F-tables model.
 BLOCK_ENCODINGS = ("sparse", "kronecker", "f_tables_model")
-#: Solvers: the built QSVT + fixed-point amplification; others come from ``pyqgd.estimate.solvers`` when present.
-SOLVERS = ("qsvt", "auto")
+#: Solvers: the built QSVT + fixed-point amplification; "kernel" (Dalzell's kernel reflection, call counts from
+#: ``pyqgd.estimate.solvers``) and "auto" (the one with fewer block-encoding calls).
+SOLVERS = ("qsvt", "kernel", "auto")
 #: Largest T the estimator accepts (κ ∝ T stays below 10^15, where double-precision degrees stop being exact).
 MAX_STEPS = 10**12
 
@@ -142,8 +144,8 @@ class OdeProblem:
         check_readout(self.readout)
         if self.block_encoding not in BLOCK_ENCODINGS:
             raise EstimateInputError(f"unknown block_encoding {self.block_encoding!r}; use one of {BLOCK_ENCODINGS}")
-        if not isinstance(self.solver, str) or not self.solver:
-            raise EstimateInputError(f"solver must be a name such as 'qsvt', got {self.solver!r}")
+        if self.solver not in SOLVERS:
+            raise EstimateInputError(f"unknown solver {self.solver!r}; use one of {SOLVERS}")
         if self.kappa is not None:
             check_real(self.kappa, "kappa", low=1.0, low_open=True)
         for name in ("s_w", "s_M", "nnz_F", "s_F2"):
@@ -367,16 +369,18 @@ def ode_solver_cost(problem: OdeProblem, *, block_encoding: str | None = None, s
         values=None, num_values=max(2, 1 << _bits(pr.nnz_F0)), swaps=0 if pr.nnz_F0 >= pr.n else pr.nnz_F0)
     rhs = cc.RhsSpec(clock=mt, level=ml, slot=w, slots=pr.N, clock_amplitudes=None, initial=initial, constant=constant)
     prep = cc.history_rhs_preparation(rhs)
-    if pr.solver != "qsvt":
-        total = _other_solver(pr, be, prep, m, kappa, lam)
+    other = _other_solver(pr, be, prep, m, kappa, amp, inv, degree * L) if pr.solver != "qsvt" else None
+    solver_label = "qsvt (built)"
+    if other is not None:
+        total, degree, L, lam, solver_label = other
     else:
         inner = prep.then(cc.real_qsvt(be, m + 1, degree))
         rounds = (L - 1) // 2
         refl = cc.final_window_phase(mt, m + 3, ml).then(cc.controlled_r1(2 * m + 2, None)).repeat(rounds)
         total = inner.repeat(L).then(refl)
     total = replace(total, num_qubits=qubits, qubits_allocated=max(qubits, total.qubits_allocated))
-    built = pr.block_encoding != "f_tables_model" and pr.loading == "qrom" and pr.solver == "qsvt"
-    label = f"{_BE_LABELS[pr.block_encoding]}, {LOADING_LABELS[pr.loading]}, solver {pr.solver}"
+    built = pr.block_encoding != "f_tables_model" and pr.loading == "qrom" and other is None
+    label = f"{_BE_LABELS[pr.block_encoding]}, {LOADING_LABELS[pr.loading]}, solver {solver_label}"
     return OdeCost(problem=pr, total=total, block_encoding=be, state_preparation=prep, m_sys=m, s_L=s_L,
                    kappa=float(kappa), degree=degree, amplification_length=L, success_probability=lam,
                    table_entries=int(E), block_encoding_calls=degree * L, alpha=float(alpha), inverse_norm=float(inv),
@@ -384,14 +388,25 @@ def ode_solver_cost(problem: OdeProblem, *, block_encoding: str | None = None, s
                    block_encoding_name=pr.block_encoding, solver=pr.solver, built=built, label=label)
 
 
-def _other_solver(pr: OdeProblem, be, prep, m: int, kappa: float, lam: float) -> lg.LogicalCost:
+def _other_solver(pr: OdeProblem, be, prep, m: int, kappa: float, amp: float, inv: float, qsvt_calls: int):
+    """Dalzell's kernel reflection (``pyqgd.estimate.solvers``, helper module of the solver comparison) with this
+    encoding: its call counts for share = (A/‖L⁻¹‖)² (‖Π_good L⁻¹B‖²/‖L⁻¹B‖² ≥ that) and its per-call overhead;
+    the *controlled* encoding it needs is charged as the uncontrolled one (a lower bound: the controlled Carleman
+    encoding is not built), so the result is labelled a model. Returns (total, degree, rounds, λ, label)."""
     try:
-        from pyqgd.estimate import solvers as sv  # helper C's module, optional
+        from pyqgd.estimate import solvers as sv  # the solver-comparison module, optional
     except ImportError as exc:
         raise EstimateInputError(f"solver={pr.solver!r} needs pyqgd.estimate.solvers, which is not installed in this "
                                  "version; use solver='qsvt'") from exc
-    fn = getattr(sv, "solver_cost", None)
-    if fn is None:
-        raise EstimateInputError("pyqgd.estimate.solvers has no solver_cost(...); update it")
-    return fn(pr.solver, block_encoding=be, state_preparation=prep, num_ancillas=m + 1, kappa=kappa,
-              epsilon=pr.epsilon, success_probability=lam, delta=pr.delta_aa)
+    share = min(1.0, (amp / inv) ** 2)
+    options = sv.compare_solvers(kappa, pr.epsilon, share=share, delta=pr.delta_aa)
+    calls = options["kernel"]
+    if pr.solver == "auto":
+        if calls.calls >= qsvt_calls:  # the built QSVT with this module's amplitude bound is cheaper
+            return None
+    elif pr.solver != "kernel":
+        raise EstimateInputError(f"unknown solver {pr.solver!r}; use 'qsvt', 'kernel' or 'auto'")
+    total = sv.kernel_reflection_cost(be, m, calls, controlled_preparation=None)
+    total = prep.repeat(calls.amplification_length * 2).then(total)
+    return (total, calls.degree, calls.amplification_length, calls.success_lower_bound,
+            "kernel reflection (model: controlled encoding charged as uncontrolled, not built)")
