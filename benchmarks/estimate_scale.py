@@ -1,9 +1,13 @@
-"""Benchmark: analytic cost model vs tracing the Q# circuit, and the full paper-scale estimate.
+"""Benchmark: analytic cost model vs tracing the Q# circuits, the whole solver, and the paper-scale estimates.
 
 (a) At sizes where both run: the time of our estimate (formula + LogicalCounts(...).estimate) vs `qsharp.estimate`
     tracing the Q# circuit (global interpreter with the project loaded), the ratio, and whether the logical counts
     agree (exact except the stated rotation-depth tolerance, see pyqgd.estimate.validation).
 (b) The wall time of a full all-presets estimate at n = 1.03e8, T = 1000 (QROM and QRAM), plus the README table.
+(c) The whole T-step solver (CarlemanQsvtSolve) traced at the shared small instances against ode_solver_cost.
+(d) Per-run Toffolis at the paper instance (n = 7e6, T = 1000, ε = δ = 1e-2, s = 8, N = 2): the previous model
+    (re-evaluated here from its committed formula, ``legacy_per_run``) next to the built circuit and the models.
+(e) Exponent fits with their attribution, including a fully dissipative family.
 Last line: one JSON object.
 """
 
@@ -18,7 +22,8 @@ warnings.simplefilter("ignore", DeprecationWarning)
 import qdk  # noqa: E402
 from qdk import qsharp  # noqa: E402
 
-from pyqgd.estimate import QUBIT_PRESETS, estimate_model, estimate_physical, fit_exponents, markdown_table, paper_problem  # noqa: E402
+from pyqgd.estimate import (LOADINGS, QUBIT_PRESETS, estimate_model, estimate_physical, fit_exponents,  # noqa: E402
+                            markdown_table, ode_solver_cost, paper_problem)
 from pyqgd.estimate import logical as lg  # noqa: E402
 from pyqgd.estimate.validation import COMPARED_FIELDS, _compare, example_instances, instance_data  # noqa: E402
 from pyqgd.quantum._context import qsharp_project_root  # noqa: E402
@@ -35,6 +40,90 @@ def _trace_vs_formula(callable_, args, formula, slack, reps: int = 20):
         ours = estimate_physical(cost, "qubit_gate_ns_e3", error_budget=1e-3)
     t_ours = (time.perf_counter() - t0) / reps
     return r, t_trace, ours, t_ours, _compare(cost.traced_view(), dict(r["logicalCounts"]), slack)
+
+
+def legacy_per_run(n: int, T: int, *, s: int = 8, N: int = 2, epsilon: float = 1e-2, loading: str = "qrom",
+                   angle_bits: int = 16, delta_aa: float = 0.1) -> int:
+    """Toffolis per run of the model this package used before the solver was traced (its committed formula:
+    F-tables oracles, s_L = pad(1 + 3Ns), κ = s_L(T + p + 1), success ≥ ((1 − ε)0.9/κ)²·(p + 1)/(9(T + p + 1)N))."""
+    bits = lambda x: (int(x) - 1).bit_length()  # noqa: E731
+    p = T
+    logn = max(1, bits(n))
+    m_sys = N * logn + bits(N) + max(1, bits(T + p + 1))
+    s_L = min(1 << bits(1 + 3 * N * s), 2**m_sys)
+    E = n * (1 + s + s * s)
+    kappa = s_L * (T + p + 1)
+    from pyqgd.quantum.polynomials import optimal_inverse_degree
+
+    degree = optimal_inverse_degree(kappa, epsilon)
+    be = lg.sparse_block_encoding(m_sys, s_L, angle_bits, table_entries=E, loading=loading)
+    arith = lg.LogicalCost(ccz_count=3 * 2 * 4 * N * max(logn - 1, 1))
+    be = be.then(arith)
+    prep = lg.sparse_state_preparation(logn, min(n, 2**logn))
+    rhs = prep.repeat(N).then(lg.dense_state_preparation(max(1, bits(N)))).with_qubits(m_sys - logn)
+    inner = rhs.then(lg.qsvt_inversion(be, m_sys + 1, degree))
+    lam = min(1.0, ((1.0 - epsilon) * 0.9 / kappa) ** 2 * min(1.0, (p + 1) / (9.0 * (T + p + 1) * N)))
+    L = lg.fixed_point_length(lam, delta_aa)
+    return lg.fixed_point_amplification(inner, L, m_sys + 3, 2 * m_sys + 3).ccz_count, L
+
+
+def solver_section() -> dict:
+    """(c): every shared solver instance, full trace (all fields, depth within 2 %) and cached trace."""
+    from pyqgd.estimate.validation import example_solver_instances, validate_solver
+
+    print("\n(c) whole solver: CarlemanQsvtSolve traced vs ode_solver_cost (exact fields; depth within 2 %)")
+    print(f"{'instance':18s} {'s':>3s} {'deg':>4s} {'L':>3s} {'qubits':>6s} {'CCZ':>10s} {'rot':>8s} {'meas':>10s} "
+          f"{'depth err':>9s} {'agree':>5s} {'cached':>6s} {'trace s':>8s}")
+    agree, worst, k = True, 0.0, 0
+    for inst in example_solver_instances():
+        r = validate_solver(inst)
+        rc = validate_solver(inst, cached=True)
+        k += 1
+        agree &= r.agree and rc.agree
+        worst = max(worst, r.rel_err, rc.rel_err)
+        t = r.traced
+        print(f"{inst.name:18s} {inst.data['Sparsity']:3d} {len(inst.phases) - 1:4d} {2 * len(inst.alphas) + 1:3d} "
+              f"{t['numQubits']:6d} {t['cczCount']:10d} {t['rotationCount']:8d} {t['measurementCount']:10d} "
+              f"{r.depth_rel_err:9.4f} {str(r.agree):>5s} {str(rc.agree):>6s} {r.trace_seconds:8.2f}", flush=True)
+    return {"solver_counts_agree": bool(agree), "solver_instances": k, "max_solver_rel_err": worst}
+
+
+def paper_section() -> dict:
+    """(d) per-run Toffolis at the paper instance, previous model vs built circuit vs models."""
+    print("\n(d) per-run Toffolis, n = 7e6, T = 1000, ε = δ = 1e-2, s = 8, N = 2 (previous model | now)")
+    rows = {}
+    for be_name in ("sparse", "f_tables_model"):
+        for ld in LOADINGS:
+            c = ode_solver_cost(paper_problem(7_000_000, 1000, loading=ld, block_encoding=be_name))
+            rows[(be_name, ld)] = c
+            old = legacy_per_run(7_000_000, 1000, loading=ld) if ld in ("qrom", "selectswap", "qram") else (None, None)
+            print(f"  {c.label:110s} Toffolis {c.total.ccz_count:10.3e}  qubits {c.total.qubits_allocated:.3g}  "
+                  f"rounds {c.amplification_length}  | previous model ({ld}): "
+                  + ("—" if old[0] is None else f"{old[0]:.3e}, rounds {old[1]}"), flush=True)
+    counted = {ld: rows[("sparse", ld)] for ld in ("qrom", "selectswap")}
+    best_ld = min(counted, key=lambda ld: counted[ld].total.ccz_count)
+    old_best = min(legacy_per_run(7_000_000, 1000, loading=ld)[0] for ld in ("qrom", "selectswap"))
+    return {"per_run_toffoli_paper": int(counted[best_ld].total.ccz_count), "per_run_toffoli_paper_loading": best_ld,
+            "per_run_toffoli_paper_old": int(old_best),
+            "per_run_toffoli_paper_f_tables_model": int(min(rows[("f_tables_model", ld)].total.ccz_count
+                                                            for ld in ("qrom", "selectswap"))),
+            "amplification_rounds_paper": rows[("sparse", "qrom")].amplification_length,
+            "amplification_rounds_paper_old": legacy_per_run(7_000_000, 1000)[1]}
+
+
+def dissipative_exponent() -> tuple[float, dict]:
+    """(e) T exponent of the built circuit on a fully dissipative family (contraction 0.9, p = 10, F0 ≠ 0)."""
+    import numpy as np
+
+    Ts = (10, 100, 1000, 10**4, 10**5, 10**6)
+    costs = [ode_solver_cost(paper_problem(10**4, T, contraction=0.9, p=10, nnz_F0=8, norm_F0=0.05, q=2.0)) for T in Ts]
+    w = [c.total.ccz_count + c.total.t_count + c.total.rotation_count for c in costs]
+    fit = lambda y: float(np.polyfit(np.log(Ts), np.log(np.asarray(y, dtype=float)), 1)[0])  # noqa: E731
+    att = {"kappa_degree": fit([c.degree for c in costs]), "amplification": fit([c.amplification_length for c in costs]),
+           "per_call": fit([c.block_encoding.ccz_count for c in costs])}
+    print(f"  dissipative family (built circuit, ‖L⁻¹‖ bound: {costs[0].inverse_norm_method}): T^{fit(w):.2f}; "
+          f"degree T^{att['kappa_degree']:.2f}, rounds T^{att['amplification']:.2f}, per call T^{att['per_call']:.2f}")
+    return fit(w), att
 
 
 def main():
@@ -89,39 +178,59 @@ def main():
               f"{t_trace / t_ours:9.1f}, counts agree {ok}, CCZ {r['logicalCounts']['cczCount']:.3g}, "
               f"physical qubits trace/ours {r['physicalCounts']['physicalQubits']}/{ours.estimates[0].physical_qubits}"
               f"{'' if same_phys else ' (differ: ours uses the allocation-true qubit count)'}")
-    print("\n(b) paper scale: n = 1.03e8, T = 1000, all six presets (surface code), QROM and QRAM")
+    print("\n(b) paper scale: n = 1.03e8, T = 1000, all six presets (surface code), every loading, built circuit and "
+          "F-tables model (not built), cheapest read-out")
     t0 = time.perf_counter()
     ests = []
-    for loading in ("qrom", "qram"):
-        me = estimate_model(paper_problem(103_000_000, 1000, loading=loading), QUBIT_PRESETS)
-        ests.append(me)
+    for be_name in ("sparse", "f_tables_model"):
+        for loading in LOADINGS:
+            me = estimate_model(paper_problem(103_000_000, 1000, loading=loading, block_encoding=be_name), QUBIT_PRESETS,
+                                readout="all")
+            ests.append(me)
+            print(f"-- {me.cost.label}: QSVT degree {me.cost.degree}, AA rounds {me.cost.amplification_length}, "
+                  f"κ {me.cost.kappa:.3g} ({me.cost.inverse_norm_method}), {me.samples:.3g} read-out runs ({me.readout}); "
+                  f"infeasible: {sorted(me.infeasible)}", flush=True)
+            if me.physical.estimates:
+                print(me.physical.table())
     t_paper = time.perf_counter() - t0
-    for me in ests:
-        print(f"-- loading {me.problem.loading}: QSVT degree {me.cost.degree}, AA length {me.cost.amplification_length}, "
-              f"kappa {me.cost.kappa:.3g}, {me.samples:.3g} tomography runs; infeasible: {sorted(me.infeasible)}")
-        print(me.physical.table())
-    print(f"full all-presets paper-scale estimate (2 loadings x 6 presets): {t_paper:.3f} s")
-    t7 = [estimate_model(paper_problem(7_000_000, 1000, loading=l), ("qubit_gate_ns_e4", "qubit_maj_ns_e6")) for l in ("qrom", "qram")]
+    print(f"full all-presets paper-scale estimate (2 circuits x 4 loadings x 6 presets): {t_paper:.3f} s")
+    t7 = [estimate_model(paper_problem(7_000_000, 1000, loading=l, block_encoding=b), ("qubit_gate_ns_e4", "qubit_maj_ns_e6"),
+                         readout="all") for b in ("sparse", "f_tables_model") for l in LOADINGS]
     print("\nREADME table (per-run and total-with-read-out quantum time vs classical GPU time for the same T steps):")
     print(markdown_table(t7 + ests))
-    print("\nexponent fits (per-run Toffoli+T+rotation count):")
-    fits = [fit_exponents(paper_problem(103_000_000, 1000, loading=l)) for l in ("qrom", "qram")]
-    for f in fits:
-        print(f"  {f['loading']}: T^{f['T_exponent']:.2f}, (log n)^{f['logn_exponent']:.2f}, n^{f['n_exponent']:.2f}"
-              f"  vs paper O(T^2 polylog n) and s^3 T^2/eps^2 polylog")
+    out = solver_section()
+    out.update(paper_section())
+    print("\n(e) exponent fits (per-run Toffoli+T+rotation count) and attribution (degree ∝ κ, rounds, one call):")
+    fits = {}
+    for b, l in (("f_tables_model", "qrom"), ("f_tables_model", "qram"), ("sparse", "qrom"), ("sparse", "selectswap")):
+        f = fit_exponents(paper_problem(103_000_000, 1000, loading=l, block_encoding=b))
+        fits[(b, l)] = f
+        a = f["attribution_T"]
+        print(f"  {b:15s} {l:10s}: T^{f['T_exponent']:.2f} (degree T^{a['kappa_degree']:.2f}, rounds "
+              f"T^{a['amplification']:.2f}, call T^{a['per_call']:.2f}), (log n)^{f['logn_exponent']:.2f}, "
+              f"n^{f['n_exponent']:.2f} (call n^{f['attribution_n']['per_call']:.2f})  vs paper Thm 2 T^2 polylog n",
+              flush=True)
+    t_diss, att_diss = dissipative_exponent()
     from pyqgd.estimate import break_even
 
     print("\nbreak-even over n (T = 1000, total quantum time with read-out vs classical GPU time):")
-    for loading in ("qrom", "qram"):
-        for preset in QUBIT_PRESETS:
-            be = break_even(paper_problem(10**6, 1000, loading=loading), preset)
-            last = be["rows"][-1]
-            q = "infeasible" if last["quantum_seconds"] is None else f"{last['quantum_seconds']:.3g} s"
-            print(f"  {loading:4s} {preset:17s} crossover n: {be['crossover_n'] or 'none up to 1e12'}"
-                  f" (at n=1e12: quantum {q}, classical {last['classical_seconds']:.3g} s)")
-    print(json.dumps({"min_speedup_vs_trace": round(min(speedups), 2), "min_speedup_tiny": round(tiny_min, 2), "counts_agree": bool(agree_all),
-                      "paper_scale_seconds": round(t_paper, 4),
-                      "T_exponent_qram": round(fits[1]["T_exponent"], 3), "n_exponent_qrom": round(fits[0]["n_exponent"], 3)}))
+    for b in ("sparse", "f_tables_model"):
+        for loading in LOADINGS:
+            for preset in ("qubit_gate_ns_e4", "qubit_maj_ns_e6"):
+                be = break_even(paper_problem(10**6, 1000, loading=loading, block_encoding=b), preset)
+                last = be["rows"][-1]
+                q = "infeasible" if last["quantum_seconds"] is None else f"{last['quantum_seconds']:.3g} s"
+                print(f"  {b:15s} {loading:10s} {preset:17s} crossover n: {be['crossover_n'] or 'none up to 1e12'}"
+                      f" (at n=1e12: quantum {q}, classical {last['classical_seconds']:.3g} s)", flush=True)
+    out.update({"min_speedup_vs_trace": round(min(speedups), 2), "min_speedup_tiny": round(tiny_min, 2),
+                "counts_agree": bool(agree_all), "paper_scale_seconds": round(t_paper, 4),
+                "T_exponent_qram": round(fits[("f_tables_model", "qram")]["T_exponent"], 3),
+                "n_exponent_qrom": round(fits[("f_tables_model", "qrom")]["n_exponent"], 3),
+                "T_exponent_built": round(fits[("sparse", "qrom")]["T_exponent"], 3),
+                "n_exponent_built": round(fits[("sparse", "qrom")]["n_exponent"], 3),
+                "t_exponent_dissipative": round(t_diss, 3),
+                "t_attribution_dissipative": {k: round(v, 3) for k, v in att_diss.items()}})
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":
