@@ -86,3 +86,61 @@ def test_notebook_executes(path, kernel_spec_dir, monkeypatch):
     assert not errors, errors
     # a notebook ends in a table or a plot: its last code cell must show something
     assert code[-1].outputs, f"{path.name}: the last code cell shows nothing (end in a table or a plot)"
+
+
+#: import name → distribution name, for the modules whose names differ
+_DIST = {"sklearn": "scikit-learn", "IPython": "ipython", "yaml": "pyyaml"}
+#: what installing ipykernel / jupyter brings along
+_WITH_JUPYTER = {"ipython", "ipykernel", "jupyter", "nbformat", "nbclient", "ipywidgets"}
+
+
+def _requirement_names(reqs) -> set[str]:
+    import re
+
+    return {re.split(r"[\s\[<>=!~;]", r, maxsplit=1)[0].lower() for r in reqs}
+
+
+def _notebook_imports(path: Path) -> set[str]:
+    """Top-level modules a notebook imports outside try/except ImportError (those are optional)."""
+    import ast
+
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    mods = set()
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        src = "".join(cell["source"])
+        src = "\n".join(line for line in src.splitlines() if not line.lstrip().startswith(("%", "!")))
+        tree = ast.parse(src)
+        optional = {id(n) for t in ast.walk(tree) if isinstance(t, ast.Try) for b in t.body for n in ast.walk(b)}
+        for node in ast.walk(tree):
+            if id(node) in optional:
+                continue
+            if isinstance(node, ast.Import):
+                mods |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                mods.add(node.module.split(".")[0])
+    return mods
+
+
+def test_notebooks_extra_provides_every_import():
+    """``pip install -e ".[notebooks]"`` (the README's line) is enough: every module a notebook imports comes from the
+    core dependencies, the ``notebooks`` extra, or the standard library."""
+    import tomllib
+
+    project = tomllib.loads((NOTEBOOK_DIR.parent / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    provided = _requirement_names(project["dependencies"]) | _requirement_names(
+        project["optional-dependencies"]["notebooks"])
+    if provided & {"jupyter", "ipykernel"}:
+        provided |= _WITH_JUPYTER
+    missing = {}
+    for path in NOTEBOOKS:
+        for mod in _notebook_imports(path):
+            dist = _DIST.get(mod, mod).lower()
+            local = (NOTEBOOK_DIR.parent / mod).is_dir()  # the repository's own folders (pyqgd, experiments)
+            if mod in sys.stdlib_module_names or local or dist in provided:
+                continue
+            missing.setdefault(path.name, []).append(mod)
+    assert not missing, f"add these to the 'notebooks' extra in pyproject.toml: {missing}"
+    readme = (NOTEBOOK_DIR / "README.md").read_text(encoding="utf-8")
+    assert 'pip install -e ".[notebooks]"' in readme

@@ -24,7 +24,8 @@ _YEAR = 365.25 * 86400
 _UNITS = ((1e-9, "1 ns"), (1e-6, "1 µs"), (1e-3, "1 ms"), (1.0, "1 s"), (60.0, "1 min"), (3600.0, "1 h"),
           (86400.0, "1 day"), (7 * 86400.0, "1 week"), (_YEAR / 12, "1 month"), (_YEAR, "1 year"),
           (10 * _YEAR, "10 years"), (100 * _YEAR, "100 years"), (1e3 * _YEAR, "1000 years"),
-          (1e6 * _YEAR, "10⁶ years"), (1e9 * _YEAR, "10⁹ years"), (1.38e10 * _YEAR, "age of universe"),
+          (1e4 * _YEAR, "10⁴ years"), (1e5 * _YEAR, "10⁵ years"), (1e6 * _YEAR, "10⁶ years"),
+          (1e7 * _YEAR, "10⁷ years"), (1e8 * _YEAR, "10⁸ years"), (1e9 * _YEAR, "10⁹ years"), (1.38e10 * _YEAR, "age of universe"),
           (1e12 * _YEAR, "10¹² years"), (1e15 * _YEAR, "10¹⁵ years"), (1e18 * _YEAR, "10¹⁸ years"),
           (1e21 * _YEAR, "10²¹ years"), (1e24 * _YEAR, "10²⁴ years"), (1e27 * _YEAR, "10²⁷ years"))
 
