@@ -4,12 +4,19 @@ import os
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 
 os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
 
 from pyqgd._checks import TooLargeError
-from pyqgd.carleman import NotDissipativeError, QuadraticMap, discrete_carleman, euler_carleman, lift, solve_history, tstep_matrix, tstep_rhs
+from pyqgd.carleman import (
+    NotDissipativeError,
+    discrete_carleman,
+    euler_carleman,
+    lift,
+    solve_history,
+    tstep_matrix,
+    tstep_rhs,
+)
 from pyqgd.dynamics import gd_map, toy_cubic
 from pyqgd.quantum import block_encoding_block, sparse_oracle_data
 from pyqgd.quantum._context import columns_from_dump, get_context, run_and_dump
@@ -87,7 +94,7 @@ def test_history_rhs_preparation(n, N, T, p, theta):
 
 
 def _check_solution(s, u, r, amplified):
-    assert r.T == 4 and r.p == default_padding(4) == 3 and r.n == 2 and r.N == s.N
+    assert r.T == 4 and r.p == 3 and r.n == 2 and r.N == s.N
     assert r.dissipation_number < 1
     hist = solve_history(s, u, 4, 3)
     assert np.allclose(r.u_carleman, hist.u_final) and np.allclose(r.u_gd, s.qmap.trajectory(u, 4)[-1])
@@ -105,7 +112,7 @@ def _check_solution(s, u, r, amplified):
     ideal = (r.polynomial_scale * r.alpha) ** 2 * np.sum(Yb[4:, :2] ** 2) / np.sum(B**2)
     assert r.details["ideal_success_probability"] == pytest.approx(ideal, rel=1e-6)
     assert abs(r.success_probability - r.success_probability_predicted) < 1e-6
-    assert r.success_probability == pytest.approx(ideal, rel=4 * r.epsilon)  # P(σ) = c/σ up to ε
+    assert r.success_probability == pytest.approx(ideal, rel=4 * r.details["polynomial_precision"])  # P = c/σ up to ε_P
     if not amplified:
         assert r.amplified_success_probability is None and r.block_encoding_calls == r.degree
         return
@@ -123,7 +130,7 @@ def test_solve_gd_toy_n2_N2_T4():
     """The acceptance problem n = 2, N = 2, T = 4 (p = 3 idle steps), without amplification (~10 s)."""
     s = _system(2, 2, 0.0, seed=0)
     u = np.array([0.3, -0.1])
-    r = solve_gd(s, u, 4, epsilon=0.05, angle_bits=24, amplify=False)
+    r = solve_gd(s, u, 4, 3, epsilon=0.3, angle_bits=24, amplify=False, parameters="exact", simulate="circuit")
     assert r.qubits["system"] == 6 and r.qubits_in_superposition == 15
     _check_solution(s, u, r, amplified=False)
 
@@ -132,7 +139,7 @@ def test_solve_gd_amplified_small():
     """Amplified end to end on n = 2, N = 1, T = 4 (11 qubits, fast): probabilities before/after vs numpy."""
     s = _system(2, 1, 0.1, seed=0)
     u = np.array([0.3, -0.1])
-    r = solve_gd(s, u, 4, epsilon=0.05, angle_bits=24, delta=0.5)
+    r = solve_gd(s, u, 4, 3, epsilon=0.3, angle_bits=24, delta=0.5, parameters="exact", simulate="circuit")
     _check_solution(s, u, r, amplified=True)
 
 
@@ -141,7 +148,7 @@ def test_solve_gd_toy_n2_N2_T4_amplified():
     """The acceptance problem with fixed-point amplification (several minutes on 2 cores)."""
     s = _system(2, 2, 0.0, seed=0)
     u = np.array([0.3, -0.1])
-    r = solve_gd(s, u, 4, epsilon=0.05, angle_bits=24, delta=0.5)
+    r = solve_gd(s, u, 4, 3, epsilon=0.05, angle_bits=24, delta=0.5, parameters="exact", simulate="circuit")
     _check_solution(s, u, r, amplified=True)
 
 
@@ -150,7 +157,7 @@ def test_solve_gd_n4():
     """n = 4, N = 2, T = 1 (15 qubits, 1024-entry M tables, degree ~ 270): ~8.5 minutes on 2 cores."""
     s = _system(4, 2, 0.0, seed=0)
     u = np.array([0.2, 0.0, -0.1, 0.1])
-    r = solve_gd(s, u, 1, epsilon=0.05, angle_bits=24, amplify=False)
+    r = solve_gd(s, u, 1, 0, epsilon=0.05, angle_bits=24, amplify=False, parameters="exact", simulate="circuit")
     assert r.n == 4 and r.qubits["system"] == 6
     assert r.fidelity_carleman >= 0.99
     assert abs(r.success_probability - r.success_probability_predicted) < 1e-6
@@ -183,6 +190,53 @@ def test_bad_input_before_qsharp(monkeypatch):
     assert issubclass(TooLargeError, ValueError) and issubclass(NotDissipativeError, ValueError)
     info = check_gd_input(s, np.array([0.3, -0.1]), 4, 3)
     assert info["R"] < 1 and info["qubits_in_superposition"] == 15
+
+
+def test_default_padding_is_proportional_to_T():
+    for T in range(1, 40):
+        p = default_padding(T)
+        K = T + 1 + p
+        assert p >= T and K & (K - 1) == 0 and K < 2 * (2 * T + 1)
+
+
+def test_block_simulation_equals_the_circuit():
+    """The numpy QSVT-theorem path (used for long T) reproduces the Q# circuit's post-selected state and success."""
+    s = _system(2, 1, 0.1, seed=0)
+    u = np.array([0.3, -0.1])
+    kw = dict(epsilon=0.1, angle_bits=24, amplify=False, parameters="exact")
+    rc = solve_gd(s, u, 4, 3, simulate="circuit", **kw)
+    rb = solve_gd(s, u, 4, 3, simulate="block", **kw)
+    assert abs(rc.success_probability - rb.success_probability) < 1e-8
+    assert abs(abs(np.vdot(rc.state, rb.state)) - 1.0) < 1e-8
+    assert rc.block_encoding_calls == rb.block_encoding_calls == rc.degree  # Q#-counted vs degree
+
+
+# (n, T, parameters): "bounds" where pyqgd.carleman.bounds gives a nonzero amplitude bound, "exact" beyond
+ACCURACY = [(2, 4, "bounds"), (2, 8, "bounds"), (2, 12, "exact"), (2, 16, "exact"),
+            pytest.param(3, 8, "exact", marks=pytest.mark.slow)]
+
+
+@pytest.mark.parametrize("n,T,parameters", ACCURACY)
+def test_output_accurate_at_every_T(n, T, parameters):
+    """Fidelity of the post-selected |u_T> ≥ 0.99 at the default ε for T up to 16 (padding p ≥ T, ε_P from the
+    window amplitude); block-level simulation of the QSVT on the encoded matrix."""
+    s = _system(n, 2, 0.0, seed=0)
+    u = np.array([0.3, -0.1, 0.2][:n])
+    r = solve_gd(s, u, T, simulate="block", parameters=parameters)
+    assert r.p == default_padding(T) >= T
+    assert r.fidelity_carleman >= 0.99
+    d = r.details
+    assert d["kappa_exact"] <= r.kappa * (1 + 1e-9)
+    assert r.amplified_success_probability_predicted >= 1 - 0.3**2
+    if parameters == "bounds":
+        assert d["amplitude_bound"] <= d["amplitude_exact"] and d["kappa_bound"] >= d["kappa_exact"]
+        assert d["bound_cost_ratio"] >= 1.0
+
+
+def test_vacuous_amplitude_bound_is_an_error():
+    s = _system(2, 2, 0.0, seed=0)
+    with pytest.raises(ValueError, match="parameters='exact'"):
+        solve_gd(s, np.array([0.3, -0.1]), 12, simulate="block")
 
 
 @pytest.mark.parametrize("support,w", [([3], 2), ([0, 2], 2), ([5, 1, 0], 3), ([1, 0, 3, 2], 2), ([7, 6, 5, 4], 3)])

@@ -1,4 +1,4 @@
-"""QSVT inversion: polynomial, phases, the Q# QSVT block and solver against numpy; HHL beside it; bad input."""
+"""QSVT inversion: polynomial, phases, the Q# QSVT block and solver against numpy; bad input."""
 
 import os
 
@@ -22,7 +22,6 @@ from pyqgd.quantum import (  # noqa: E402
     qsvt_block,
     reflection_response,
     relative_error_at_degree,
-    solve_hhl,
     solve_qsvt,
     sparse_oracle_data,
     wx_to_reflection,
@@ -167,23 +166,6 @@ def test_qsvt_solver_fidelity(name):
     poly = inverse_polynomial(r.kappa, 0.01)
     want = np.linalg.norm(_psv(data.quantized_matrix() / data.alpha, poly, True) @ bp) ** 2
     assert r.success_probability == pytest.approx(want, rel=1e-8)
-
-
-@pytest.mark.parametrize("name", sorted(SYSTEMS))
-def test_hhl_beside_qsvt(name):
-    M, b = SYSTEMS[name]
-    q = solve_qsvt(M, b, epsilon=0.01)
-    coarse = solve_hhl(M, b, phase_qubits=4)
-    h = solve_hhl(M, b, phase_qubits=7)
-    x = np.linalg.solve(M.toarray(), b)
-    x /= np.linalg.norm(x)
-    assert h.fidelity == pytest.approx(abs(np.vdot(x, h.state)) ** 2)
-    assert h.block_encoding_calls == 2 * (2**7 - 1) and h.qubits == 1 + 7 + h.details["dilated"] + 2
-    assert h.details["dilated"] == (name == "random4")  # non-symmetric M goes through the Hermitian dilation
-    assert h.fidelity >= 0.99 and 0 < h.success_probability <= 1
-    assert coarse.block_encoding_calls < h.block_encoding_calls
-    # reported side by side: fidelity and cost of both methods are plain numbers
-    assert q.fidelity >= 0.99 and q.block_encoding_calls < h.block_encoding_calls
 
 
 def test_qsvt_solver_with_fixed_point_amplification():

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["FixedPointSchedule", "fixed_point_schedule", "fixed_point_success", "simulate_two_level"]
+__all__ = ["FixedPointSchedule", "fixed_point_schedule", "fixed_point_success", "simulate_two_level", "fixed_point_length"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,18 @@ class FixedPointSchedule:
 
 def _gamma(L: int, delta: float) -> float:
     return 1.0 / math.cosh(math.acosh(1.0 / delta) / L)
+
+
+def fixed_point_length(lambda_min: float, delta: float = 0.1) -> int:
+    """The schedule length L of :func:`fixed_point_schedule` without its phases (any λ_min > 0, any length)."""
+    if not (0.0 < lambda_min <= 1.0):
+        raise ValueError(f"lambda_min must be in (0, 1], got {lambda_min}")
+    if not (0.0 < delta < 1.0):
+        raise ValueError(f"delta must be in (0, 1), got {delta}")
+    if lambda_min >= 1.0:
+        return 1
+    L = math.ceil(math.acosh(1.0 / delta) / math.acosh(1.0 / math.sqrt(1.0 - lambda_min)))
+    return L + 1 - L % 2
 
 
 def fixed_point_schedule(lambda_min: float, delta: float = 0.1, *, max_length: int = 10_001) -> FixedPointSchedule:

@@ -1,49 +1,74 @@
-"""End-to-end quantum solver of the Carleman gradient-descent system (Liu et al. 2024; paper.md F4, F8, F9, F11, F14).
+"""End-to-end quantum solver of the Carleman gradient-descent system (Liu et al. 2024, Eqs. 4–9), accurate at every T.
 
-``solve_gd(system, u_in, T, p)`` simulates the paper's algorithm on the local Q# simulator:
+``solve_gd(system, u_in, T, p)`` simulates the paper's algorithm:
 
-1. prepare |B⟩ ∝ [ŷ_in; b; …; b; 0…] (F4) — tensor powers of a sparsely prepared |u_in⟩ under a level superposition
-   with amplitudes ∝ ‖u_in‖^j (F11), and of |F0⟩ for the constant blocks (``structured_oracles.history_rhs``);
-2. block-encode the T-step matrix L = I ⊗ I − S ⊗ M (+ idle padding) with the structured sparse-access oracles
-   (``structured_oracles``; α = s·max|L|, s = 1 + s_M);
-3. apply Re P^{(SV)}(Lᵀ/α) with the degree-optimal odd P ≈ c/x on [1/κ, 1], κ ≥ α/σ_min(L) (issue-3 QSVT), so the
-   all-ancillas-|0⟩ branch holds ≈ c·α·L⁻¹|B⟩ = c·α·Y/‖B‖;
-4. fixed-point amplitude amplification (Yoder–Low–Chuang 2014) of the good subspace "solver ancillas |0⟩, clock in the
-   final window t = T..T+p, level 1", whose probability is ‖Π_good P^{(SV)}(Lᵀ/α)|B⟩‖² (F9);
-5. read the level-1 block: the postselected state is Σ_{t ≥ T} |t⟩|ŷ_1(t)⟩ with ŷ_1(t) = u_T for all t in the window.
-   Its fidelity with u_T/‖u_T‖ is ⟨û|ρ|û⟩, ρ the level-1 state with the clock traced out.
+1. prepare |B⟩ ∝ [ŷ_in; b; …; b; 0…] — tensor powers of a sparsely prepared |u_in⟩ under a level superposition
+   with amplitudes ∝ ‖u_in‖^j, and of |F0⟩ for the constant blocks (``structured_oracles.history_rhs``);
+2. block-encode the T-step matrix L = I ⊗ I − S ⊗ M (+ p idle identity steps) — the structured sparse-access oracles
+   (``block_encoding="sparse"``, α = s·max|L|) or the Kronecker encoding of ``pyqgd.quantum.kronecker``;
+3. apply Re P^{(SV)}(Lᵀ/α) with the degree-optimal odd P ≈ c/x on [1/κ, 1] (GSLW 2019), so the all-ancillas-|0⟩
+   branch holds ≈ c·α·L⁻¹|B⟩;
+4. fixed-point amplitude amplification (Yoder–Low–Chuang 2014) of the good subspace "solver ancillas |0⟩, clock in
+   the final window t = T..T+p, level 1";
+5. read the level-1 block: the post-selected state is Σ_{t ≥ T} |t⟩|ŷ_1(t)⟩ with ŷ_1(t) = u_T in the window.
 
+Accuracy at every T. ``epsilon`` bounds the error of the POST-SELECTED output, not of the whole history vector:
+the polynomial's relative error is ε_P = ε·a/(2‖L⁻¹B‖/‖B‖) with a ≤ ‖Π_good L⁻¹B‖/‖B‖ (:func:`gd_solver_parameters`),
+because the window holds only the fraction a²/(‖L⁻¹B‖/‖B‖)² of the solution; the padding p ≥ T
+(:func:`default_padding`, history-state padding as in Berry, Childs, Ostrander, Wang, CMP 356, 1057, 2017) keeps
+that fraction from vanishing when ‖u_t‖ does not decay. The degree grows only as log(1/a).
+
+Parameters from bounds. By default κ, a and the amplification bound come from
+:func:`pyqgd.carleman.bounds.carleman_bounds` (norms, contraction, invariant ball — no solve); the classical history
+solution is computed only for comparison (fidelities, predictions, the instance-exact cost in ``details``).
 The predictions beside the simulated numbers are independent numpy computations: the exact polynomial transform
-V P(Σ) Uᵀ of the quantized L (success before amplification) and the YLC closed form (after it).
+V P(Σ) Uᵀ of the encoded L (success before amplification) and the YLC closed form (after it).
 """
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
+import scipy.sparse.linalg  # noqa: F401  (sp.linalg.norm)
 
 from pyqgd._checks import TooLargeError, as_finite_vector, check_positive_float, check_positive_int
-from pyqgd.carleman import CarlemanSystem, NotDissipativeError, contraction_factor, discrete_dissipation_number, \
-    dissipation_number, re_lambda1, solve_history
-from pyqgd.quantum.amplification import fixed_point_schedule, fixed_point_success
+from pyqgd.carleman import (
+    CarlemanSystem,
+    NotDissipativeError,
+    contraction_factor,
+    discrete_dissipation_number,
+    dissipation_number,
+    re_lambda1,
+    solve_history,
+)
+from pyqgd.quantum.amplification import fixed_point_length, fixed_point_schedule, fixed_point_success
 from pyqgd.quantum.oracles import DEFAULT_ANGLE_BITS
-from pyqgd.quantum.polynomials import inverse_polynomial
+from pyqgd.quantum.polynomials import MAX_DEGREE, DegreeTooLargeError, inverse_polynomial, optimal_inverse_degree
+from pyqgd.quantum.qlss import run_counted
 from pyqgd.quantum.qsp import qsvt_angles
 from pyqgd.quantum.solvers import DEFAULT_MAX_DEGREE
-from pyqgd.quantum.structured_oracles import carleman_layout, carleman_oracle_data, history_rhs
+from pyqgd.quantum.structured_oracles import carleman_layout, carleman_oracle_data, history_rhs, padded_tstep_matrix
 
-__all__ = ["GdSolveResult", "solve_gd", "default_padding", "MAX_SIMULATED_QUBITS", "check_gd_input"]
+__all__ = ["GdSolveResult", "solve_gd", "default_padding", "MAX_SIMULATED_QUBITS", "check_gd_input", "SparseEncoding",
+           "gd_solver_parameters"]
+
+#: ``simulate="auto"`` runs the Q# circuit when degree × amplification length × 2^(qubits in superposition) is at
+#: most this (≈ one minute of the state-vector simulator on 2 cores), else the block-level simulation.
+AUTO_CIRCUIT_WORK = 2e7
 
 #: Most qubits in superposition (2 QSVT + 1 flag + 2m index/system) the local simulator is asked to carry.
 MAX_SIMULATED_QUBITS = 20
 
 
 def default_padding(T: int) -> int:
-    """p filling the clock register: 2^⌈log2(T+1)⌉ − (T+1) idle steps (no extra qubit; PNAS Eq. 8 padding)."""
-    return 2 ** max(1, int(T).bit_length()) - (T + 1) if T + 1 > 1 else 0
+    """p ≥ T idle steps, filling the clock: p = 2^⌈log2(2T+1)⌉ − (T+1) (history-state padding p ∝ T as in Berry et
+    al., CMP 356, 1057 (2017) and Liu et al. 2024 Eq. 8: the final window t = T..T+p then holds ≥ (T+1)/(2T+1) of the
+    time slots, so its share of the history state does not vanish with T for non-decaying solutions)."""
+    T = check_positive_int(T, "T (number of steps)")
+    return 2 ** int(2 * T).bit_length() - (T + 1)
 
 
 @dataclass(frozen=True)
@@ -159,6 +184,68 @@ def check_gd_input(system: CarlemanSystem, u_in, T: int, p: int, *, max_qubits: 
     return {"R": R, "R_d": R_d, "rho": rho, "qubits_in_superposition": sup, "T": T, "p": p, "u": u}
 
 
+class SparseEncoding:
+    """The structured sparse-access block-encoding of L (``Carleman.StructuredOracles``) behind the interface the
+    Kronecker encoding (``pyqgd.quantum.kronecker``) shares: ``alpha``, ``stored_entries``, ``num_ancillas``,
+    ``to_qsharp()`` and ``solve_operation(ctx)`` (the Q# entry with ``CarlemanQsvtSolve``'s signature)."""
+
+    def __init__(self, system: CarlemanSystem, T: int, p: int, angle_bits: int = DEFAULT_ANGLE_BITS):
+        self.data = carleman_oracle_data(system, T, p, angle_bits=angle_bits)
+        self.alpha = float(self.data.alpha)
+        self.stored_entries = int(self.data.stored_entries)
+        self.num_ancillas = self.data.layout.system_qubits + 1
+
+    def to_qsharp(self):
+        return self.data.to_qsharp()
+
+    def solve_operation(self, ctx):
+        return ctx.code.Carleman.HistoryState.CarlemanQsvtSolve
+
+    def quantized_matrix(self) -> np.ndarray:
+        """L as the encoding represents it (entries quantized to the angle bits), padded to 2^m."""
+        return self.data.quantized_matrix()
+
+
+def _encoding(kind: str, system, T, p, angle_bits):
+    if kind == "sparse":
+        return SparseEncoding(system, T, p, angle_bits)
+    if kind == "kronecker":
+        try:
+            from pyqgd.quantum.kronecker import kronecker_encoding
+        except ImportError as exc:  # B's module is optional until integrated
+            raise ValueError("block_encoding='kronecker' needs pyqgd.quantum.kronecker, which is not available; "
+                             "use block_encoding='sparse'") from exc
+        enc = kronecker_encoding(system, T, p, angle_bits=angle_bits)
+        if not hasattr(enc, "quantized_matrix"):
+            raise ValueError("the Kronecker encoding does not expose quantized_matrix(); use block_encoding='sparse'")
+        return enc
+    raise ValueError(f"block_encoding must be 'sparse' or 'kronecker', got {kind!r}")
+
+
+def gd_solver_parameters(alpha: float, epsilon: float, inverse_norm: float, amplitude: float, solution_norm: float,
+                         perturbation: float = 0.0) -> dict:
+    """κ, polynomial precision ε_P and the amplification bound λ from bounds (all arguments are upper/lower bounds).
+
+    With ‖L⁻¹‖ ≤ ``inverse_norm``, ‖Π_good L⁻¹B‖/‖B‖ ≥ ``amplitude`` and ‖L⁻¹B‖/‖B‖ ≤ ``solution_norm``, and the
+    encoded matrix within ``perturbation`` (2-norm) of L: κ = α/(1/‖L⁻¹‖ − perturbation) bounds α/σ_min. The QSVT
+    output is c·α(L⁻¹B + e)/‖B‖ with ‖e‖ ≤ ε_P‖L⁻¹B‖ (relative error ε_P of P ≈ c/x), so the post-selected window
+    state is within 2ε_P·‖L⁻¹B‖/‖Π_good L⁻¹B‖ of the exact one: ε_P = ε·amplitude/(2·solution_norm) meets the
+    target ε on the OUTPUT, at every T. The good probability is ≥ λ = ((1 − ε_P)·c·α·amplitude)².
+    """
+    if not amplitude > 0.0:
+        raise ValueError(
+            "the a-priori lower bound on the final-window amplitude ‖Π_good L⁻¹B‖/‖B‖ is 0 for this instance (the "
+            "bound on ‖u(T)‖ falls below the Carleman truncation bound): the precision and amplification cannot be "
+            "set from bounds. Shorten T, raise N, or pass parameters='exact' for a simulation study")
+    gap = 1.0 / inverse_norm - perturbation
+    if not gap > 0.0:
+        raise ValueError("the encoding's quantization error exceeds the bound on σ_min(L): raise angle_bits")
+    kappa = max(alpha / gap, 1.0 + 1e-6)
+    eps_p = min(epsilon * amplitude / (2.0 * solution_norm), 0.5)
+    return {"kappa": kappa, "eps_p": eps_p, "amplitude": amplitude, "solution_norm": solution_norm,
+            "inverse_norm": inverse_norm}
+
+
 def solve_gd(
     system: CarlemanSystem,
     u_in,
@@ -169,6 +256,9 @@ def solve_gd(
     amplify: bool = True,
     delta: float = 0.3,
     lambda_min: float | None = None,
+    parameters: str = "bounds",
+    simulate: str = "auto",
+    block_encoding: str = "sparse",
     angle_bits: int = DEFAULT_ANGLE_BITS,
     max_degree: int = DEFAULT_MAX_DEGREE,
     max_qubits: int = MAX_SIMULATED_QUBITS,
@@ -176,63 +266,134 @@ def solve_gd(
 ) -> GdSolveResult:
     """Simulate the quantum Carleman GD solver (module docstring) and compare with the classical answers.
 
-    ``p`` defaults to :func:`default_padding`. ``epsilon`` is the relative error of P ≈ c/x on [1/κ, 1] with
-    κ = α/σ_min(L) from the SVD (simulator sizes). With ``amplify``, fixed-point amplification uses the lower bound
-    ``lambda_min`` on the good-subspace probability; by default (1 − 2ε)²·(cα)²·‖Π_good L⁻¹B‖²/‖B‖² from the classical
-    history solution (at model scale a bound such as F9 replaces it). All input checks (:func:`check_gd_input`) and
-    the degree check run before any Q#.
+    ``p`` defaults to :func:`default_padding` (p ≥ T). ``epsilon`` is the target 2-norm error of the POST-SELECTED
+    output (the final-window, level-1 state), at every T: the polynomial's relative error is
+    ε_P = ε·a/(2‖L⁻¹B‖/‖B‖) (:func:`gd_solver_parameters`). ``parameters="bounds"`` (default) takes κ, a and the
+    amplification bound from :func:`pyqgd.carleman.bounds.carleman_bounds` (a-priori, no solve; raises ValueError
+    when its amplitude bound is 0); ``"exact"`` takes them from the classical history solution and an SVD — a
+    simulation study, not something a quantum user has. Both costs are reported in ``details`` when the bound is
+    finite (``cost_bounds``, ``cost_exact``, ``bound_cost_ratio``). ``lambda_min`` overrides the amplification bound.
+
+    ``simulate="auto"`` (default) picks "circuit" when the circuit is small enough (``AUTO_CIRCUIT_WORK``), else
+    "block"; ``details["simulate"]`` says which ran. ``simulate="circuit"`` runs the Q# program (state dumps; calls counted by the Q# loops; ≤ ``max_qubits`` in
+    superposition). ``simulate="block"`` applies the QSVT theorem (GSLW 2019 Thm 17: the circuit's good block is
+    V P(Σ) Uᵀ of the encoded matrix L/α, the matrix the Q# encoding is checked to represent in the tests) in numpy:
+    the same post-selected state and success probability without simulating 2^{2m+3}-dimensional circuits, used for
+    T where the circuit would take hours; amplification is then the YLC closed form (it does not change the
+    post-selected state) and the call count degree × length. ``block_encoding`` is "sparse" (structured oracles)
+    or "kronecker" (``pyqgd.quantum.kronecker``, when installed). All input checks (:func:`check_gd_input`), the
+    parameter bounds and the degree check run before any Q#.
     """
-    from pyqgd.quantum._context import get_context, run_and_dump
+    from pyqgd.quantum._context import get_context
 
     epsilon = check_positive_float(epsilon, "epsilon")
+    if epsilon >= 1.0:
+        raise ValueError(f"epsilon (error of the output state) must be < 1, got {epsilon}")
+    if parameters not in ("bounds", "exact"):
+        raise ValueError(f"parameters must be 'bounds' or 'exact', got {parameters!r}")
+    if simulate not in ("auto", "circuit", "block"):
+        raise ValueError(f"simulate must be 'auto', 'circuit' or 'block', got {simulate!r}")
     if p is None:
         p = default_padding(check_positive_int(T, "T (number of steps)"))
-    chk = check_gd_input(system, u_in, T, p, max_qubits=max_qubits, require_dissipative=require_dissipative)
+    chk = check_gd_input(system, u_in, T, p, max_qubits=max_qubits if simulate == "circuit" else 10**6,
+                         require_dissipative=require_dissipative)
     T, p, u = chk["T"], chk["p"], chk["u"]
-    data = carleman_oracle_data(system, T, p, angle_bits=angle_bits)
+    enc = _encoding(block_encoding, system, T, p, angle_bits)
     rhs = history_rhs(system, u, T, p)
-    lay = data.layout
+    lay = carleman_layout(system, T, p)
     m = lay.system_qubits
-    Lq = data.quantized_matrix()
-    A = Lq / data.alpha
-    smin = float(np.linalg.svd(A, compute_uv=False).min())
-    kappa = max(1.0 / smin * (1.0 + 1e-6), 1.0 + 1e-6)
-    poly = inverse_polynomial(kappa, epsilon, max_degree=max_degree)
-    angles = qsvt_angles(poly)
-
-    # classical references (numpy): history solution, good-subspace projector, predictions
-    hist = solve_history(system, u, T, p)
-    u_car = hist.u_final
-    u_gd = system.qmap.trajectory(u, T)[-1]
+    Lq = enc.quantized_matrix()
+    Lq = Lq.toarray() if sp.issparse(Lq) else np.asarray(Lq, dtype=float)
+    alpha = float(enc.alpha)
+    A = Lq / alpha
     Kp, Dc = 2**lay.clock_qubits, 2**lay.carleman_qubits
     lvl_shift = lay.carleman_qubits - lay.level_qubits
     t_idx = np.arange(Kp * Dc) // Dc
     c_idx = np.arange(Kp * Dc) % Dc
     good = (t_idx >= T) & ((c_idx >> lvl_shift) == 0)
-    x_poly = _psv_transpose(A, poly) @ rhs.vector
-    p_pred = float(np.sum(x_poly[good] ** 2))
+
+    # a-priori bounds (no solve) and the encoding's own quantization error
+    from pyqgd.carleman.bounds import carleman_bounds
+
+    L_exact = padded_tstep_matrix(system, T, p)
+    pert = float(sp.linalg.norm(sp.csr_matrix(Lq) - L_exact)) if sp.issparse(L_exact) else \
+        float(np.linalg.norm(Lq - L_exact))
+    cb = carleman_bounds(system, u, T, p)
+    bnd = None
+    try:
+        bnd = gd_solver_parameters(alpha, epsilon, max(cb.inverse_norm.value, 1.0), cb.amplitude.value,
+                                   max(cb.inverse_norm.value, 1.0), pert)
+    except ValueError:
+        if parameters == "bounds":
+            raise
+    # classical references (numpy): history solution, exact parameters (comparison / "exact" mode only)
+    hist = solve_history(system, u, T, p)
+    u_car = hist.u_final
+    u_gd = system.qmap.trajectory(u, T)[-1]
+    Bn = float(np.linalg.norm(rhs.vector))
     Y = np.linalg.solve(Lq, rhs.vector)
+    smin = float(np.linalg.svd(A, compute_uv=False).min())
+    ex = gd_solver_parameters(alpha, epsilon, 1.0 / (alpha * smin) * (1.0 + 1e-9),
+                              float(np.linalg.norm(Y[good])) / Bn, float(np.linalg.norm(Y)) / Bn)
+    par = bnd if parameters == "bounds" else ex
+    kappa = par["kappa"]
+
+    def _cost(pr):
+        d = int(optimal_inverse_degree(pr["kappa"], pr["eps_p"]))
+        try:
+            c = float(inverse_polynomial(pr["kappa"], pr["eps_p"]).scale)
+        except ValueError:  # degree above MAX_DEGREE: c·κ → 0.80746 (measured, pyqgd.estimate.solvers)
+            c = 0.80746 / pr["kappa"]
+        lam_ = ((1.0 - pr["eps_p"]) * c * alpha * pr["amplitude"]) ** 2
+        L_ = fixed_point_length(min(max(lam_, 1e-300), 1.0), delta)
+        return {"kappa": pr["kappa"], "eps_p": pr["eps_p"], "degree": d, "amplification_length": L_,
+                "calls": d * L_}
+
+    poly = inverse_polynomial(kappa, par["eps_p"], max_degree=max_degree if simulate == "circuit" else MAX_DEGREE)
+    if simulate == "circuit" and poly.degree > max_degree:
+        raise DegreeTooLargeError(f"degree {poly.degree} > max_degree = {max_degree} for the circuit simulation; "
+                                  "use simulate='block' or 'auto'")
     window = float(np.sum(Y[good] ** 2) / np.sum(Y**2))
-    ideal = float((poly.scale * data.alpha) ** 2 * np.sum(Y[good] ** 2))
+    ideal = float((poly.scale * alpha) ** 2 * np.sum(Y[good] ** 2) / Bn**2)
     sched = None
+    lam = None
     if amplify:
-        lam = lambda_min if lambda_min is not None else (1.0 - 2.0 * epsilon) ** 2 * ideal
-        sched = fixed_point_schedule(min(max(lam, 1e-12), 1.0), delta)
-    ctx = get_context()
-    nq = 2 + (m + 1) + m
+        lam = lambda_min if lambda_min is not None else ((1.0 - par["eps_p"]) * poly.scale * alpha * par["amplitude"]) ** 2
+        sched = fixed_point_schedule(min(max(lam, 1e-12), 1.0), delta, max_length=10_001 if simulate == "circuit" else 10**7)
+    L_aa = 1 if sched is None else sched.length
+    nq = 2 + enc.num_ancillas + m
+    if simulate == "auto":
+        work = poly.degree * L_aa * 2.0**nq
+        fits = nq <= max_qubits and poly.degree <= max_degree and (sched is None or sched.length <= 10_001)
+        simulate = "circuit" if fits and work <= AUTO_CIRCUIT_WORK else "block"
+    x_poly = _psv_transpose(A, poly) @ (rhs.vector / Bn)
+    p_pred = float(np.sum(x_poly[good] ** 2))
+    p_amp_pred = None if sched is None else float(fixed_point_success(p_pred, sched))
     t0 = time.perf_counter()
-    st, _ = run_and_dump(ctx.code.Carleman.HistoryState.CarlemanQsvtSolve, data.to_qsharp(), angles.phases.tolist(),
-                         rhs.qsharp, [], [], num_qubits=nq)
-    psi0 = st[: 2**m]  # all ancillas |0> (they are the most significant qubits)
-    p_sim = float(np.sum(np.abs(psi0[good]) ** 2))
-    p_amp = p_amp_pred = None
-    psi = psi0
-    if sched is not None:
-        st, _ = run_and_dump(ctx.code.Carleman.HistoryState.CarlemanQsvtSolve, data.to_qsharp(), angles.phases.tolist(),
-                             rhs.qsharp, sched.alphas.tolist(), sched.betas.tolist(), num_qubits=nq)
-        psi = st[: 2**m]
-        p_amp = float(np.sum(np.abs(psi[good]) ** 2))
-        p_amp_pred = float(fixed_point_success(p_sim, sched))
+    if simulate == "circuit":
+        angles = qsvt_angles(poly)
+        angle_err = float(angles.max_error)
+        ctx = get_context()
+        op = enc.solve_operation(ctx)
+        st, calls = run_counted(op, enc.to_qsharp(), angles.phases.tolist(), rhs.qsharp, [], [], num_qubits=nq)
+        psi0 = st[: 2**m]  # all ancillas |0> (they are the most significant qubits)
+        p_sim = float(np.sum(np.abs(psi0[good]) ** 2))
+        p_amp = None
+        psi = psi0
+        if sched is not None:
+            st, calls = run_counted(op, enc.to_qsharp(), angles.phases.tolist(), rhs.qsharp, sched.alphas.tolist(),
+                                    sched.betas.tolist(), num_qubits=nq)
+            psi = st[: 2**m]
+            p_amp = float(np.sum(np.abs(psi[good]) ** 2))
+        qsvt_total = float(np.sum(np.abs(psi0) ** 2))
+    else:
+        angle_err = None
+        psi = psi0 = x_poly
+        p_sim = p_pred
+        p_amp = None
+        calls = poly.degree * L_aa
+        qsvt_total = float(np.sum(x_poly**2))
+    p_amp_pred_out = p_amp_pred if simulate == "circuit" or sched is None else None
     seconds = time.perf_counter() - t0
     # read-out: level-1 block, slot 1, in each window clock value
     blocks = psi.reshape(Kp, Dc)[T:]
@@ -245,28 +406,37 @@ def solve_gd(
     ug = u_gd / np.linalg.norm(u_gd)
     fid_c = float(np.sum(np.abs(V @ uc) ** 2) / w)
     fid_g = float(np.sum(np.abs(V @ ug) ** 2) / w)
-    L_aa = 1 if sched is None else sched.length
-    be_q = (m + 1) + m  # flag + index + system
-    scratch = data.angle_bits + 2 * lay.carleman_qubits + 10
-    qubits = {**lay.qubits(), "block_encoding_ancillas": m + 1, "qsvt_ancillas": 2,
+    scratch = angle_bits + 2 * lay.carleman_qubits + 10
+    qubits = {**lay.qubits(), "block_encoding_ancillas": enc.num_ancillas, "qsvt_ancillas": 2,
               "scratch": scratch, "in_superposition": nq}
+    cost_exact = _cost(ex)
+    cost_bounds = None if bnd is None else _cost(bnd)
     return GdSolveResult(
         n=lay.n, N=lay.N, T=T, p=p, dim=system.dim, system_size=(T + 1 + p) * system.dim, padded_size=2**m,
-        sparsity=data.sparsity, alpha=data.alpha, max_abs=data.max_abs, kappa=float(kappa), epsilon=epsilon,
-        degree=angles.degree, polynomial_scale=float(poly.scale),
-        block_encoding_calls=angles.degree * L_aa, block_encoding_calls_per_solve=angles.degree,
-        amplification_length=L_aa, qubits=qubits, qubits_total=2 + be_q + scratch, qubits_in_superposition=nq,
-        stored_entries=data.stored_entries,
+        sparsity=getattr(getattr(enc, "data", None), "sparsity", 0), alpha=alpha,
+        max_abs=getattr(getattr(enc, "data", None), "max_abs", float("nan")), kappa=float(kappa), epsilon=epsilon,
+        degree=poly.degree, polynomial_scale=float(poly.scale),
+        block_encoding_calls=int(calls), block_encoding_calls_per_solve=poly.degree,
+        amplification_length=L_aa, qubits=qubits, qubits_total=2 + (2 * m + 1) + scratch, qubits_in_superposition=nq,
+        stored_entries=enc.stored_entries,
         success_probability=p_sim, success_probability_predicted=p_pred,
-        amplified_success_probability=p_amp, amplified_success_probability_predicted=p_amp_pred,
+        amplified_success_probability=p_amp, amplified_success_probability_predicted=p_amp_pred_out if simulate == "circuit" else p_amp_pred,
         final_window_fraction=window, fidelity_carleman=fid_c, fidelity_gd=fid_g, state=np.real_if_close(state),
         u_carleman=u_car, u_gd=u_gd, dissipation_number=float(chk["R"]), simulated_seconds=seconds,
+        method="qsvt",
         details={
             "R_d": chk["R_d"], "rho": chk["rho"], "ideal_success_probability": ideal,
-            "qsvt_success_probability": float(np.sum(np.abs(psi0) ** 2)),
-            "lambda_min": None if sched is None else float(lam), "delta": None if sched is None else delta,
+            "qsvt_success_probability": qsvt_total, "parameters": parameters, "simulate": simulate,
+            "block_encoding": block_encoding, "polynomial_precision": par["eps_p"],
+            "lambda_min": lam, "delta": None if sched is None else delta,
             "amplification_width": None if sched is None else sched.width,
-            "angle_reconstruction_error": float(angles.max_error), "kappa_matrix": float(np.linalg.cond(Lq)),
+            "angle_reconstruction_error": angle_err, "kappa_matrix": float(np.linalg.cond(Lq)),
+            "kappa_exact": ex["kappa"], "kappa_bound": None if bnd is None else bnd["kappa"],
+            "inverse_norm_bound": cb.inverse_norm.value, "inverse_norm_method": cb.inverse_norm.method,
+            "amplitude_bound": cb.amplitude.value, "amplitude_exact": ex["amplitude"],
+            "encoding_perturbation": pert,
+            "cost_exact": cost_exact, "cost_bounds": cost_bounds,
+            "bound_cost_ratio": None if cost_bounds is None else cost_bounds["calls"] / cost_exact["calls"],
             "explicit_table_entries": 5 * 4**m, "padding_leakage": float(
                 1.0 - np.sum(np.abs(psi[good]) ** 2) / max(np.sum(np.abs(psi) ** 2), 1e-300)),
         },

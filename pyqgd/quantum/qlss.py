@@ -3,7 +3,9 @@
 D. Dalzell, "A shortcut to an optimal quantum linear system solver", arXiv:2406.12086 (2024). For M x = b with a
 block-encoding of A = M (block A/α) and κ ≥ α/σ_min(M), let x = (A/α)⁻¹b (‖b‖ = 1, so 1 ≤ ‖x‖ ≤ κ) and t > 0 a guess
 of ‖x‖. The augmented matrix A_t = |0⟩⟨0| ⊗ A/α + t⁻¹|1⟩⟨1| ⊗ |0⟩⟨0| and b' ∝ (b, 1) give
-G_t = (I − |b'⟩⟨b'|)A_t with kernel span(x_t), x_t ∝ (x, t), and nonzero singular values ≥ 1/κ (for t ≤ κ). The
+G_t = (I − |b'⟩⟨b'|)A_t. On span(|0⟩|s⟩, |1⟩|0⟩) — G_t vanishes on |1⟩|s ≠ 0⟩, which the start state never meets —
+its kernel is span(x_t), x_t ∝ (x, t), and its other singular values are ≥ σ_min(A_t) ≥ 1/κ for t ≤ κ (for
+v ⊥ A_t†b', G_t v = A_t v; Dalzell §3). The
 even polynomial (Dalzell Eq. 62, a Lin–Tong eigenstate-filtering polynomial shifted to a reflection)
 
     K(σ) = −1 + 2·(T_ℓ(z(σ)) + 1)/(T_ℓ(z₀) + 1),   z(σ) = (1 + δ² − 2σ²)/(1 − δ²),   z₀ = z(0),   δ = 1/κ,

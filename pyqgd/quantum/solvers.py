@@ -1,4 +1,5 @@
-"""Quantum linear solvers on the local Q# simulator, checked against numpy: QSVT inversion (primary) and HHL.
+"""Quantum linear solvers on the local Q# simulator, checked against numpy: QSVT inversion (the kernel-reflection
+QLSS is in :mod:`pyqgd.quantum.qlss`).
 
 ``solve_qsvt(M, b)`` prepares |b>, applies the real-part QSVT of the degree-optimal odd polynomial P ≈ c/x
 (``polynomials.py``) to the sparse-access block-encoding of Mᵀ/α (``Adjoint`` of the block-encoding of M), so that
@@ -16,7 +17,7 @@ import scipy.sparse as sp
 
 from pyqgd._checks import as_finite_vector, as_sparse_coefficient, check_positive_float
 from pyqgd.quantum.amplification import fixed_point_schedule
-from pyqgd.quantum.oracles import _reject_complex, DEFAULT_ANGLE_BITS, MAX_SYSTEM_QUBITS, SparseOracleData, sparse_oracle_data
+from pyqgd.quantum.oracles import DEFAULT_ANGLE_BITS, MAX_SYSTEM_QUBITS, _reject_complex, sparse_oracle_data
 from pyqgd.quantum.polynomials import inverse_polynomial
 from pyqgd.quantum.qsp import qsvt_angles
 
@@ -34,7 +35,7 @@ class QuantumSolveResult:
     ``state`` is the normalized quantum output |x̃> (length n, the unpadded size); ``classical`` numpy's
     normalized solution; ``fidelity`` = |<x_classical|x̃>|². ``success_probability`` is that of the success flags
     before amplification, ``amplified_success_probability`` after it (None without amplification).
-    ``block_encoding_calls`` counts uses of U or U† (QSVT) / of controlled e^{iHt} (HHL, see ``details``);
+    ``block_encoding_calls`` counts uses of U or U†;
     ``qubits`` is the number of qubits the circuit allocates, ``qubits_in_superposition`` those not in a
     computational basis state (the simulator's real cost).
     """

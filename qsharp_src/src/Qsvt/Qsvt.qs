@@ -21,10 +21,11 @@ operation ApplyProjectorPhase(phase : Double, anc : Qubit[], sig : Qubit, lcu : 
 }
 
 /// # Summary
-/// The QSVT sequence for odd-degree phases (length d + 1, d odd): U and U† alternate, starting and ending with U.
+/// The QSVT sequence for phases of length d + 1: U and U† alternate, starting with U (ending with U for odd d,
+/// with U† for even d; GSLW 2019 Def. 15 with Π = Π̃).
 operation ApplyQsvtSequence(phases : Double[], be : BlockEncoding, anc : Qubit[], sys : Qubit[], sig : Qubit, lcu : Qubit) : Unit is Adj + Ctl {
     let d = Length(phases) - 1;
-    Std.Diagnostics.Fact(d % 2 == 1, "ApplyQsvtSequence needs an odd polynomial degree (an even number of phases)");
+    Std.Diagnostics.Fact(d >= 1, "ApplyQsvtSequence needs a polynomial of degree ≥ 1");
     ApplyProjectorPhase(phases[d], anc, sig, lcu);
     for k in 1..d {
         if k % 2 == 1 {
@@ -51,4 +52,39 @@ operation ApplyRealQsvt(phases : Double[], be : BlockEncoding, lcu : Qubit, sig 
 operation ApplyRealQsvtToRegister(phases : Double[], be : BlockEncoding, qs : Qubit[]) : Unit is Adj + Ctl {
     let a = be.NumAncillas;
     ApplyRealQsvt(phases, be, qs[0], qs[1], qs[2..a + 1], qs[a + 2...]);
+}
+
+/// # Summary
+/// The real-part QSVT sequence (any degree d ≥ 1; U first, alternating with U†, phases applied ψ_d first) or, with
+/// `inverse`, its adjoint; returns the number of block-encoding calls it made (counted in the loop).
+/// Layout as Qsvt.ApplyRealQsvt: lcu in |+> selects the sign of every phase.
+operation ApplyRealQsvtCounted(phases : Double[], be : BlockEncoding, lcu : Qubit, sig : Qubit, anc : Qubit[], sys : Qubit[], inverse : Bool) : Int {
+    let d = Length(phases) - 1;
+    mutable calls = 0;
+    H(lcu);
+    if not inverse {
+        ApplyProjectorPhase(phases[d], anc, sig, lcu);
+        for k in 1..d {
+            if k % 2 == 1 {
+                be.Apply(anc, sys);
+            } else {
+                Adjoint be.Apply(anc, sys);
+            }
+            set calls += 1;
+            ApplyProjectorPhase(phases[d - k], anc, sig, lcu);
+        }
+    } else {
+        for k in d..-1..1 {
+            Adjoint ApplyProjectorPhase(phases[d - k], anc, sig, lcu);
+            if k % 2 == 1 {
+                Adjoint be.Apply(anc, sys);
+            } else {
+                be.Apply(anc, sys);
+            }
+            set calls += 1;
+        }
+        Adjoint ApplyProjectorPhase(phases[d], anc, sig, lcu);
+    }
+    H(lcu);
+    calls
 }

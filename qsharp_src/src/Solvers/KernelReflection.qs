@@ -3,8 +3,9 @@
 //
 // Augmented system (x = (A/α)⁻¹ b, ‖b‖ = 1, t > 0 a guess of ‖x‖):
 //     A_t = |0><0|_a ⊗ A/α + t⁻¹ |1><1|_a ⊗ |0><0|_s,      b' ∝ |0>_a|b> + |1>_a|0>,      x_t ∝ |0>_a x + t |1>_a|0>.
-// G_t = (I − |b'><b'|) A_t has the one-dimensional kernel span(x_t), and its nonzero singular values are ≥ σ_min(A_t)
-// (for v ⊥ A_t†b', G_t v = A_t v). The even polynomial K ≈ sign-free reflection (K(0) = 1, K ≈ −1 on [δ, 1]) applied
+// On span(|0>_a|s>, |1>_a|0>) (G_t vanishes on |1>_a|s ≠ 0>, which the start state never meets) G_t = (I − |b'><b'|) A_t
+// has the one-dimensional kernel span(x_t), and its other singular values are ≥ σ_min(A_t) (for v ⊥ A_t†b',
+// G_t v = A_t v). The even polynomial K ≈ sign-free reflection (K(0) = 1, K ≈ −1 on [δ, 1]) applied
 // by QSVT to G_t reflects about x_t; started on |e> = |1>_a|0>, the output 2<x_t|e> x_t − e has, on a = 0, the
 // component 2t/(‖x‖² + t²) · x: the solution, with probability 4r²/(1 + r²)² (r = t/‖x‖), 1 at r = 1.
 //
@@ -15,7 +16,7 @@ import Std.Math.PI;
 import Std.StatePreparation.PreparePureStateD;
 import BlockEncoding.Core.BlockEncoding;
 import BlockEncoding.SparseAccess.SparseBlockEncoding;
-import Qsvt.Qsvt.ApplyProjectorPhase;
+import Qsvt.Qsvt.ApplyRealQsvtCounted;
 import Amplification.FixedPoint.ApplyPhaseOnAllZero;
 import Oracles.TableLookup.SparseTableData;
 import Oracles.TableLookup.TableSparseOracles;
@@ -73,41 +74,6 @@ function KernelOperatorBlockEncoding(be : BlockEncoding, prepB : Qubit[] => Unit
         NumSystem = be.NumSystem + 1,
         Apply = ApplyKernelOperator(be, prepB, invT, _, _),
     }
-}
-
-/// # Summary
-/// The real-part QSVT sequence (any degree d ≥ 1; U first, alternating with U†, phases applied ψ_d first) or, with
-/// `inverse`, its adjoint; returns the number of block-encoding calls it made (counted in the loop).
-/// Layout as Qsvt.ApplyRealQsvt: lcu in |+> selects the sign of every phase.
-operation ApplyRealQsvtCounted(phases : Double[], be : BlockEncoding, lcu : Qubit, sig : Qubit, anc : Qubit[], sys : Qubit[], inverse : Bool) : Int {
-    let d = Length(phases) - 1;
-    mutable calls = 0;
-    H(lcu);
-    if not inverse {
-        ApplyProjectorPhase(phases[d], anc, sig, lcu);
-        for k in 1..d {
-            if k % 2 == 1 {
-                be.Apply(anc, sys);
-            } else {
-                Adjoint be.Apply(anc, sys);
-            }
-            set calls += 1;
-            ApplyProjectorPhase(phases[d - k], anc, sig, lcu);
-        }
-    } else {
-        for k in d..-1..1 {
-            Adjoint ApplyProjectorPhase(phases[d - k], anc, sig, lcu);
-            if k % 2 == 1 {
-                Adjoint be.Apply(anc, sys);
-            } else {
-                be.Apply(anc, sys);
-            }
-            set calls += 1;
-        }
-        Adjoint ApplyProjectorPhase(phases[d], anc, sig, lcu);
-    }
-    H(lcu);
-    calls
 }
 
 /// # Summary
@@ -177,4 +143,32 @@ operation TraceKernelReflectionSolve(data : SparseTableData, b : Double[], invT 
 operation DumpKernelOperatorColumns(data : SparseTableData, b : Double[], invT : Double) : Unit {
     let g = KernelOperatorBlockEncoding(SparseBlockEncoding(TableSparseOracles(data)), PreparePureStateD(b, _), invT);
     Diagnostics.Dumps.DumpBlockColumns(qs => g.Apply(qs[0..g.NumAncillas - 1], qs[g.NumAncillas...]), g.NumAncillas, g.NumSystem);
+}
+
+/// # Summary
+/// One call of the table-lookup sparse block-encoding of M controlled on one qubit (the per-call cost the
+/// kernel-reflection cost model takes as input), for resource tracing.
+operation TraceControlledBlockEncoding(data : SparseTableData) : Unit {
+    let be = SparseBlockEncoding(TableSparseOracles(data));
+    use c = Qubit();
+    use anc = Qubit[be.NumAncillas];
+    use sys = Qubit[be.NumSystem];
+    ApplyControlledOnInt(0, be.Apply, [c], (anc, sys));
+}
+
+/// # Summary
+/// One preparation of |b> controlled on one qubit (the per-call cost of the right-hand side), for tracing.
+operation TraceControlledPreparation(b : Double[]) : Unit {
+    use c = Qubit();
+    use sys = Qubit[Std.Math.BitSizeI(Length(b) - 1)];
+    ApplyControlledOnInt(0, PreparePureStateD(b, _), [c], sys);
+}
+
+/// # Summary
+/// One call of G_t on the table-lookup encoding of M, for resource tracing (per-call overhead over A's encoding).
+operation TraceKernelOperator(data : SparseTableData, b : Double[], invT : Double) : Unit {
+    let g = KernelOperatorBlockEncoding(SparseBlockEncoding(TableSparseOracles(data)), PreparePureStateD(b, _), invT);
+    use anc = Qubit[g.NumAncillas];
+    use sys = Qubit[g.NumSystem];
+    g.Apply(anc, sys);
 }

@@ -1,0 +1,198 @@
+"""Block-encoding calls and logical cost of the quantum linear solvers, as functions of κ, ε and one call's cost.
+
+Three solvers, each for a block-encoding of A with normalization α and κ ≥ α/σ_min(A), a target 2-norm error ε of
+the POST-SELECTED output state, and a lower bound ``share`` on the fraction ‖Π_good x‖²/‖x‖² of the solution that
+is kept (1 for a plain linear solve; the final-window share for the Carleman history state):
+
+* ``"qsvt"`` — QSVT inversion with the Chebyshev-optimal odd P ≈ c/x (:mod:`pyqgd.quantum.polynomials`, degree
+  d*(κ, ε_P) ≈ κ ln(2/ε_P)) + fixed-point amplification (Yoder–Low–Chuang, PRL 113, 210501, 2014). The good amplitude
+  is c·α‖Π_good A⁻¹b‖ ≥ (1 − ε_P)·c·√share·‖(A/α)⁻¹b‖ ≥ (1 − ε_P)·c·√share (‖(A/α)⁻¹b‖ ≥ 1), c = the polynomial's
+  scale; ε_P = ε·√share/2 keeps the post-selected error ≤ ε. c·κ → 0.80746 for κ ≥ 300 (*measured here* from
+  :func:`pyqgd.quantum.inverse_polynomial` at κ = 300 and 1000; the exact scale is used for κ ≤ 1000). A tighter
+  amplitude bound (``amplitude_lower_bound`` = ‖Π_good(A/α)⁻¹b‖, e.g. from :mod:`pyqgd.carleman.bounds`) replaces
+  √share. Worst case: O(κ² log(1/ε)) calls.
+* ``"kernel"`` — Dalzell's kernel reflection (arXiv:2406.12086; :mod:`pyqgd.quantum.qlss`): degree
+  2ℓ = 2⌈arccosh(4/ε_K − 1)/arccosh((1+κ⁻²)/(1−κ⁻²))⌉ on G_t, success p ≥ 4q/(1+q)² for a norm bracket
+  hi/lo = q of ‖(A/α)⁻¹b‖, times ``share``; ε_K = ε·√λ/2 with λ the amplified event's lower bound. With q = O(1):
+  O(κ log 1/ε) calls. Without a bracket q = κ ([1, κ] always holds).
+* ``"hhl"`` — Harrow–Hassidim–Lloyd with phase estimation of the qubitized walk, n_p = ⌈log₂(2κ/ε)⌉ phase bits,
+  2(2^{n_p} − 1) walk steps per run and success ≥ 1/κ² amplified: O(κ²/ε) calls. *Reference only*: the package
+  does not build HHL (see README, "Quantum Carleman GD solver"), so it is never chosen (``rigorous = False``).
+
+:func:`dalzell_published_calls` is Dalzell's Theorem bound 56κ + 1.05κ ln(1/ε) (+ o(κ), dropped) for unknown ‖x‖.
+Call counts of the kernel solver are checked against the number the Q# program counts in its loops, and
+:func:`kernel_reflection_cost` against ``logical_counts`` traced from ``Solvers.KernelReflection`` (tests).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+from pyqgd.estimate.logical import EstimateInputError, LogicalCost, fixed_point_length, phase_on_all_zero, projector_phase
+
+__all__ = ["SolverCalls", "qsvt_calls", "kernel_reflection_calls", "hhl_calls", "dalzell_published_calls",
+           "compare_solvers", "cheapest_rigorous", "kernel_reflection_cost", "kernel_reflection_overhead", "qsvt_scale", "SOLVERS",
+           "ASYMPTOTIC_QSVT_SCALE"]
+
+#: c·κ of the Chebyshev-optimal inverse polynomial with max |P| = 0.9, for κ → ∞ (measured here, κ = 300 and 1000).
+ASYMPTOTIC_QSVT_SCALE = 0.80746
+SOLVERS = ("qsvt", "kernel", "hhl")
+
+
+@dataclass(frozen=True)
+class SolverCalls:
+    """One solver's block-encoding calls: ``degree`` per run × ``amplification_length`` runs = ``calls``.
+
+    ``success_lower_bound`` is the rigorous lower bound λ the amplification is built for; ``precision`` the
+    polynomial's error parameter (ε_P or ε_K); ``rigorous`` whether every parameter follows from bounds.
+    """
+
+    method: str
+    kappa: float
+    epsilon: float
+    degree: int
+    amplification_length: int
+    calls: int
+    success_lower_bound: float
+    precision: float
+    rigorous: bool = True
+    note: str = ""
+
+
+def _check(kappa, epsilon, share):
+    if not (kappa > 1.0 and math.isfinite(kappa)):
+        raise EstimateInputError(f"kappa must be a finite number > 1, got {kappa}")
+    if not (0.0 < epsilon < 1.0):
+        raise EstimateInputError(f"epsilon must be in (0, 1), got {epsilon}")
+    if not (0.0 < share <= 1.0):
+        raise EstimateInputError(f"share (kept fraction of the solution) must be in (0, 1], got {share}")
+
+
+def qsvt_scale(kappa: float, epsilon: float) -> float:
+    """The scale c of :func:`pyqgd.quantum.inverse_polynomial` (exact for κ ≤ 1000, 0.80746/κ beyond)."""
+    if kappa <= 1000.0:
+        from pyqgd.quantum.polynomials import inverse_polynomial
+
+        try:
+            return float(inverse_polynomial(kappa, epsilon).scale)
+        except ValueError:
+            pass
+    return ASYMPTOTIC_QSVT_SCALE / kappa
+
+
+def _odd_degree(kappa: float, eps: float) -> int:
+    from pyqgd.quantum.polynomials import optimal_inverse_degree
+
+    return int(optimal_inverse_degree(kappa, eps))
+
+
+def qsvt_calls(kappa: float, epsilon: float, *, share: float = 1.0, amplitude_lower_bound: float | None = None,
+               delta: float = 0.1) -> SolverCalls:
+    """QSVT inversion + fixed-point amplification (module docstring): degree d*(κ, ε√share/2) × L(λ),
+    λ = ((1 − ε_P)·c·a)², a = ``amplitude_lower_bound`` (≥ ‖Π_good (A/α)⁻¹b‖) or √share."""
+    _check(kappa, epsilon, share)
+    eps_p = epsilon * math.sqrt(share) / 2.0
+    d = _odd_degree(kappa, eps_p)
+    a = math.sqrt(share) if amplitude_lower_bound is None else float(amplitude_lower_bound)
+    lam = min(1.0, ((1.0 - eps_p) * qsvt_scale(kappa, eps_p) * a) ** 2)
+    L = fixed_point_length(lam, delta)
+    return SolverCalls("qsvt", kappa, epsilon, d, L, d * L, lam, eps_p)
+
+
+def kernel_reflection_calls(kappa: float, epsilon: float, *, norm_ratio: float | None = None, share: float = 1.0,
+                            delta: float = 0.1) -> SolverCalls:
+    """Kernel reflection + fixed-point amplification: λ = (β(√(p_lo·share) − ε_K))², p_lo = 4q/(1+q)²,
+    ε_K = ε·√(p_lo·share)/2, degree 2ℓ(κ, ε_K) (:func:`pyqgd.quantum.qlss.kernel_reflection_degree`), β = 0.999."""
+    from pyqgd.quantum.qlss import KERNEL_SCALE, kernel_reflection_degree, kernel_success_lower_bound
+
+    _check(kappa, epsilon, share)
+    q = kappa if norm_ratio is None else float(norm_ratio)
+    if not (q >= 1.0 and math.isfinite(q)):
+        raise EstimateInputError(f"norm_ratio (hi/lo of the solution-norm bracket) must be ≥ 1, got {norm_ratio}")
+    p = kernel_success_lower_bound(q) * share
+    eps_k = epsilon * math.sqrt(p) / 2.0
+    d = kernel_reflection_degree(kappa, eps_k)
+    lam = min(1.0, (KERNEL_SCALE * (math.sqrt(p) - eps_k)) ** 2)
+    L = fixed_point_length(lam, delta)
+    note = "norm bracket [1, κ]" if norm_ratio is None else f"norm bracket ratio {q:.3g}"
+    return SolverCalls("kernel", kappa, epsilon, d, L, d * L, lam, eps_k, note=note)
+
+
+def hhl_calls(kappa: float, epsilon: float, *, share: float = 1.0, delta: float = 0.1) -> SolverCalls:
+    """HHL reference (not built): 2(2^{n_p} − 1) walk steps, n_p = ⌈log₂(2κ/ε)⌉, amplified from λ = share/κ²
+    (the rotation constant C = 1/κ gives amplitude ≥ 1/κ)."""
+    _check(kappa, epsilon, share)
+    n_p = math.ceil(math.log2(2.0 * kappa / epsilon))
+    steps = 2 * (2**n_p - 1)
+    lam = share / kappa**2
+    L = fixed_point_length(lam, delta)
+    return SolverCalls("hhl", kappa, epsilon, steps, L, steps * L, lam, 2.0**-n_p, rigorous=False,
+                       note="reference only: HHL is not built in this package")
+
+
+def dalzell_published_calls(kappa: float, epsilon: float) -> float:
+    """Dalzell (arXiv:2406.12086) upper bound 56κ + 1.05κ ln(1/ε) on the expected calls, unknown ‖x‖ (o(κ) dropped)."""
+    _check(kappa, epsilon, 1.0)
+    return 56.0 * kappa + 1.05 * kappa * math.log(1.0 / epsilon)
+
+
+def compare_solvers(kappa: float, epsilon: float, *, share: float = 1.0, amplitude_lower_bound: float | None = None,
+                    norm_ratio: float | None = None, delta: float = 0.1) -> dict[str, SolverCalls]:
+    """All three solvers for one instance (same κ, ε, share, bounds), keyed by method."""
+    return {
+        "qsvt": qsvt_calls(kappa, epsilon, share=share, amplitude_lower_bound=amplitude_lower_bound, delta=delta),
+        "kernel": kernel_reflection_calls(kappa, epsilon, norm_ratio=norm_ratio, share=share, delta=delta),
+        "hhl": hhl_calls(kappa, epsilon, share=share, delta=delta),
+    }
+
+
+def cheapest_rigorous(options: dict[str, SolverCalls]) -> SolverCalls:
+    """The rigorous solver with the fewest block-encoding calls (HHL, a reference, is never chosen)."""
+    ok = [c for c in options.values() if c.rigorous]
+    if not ok:
+        raise EstimateInputError("no rigorous solver among the options")
+    return min(ok, key=lambda c: c.calls)
+
+
+def kernel_reflection_overhead(m: int, controlled_preparation: LogicalCost | None = None) -> LogicalCost:
+    """Cost of one call of G_t beyond the controlled call of A's encoding, for an m-qubit system (m ≥ 2).
+
+    *Measured here*: ``logical_counts`` of ``Solvers.KernelReflection.TraceKernelOperator`` minus
+    ``TraceControlledBlockEncoding`` at m = 2, 3, 4, 5 (positive b) and m = 2 (signed b) fit exactly: two controlled
+    preparations of |b⟩ (``controlled_preparation``, e.g. traced from ``TraceControlledPreparation``; default
+    PreparePureStateD of a generic positive vector: 2(2^m − 1) rotations, no T or CCZ) plus 2 T, m² + 3m − 1 CCZ and
+    2m + 1 rotations (rotation depth one less per qubit above 2) — the augmentation's controlled Ry and flips and the
+    phase on m + 1 qubits of the reflection about b'.
+    """
+    if m < 2:
+        raise EstimateInputError(f"the kernel-reflection overhead model holds for m ≥ 2 system qubits, got {m}")
+    prep = controlled_preparation if controlled_preparation is not None else LogicalCost(
+        rotation_count=2 * (2**m - 1), rotation_depth=2 * (2**m - 1))
+    rot = 2 * prep.rotation_count + 2 * m + 1
+    return LogicalCost(t_count=2 + 2 * prep.t_count, ccz_count=m * m + 3 * m - 1 + 2 * prep.ccz_count,
+                       rotation_count=rot, rotation_depth=rot - (m - 2),
+                       measurement_count=2 * prep.measurement_count)
+
+
+def kernel_reflection_cost(controlled_block_encoding: LogicalCost, m: int, calls: SolverCalls, *,
+                           controlled_preparation: LogicalCost | None = None) -> LogicalCost:
+    """LogicalCost of ``Solvers.KernelReflection`` (A's encoding with m + 1 ancillas, as the sparse-access one) run
+    with ``calls`` = degree d × amplification length L.
+
+    Per run: d calls of G_t (``controlled_block_encoding`` = one call of A's encoding with one control, plus
+    :func:`kernel_reflection_overhead`) and d + 1 projector phases on G's m + 3 ancillas (:func:`projector_phase`);
+    L runs, and (L − 1)/2 rounds of phases on the good register (lcu, sig, G's ancillas, a: m + 6 qubits) and on the
+    whole register (2m + 6 qubits). Qubits: A's encoding's + 4 (lcu, sig, q, w). For a generic t (an Ry angle
+    2·arccos(1/t) that is a multiple of π/4 is traced as Clifford+T instead of a rotation). Validated against traced counts in
+    the tests (all fields equal except the rotation depth, an upper bound as in
+    :class:`pyqgd.estimate.validation.ValidationResult`).
+    """
+    d, L = calls.degree, calls.amplification_length
+    per_call = controlled_block_encoding.then(kernel_reflection_overhead(m, controlled_preparation))
+    run = per_call.repeat(d).then(projector_phase(m + 3).repeat(d + 1))
+    l = (L - 1) // 2
+    rounds = phase_on_all_zero(m + 6).then(phase_on_all_zero(2 * m + 6))
+    total = run.repeat(L).then(rounds.repeat(l))
+    q = controlled_block_encoding.num_qubits + 4
+    return replace(total, num_qubits=q, qubits_allocated=max(q, controlled_block_encoding.qubits_allocated + 4))
