@@ -20,7 +20,6 @@ s = 1 + s_M (s_M counts the diagonal, needed by the idle steps) and α = s·max(
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
