@@ -4,10 +4,14 @@
 :func:`analyze` returns an :class:`AnalysisReport` (data, ``to_json()``, ``summary()``, ``plots(dir)``); it never
 prints. Two kinds of input:
 
-* a PyTorch model (a zoo name ``"mlp"``, ``"cnn"``, ``"transformer"``, or ``(module, loss_fn, (inputs, targets))``):
-  pruned, expanded at the pruned checkpoint θ* (u_in = 0), Hessian spectrum on the surviving parameters;
+* a PyTorch model (a zoo name ``"mlp"``, ``"cnn"``, ``"transformer"``, or a module with ``loss_fn`` and ``data``):
+  :func:`pyqgd.models.gd_problem` prunes it (per layer, to about 100 survivors by default), checks connectivity,
+  picks η from the spectrum when not given and expands a few GD steps ahead so that u_in ≠ 0;
 * an analytic loss (``"toy"``: :func:`pyqgd.dynamics.toy_cubic`), expanded at its minimiser with u_in ≠ 0, small
-  enough for the Q# simulator.
+  enough for the Q# simulator;
+* a ready :class:`~pyqgd.problem.GDProblem`.
+
+Every stage after the first reads only the :class:`~pyqgd.problem.GDProblem`.
 
 **Verdict** (numbers behind it in ``verdict_reasons``): *dissipative* — every surviving Hessian eigenvalue has
 0 < ηλ < 2 and the discrete map has an invariant ball (finite truncation bound): the regime of the paper's Theorem 1;
@@ -65,6 +69,8 @@ class AnalysisReport:
     estimates: list
     break_even: list
     timings: dict = field(default_factory=dict)
+    problem: dict = field(default_factory=dict)  # GDProblem.summary(): η source, pruning, data, expansion point
+    stopped: str | None = None  # why the pipeline stopped after the verdict (disconnected / not applicable)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, default=_json_default)
@@ -102,11 +108,14 @@ class AnalysisReport:
             lines.append(f"  Q# simulation: {sim.get('skipped', 'not run')}")
         for e in self.estimates:
             lines.append(f"  {e['loading'].upper()}: QSVT degree {e['degree']}, {e['samples']:.3g} tomography runs; "
-                         f"classical GPU {_seconds(render.classical_wall_seconds(self.n, self.T, e['classical_seconds']))}")
+                         f"classical GPU {render.human_seconds(render.classical_wall_seconds(self.n, self.T, e['classical_seconds']))}")
             for row in e["physical"]:
                 total = e["total_seconds"].get(row["preset"])
-                lines.append(f"    {row['preset']:<18} {row['physical_qubits']:>12,d} qubits  per run "
-                             f"{_seconds(row['runtime_s'])}  total with read-out {_seconds(total)}")
+                lines.append(f"    {row['preset']:<18} {row['physical_qubits']:>12,d} qubits  d = {row.get('code_distance')}"
+                             f"  per run {render.human_seconds(row['runtime_s'])}  total with read-out "
+                             f"{render.human_seconds(total)}")
+            for preset, why in (e.get("infeasible") or {}).items():
+                lines.append(f"    {preset:<18} infeasible: {why}")
         if self.estimates:
             lines.append(f"  ({render.classical_note(self)})")
         for b in self.break_even:
@@ -176,10 +185,12 @@ def _finite(x):
 
 
 def _load_model(model, loss_fn, data, seed):
-    """(module, loss_fn, (inputs, targets), name) from a zoo name or user objects."""
-    from pyqgd.models import digits_cnn, digits_mlp, sequence_transformer
-
+    """(module, loss_fn, data, name) from a zoo name or user objects."""
     if isinstance(model, str):
+        try:
+            from pyqgd.models import digits_cnn, digits_mlp, sequence_transformer
+        except ImportError as exc:
+            raise ImportError(f"analyzing the PyTorch model {model!r} needs torch: pip install 'pyqgd[torch]'") from exc
         factories = {"mlp": lambda: digits_mlp(hidden=16, loss="mse", seed=seed),
                      "cnn": lambda: digits_cnn(channels=2, activation="tanh", pool="avg", loss="mse", seed=seed),
                      "transformer": lambda: sequence_transformer(seed=seed)}
@@ -188,72 +199,110 @@ def _load_model(model, loss_fn, data, seed):
         module, loss_fn, task = factories[model]()
         return module, loss_fn, task.batch(256, seed=seed), model
     if loss_fn is None or data is None:
-        raise ValueError("a user model needs loss_fn (outputs, targets) -> scalar and data = (inputs, targets)")
+        raise ValueError("a user model needs loss_fn (outputs, targets) -> scalar and data: (inputs, targets), a list "
+                         "of such batches, a TensorDataset or a DataLoader")
     return model, loss_fn, data, type(model).__name__
 
 
-def analyze(model="mlp", *, loss_fn=None, data=None, prune: float = 0.95, eta: float = 0.5, T: int = 100, N: int = 2,
+def analyze(model="mlp", *, loss_fn=None, data=None, prune=None, prune_scope: str = "per_layer",
+            keep=("norm", "bias"), max_params: int | None = None, eta: float | None = None, T: int = 100, N: int = 2,
             epsilon: float = 1e-2, delta: float = 1e-2, presets=("qubit_gate_ns_e4", "qubit_maj_ns_e6"),
             loadings=("qrom", "qram"), error_budget: float = 1e-3, check_steps: int = 5, simulate: bool = True,
-            almost_fraction: float = 0.9, check_orders=None, toy_n: int = 2, seed: int = 0,
-            progress: bool = False) -> AnalysisReport:
+            expansion_steps: int | None = None, max_batches: int | None = None, almost_fraction: float = 0.9,
+            check_orders=None, toy_n: int = 2, seed: int = 0, progress: bool = False) -> AnalysisReport:
     """Run the whole pipeline on ``model`` (see module docstring) and return an :class:`AnalysisReport`.
 
-    ``check_orders``: Carleman orders compared with true GD over ``check_steps`` steps (default 1..N);
-    ``toy_n``: parameters of the analytic toy loss.
+    ``model``: a :class:`~pyqgd.problem.GDProblem` (used as it is), ``"toy"``, a zoo name or a ``torch.nn.Module``
+    with ``loss_fn`` and ``data`` (see :func:`pyqgd.models.gd_problem` for the accepted forms).
+    ``prune``: fraction of the prunable entries removed, or ``None`` (default) for about ``max_params``
+    (default :data:`pyqgd.models.DEFAULT_MAX_PARAMS`) survivors; ``prune_scope`` "per_layer" or "global"; ``keep``
+    parameter kinds never pruned. ``eta=None`` chooses η = 1/λ_max from the Hessian spectrum (stated in the report).
+    ``expansion_steps``: θ* lies that many true GD steps after the checkpoint, so u_in ≠ 0 (default 3 when
+    ``simulate``, else 0). ``check_orders``: Carleman orders compared with true GD over ``check_steps`` steps
+    (default 1..N); ``toy_n``: parameters of the analytic toy loss.
+
+    A disconnected pruned network or a verdict of *not applicable* stops after the verdict: no simulation and no
+    cost tables (``stopped`` says why).
     """
     import time
 
-    eta = check_positive_float(eta, "eta")
+    from pyqgd.problem import GDProblem
+
     T = check_positive_int(T, "T")
     N = check_positive_int(N, "N")
-    if not 0 <= prune < 1:
-        raise ValueError(f"prune must be a fraction in [0, 1), got {prune}")
+    if eta is not None:
+        eta = check_positive_float(eta, "eta")
+    if prune is not None and (isinstance(prune, bool) or not 0 <= prune < 1):
+        raise ValueError(f"prune must be a fraction in [0, 1) or None (automatic), got {prune}")
     if not 0 < epsilon < 1 or not 0 < delta < 1:
         raise ValueError("epsilon and delta must be in (0, 1)")
+    check_steps = check_positive_int(check_steps, "check_steps")
     timings = {}
     t0 = time.perf_counter()
     stages = _progress(progress, 6)
-    if isinstance(model, str) and model == "toy":
-        ctx = _toy_stage(check_positive_int(toy_n, "toy_n"), eta, seed)
+    if isinstance(model, GDProblem):
+        problem = model.with_T(T) if model.T != T else model
+    elif isinstance(model, str) and model == "toy":
+        from pyqgd.dynamics import gd_problem, toy_cubic
+
+        loss = toy_cubic(check_positive_int(toy_n, "toy_n"), seed=seed, cubic=0.5)
+        problem = gd_problem(loss, eta, u_in=np.full(loss.n, 0.1), T=T, reference_steps=check_steps, name="toy")
     else:
-        ctx = _torch_stage(model, loss_fn, data, prune, eta, seed)
+        problem = _torch_problem(model, loss_fn, data, prune=prune, prune_scope=prune_scope, keep=keep,
+                                 max_params=max_params, eta=eta, T=T, simulate=simulate,
+                                 expansion_steps=expansion_steps, check_steps=check_steps, max_batches=max_batches,
+                                 seed=seed, progress=progress)
+        if isinstance(problem, AnalysisReport):  # disconnected: stopped before any expensive stage
+            stages.close()
+            return problem
     timings["coefficients"] = time.perf_counter() - t0
     stages.update(1)
 
-    ctx["eta"] = eta
-    qm, u_in, lam = ctx["qmap"], ctx["u_in"], ctx["eigenvalues"]
+    qm, u_in, eta = problem.qmap, problem.u_in, problem.eta
+    lam = problem.spectrum
     n = qm.n
     spec = _spectrum(lam, eta)
     norms = MapNorms(qm)
     diss = _dissipation(qm, u_in, norms)
-    verdict, reasons = _verdict(spec, diss, ctx, almost_fraction)
+    verdict, reasons = _verdict(spec, diss, problem, almost_fraction)
+    stopped = None
+    if verdict == "not applicable":
+        stopped = "the verdict is 'not applicable': no simulation and no cost tables for a map outside the regime"
     stages.update(1)
 
     t1 = time.perf_counter()
-    check = _carleman_check(ctx, tuple(check_orders or range(1, N + 1)), check_steps, norms)
+    check = _carleman_check(problem, tuple(check_orders or range(1, N + 1)), norms)
     timings["carleman_check"] = time.perf_counter() - t1
     proxy = _error_proxy(lam, eta, T)
     stages.update(1)
 
     t1 = time.perf_counter()
-    sim = _simulate(ctx, N, simulate)
+    sim = _simulate(problem, N, simulate and stopped is None)
     timings["simulation"] = time.perf_counter() - t1
     stages.update(1)
 
     t1 = time.perf_counter()
-    s_row = max(1, sparsity(qm.F1)["max_row_nnz"])
-    estimates, breaks = _estimates(n, s_row, N, T, epsilon, delta, presets, loadings, error_budget)
+    if stopped is None:
+        s_row = max(1, sparsity(qm.F1)["max_row_nnz"])
+        estimates, breaks = _estimates(n, s_row, N, T, epsilon, delta, presets, loadings, error_budget)
+    else:
+        estimates, breaks = [], []
     timings["estimates"] = time.perf_counter() - t1
     stages.update(2)
     stages.close()
     timings["total"] = time.perf_counter() - t0
     F1_nnz = qm.F1.nnz
+    prov = problem.provenance
     return AnalysisReport(
-        model=ctx["name"], n_total=ctx["n_total"], n=n, prune=ctx["prune"], eta=eta, T=T, N=N, epsilon=epsilon,
-        sparsity_F1={**sparsity(qm.F1), "density": F1_nnz / max(1, n * n)}, spectrum=spec, dissipation=diss,
-        verdict=verdict, verdict_reasons=reasons, carleman_check=check, error_proxy=proxy, simulation=sim,
-        estimates=estimates, break_even=breaks, timings=timings)
+        model=prov.model, n_total=prov.n_total, n=n, prune=_prune_fraction(n, prov.n_total), eta=eta, T=T, N=N,
+        epsilon=epsilon, sparsity_F1={**sparsity(qm.F1), "density": F1_nnz / max(1, n * n)}, spectrum=spec,
+        dissipation=diss, verdict=verdict, verdict_reasons=reasons, carleman_check=check, error_proxy=proxy,
+        simulation=sim, estimates=estimates, break_even=breaks, timings=timings, problem=problem.summary(),
+        stopped=stopped)
+
+
+def _prune_fraction(n, n_total):
+    return 0.0 if not n_total else float(1 - n / n_total)
 
 
 def _progress(enabled, total):
@@ -262,50 +311,43 @@ def _progress(enabled, total):
     return tqdm(total=total, desc="pyqgd analyze", disable=not enabled, leave=False)
 
 
-def _toy_stage(n, eta, seed):
-    from pyqgd.dynamics import gd_map, gd_trajectory, toy_cubic
+def _torch_problem(model, loss_fn, data, *, prune, prune_scope, keep, max_params, eta, T, simulate, expansion_steps,
+                   check_steps, max_batches, seed, progress):
+    """The GDProblem of a torch model, or a stopped AnalysisReport when the pruned network is disconnected."""
+    module, loss_fn, data, name = _load_model(model, loss_fn, data, seed)
+    from pyqgd.models import DEFAULT_MAX_PARAMS, DisconnectedModelError, gd_problem
 
-    loss = toy_cubic(n, seed=seed, cubic=0.5)
-    qm = gd_map(loss, eta, np.zeros(n))
-    u_in = np.full(n, 0.1)
-    return {"name": "toy", "n_total": n, "prune": 0.0, "qmap": qm, "u_in": u_in,
-            "eigenvalues": np.linalg.eigvalsh(loss.hessian(np.zeros(n))),
-            "true_gd": lambda steps: gd_trajectory(loss, u_in, eta, steps)}
-
-
-def _torch_stage(model, loss_fn, data, prune, eta, seed):
-    import torch
-
-    from pyqgd.models import GDExpansion, global_magnitude_prune, masked_gd_trajectory
-    from pyqgd.models.taylor import EXACT_THIRD_MAX_N
-
-    module, loss_fn, batch, name = _load_model(model, loss_fn, data, seed)
-    pruned, mask = global_magnitude_prune(module, prune) if prune > 0 else (module, None)
-    ex = GDExpansion(pruned, loss_fn, batch, lr=eta, mask=mask, dtype=torch.float64)
-    if ex.n > EXACT_THIRD_MAX_N:
-        raise ValueError(
-            f"{ex.n} surviving parameters: the exact third-order coefficients (needed for the Carleman system) are "
-            f"practical up to {EXACT_THIRD_MAX_N}; prune more (e.g. prune=0.98), or use pyqgd.models' matrix-free "
-            "operators and `pyqgd estimate` for the cost at this size")
-    coeffs = ex.coefficients(sparse=True)
-    qm = coeffs.quadratic_map()
-    lam = np.linalg.eigvalsh(-qm.F1.toarray() / eta)
-
-    def true_gd(steps):
-        return masked_gd_trajectory(pruned, loss_fn, batch, lr=eta, steps=steps, mask=ex.mask, dtype=torch.float64)
-
-    n_total = sum(p.numel() for p in module.parameters())
-    return {"name": name, "n_total": int(n_total), "prune": float(prune), "qmap": qm, "u_in": np.zeros(ex.n),
-            "eigenvalues": lam, "true_gd": true_gd}
+    if expansion_steps is None:
+        expansion_steps = 3 if simulate else 0
+    try:
+        return gd_problem(module, loss_fn, data, eta=eta, T=T, prune_amount=prune, prune_scope=prune_scope, keep=keep,
+                          max_params=DEFAULT_MAX_PARAMS if max_params is None else max_params,
+                          expansion_steps=expansion_steps, reference_steps=check_steps, max_batches=max_batches,
+                          name=name, progress=progress)
+    except DisconnectedModelError as exc:
+        n_total = sum(p.numel() for p in module.parameters())
+        nan = float("nan")
+        return AnalysisReport(
+            model=name, n_total=int(n_total), n=0, prune=float(prune) if prune is not None else nan,
+            eta=float(eta) if eta is not None else nan, T=T, N=0, epsilon=nan,
+            sparsity_F1={"max_row_nnz": 0, "max_col_nnz": 0, "nnz": 0, "density": 0.0},
+            spectrum={"lambda_min": nan, "lambda_max": nan, "dissipative_fraction": 0.0, "divergent_fraction": 0.0,
+                      "unstable_fraction": 0.0, "eigenvalues": []},
+            dissipation={"norm_F0": nan, "norm_F1": 0.0, "norm_F2": nan, "re_lambda1": nan, "rho": nan,
+                         "R_discrete": None, "R_min": None, "invariant_ball": False, "bound_N2_one_step": None},
+            verdict="not applicable", verdict_reasons=[str(exc)], carleman_check={"skipped": "disconnected", "rows": []},
+            error_proxy={"t": [], "E": [], "note": "disconnected"}, simulation={"skipped": "disconnected"},
+            estimates=[], break_even=[], timings={}, problem={}, stopped=f"disconnected: {exc}")
 
 
-def _spectrum(lam, eta):
+def _spectrum(spectrum, eta):
     from pyqgd.spectrum import mode_fractions
 
-    f = mode_fractions(lam, eta)
-    return {"lambda_min": float(lam.min()), "lambda_max": float(lam.max()),
+    f = mode_fractions(spectrum, eta)
+    return {"lambda_min": spectrum.lambda_min, "lambda_max": spectrum.lambda_max,
             "dissipative_fraction": f.dissipative, "divergent_fraction": f.divergent + f.marginal,
-            "unstable_fraction": f.unstable, "eigenvalues": lam.tolist()}
+            "unstable_fraction": f.unstable, "eigenvalues": spectrum.eigenvalues.tolist(),
+            "method": spectrum.method}
 
 
 def _dissipation(qm, u_in, norms):
@@ -323,16 +365,16 @@ def _dissipation(qm, u_in, norms):
             "R_min": _finite(r_min), "invariant_ball": ball, "bound_N2_one_step": bound_T1}
 
 
-def _verdict(spec, diss, ctx, almost_fraction):
+def _verdict(spec, diss, problem, almost_fraction):
     frac = spec["dissipative_fraction"]
-    eta = ctx["eta"]
+    eta = problem.eta
     reasons = [f"{frac:.1%} of the surviving Hessian eigenvalues satisfy 0 < ηλ < 2 "
                f"(ηλ from {eta * spec['lambda_min']:.3g} to {eta * spec['lambda_max']:.3g})",
                f"ρ = ‖I + F1‖ = {diss['rho']:.4f} ({'< 1: the linear part contracts' if diss['rho'] < 1 else '≥ 1: no contraction'})",
                "an invariant ball exists for the quadratic map: the Carleman truncation error is bounded and decays in N"
                if diss["invariant_ball"] else
                "no invariant ball (R_d ≥ 1 for every radius): no truncation-error guarantee"]
-    if not np.any(ctx["qmap"].F1.data):
+    if not problem.connected:
         return "not applicable", reasons + ["F1 = 0: the pruned network does not train (disconnected)"]
     if frac == 1.0 and diss["invariant_ball"]:
         return "dissipative", reasons + ["fully dissipative: the regime of the paper's Theorem 1"]
@@ -343,12 +385,12 @@ def _verdict(spec, diss, ctx, almost_fraction):
     return "not applicable", reasons + [f"only {frac:.1%} of the modes are dissipative (< {almost_fraction:.0%})"]
 
 
-def _carleman_check(ctx, orders, steps, norms):
-    qm, u_in = ctx["qmap"], ctx["u_in"]
+def _carleman_check(problem, orders, norms):
+    qm, u_in, true = problem.qmap, problem.u_in, problem.reference
+    steps = problem.reference_steps
     dim = sum(qm.n**j for j in range(1, max(orders) + 1))
     if dim > MAX_CHECK_DIM:
         return {"skipped": f"Carleman dimension {dim:,} > {MAX_CHECK_DIM:,}", "steps": steps, "rows": []}
-    true = ctx["true_gd"](steps)
     quad = qm.trajectory(u_in, steps)
     rows = []
     for order in orders:
@@ -363,28 +405,30 @@ def _carleman_check(ctx, orders, steps, norms):
     return {"steps": steps, "rows": rows, "taylor_remainder": float(np.abs(quad - true).max())}
 
 
-def _error_proxy(lam, eta, T):
+def _error_proxy(spectrum, eta, T):
     from pyqgd.spectrum import error_proxy
 
     ts = np.unique(np.linspace(0, T, min(T + 1, 101)).astype(int))
     try:
-        values = error_proxy(ts, lam, eta=eta).tolist()
+        values = error_proxy(ts, spectrum, eta=eta).tolist()
     except ValueError as exc:  # no eigenvalue outside the cut-off window
         return {"t": ts.tolist(), "E": [], "note": str(exc)}
     return {"t": ts.tolist(), "E": values, "cutoff": 0.4, "note": "a = −ηλ (Nat. Commun. Eqs. 7–8)"}
 
 
-def _simulate(ctx, N, enabled):
+def _simulate(problem, N, enabled):
     if not enabled:
         return {"skipped": "simulation disabled"}
     from pyqgd.quantum import solve_gd
 
-    qm, u_in = ctx["qmap"], ctx["u_in"]
-    system = discrete_carleman(qm, N)
+    qm, u_in = problem.qmap, problem.u_in
+    if not np.any(u_in):
+        return {"skipped": "u_in = 0 (expansion at the start point): nothing to encode; pass expansion_steps > 0"}
     try:
+        system = discrete_carleman(qm, N)
         # one short history (T = 4) at ε = 0.05 without amplification: ~10 s on the simulator; the success
         # probability reported is that of a single run (amplification is costed by the estimates)
-        res = solve_gd(system, u_in, T=4, epsilon=0.05, amplify=False, angle_bits=24)
+        res = solve_gd(system, u_in, 4, epsilon=0.05, amplify=False, angle_bits=24)
     except ValueError as exc:  # too large for the simulator, not dissipative, …
         return {"skipped": str(exc).splitlines()[0]}
     d = res.to_dict() if hasattr(res, "to_dict") else asdict(res)

@@ -169,7 +169,7 @@ def error_proxy(report):
     ax.semilogy(report.error_proxy["t"], E, label=f"E(t), cut-off {report.error_proxy.get('cutoff', 0.4)}")
     ax.set_xlabel("GD step t")
     ax.set_ylabel("E(t)  (dimensionless)")
-    _titled(fig, ax, "Error proxy of the divergent modes (Liu et al. 2024, Eqs. 7–8)", report)
+    _titled(fig, ax, "Error proxy E(t) of the modes with |ηλ| ≥ cut-off (Liu et al. 2024, Eqs. 7–8)", report)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, which="both")
     return fig
@@ -205,21 +205,22 @@ def qubits_runtime(report):
     presets = sorted({row["preset"] for e in report.estimates for row in e["physical"]})
     colours = {p: f"C{i}" for i, p in enumerate(presets)}
     drawn = False
-    for e, marker in zip(report.estimates, markers):
+    for i, (e, marker) in enumerate(zip(report.estimates, markers)):
         for row in e["physical"]:
             ax.loglog(row["runtime_s"], row["physical_qubits"], marker, ms=8, color=colours[row["preset"]],
                       label=f"{e['loading'].upper()}, {row['preset']} ({row.get('qec', 'surface_code')})")
-            note = f"{_human(row['runtime_s'])}, d = {row.get('code_distance')}"
+            note = f"{e['loading'].upper()}: {_human(row['runtime_s'])}, d = {row.get('code_distance')}"
             if row.get("t_factory_share") is not None:
                 note += f", {row['t_factory_share']:.0%} in T factories"
+            # one label row per loading (points of the same preset often coincide)
             ax.annotate(note, (row["runtime_s"], row["physical_qubits"]), textcoords="offset points",
-                        xytext=(6, 6), fontsize=7, color="0.25")
+                        xytext=(8, 8 - 12 * i), fontsize=7, color="0.25", va="center")
             drawn = True
     if not drawn:
         ax.text(0.5, 0.5, "no feasible estimate", transform=ax.transAxes, ha="center")
     ax.set_xlabel("runtime of one solver run (s)")
     ax.set_ylabel("physical qubits")
-    ax.margins(0.3)
+    ax.margins(x=0.6, y=0.3)
     _titled(fig, ax, "Physical qubits vs runtime per run", report)
     if drawn:
         _legend(fig, ax)

@@ -66,14 +66,15 @@ def overhead_dominated_below(*, step_overhead_s: float = STEP_OVERHEAD_S, model=
 
 
 def _sci(x: float) -> str:
-    """10-power notation for round magnitudes (1e12 → 10¹²), 3 significant digits otherwise."""
+    """Round magnitudes as powers of ten (1e12 → 10¹²), large ones as a.b×10ᵏ, small ones with thousands separators."""
     if x is None:
         return "—"
-    e = math.floor(math.log10(x)) if x > 0 else 0
-    if x > 0 and abs(x / 10**e - 1) < 1e-9 and e >= 4:
-        sup = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-        return "10" + str(e).translate(sup)
-    return f"{x:,.0f}" if x < 1e5 else f"{x:.3g}"
+    if x < 1e5:
+        return f"{x:,.0f}"
+    e = math.floor(math.log10(x))
+    sup = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+    mant = x / 10**e
+    return "10" + str(e).translate(sup) if abs(mant - 1) < 1e-9 else f"{mant:.2g}×10" + str(e).translate(sup)
 
 
 # ---------------------------------------------------------------- AnalysisReport
@@ -128,7 +129,7 @@ def classical_note(report) -> str:
     n_star = overhead_dominated_below()
     flops = report.estimates[0]["classical_seconds"] if report.estimates else 0.0
     return (f"classical GPU {human_seconds(_report_classical(report))} = T × {human_seconds(STEP_OVERHEAD_S)} step "
-            f"overhead + {human_seconds(flops)} arithmetic; below n ≈ {_sci(round(n_star, -3))} the fixed per-step "
+            f"overhead + {human_seconds(flops)} arithmetic; below n ≈ {_sci(n_star)} the fixed per-step "
             "overhead dominates")
 
 
