@@ -36,8 +36,10 @@ def test_site_builds_strict(tmp_path):
     pytest.importorskip("mkdocs", reason="the docs build needs the 'dev' (or 'docs') extra: pip install -e '.[dev]'")
     pytest.importorskip("mkdocstrings", reason="pip install -e '.[dev]'")
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "QDK_PYTHON_TELEMETRY": "none"}
-    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(tmp_path / "site")],
-                          cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
+    # run from tmp_path: mkdocs-jupyter writes its .cache/ into the working directory
+    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(ROOT / "mkdocs.yml"),
+                           "-d", str(tmp_path / "site")], cwd=tmp_path, capture_output=True, text=True, env=env,
+                          timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     api = (tmp_path / "site" / "api" / "report" / "index.html").read_text(encoding="utf-8")
     assert "analyze" in api and "AnalysisReport" in api  # the API reference is generated from the docstrings

@@ -20,7 +20,7 @@ def _ruff() -> list[str]:
 
 
 def test_ruff_check_is_clean():
-    proc = subprocess.run(_ruff() + ["check", "--output-format", "concise", "."], cwd=ROOT, capture_output=True,
+    proc = subprocess.run(_ruff() + ["check", "--no-cache", "--output-format", "concise", "."], cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 0, f"ruff findings (fix them, or run `ruff check --fix`):\n{proc.stdout}{proc.stderr}"
 
