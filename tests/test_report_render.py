@@ -174,3 +174,20 @@ def test_solve_result_views():
     assert solve_result_repr(r) == "Res(n=4, kappa=12.5, fidelity=0.999)"
     html = solve_result_html(r)
     assert "array of 65536" in html and "0.999" in html and len(html) < 1000
+
+
+def test_model_estimate_views_and_bottom_line():
+    from pyqgd._display import model_estimate_html
+    from pyqgd.estimate import break_even, estimate_model, paper_problem
+    from pyqgd.report.render import model_bottom_line
+
+    problem = paper_problem(100, 3, loading="qram")
+    me = estimate_model(problem, ("qubit_gate_ns_e4", "qubit_maj_ns_e6"))
+    html = model_estimate_html(me)
+    assert "n = 100" in html and "GPU" in html
+    for preset in ("qubit_gate_ns_e4", "qubit_maj_ns_e6"):
+        assert preset in html
+    line = model_bottom_line(me, break_even(problem, "qubit_gate_ns_e4", ns=(10**3, 10**6)))
+    assert line.endswith(".") and "GPU" in line and ("never wins up to n = 10⁶" in line or "wins from n ≈" in line
+                                                      or line.startswith("No preset"))
+

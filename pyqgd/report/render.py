@@ -36,7 +36,7 @@ from pyqgd._display import (
 )
 
 __all__ = ["STEP_OVERHEAD_S", "classical_wall_seconds", "overhead_dominated_below", "bottom_line", "report_rows",
-           "report_dataframe", "classical_note", "report_html", "display_figures", "report_repr", "estimates_html", "estimates_repr", "model_estimate_html",
+           "report_dataframe", "classical_note", "report_html", "display_figures", "model_bottom_line", "report_repr", "estimates_html", "estimates_repr", "model_estimate_html",
            "solve_result_html", "solve_result_repr", "html_table", "human_seconds", "dataframe"]
 
 #: Fixed wall time of one GD step on a GPU, independent of n (≈ 10 kernel launches × 5 µs); docs/math.md Eq. (15).
@@ -116,6 +116,25 @@ def bottom_line(report) -> str:
         wins = (f"; the quantum run wins from n ≈ {_sci(cross)}" if cross is not None else
                 f"; the quantum run never wins up to n = {_sci(top)}")
     return (f"On {preset} ({loading.upper()} loading), {what} would take {human_seconds(q)} on a fault-tolerant "
+            f"computer vs {human_seconds(classical)} on a GPU{wins}.")
+
+
+def model_bottom_line(me, sweep: dict | None = None) -> str:
+    """The bottom line of a :class:`~pyqgd.estimate.scale.ModelEstimate` (fastest feasible preset vs the GPU time of
+    Eq. (15)), with the crossover of a ``break_even`` sweep for that preset when one is given."""
+    pr = me.problem
+    classical = classical_wall_seconds(pr.n, pr.T, me.classical_seconds)
+    what = f"training a model of n = {pr.n:,} parameters for T = {pr.T:,} steps"
+    if not me.total_seconds:
+        return f"No preset can run {what} within the error budget; a GPU needs {human_seconds(classical)}."
+    preset, q = min(me.total_seconds.items(), key=lambda kv: kv[1])
+    wins = ""
+    if sweep is not None and sweep.get("rows"):
+        cross = _crossover(sweep, pr.T)
+        top = max(r["n"] for r in sweep["rows"])
+        wins = (f"; the quantum run wins from n ≈ {_sci(cross)}" if cross is not None else
+                f"; the quantum run never wins up to n = {_sci(top)}")
+    return (f"On {preset} ({pr.loading.upper()} loading), {what} would take {human_seconds(q)} on a fault-tolerant "
             f"computer vs {human_seconds(classical)} on a GPU{wins}.")
 
 
