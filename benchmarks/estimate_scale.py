@@ -22,10 +22,18 @@ warnings.simplefilter("ignore", DeprecationWarning)
 import qdk  # noqa: E402
 from qdk import qsharp  # noqa: E402
 
-from pyqgd.estimate import (LOADINGS, QUBIT_PRESETS, estimate_model, estimate_physical, fit_exponents,  # noqa: E402
-                            markdown_table, ode_solver_cost, paper_problem)
+from pyqgd.estimate import (  # noqa: E402
+    LOADINGS,
+    QUBIT_PRESETS,
+    estimate_model,
+    estimate_physical,
+    fit_exponents,
+    markdown_table,
+    ode_solver_cost,
+    paper_problem,
+)
 from pyqgd.estimate import logical as lg  # noqa: E402
-from pyqgd.estimate.validation import COMPARED_FIELDS, _compare, example_instances, instance_data  # noqa: E402
+from pyqgd.estimate.validation import _compare, example_instances, instance_data  # noqa: E402
 from pyqgd.quantum._context import qsharp_project_root  # noqa: E402
 
 

@@ -10,12 +10,12 @@ import pytest
 os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
 
 from pyqgd.estimate import (
+    QUBIT_PRESETS,
     ClassicalModel,
     ErrorBudgetError,
     EstimateInputError,
     OdeProblem,
     PhysicalEstimates,
-    QUBIT_PRESETS,
     UnknownPresetError,
     classical_gd_seconds,
     estimate_model,
@@ -208,6 +208,6 @@ def test_break_even_reports_crossover_or_none():
 
 
 def test_dataframe_when_pandas_present(all_presets):
-    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pandas")
     df = all_presets.to_dataframe()
     assert len(df) == len(all_presets.estimates) and "physical_qubits" in df.columns

@@ -58,8 +58,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from pyqgd._checks import as_finite_vector, check_positive_int
-from pyqgd.carleman.diagnostics import DENSE_LIMIT, MapNorms, NotDissipativeError, _ball_radius, spectral_norm
-from pyqgd.carleman.diagnostics import truncation_error_bound
+from pyqgd.carleman.diagnostics import (
+    DENSE_LIMIT,
+    MapNorms,
+    NotDissipativeError,
+    _ball_radius,
+    spectral_norm,
+    truncation_error_bound,
+)
 from pyqgd.carleman.system import CarlemanSystem
 
 __all__ = [

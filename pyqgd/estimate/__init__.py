@@ -21,7 +21,6 @@ from pyqgd.estimate.errors import (
 from pyqgd.estimate.loading import BUILT_LOADINGS, LOADING_LABELS
 from pyqgd.estimate.logical import LOADINGS, LogicalCost
 from pyqgd.estimate.ode import BLOCK_ENCODINGS, SOLVERS, OdeCost, OdeProblem, ode_solver_cost
-from pyqgd.estimate.readout import READOUT_LABELS, READOUTS, readout_cost
 from pyqgd.estimate.physical import (
     QEC_SCHEMES,
     QUBIT_PRESETS,
@@ -31,6 +30,7 @@ from pyqgd.estimate.physical import (
     estimate_physical,
     format_seconds,
 )
+from pyqgd.estimate.readout import READOUT_LABELS, READOUTS, readout_cost
 from pyqgd.estimate.scale import (
     PAPER_MODELS,
     ModelEstimate,

@@ -21,8 +21,6 @@ are traced). The others model circuits that are **not built** here and say so in
 
 from __future__ import annotations
 
-import math
-
 from pyqgd.estimate.errors import EstimateInputError, check_size
 from pyqgd.estimate.logical import LOADINGS, LogicalCost
 

@@ -10,13 +10,12 @@ factor is given.
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from pyqgd.estimate.classical import ClassicalModel, classical_gd_seconds
-from pyqgd.estimate.errors import ErrorBudgetError, EstimateInputError, EstimationFailedError, check_epsilon
+from pyqgd.estimate.errors import ErrorBudgetError, EstimationFailedError, check_epsilon
 from pyqgd.estimate.loading import LOADING_LABELS, qram_router_error_needed
 from pyqgd.estimate.ode import OdeCost, OdeProblem, ode_solver_cost
 from pyqgd.estimate.physical import QUBIT_PRESETS, PhysicalEstimates, estimate_physical, format_seconds
