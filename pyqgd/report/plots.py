@@ -114,6 +114,9 @@ def trajectory_error(report):
         line, = ax.semilogy(t[1:], np.maximum(curve[1:], floor), "o-", ms=3, label=f"N = {r['N']}: Carleman vs GD")
         if r.get("bound"):
             ax.axhline(r["bound"], color=line.get_color(), ls="--", lw=0.9, label=f"N = {r['N']}: rigorous bound")
+    if not any(r.get("bound") for r in rows):
+        ax.text(0.02, 0.03, "no rigorous bound: the map has no invariant ball (not dissipative)", transform=ax.transAxes,
+                fontsize=8, color="0.3")
     tr = report.carleman_check.get("taylor_remainder") or 0
     if tr > 1e-12:  # zero for a cubic loss: nothing to draw
         ax.axhline(tr, color="k", ls=":", lw=1, label="cubic Taylor remainder (max)")
@@ -137,6 +140,10 @@ def spectrum(report):
     pad = 0.05 * (hi - lo) if hi > lo else max(0.05 * abs(hi), 0.05)
     lo, hi = lo - pad, hi + pad
     ax.axvspan(max(lo, 0.0), min(hi, 2.0), color="tab:green", alpha=0.12, label="dissipative window 0 < ηλ < 2")
+    if lo < 0:
+        ax.axvspan(lo, min(0.0, hi), color="tab:red", alpha=0.08, label="divergent modes ηλ ≤ 0")
+    if hi > 2:
+        ax.axvspan(max(2.0, lo), hi, color="tab:orange", alpha=0.1, label="unstable step ηλ ≥ 2")
     for edge in (0.0, 2.0):
         if lo < edge < hi:
             ax.axvline(edge, color="tab:green", lw=0.9, ls="--")
@@ -177,6 +184,8 @@ def error_proxy(report):
 
 def cost_breakdown(report):
     """Logical work of one run by component, per loading, and × the number of read-out (tomography) runs."""
+    if not report.estimates:
+        return None
     fig = _figure()
     ax = fig.add_subplot()
     labels = ["block-encoding\ncalls", "state\npreparation", "one run\n(total)", "all read-out\nruns"]
@@ -199,6 +208,8 @@ def cost_breakdown(report):
 
 def qubits_runtime(report):
     """Physical qubits vs runtime of one run for each preset and loading (the space–time picture)."""
+    if not report.estimates:
+        return None
     fig = _figure()
     ax = fig.add_subplot()
     markers = "osD^v"
@@ -233,6 +244,8 @@ def break_even(report):
     """Quantum total time (with read-out) and classical GPU wall time (docs/math.md Eq. (15)) vs model size n."""
     from pyqgd.report.render import STEP_OVERHEAD_S, _crossover, classical_wall_seconds
 
+    if not report.break_even:
+        return None
     fig = _figure((7.4, 4.8))
     ax = fig.add_subplot()
     classical_drawn = False
@@ -255,8 +268,7 @@ def break_even(report):
     _titled(fig, ax, "Break-even: fault-tolerant quantum vs GPU training", report)
     _legend(fig, ax)
     ax.grid(alpha=0.3, which="major")
-    if report.break_even:
-        _human_time_axis(ax, "y")
+    _human_time_axis(ax, "y")
     return fig
 
 

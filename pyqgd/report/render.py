@@ -104,6 +104,9 @@ def bottom_line(report) -> str:
     classical = _report_classical(report)
     best = _best_quantum(report)
     what = f"training this model (n = {report.n:,} parameters) for T = {report.T:,} steps"
+    if not report.estimates:
+        return (f"No fault-tolerant estimate was made for {what} (verdict: {report.verdict}); a GPU needs "
+                f"{human_seconds(classical)}.")
     if best is None:
         return (f"No preset can run {what} within the error budget (see the estimates); a GPU needs "
                 f"{human_seconds(classical)}.")
