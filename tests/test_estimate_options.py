@@ -107,3 +107,23 @@ def test_solver_choices():
     assert "not built" in k.label and not k.built
     best = q if q.block_encoding_calls <= k.block_encoding_calls else k
     assert a.block_encoding_calls == best.block_encoding_calls
+
+
+def test_kronecker_hook(monkeypatch):
+    """block_encoding='kronecker' plugs one call of the Kronecker encoding (pyqgd.estimate.kronecker) into the same
+    solver composition: degree from κ = α_L‖L⁻¹‖, calls = degree × rounds; a clear error when the module is absent."""
+    import sys
+    import types
+
+    from pyqgd.estimate.logical import LogicalCost
+
+    monkeypatch.setitem(sys.modules, "pyqgd.estimate.kronecker", None)
+    with pytest.raises(EstimateInputError, match="kronecker"):
+        ode_solver_cost(paper_problem(10**4, 10), block_encoding="kronecker")
+    fake = types.ModuleType("pyqgd.estimate.kronecker")
+    call = LogicalCost(num_qubits=90, ccz_count=1234, rotation_count=7, rotation_depth=7)
+    fake.kronecker_block_encoding_cost = lambda n, s, N, clock_qubits, angle_bits: (call, 40.0, n * s)
+    monkeypatch.setitem(sys.modules, "pyqgd.estimate.kronecker", fake)
+    c = ode_solver_cost(paper_problem(10**4, 10), block_encoding="kronecker")
+    assert c.alpha == 40.0 and c.kappa == pytest.approx(40.0 * c.inverse_norm) and c.table_entries == 8 * 10**4
+    assert c.total.ccz_count >= c.block_encoding_calls * 1234 and c.total.num_qubits == 90 + 2

@@ -417,34 +417,46 @@ def solver_qubits(clock: int, carleman: int, angle_bits: int) -> int:
 
 def carleman_solver_circuit(*, clock: int, carleman: int, level: int, slot: int, slots: int, steps: int, blocks: int,
                             sparsity: int, angle_bits: int, degree: int, rhs: RhsSpec, max_abs: float | None = 1.0,
-                            phases=None, alphas=None, betas=None, amplification_length: int = 1) -> SolverCircuit:
+                            phases=None, alphas=None, betas=None, amplification_length: int = 1,
+                            block_encoding: LogicalCost | None = None, ancillas: int | None = None) -> SolverCircuit:
     """Cost of ``CarlemanQsvtSolve`` (module docstring) from the parameters of the built circuit.
 
     ``phases`` (d + 1 QSVT phases), ``alphas``/``betas`` (the l amplification phase pairs) make the rotation counts
     exact; otherwise they are generic and ``amplification_length`` = 2l + 1 sets the number of rounds.
+
+    ``block_encoding`` (one call, with ``num_qubits`` = its peak qubits *including* its ``ancillas`` and the system
+    register) and ``ancillas`` replace the structured sparse encoding by another one plugged into the same solver
+    (e.g. ``CarlemanQsvtSolveKronecker`` / ``CarlemanSolveWith``): the |B⟩ preparation, QSVT and amplification are
+    unchanged, the projector phases act on its ancillas, and the peak qubits are its peak + 2 (lcu, sig).
     """
     mt, mc = clock, carleman
     m = mt + mc
     if blocks < steps + 1:
         raise EstimateInputError(f"K = {blocks} time blocks cannot hold T = {steps} steps")
-    be = carleman_block_encoding(mt, mc, angle_bits, sparsity, idle=blocks - 1 > steps, max_abs=max_abs)
+    if block_encoding is None:
+        be = carleman_block_encoding(mt, mc, angle_bits, sparsity, idle=blocks - 1 > steps, max_abs=max_abs)
+        a = m + 1
+    else:
+        if ancillas is None:
+            raise EstimateInputError("pass the number of ancillas of the given block-encoding")
+        be, a = block_encoding, check_size(ancillas, "ancillas")
     prep = history_rhs_preparation(rhs)
-    inner = prep.then(real_qsvt(be, m + 1, degree, phases))
+    inner = prep.then(real_qsvt(be, a, degree, phases))
     if alphas is not None:
         if betas is None or len(alphas) != len(betas):
             raise EstimateInputError("alphas and betas must have the same length")
         rounds = len(alphas)
         refl = ZERO
-        for a, bt in zip(alphas, betas):
-            refl = refl.then(final_window_phase(mt, m + 3, level, float(bt))).then(controlled_r1(2 * m + 2, -float(a)))
+        for al, bt in zip(alphas, betas):
+            refl = refl.then(final_window_phase(mt, a + 2, level, float(bt))).then(controlled_r1(a + m + 1, -float(al)))
     else:
         L = check_size(amplification_length, "amplification_length")
         if L % 2 == 0:
             raise EstimateInputError(f"the fixed-point sequence length L = 2l + 1 is odd, got {L}")
         rounds = (L - 1) // 2
-        refl = final_window_phase(mt, m + 3, level).then(controlled_r1(2 * m + 2, None)).repeat(rounds)
+        refl = final_window_phase(mt, a + 2, level).then(controlled_r1(a + m + 1, None)).repeat(rounds)
     total = inner.repeat(2 * rounds + 1).then(refl)
-    q = solver_qubits(mt, mc, angle_bits)
+    q = solver_qubits(mt, mc, angle_bits) if block_encoding is None else block_encoding.num_qubits + 2
     total = LogicalCost(num_qubits=q, qubits_allocated=q, t_count=total.t_count, ccz_count=total.ccz_count,
                         rotation_count=total.rotation_count, rotation_depth=total.rotation_depth,
                         measurement_count=total.measurement_count)

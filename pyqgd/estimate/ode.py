@@ -273,17 +273,41 @@ def _amplitude(pr: OdeProblem, p: int) -> tuple[float, str]:
     return math.sqrt(p + 1) * final / math.sqrt(B2), "a-priori (q = ‖u_in‖/‖u(T)‖ assumed)"
 
 
-def _kronecker_block_encoding(pr: OdeProblem, mt: int):
+@dataclass(frozen=True)
+class _Encoding:
+    cost: lg.LogicalCost
+    alpha: float
+    stored_entries: int
+    num_ancillas: int | None = None
+
+
+def _kronecker_block_encoding(pr: OdeProblem, mt: int) -> _Encoding:
+    """One call of the Kronecker encoding from ``pyqgd.estimate.kronecker`` (its first function among
+    ``kronecker_block_encoding_cost`` / ``kronecker_encoding_cost`` / ``block_encoding_cost``, called with the keyword
+    arguments it accepts among n, s, N, s_F2, nnz_F0, clock_qubits, angle_bits, loading, T, p). It may return an
+    object or dict with ``cost`` (a LogicalCost whose ``num_qubits`` is the encoding's peak with its ancillas and the
+    system register), ``alpha``, ``stored_entries`` and optionally ``num_ancillas`` (default m + 1), or that tuple."""
+    import inspect
+
     try:
-        from pyqgd.estimate import kronecker as kr  # helper B's module, optional
+        from pyqgd.estimate import kronecker as kr  # the Kronecker-encoding module, optional
     except ImportError as exc:
         raise EstimateInputError("block_encoding='kronecker' needs pyqgd.estimate.kronecker, which is not installed in "
                                  "this version; use block_encoding='sparse'") from exc
-    fn = getattr(kr, "kronecker_block_encoding_cost", None) or getattr(kr, "kronecker_encoding_cost", None)
+    names = ("kronecker_block_encoding_cost", "kronecker_encoding_cost", "block_encoding_cost")
+    fn = next((getattr(kr, n) for n in names if callable(getattr(kr, n, None))), None)
     if fn is None:
-        raise EstimateInputError("pyqgd.estimate.kronecker has no kronecker_block_encoding_cost(...); update it")
-    return fn(n=pr.n, s=pr.s, N=pr.N, clock_qubits=mt, angle_bits=pr.angle_bits, loading=pr.loading,
-              s_F2=pr.s_F2, nnz_F0=pr.nnz_F0)
+        raise EstimateInputError(f"pyqgd.estimate.kronecker has none of {names}; update it")
+    p = pr.T if pr.p is None else pr.p
+    offered = {"n": pr.n, "s": pr.s, "N": pr.N, "s_F2": pr.s_F2, "nnz_F0": pr.nnz_F0, "clock_qubits": mt,
+               "angle_bits": pr.angle_bits, "loading": pr.loading, "T": pr.T, "p": p}
+    params = inspect.signature(fn).parameters
+    out = fn(**{k: v for k, v in offered.items() if k in params})
+    if isinstance(out, tuple):
+        return _Encoding(*out)
+    if isinstance(out, dict):
+        return _Encoding(out["cost"], float(out["alpha"]), int(out["stored_entries"]), out.get("num_ancillas"))
+    return _Encoding(out.cost, float(out.alpha), int(out.stored_entries), getattr(out, "num_ancillas", None))
 
 
 def _f_tables_block_encoding(pr: OdeProblem, m_sys: int, s_L: int, logn: int) -> tuple[lg.LogicalCost, int]:
@@ -336,6 +360,7 @@ def ode_solver_cost(problem: OdeProblem, *, block_encoding: str | None = None, s
         return lookup_cost(pr.loading, E, width, controls, max_extra_qubits=pr.max_extra_qubits)
 
     extra_q = 0
+    anc = m + 1
     if pr.block_encoding == "sparse":
         be = cc.carleman_block_encoding(mt, mc, pr.angle_bits, s_L, idle=p > 0,
                                         max_abs=1.0 if max_abs == 1.0 else None, lookup_fn=lk)
@@ -347,7 +372,8 @@ def ode_solver_cost(problem: OdeProblem, *, block_encoding: str | None = None, s
         kb = _kronecker_block_encoding(pr, mt)
         be, alpha = kb.cost, float(kb.alpha)
         E = int(kb.stored_entries)
-        qubits = 2 * m + 3 + be.num_qubits
+        anc = kb.num_ancillas or m + 1
+        qubits = be.num_qubits + 2
     else:
         s_pad = 1 << _bits(s_L)
         be, E = _f_tables_block_encoding(pr, m, s_pad, w)
@@ -374,9 +400,9 @@ def ode_solver_cost(problem: OdeProblem, *, block_encoding: str | None = None, s
     if other is not None:
         total, degree, L, lam, solver_label = other
     else:
-        inner = prep.then(cc.real_qsvt(be, m + 1, degree))
+        inner = prep.then(cc.real_qsvt(be, anc, degree))
         rounds = (L - 1) // 2
-        refl = cc.final_window_phase(mt, m + 3, ml).then(cc.controlled_r1(2 * m + 2, None)).repeat(rounds)
+        refl = cc.final_window_phase(mt, anc + 2, ml).then(cc.controlled_r1(anc + m + 1, None)).repeat(rounds)
         total = inner.repeat(L).then(refl)
     total = replace(total, num_qubits=qubits, qubits_allocated=max(qubits, total.qubits_allocated))
     built = pr.block_encoding != "f_tables_model" and pr.loading == "qrom" and other is None
