@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["figures", "write_all", "save", "trajectory_error", "spectrum", "error_proxy", "cost_breakdown",
-           "qubits_runtime", "break_even", "frontier", "DPI", "FORMATS"]
+           "qubits_runtime", "break_even", "frontier", "human_time_axis", "DPI", "FORMATS"]
 
 DPI = 300
 FORMATS = ("png", "svg")
@@ -47,7 +47,7 @@ def _titled(fig, ax, title: str, report=None):
         fig.suptitle(_caption(report), fontsize=8.5, color="0.3")
 
 
-def _human_time_axis(ax, which: str = "y"):
+def human_time_axis(ax, which: str = "y"):
     """A secondary axis on a log time axis labelled in human units (only the units inside the current limits)."""
     lo, hi = ax.get_ylim() if which == "y" else ax.get_xlim()
     # at most ~7 labels: keep a unit only if it is far enough (in decades) from the previous one kept
@@ -235,7 +235,7 @@ def qubits_runtime(report):
     _titled(fig, ax, "Physical qubits vs runtime per run", report)
     if drawn:
         _legend(fig, ax)
-        _human_time_axis(ax, "x")
+        human_time_axis(ax, "x")
     ax.grid(alpha=0.3, which="both")
     return fig
 
@@ -268,7 +268,7 @@ def break_even(report):
     _titled(fig, ax, "Break-even: fault-tolerant quantum vs GPU training", report)
     _legend(fig, ax)
     ax.grid(alpha=0.3, which="major")
-    _human_time_axis(ax, "y")
+    human_time_axis(ax, "y")
     return fig
 
 
@@ -296,7 +296,7 @@ def frontier(estimates, *, title: str | None = None):
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, which="both")
     ax.margins(0.15)
-    _human_time_axis(ax, "x")
+    human_time_axis(ax, "x")
     return fig
 
 
