@@ -108,7 +108,7 @@ def error_proxy_curves(spectra, spectrum_steps, t, *, lr: float, cutoff: float =
         k = 0 if mode == "frozen" else int(np.searchsorted(spectrum_steps, ti, side="right") - 1)
         lam, w = _nodes(spectra[max(k, 0)])
         try:
-            out[i] = float(error_proxy(ti, lam, lr=lr, cutoff=cutoff, weights=w))
+            out[i] = float(error_proxy(ti, lam, eta=lr, cutoff=cutoff, weights=w))
         except ValueError:
             pass
     return out

@@ -1,7 +1,7 @@
 """Analytic losses and the gradient-descent map they define (layer 1 for losses given in closed form).
 
 For a loss L with exact gradient g, Hessian H and third-derivative tensor K at an expansion point θ*, one GD step
-θ ← θ − η∇L(θ) in the shifted variable u = θ − θ* is, to third order in the loss (paper.md F1),
+θ ← θ − η∇L(θ) in the shifted variable u = θ − θ* is, to third order in the loss (Liu et al. 2024, Eq. 4),
 
     u(t+1) = u(t) + F0 + F1 u + F2 (u⊗u),   F0 = −η g,  F1 = −η H,  F2 = −(η/2) K.reshape(n, n²).
 
@@ -22,9 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from pyqgd._checks import as_finite_vector, check_positive_float, check_positive_int
-from pyqgd.carleman.quadratic import QuadraticMap
+from pyqgd.problem import GDProblem, Provenance, QuadraticMap, SpectrumSummary
 
-__all__ = ["AnalyticLoss", "CubicLoss", "LogisticRegression", "TwoLayerNet", "Jet", "gd_map", "gd_trajectory", "toy_cubic"]
+__all__ = ["AnalyticLoss", "CubicLoss", "LogisticRegression", "TwoLayerNet", "Jet", "gd_map", "gd_trajectory", "gd_problem",
+           "toy_cubic"]
 
 
 class AnalyticLoss:
@@ -248,14 +249,13 @@ class TwoLayerNet(AnalyticLoss):
 
 
 def gd_map(loss: AnalyticLoss, eta: float, theta_star) -> QuadraticMap:
-    """The quadratic GD map of ``loss`` around θ*: F0 = −η∇L(θ*), F1 = −η∇²L(θ*), F2 = −(η/2)∇³L(θ*) (paper.md F1)."""
+    """The quadratic GD map of ``loss`` around θ*: F0 = −η∇L(θ*), F1 = −η∇²L(θ*), F2 = −(η/2)∇³L(θ*) (Liu et al. 2024, Eq. 4)."""
     eta = check_positive_float(eta, "eta (learning rate)")
     theta_star = as_finite_vector(theta_star, "theta_star", loss.n)
     value, g, H, K = loss.derivatives(theta_star)
     if not np.isfinite(value):
         raise ValueError(f"the loss is not finite at the expansion point ({value}); choose another theta_star")
-    n = loss.n
-    return QuadraticMap(-eta * g, -eta * H, -0.5 * eta * K.reshape(n, n * n))
+    return QuadraticMap.from_derivatives(eta, g, H, K)
 
 
 def gd_trajectory(loss: AnalyticLoss, theta0, eta: float, T: int) -> np.ndarray:
@@ -271,3 +271,30 @@ def gd_trajectory(loss: AnalyticLoss, theta0, eta: float, T: int) -> np.ndarray:
             raise FloatingPointError(f"gradient descent diverged at step {t + 1}; reduce eta")
         out[t + 1] = theta
     return out
+
+
+def gd_problem(loss: AnalyticLoss, eta: float | None = None, theta_star=None, *, u_in=None, T: int = 100,
+               reference_steps: int = 5, name: str | None = None) -> GDProblem:
+    """The :class:`~pyqgd.problem.GDProblem` of gradient descent on an analytic loss.
+
+    The map is :func:`gd_map` at θ* (default 0); GD starts at θ* + u_in (default u_in = 0.1·1, so that the
+    trajectory moves and the quantum solver has a nonzero state to encode). ``eta=None`` chooses η = 1/λ_max(H(θ*))
+    (:func:`pyqgd.spectrum.suggest_eta`) and records that choice. The reference trajectory is true GD on the loss
+    (:func:`gd_trajectory`) for ``reference_steps`` steps, shifted to u = θ − θ*.
+    """
+    from pyqgd.spectrum import suggest_eta
+
+    theta_star = np.zeros(loss.n) if theta_star is None else as_finite_vector(theta_star, "theta_star", loss.n)
+    u = np.full(loss.n, 0.1) if u_in is None else as_finite_vector(u_in, "u_in", loss.n)
+    lam = np.linalg.eigvalsh(loss.hessian(theta_star))
+    if eta is None:
+        eta = suggest_eta(lam.max())
+        source = f"η = 1/λ_max = 1/{lam.max():.4g} (chosen from the spectrum)"
+    else:
+        source = "given"
+    eta = check_positive_float(eta, "eta")
+    ref = gd_trajectory(loss, theta_star + u, eta, check_positive_int(reference_steps, "reference_steps")) - theta_star
+    prov = Provenance(model=name or type(loss).__name__, n_total=loss.n, pruning="none", loss=type(loss).__name__,
+                      data="closed form", expansion_point=("θ* = 0" if not np.any(theta_star) else "given θ*")
+                      + f", u_in = θ(0) − θ* with ‖u_in‖ = {np.linalg.norm(u):.3g}", eta_source=source)
+    return GDProblem(gd_map(loss, eta, theta_star), u, eta, T, SpectrumSummary(lam), ref, prov)

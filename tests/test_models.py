@@ -32,7 +32,7 @@ def tiny():
     X = torch.randn(24, 5, generator=g, dtype=torch.float64)
     y = torch.randint(0, 3, (24,), generator=g)
     pm, mask = M.global_magnitude_prune(model, 0.5)
-    ex = M.GDExpansion(pm, torch.nn.functional.cross_entropy, (X, y), lr=0.3)
+    ex = M.GDExpansion(pm, torch.nn.functional.cross_entropy, (X, y), eta=0.3)
     return dict(model=model, pm=pm, mask=mask, X=X, y=y, ex=ex, loss=torch.nn.functional.cross_entropy)
 
 
@@ -118,7 +118,7 @@ def test_bad_masks_and_pruning_amounts():
     other = torch.nn.Linear(3, 2).double()
     with pytest.raises(ValueError, match="does not match"):
         M.GDExpansion(other, torch.nn.functional.mse_loss, (torch.randn(4, 3).double(), torch.randn(4, 2).double()),
-                      lr=0.1, mask=M.ParameterMask.full(model))
+                      eta=0.1, mask=M.ParameterMask.full(model))
 
 
 # ----------------------------------------------------------------------------------------------- exact coefficients
@@ -138,7 +138,7 @@ def test_hvp_modes_agree(tiny):
     V = np.random.default_rng(3).standard_normal((4, tiny["ex"].n))
     H = tiny["ex"].hessian()
     for mode in ("auto", "fwd-rev", "rev-rev"):
-        ex2 = M.GDExpansion(tiny["pm"], tiny["loss"], (tiny["X"], tiny["y"]), lr=0.3, hvp_mode=mode)
+        ex2 = M.GDExpansion(tiny["pm"], tiny["loss"], (tiny["X"], tiny["y"]), eta=0.3, hvp_mode=mode)
         assert np.max(np.abs(ex2.hvp(V) - V @ H)) < 1e-12  # vmapped
         assert np.max(np.abs(ex2.hvp(V[0]) - H @ V[0])) < 1e-12  # single vector
 
@@ -184,7 +184,7 @@ def test_sparse_extraction_equals_masked_dense(tiny):
 
 def test_coefficients_are_the_taylor_terms_of_the_gd_map(tiny):
     ex = tiny["ex"]
-    eta = ex.lr
+    eta = ex.eta
     c = ex.coefficients(tol=1e-4)
     d = ex.coefficients(sparse=False)
     H, K = ex.hessian(), ex.third_order()
@@ -206,7 +206,7 @@ def test_coefficients_are_the_taylor_terms_of_the_gd_map(tiny):
 
 def test_multiple_batches_equal_the_concatenated_batch(tiny):
     X, y = tiny["X"], tiny["y"]
-    ex2 = M.GDExpansion(tiny["pm"], tiny["loss"], [(X[:10], y[:10]), (X[10:], y[10:])], lr=0.3)
+    ex2 = M.GDExpansion(tiny["pm"], tiny["loss"], [(X[:10], y[:10]), (X[10:], y[10:])], eta=0.3)
     assert ex2.loss() == pytest.approx(tiny["ex"].loss(), rel=1e-13)
     assert np.max(np.abs(ex2.hessian() - tiny["ex"].hessian())) < 1e-13
     v = np.random.default_rng(0).standard_normal(ex2.n)
@@ -217,16 +217,16 @@ def test_user_expansion_point(tiny):
     ex = tiny["ex"]
     shift = 0.05 * np.random.default_rng(2).standard_normal(ex.n)
     ts = ex.theta_star + tiny["mask"].embed(shift)
-    ex2 = M.GDExpansion(tiny["pm"], tiny["loss"], (tiny["X"], tiny["y"]), lr=0.3, theta_star=ts)
+    ex2 = M.GDExpansion(tiny["pm"], tiny["loss"], (tiny["X"], tiny["y"]), eta=0.3, theta_star=ts)
     assert np.allclose(ex2.u_checkpoint, -shift, atol=1e-15)
     assert np.max(np.abs(ex2.gradient() - ex.gradient(u=shift))) < 1e-13
     assert np.max(np.abs(ex2.hessian() - ex.hessian(u=shift))) < 1e-12
-    ex3 = M.GDExpansion(tiny["pm"], tiny["loss"], (tiny["X"], tiny["y"]), lr=0.3, theta_star=ts[tiny["mask"].keep])
+    ex3 = M.GDExpansion(tiny["pm"], tiny["loss"], (tiny["X"], tiny["y"]), eta=0.3, theta_star=ts[tiny["mask"].keep])
     assert np.array_equal(ex3.theta_star, ex2.theta_star)
     bad = ts.copy()
     bad[np.flatnonzero(~tiny["mask"].keep)[0]] = 1.0
     with pytest.raises(ValueError, match="pruned coordinates"):
-        M.GDExpansion(tiny["pm"], tiny["loss"], (tiny["X"], tiny["y"]), lr=0.3, theta_star=bad)
+        M.GDExpansion(tiny["pm"], tiny["loss"], (tiny["X"], tiny["y"]), eta=0.3, theta_star=bad)
 
 
 def test_user_mask_on_unpruned_model_zeroes_masked_entries():
@@ -234,9 +234,9 @@ def test_user_mask_on_unpruned_model_zeroes_masked_entries():
     keep = np.random.default_rng(4).random(39) < 0.5
     mask = M.ParameterMask.from_flat(model, keep)
     X, y = torch.randn(8, 5, dtype=torch.float64), torch.randint(0, 3, (8,))
-    ex = M.GDExpansion(model, torch.nn.functional.cross_entropy, (X, y), lr=0.1, mask=mask)
+    ex = M.GDExpansion(model, torch.nn.functional.cross_entropy, (X, y), eta=0.1, mask=mask)
     pm = M.apply_mask(model, mask)
-    ref = M.GDExpansion(pm, torch.nn.functional.cross_entropy, (X, y), lr=0.1)
+    ref = M.GDExpansion(pm, torch.nn.functional.cross_entropy, (X, y), eta=0.1)
     assert np.all(ex.theta_star[~keep] == 0)
     assert np.array_equal(ex.theta_star, ref.theta_star)
     assert np.max(np.abs(ex.hessian() - ref.hessian())) < 1e-14
@@ -245,7 +245,7 @@ def test_user_mask_on_unpruned_model_zeroes_masked_entries():
 # ----------------------------------------------------------------------------------------------- matrix-free
 def test_matrix_free_operators_equal_dense(tiny):
     ex = tiny["ex"]
-    n, eta = ex.n, ex.lr
+    n, eta = ex.n, ex.eta
     d = ex.coefficients(sparse=False)
     rng = np.random.default_rng(7)
     v, w, X = rng.standard_normal(n), rng.standard_normal(n * n), rng.standard_normal((n, 5))
@@ -284,11 +284,11 @@ def test_pruned_coordinates_stay_zero_and_dynamics_match_masked_gd(tiny):
     traj = qm.trajectory(np.zeros(ex.n), 4)
     full = c.embed(traj)
     assert np.all(full[:, ~mask.keep] == 0)
-    gd = M.masked_gd_trajectory(tiny["pm"], tiny["loss"], (tiny["X"], tiny["y"]), lr=ex.lr, steps=4)
+    gd = M.gd_trajectory(tiny["pm"], tiny["loss"], (tiny["X"], tiny["y"]), eta=ex.eta, T=4)
     gd_full = c.embed(gd)
     assert np.all(gd_full[:, ~mask.keep] == 0)
     # ...which is not automatic: the unmasked gradient does not vanish at pruned coordinates
-    full_ex = M.GDExpansion(tiny["pm"], tiny["loss"], (tiny["X"], tiny["y"]), lr=ex.lr,
+    full_ex = M.GDExpansion(tiny["pm"], tiny["loss"], (tiny["X"], tiny["y"]), eta=ex.eta,
                             mask=M.ParameterMask.full(tiny["model"]))
     assert np.max(np.abs(full_ex.gradient()[~mask.keep])) > 1e-3
     # the quadratic map follows true GD up to the cubic remainder
@@ -299,9 +299,9 @@ def test_pruned_coordinates_stay_zero_and_dynamics_match_masked_gd(tiny):
 
 def test_caller_model_is_not_mutated(tiny):
     before = {k: v.detach().clone() for k, v in tiny["pm"].state_dict().items()}
-    ex = M.GDExpansion(tiny["pm"], tiny["loss"], (tiny["X"], tiny["y"]), lr=0.3)
+    ex = M.GDExpansion(tiny["pm"], tiny["loss"], (tiny["X"], tiny["y"]), eta=0.3)
     ex.coefficients()
-    M.masked_gd_trajectory(tiny["pm"], tiny["loss"], (tiny["X"], tiny["y"]), lr=0.3, steps=2)
+    M.gd_trajectory(tiny["pm"], tiny["loss"], (tiny["X"], tiny["y"]), eta=0.3, T=2)
     after = tiny["pm"].state_dict()
     assert before.keys() == after.keys()
     assert all(torch.equal(before[k], after[k]) for k in before)
@@ -312,19 +312,19 @@ def test_bad_input_errors(tiny):
     X, y = tiny["X"].clone(), tiny["y"]
     X[0, 0] = float("nan")
     with pytest.raises(ValueError, match="loss is nan"):
-        M.GDExpansion(tiny["pm"], tiny["loss"], (X, y), lr=0.1)
+        M.GDExpansion(tiny["pm"], tiny["loss"], (X, y), eta=0.1)
     with pytest.raises(TooLargeError, match="matrix-free"):
         tiny["ex"].hessian(max_n=5)
     with pytest.raises(TooLargeError, match="matrix-free"):
         tiny["ex"].coefficients(max_n=5)
     with pytest.raises(ValueError):
-        M.GDExpansion(tiny["pm"], tiny["loss"], (tiny["X"], y), lr=-1.0)
+        M.GDExpansion(tiny["pm"], tiny["loss"], (tiny["X"], y), eta=-1.0)
     with pytest.raises(TypeError, match="batch"):
-        M.GDExpansion(tiny["pm"], tiny["loss"], [1, 2], lr=0.1)
+        M.GDExpansion(tiny["pm"], tiny["loss"], [1, 2], eta=0.1)
     with pytest.raises(ValueError, match="length"):
         tiny["ex"].hvp(np.ones(3))
     with pytest.raises(TypeError, match="scalar"):
-        M.GDExpansion(tiny["pm"], lambda o, t: o, (tiny["X"], y), lr=0.1)
+        M.GDExpansion(tiny["pm"], lambda o, t: o, (tiny["X"], y), eta=0.1)
     with pytest.raises(ValueError, match="memory"):
         tiny["ex"].hessian(memory_limit=10)
 
@@ -332,7 +332,7 @@ def test_bad_input_errors(tiny):
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error raised where CUDA is missing")
 def test_cuda_requested_without_cuda_is_a_clear_error(tiny):
     with pytest.raises(M.DeviceUnavailableError, match="device='cpu'"):
-        M.GDExpansion(tiny["pm"], tiny["loss"], (tiny["X"], tiny["y"]), lr=0.1, device="cuda")
+        M.GDExpansion(tiny["pm"], tiny["loss"], (tiny["X"], tiny["y"]), eta=0.1, device="cuda")
     assert issubclass(M.DeviceUnavailableError, RuntimeError)
     with pytest.raises(ValueError):
         M.resolve_device("tpu")
@@ -340,7 +340,7 @@ def test_cuda_requested_without_cuda_is_a_clear_error(tiny):
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_cuda_matches_cpu(tiny):  # pragma: no cover - runs only on a GPU machine
-    exg = M.GDExpansion(tiny["pm"], tiny["loss"], (tiny["X"], tiny["y"]), lr=0.3, device="cuda")
+    exg = M.GDExpansion(tiny["pm"], tiny["loss"], (tiny["X"], tiny["y"]), eta=0.3, device="cuda")
     assert np.max(np.abs(exg.hessian() - tiny["ex"].hessian())) < 1e-10
     assert np.max(np.abs(exg.third_order() - tiny["ex"].third_order())) < 1e-10
 

@@ -24,7 +24,7 @@ def pruned_mlp():
     model, loss_fn, data = M.digits_mlp(hidden=8, dtype=torch.float64, epochs=3)
     pm, mask = M.global_magnitude_prune(model, 0.85)
     X, y = data.batch(100)
-    ex = M.GDExpansion(pm, loss_fn, (X, y), lr=0.5)
+    ex = M.GDExpansion(pm, loss_fn, (X, y), eta=0.5)
     H = ex.hessian()
     return dict(ex=ex, H=H, eig=np.linalg.eigvalsh(H), mask=mask, pm=pm, loss=loss_fn, X=X, y=y)
 
@@ -158,7 +158,7 @@ def test_dissipation_from_the_model_end_to_end(pruned_mlp):
     from pyqgd.carleman import spectral_norm
     from pyqgd.spectrum import dissipation_number_from_norms as dn
 
-    re1 = -ex.lr * ext.smallest[0]
+    re1 = -ex.eta * ext.smallest[0]
     assert re1 == pytest.approx(np.max(np.linalg.eigvalsh(c.F1.toarray())), rel=1e-8)
     b = M.f2_norm_bounds(ex, n_power=5, n_samples=20)
     exact = spectral_norm(c.F2)

@@ -29,13 +29,13 @@ def test_hvp_and_third_order_of_cnn_and_transformer_match_finite_differences(fac
     model, loss_fn, data = factory(pretrained=False, dtype=torch.float64, **kw)
     pm, mask = M.global_magnitude_prune(model, amount)
     X, y = data.batch(32)
-    ex = M.GDExpansion(pm, loss_fn, (X, y), lr=0.1)
+    ex = M.GDExpansion(pm, loss_fn, (X, y), eta=0.1)
     rng = np.random.default_rng(0)
     v, w = rng.standard_normal(ex.n), rng.standard_normal(ex.n)
     h = 1e-5
     fd_h = (ex.gradient(h * v) - ex.gradient(-h * v)) / (2 * h)
     for mode in ("fwd-rev", "rev-rev"):
-        exm = M.GDExpansion(pm, loss_fn, (X, y), lr=0.1, hvp_mode=mode)
+        exm = M.GDExpansion(pm, loss_fn, (X, y), eta=0.1, hvp_mode=mode)
         assert np.max(np.abs(exm.hvp(v) - fd_h)) < 1e-6 * max(1, np.max(np.abs(fd_h)))
     h = 1e-4
     fd_k = (ex.hvp(w, u=h * v) - ex.hvp(w, u=-h * v)) / (2 * h)
@@ -47,8 +47,8 @@ def test_carleman_reproduces_true_gd_of_the_mlp():
     model, loss_fn, data = M.digits_mlp(hidden=8, dtype=torch.float64, epochs=10)
     pm, mask = M.global_magnitude_prune(model, 0.95)
     X, y = data.batch(128)
-    rows = M.carleman_vs_gd(pm, loss_fn, (X, y), lr=0.5, lrs=(0.05, 0.5), orders=(1, 2, 3), steps=4)
-    by = {(r["lr"], r["N"]): r for r in rows}
+    rows = M.carleman_vs_gd(pm, loss_fn, (X, y), eta=0.5, etas=(0.05, 0.5), orders=(1, 2, 3), T=4)
+    by = {(r["eta"], r["N"]): r for r in rows}
     n = rows[0]["n"]
     assert 10 <= n <= 40
     assert all(r["gd_displacement"] > 1e-3 for r in rows)

@@ -49,10 +49,21 @@ from pyqgd.models.taylor import (
     EXACT_HESSIAN_MAX_N,
     EXACT_THIRD_MAX_N,
     DroppedMass,
+    exact_third_max_n,
     GDExpansion,
     TaylorCoefficients,
 )
-from pyqgd.models.trajectory import carleman_vs_gd, masked_gd_trajectory
+from pyqgd.models.problem import (
+    DEFAULT_MAX_PARAMS,
+    DisconnectedModelError,
+    PruneResult,
+    as_batches,
+    as_loss,
+    dead_parameters,
+    gd_problem,
+    prune,
+)
+from pyqgd.models.trajectory import carleman_vs_gd, gd_trajectory, masked_gd_trajectory
 from pyqgd.models.zoo import (
     TaskData,
     accuracy,
@@ -64,6 +75,8 @@ from pyqgd.models.zoo import (
 )
 
 __all__ = [
+    "gd_problem", "prune", "PruneResult", "as_batches", "as_loss", "dead_parameters", "DisconnectedModelError",
+    "DEFAULT_MAX_PARAMS", "exact_third_max_n", "gd_trajectory",
     "DeviceUnavailableError", "resolve_device",
     "ParameterLayout", "ParameterMask", "apply_mask", "global_magnitude_prune",
     "GDExpansion", "TaylorCoefficients", "DroppedMass", "EXACT_HESSIAN_MAX_N", "EXACT_THIRD_MAX_N",

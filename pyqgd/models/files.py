@@ -170,7 +170,10 @@ def _script_adapter(scripted, path: Path):
                              f"({type(exc).__name__}); save a state_dict and pass --model-class module:Class") from None
     by_ptr = {p.data_ptr(): name for name, p in scripted.named_parameters()}
     names = [by_ptr.get(p.data_ptr(), f"param{i}") for i, p in enumerate(params)]
-    return _ScriptAdapter(fn, names, params, getattr(scripted, "original_name", "TorchScript"))
+    adapter = _ScriptAdapter(fn, names, params, getattr(scripted, "original_name", "TorchScript"))
+    # the lowered graph refers to types owned by the scripted module's compilation unit: keep it alive
+    object.__setattr__(adapter, "_scripted", scripted)
+    return adapter
 
 
 def _adapter_class():
@@ -192,7 +195,9 @@ def _adapter_class():
         def __deepcopy__(self, memo):
             # the compiled function is immutable and cannot be pickled: share it, copy the parameters
             params = [getattr(self, k) for k in self._keys]
-            return type(self)(self._fn, self._names, params, self._name)
+            twin = type(self)(self._fn, self._names, params, self._name)
+            object.__setattr__(twin, "_scripted", self.__dict__.get("_scripted"))
+            return twin
 
         def extra_repr(self):
             return f"TorchScript {self._name}"

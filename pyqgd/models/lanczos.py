@@ -83,7 +83,24 @@ def _start_vector(A: TorchOperator, seed, kind="gaussian"):
         v = torch.randint(0, 2, (A.n,), generator=g, dtype=torch.float64) * 2 - 1
     else:
         v = torch.randn(A.n, generator=g, dtype=torch.float64)
-    return v.to(A.device, A.dtype)
+    return v.to(A.device, _work_dtype(A))
+
+
+def _work_dtype(A: TorchOperator):
+    """The recurrence runs in float64 whatever the operator's dtype (only the products A q are taken in A.dtype):
+    in float32 the three-term recurrence loses orthogonality after a few steps and floods T with ghost copies."""
+    return torch.float64
+
+
+def _apply(A: TorchOperator, q):
+    """A q with q cast to the operator's dtype and the product cast back to the recurrence's float64."""
+    w = A.matvec(q if q.dtype == A.dtype else q.to(A.dtype))
+    return w.to(torch.float64) if w.dtype != torch.float64 else w
+
+
+def _eps(A: TorchOperator) -> float:
+    """Unit round-off of the operator's products (float32: 1.2e-7, float64: 2.2e-16)."""
+    return float(torch.finfo(A.dtype).eps) if A.dtype.is_floating_point else float(np.finfo(float).eps)
 
 
 def lanczos_tridiagonal(op, v0=None, m: int = 50, *, seed: int = 0, reorthogonalize: bool = False,
@@ -99,7 +116,7 @@ def lanczos_tridiagonal(op, v0=None, m: int = 50, *, seed: int = 0, reorthogonal
 
     A = as_torch_operator(op)
     m = check_positive_int(m, "m")
-    q = (_start_vector(A, seed) if v0 is None else torch.as_tensor(v0).to(A.device, A.dtype).clone().reshape(-1))
+    q = (_start_vector(A, seed) if v0 is None else torch.as_tensor(v0).to(A.device, _work_dtype(A)).clone().reshape(-1))
     if q.shape[0] != A.n:
         raise ValueError(f"v0 must have length {A.n}, got {q.shape[0]}")
     nq = float(torch.linalg.vector_norm(q))
@@ -111,7 +128,7 @@ def lanczos_tridiagonal(op, v0=None, m: int = 50, *, seed: int = 0, reorthogonal
     alpha, beta = [], []
     scale = 0.0
     for j in tqdm(range(m), disable=not progress, desc="Lanczos"):
-        w = A.matvec(q)
+        w = _apply(A, q)
         a = float(torch.dot(w, q))
         w.sub_(q, alpha=a)
         if q_prev is not None:
@@ -147,14 +164,19 @@ def _ritz(alpha, beta):
     return theta, np.abs(beta[m - 1] * S[-1]), S[0]
 
 
-def _good_values(alpha, beta):
-    """Cullum–Willoughby: (values, residuals) of the genuine, distinct Ritz values of T_m (ascending)."""
+def _good_values(alpha, beta, eps: float = float(np.finfo(float).eps)):
+    """Cullum–Willoughby: (values, residuals) of the genuine, distinct Ritz values of T_m (ascending).
+
+    ``eps`` is the unit round-off of the operator's products: Ritz values closer than 50·eps·‖T‖ cannot be told
+    apart by the products themselves (a float32 Hessian-vector product is accurate to ~eps₃₂‖H‖), so they are
+    merged as ghost copies of one eigenvalue and taken as the reference for the spurious-value test.
+    """
     theta, res, _ = _ritz(alpha, beta)
     m = len(alpha)
     if m == 1:
         return theta, res
     norm_t = max(np.max(np.abs(theta)), 1e-300)
-    tol = max(1e-10 * norm_t, 100 * np.finfo(float).eps * m * norm_t)
+    tol = max(1e-10 * norm_t, 100 * np.finfo(float).eps * m * norm_t, 50 * eps * norm_t)
     theta_hat = scipy.linalg.eigvalsh_tridiagonal(alpha[1:], beta[1:m - 1]) if m > 2 else np.array([alpha[1]])
     vals, ress = [], []
     i = 0
@@ -223,8 +245,11 @@ def hessian_extremes(op, k: int = 5, *, which: str = "both", max_iter: int = 500
     max_iter = check_positive_int(max_iter, "max_iter")
     state = {"done": False}
 
+    eps = _eps(A)
+    tol = max(tol, 10 * eps)  # a residual below the products' own round-off cannot be certified
+
     def wanted(alpha, beta):
-        vals, res = _good_values(np.array(alpha), np.array(beta))
+        vals, res = _good_values(np.array(alpha), np.array(beta), eps)
         order_hi = np.argsort(-vals)[:k]
         order_lo = np.argsort(vals)[:k]
         return vals, res, order_hi, order_lo
@@ -260,7 +285,7 @@ def hessian_extremes(op, k: int = 5, *, which: str = "both", max_iter: int = 500
         for name, v in targets:
             Xi = X[:, pos:pos + v.size]
             pos += v.size
-            r = np.array([float(torch.linalg.vector_norm(A.matvec(torch.as_tensor(Xi[:, i]).to(A.device, A.dtype)).double().cpu()
+            r = np.array([float(torch.linalg.vector_norm(_apply(A, torch.as_tensor(Xi[:, i]).to(A.device)).cpu()
                                                           - v[i] * torch.as_tensor(Xi[:, i]))) for i in range(v.size)])
             out[f"{name}_vectors"] = Xi
             out[f"{name}_vector_residuals"] = r
@@ -282,8 +307,8 @@ def _ritz_vectors(A: TorchOperator, alpha, beta, values, seed, progress):
         near = np.flatnonzero(np.abs(theta - v) <= 1e-8 * max(np.max(np.abs(theta)), 1e-300))
         if near.size:
             cols[i] = int(near[np.argmin(res[near])])
-    C = torch.as_tensor(S[:, cols], dtype=A.dtype, device=A.device)  # (m, k)
-    X = torch.zeros(A.n, len(cols), dtype=A.dtype, device=A.device)
+    C = torch.as_tensor(S[:, cols], dtype=torch.float64, device=A.device)  # (m, k)
+    X = torch.zeros(A.n, len(cols), dtype=torch.float64, device=A.device)
     q = _start_vector(A, seed)
     q /= torch.linalg.vector_norm(q)
     q_prev = None
@@ -291,7 +316,7 @@ def _ritz_vectors(A: TorchOperator, alpha, beta, values, seed, progress):
         X.add_(q[:, None] * C[j][None, :])
         if j == m - 1:
             break
-        w = A.matvec(q)
+        w = _apply(A, q)
         w.sub_(q, alpha=float(alpha[j]))
         if q_prev is not None:
             w.sub_(q_prev, alpha=float(beta[j - 1]))

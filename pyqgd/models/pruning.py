@@ -82,10 +82,12 @@ class ParameterLayout:
     def flatten(self, model: "torch.nn.Module") -> np.ndarray:
         """The model's flat parameter vector (float64 numpy), in this layout's order."""
         tensors = named_parameter_tensors(model)
-        if tuple(tensors) != self.names:
+        # torch.nn.utils.prune re-registers a pruned tensor as <name>_orig at the end of its module, so the
+        # registration order of a partly pruned model differs from the layout's: match by name
+        if set(tensors) != set(self.names):
             missing = set(self.names) ^ set(tensors)
             raise ValueError(f"model parameters do not match this layout (differing names: {sorted(missing)[:5]})")
-        return np.concatenate([t.reshape(-1).to("cpu", torch.float64).numpy() for t in tensors.values()])
+        return np.concatenate([tensors[name].reshape(-1).to("cpu", torch.float64).numpy() for name in self.names])
 
     def unflatten(self, vector) -> dict:
         """{name: array of the tensor's shape} from a flat vector (numpy or torch; views where possible)."""

@@ -1,6 +1,6 @@
 """The true nonlinear GD trajectory of a pruned model, and its comparison with the Carleman solution.
 
-:func:`masked_gd_trajectory` runs plain full-batch gradient descent with torch autograd (``loss.backward()``,
+:func:`gd_trajectory` runs plain full-batch gradient descent with torch autograd (``loss.backward()``,
 independent of the torch.func code that builds the Taylor coefficients) on the surviving parameters, holding pruned
 entries at zero, and returns u(t) = θ(t) − θ* on the survivors. :func:`carleman_vs_gd` compares that trajectory with
 the quadratic map of the Taylor coefficients and with its Carleman linearisation (``pyqgd.carleman``) for several
@@ -16,11 +16,20 @@ from pyqgd.models._torch import torch
 from pyqgd.models.pruning import ParameterMask, apply_mask, deepcopy_module
 from pyqgd.models.taylor import GDExpansion
 
-__all__ = ["masked_gd_trajectory", "carleman_vs_gd"]
+__all__ = ["gd_trajectory", "masked_gd_trajectory", "carleman_vs_gd"]
 
 
-def masked_gd_trajectory(model, loss_fn, data, *, lr: float, steps: int, mask: ParameterMask | None = None,
-                         theta_star=None, dtype=None, device=None, train_mode: bool = False) -> np.ndarray:
+def masked_gd_trajectory(model, loss_fn, data, *, lr: float, steps: int, **kw) -> np.ndarray:
+    """Deprecated alias of :func:`gd_trajectory` (``lr`` → ``eta``, ``steps`` → ``T``)."""
+    import warnings
+
+    warnings.warn("masked_gd_trajectory(lr=, steps=) is deprecated: use gd_trajectory(model, loss_fn, data, eta=, T=)",
+                  DeprecationWarning, stacklevel=2)
+    return gd_trajectory(model, loss_fn, data, eta=lr, T=steps, **kw)
+
+
+def gd_trajectory(model, loss_fn, data, *, eta: float, T: int, mask: ParameterMask | None = None,
+                  theta_star=None, dtype=None, device=None, train_mode: bool = False) -> np.ndarray:
     """u(0..T) of plain full-batch GD with torch autograd on the pruned model, as u(t) = θ(t) − θ* on the survivors.
 
     A copy of ``model`` is pruned with ``mask`` (default: the mask it already carries) through
@@ -33,8 +42,8 @@ def masked_gd_trajectory(model, loss_fn, data, *, lr: float, steps: int, mask: P
     from pyqgd.models.taylor import _as_batches
     from pyqgd.models._torch import resolve_device, resolve_dtype
 
-    steps = check_positive_int(steps, "steps")
-    eta = check_positive_float(lr, "lr")
+    steps = check_positive_int(T, "T")
+    eta = check_positive_float(eta, "eta")
     dev = resolve_device(device)
     if mask is None:
         mask = ParameterMask.from_model(model)
@@ -78,9 +87,10 @@ def masked_gd_trajectory(model, loss_fn, data, *, lr: float, steps: int, mask: P
     return out
 
 
-def carleman_vs_gd(model, loss_fn, data, *, lr: float, steps: int = 5, orders=(1, 2, 3), lrs=None,
+def carleman_vs_gd(model, loss_fn, data, *, eta: float | None = None, T: int = 5, orders=(1, 2, 3), etas=None,
                    mask: ParameterMask | None = None, theta_star=None, dtype=None, tol: float = 0.0,
-                   max_dim: int = 2_000_000, train_mode: bool = False) -> list:
+                   max_dim: int = 2_000_000, train_mode: bool = False, lr: float | None = None, steps: int | None = None,
+                   lrs=None) -> list:
     """Carleman solution of the GD map vs the true GD trajectory, for truncation orders N and learning rates η.
 
     The model is expanded at θ* (default: the masked checkpoint, GD starting there, u_in = 0; see
@@ -91,12 +101,22 @@ def carleman_vs_gd(model, loss_fn, data, *, lr: float, steps: int = 5, orders=(1
     ``taylor_err`` (quadratic map vs GD: the cubic Taylor remainder, a floor for err_vs_gd).
     Orders whose Carleman dimension Σ_{j≤N} n^j exceeds ``max_dim`` are skipped.
     """
-    from pyqgd.carleman import QuadraticMap, discrete_carleman, solve_history
+    import warnings
 
-    steps = check_positive_int(steps, "steps")
-    lr = check_positive_float(lr, "lr")
-    lrs = (lr,) if lrs is None else tuple(check_positive_float(x, "lr") for x in lrs)
-    expansion = GDExpansion(model, loss_fn, data, lr=lr, mask=mask, theta_star=theta_star, dtype=dtype,
+    from pyqgd.carleman import discrete_carleman, solve_history
+
+    if lr is not None or steps is not None or lrs is not None:
+        warnings.warn("carleman_vs_gd(lr=, steps=, lrs=) is deprecated: pass eta=, T=, etas=", DeprecationWarning,
+                      stacklevel=2)
+        eta = lr if lr is not None else eta
+        T = steps if steps is not None else T
+        etas = lrs if lrs is not None else etas
+    if eta is None:
+        raise TypeError("carleman_vs_gd needs the learning rate eta=")
+    steps = check_positive_int(T, "T")
+    lr = check_positive_float(eta, "eta")
+    lrs = (lr,) if etas is None else tuple(check_positive_float(x, "eta") for x in etas)
+    expansion = GDExpansion(model, loss_fn, data, eta=lr, mask=mask, theta_star=theta_star, dtype=dtype,
                             train_mode=train_mode)
     coeffs = expansion.coefficients(sparse=True, tol=tol)
     base = coeffs.quadratic_map()
@@ -104,7 +124,7 @@ def carleman_vs_gd(model, loss_fn, data, *, lr: float, steps: int = 5, orders=(1
     rows = []
     for eta in lrs:
         qm = base.scaled(eta / lr)
-        gd = masked_gd_trajectory(model, loss_fn, data, lr=eta, steps=steps, mask=expansion.mask,
+        gd = gd_trajectory(model, loss_fn, data, eta=eta, T=steps, mask=expansion.mask,
                                   theta_star=expansion.theta_star, dtype=expansion.dtype, train_mode=train_mode)
         u0 = gd[0]
         quad = qm.trajectory(u0, steps)
@@ -118,7 +138,7 @@ def carleman_vs_gd(model, loss_fn, data, *, lr: float, steps: int = 5, orders=(1
             sol = solve_history(discrete_carleman(qm, N), u0, steps)
             y = np.asarray(sol.u)
             rows.append({
-                "lr": eta, "N": N, "n": n, "steps": steps,
+                "eta": eta, "lr": eta, "N": N, "n": n, "steps": steps,
                 "err_vs_gd": float(np.max(np.linalg.norm(y - gd, axis=1)) / scale),
                 "err_vs_quadratic": float(np.max(np.linalg.norm(y - quad, axis=1)) / scale),
                 "taylor_err": taylor_err,

@@ -175,7 +175,7 @@ def digits_mlp(*, hidden: int = 32, loss: str = "cross_entropy", pretrained: boo
                seed: int = 0, dtype=torch.float32):
     """MLP 64 → hidden → 10 (tanh) on the digits: (model, loss_fn, data). ~95% test accuracy in ~2 s when trained.
 
-    ``hidden=0`` gives the linear model 64 → 10 (650 parameters, as in research-notes/classical.md).
+    ``hidden=0`` gives the linear model 64 → 10 (650 parameters).
     """
     dtype = resolve_dtype(dtype, torch.float32)
     torch.manual_seed(seed)

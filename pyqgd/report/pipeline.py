@@ -277,7 +277,7 @@ def analyze(model="mlp", *, loss_fn=None, data=None, prune=None, prune_scope: st
     stages.update(1)
 
     t1 = time.perf_counter()
-    sim = _simulate(problem, N, simulate and stopped is None)
+    sim = _simulate(problem, N, simulate) if stopped is None else {"skipped": stopped}
     timings["simulation"] = time.perf_counter() - t1
     stages.update(1)
 
