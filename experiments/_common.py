@@ -94,7 +94,7 @@ class PrunedSetup:
         from pyqgd.models import GDExpansion
 
         data = (self.data.X_train, self.data.y_train) if batch is None else batch
-        return GDExpansion(self.pruned, self.loss_fn, data, lr=lr, mask=self.mask, theta_star=np.asarray(theta_surv, float))
+        return GDExpansion(self.pruned, self.loss_fn, data, eta=lr, mask=self.mask, theta_star=np.asarray(theta_surv, float))
 
 
 def pruned_digits_mlp(*, hidden: int = 32, amount: float = 0.9, epochs: int = 30, seed: int = 0,

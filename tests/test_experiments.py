@@ -36,12 +36,12 @@ def test_setup_prunes_ninety_percent(setup):
 
 def test_sparse_training_holds_mask_and_matches_autograd_gd(setup):
     from experiments.sparse_training_spectra import sparse_training
-    from pyqgd.models import masked_gd_trajectory
+    from pyqgd.models import gd_trajectory
 
     tr = sparse_training(setup, lr=1.0, steps=6, record_every=2, spectrum_every=3)
     assert np.all(tr["full_final"][~setup.mask.keep] == 0)
-    ref = masked_gd_trajectory(setup.pruned, setup.loss_fn, (setup.data.X_train, setup.data.y_train), lr=1.0, steps=6,
-                               mask=setup.mask)
+    ref = gd_trajectory(setup.pruned, setup.loss_fn, (setup.data.X_train, setup.data.y_train), eta=1.0, T=6,
+                        mask=setup.mask)
     np.testing.assert_allclose(tr["theta_final"], setup.theta0 + ref[-1], atol=1e-10)
     assert list(tr["spectrum_steps"]) == [0, 3, 6]
     assert all(len(ev) == setup.mask.n_surviving for ev in tr["spectra"])
