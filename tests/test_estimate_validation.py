@@ -1,4 +1,4 @@
-"""Analytic logical cost formulas == counts traced from the real Q# circuits (issue 3), on small instances."""
+"""Analytic logical cost formulas == counts traced from the real Q# circuits, on small instances."""
 
 import os
 

@@ -6,7 +6,7 @@
   A100 datasheet) × utilization 0.4 (typical model-FLOPs utilization; Chowdhery et al., PaLM, arXiv:2204.02311,
   Table 3 reports 46 %). Unstructured sparsity is *credited* to the GPU (n = surviving parameters), which favours
   the classical side.
-* Read-out (paper.md F12): projected-least-squares tomography of an s_w-sparse real state with known support needs
+* Read-out (README "Resource estimates"): projected-least-squares tomography of an s_w-sparse real state with known support needs
   ⌈s_w·ln(s_w)/δ²⌉ copies (Guţă, Kahn, Kueng, Tropp 2020, the paper's ref. 34, up to constants taken as 1), each a
   full run of the solver circuit.
 """

@@ -4,7 +4,7 @@ Each function returns a :class:`LogicalCost` — the same seven numbers the QDK 
 (``qsharp.logical_counts``: numQubits, tCount, cczCount, rotationCount, rotationDepth, measurementCount; ccix is
 always 0 here) — as an exact function of the sizes (m = ⌈log₂ dim⌉, sparsity s, angle bits b, QSVT degree d,
 amplification length L, number of stored table entries E, …). Functions marked *traced* are derived from our Q#
-circuits (``qsharp_src/src``, issue 3) and are checked for equality with the traced counts in
+circuits (``qsharp_src/src``) and are checked for equality with the traced counts in
 ``tests/test_estimate_validation.py``; functions marked *literature* are not traceable here (no such circuit in the
 Q# standard library or in this project) and cite their source.
 
@@ -390,7 +390,7 @@ def dense_state_preparation(m: int, *, signed: bool = False) -> LogicalCost:
 def sparse_state_preparation(m: int, nonzeros: int) -> LogicalCost:
     """Sparse state preparation of a d-sparse state on q = m qubits.
 
-    *Literature*: Mao, Tian, Sun (arXiv:2404.05147, paper.md F11): O(q·d/log q + q) gates; Gleinig–Hoefler
+    *Literature*: Mao, Tian, Sun (arXiv:2404.05147): O(q·d/log q + q) gates; Gleinig–Hoefler
     (DAC 2021, the paper's ref. 33): O(q·d) CNOTs and d rotations. Model: d − 1 rotations (one Ry per merge),
     and one m-controlled NOT per merge, m − 1 CCZ each (Toffoli ladder with m − 2 helpers; Barenco et al. 1995).
     """

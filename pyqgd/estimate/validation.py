@@ -1,4 +1,4 @@
-"""Validation of the logical cost model against counts traced from the real Q# circuits (issue 3).
+"""Validation of the logical cost model against counts traced from the real Q# circuits.
 
 Two independent sources of cost (STYLE.md §2, Qualtran's ``assert_equivalent_bloq_example_counts``): the closed
 forms of :mod:`pyqgd.estimate.logical` and ``logical_counts`` traced by the QDK from
@@ -161,7 +161,7 @@ def validate_instance(inst: ValidationInstance, *, components=("block_encoding",
     return out
 
 
-# --------------------------------------------------------------------------------------- the whole solver (issue 10)
+# --------------------------------------------------------------------------------------- the whole solver
 
 #: Fields that must be equal between a traced program and its cost formula (rotation depth: relative tolerance).
 EXACT_FIELDS = ("numQubits", "tCount", "cczCount", "rotationCount", "measurementCount")

@@ -1,5 +1,5 @@
 // Entry points traced by the resource estimator (pyqgd.estimate.validation): the same circuits as Bridge.qs
-// (issue 3's table-lookup block-encoding, real-part QSVT, fixed-point amplification) without state dumps,
+// (the table-lookup block-encoding, real-part QSVT, fixed-point amplification) without state dumps,
 // plus "fast" variants that trace the block-encoding once (BeginEstimateCaching) and the QSVT / amplification
 // loops once (RepeatEstimates) so that mid sizes trace in milliseconds. The analytic cost model
 // (pyqgd.estimate.logical) must equal the counts traced from these operations.
