@@ -105,8 +105,8 @@ def bottom_line(report) -> str:
     best = _best_quantum(report)
     what = f"training this model (n = {report.n:,} parameters) for T = {report.T:,} steps"
     if not report.estimates:
-        return (f"No fault-tolerant estimate was made for {what} (verdict: {report.verdict}); a GPU needs "
-                f"{human_seconds(classical)}.")
+        why = getattr(report, "stopped", None) or f"verdict: {report.verdict}"
+        return f"No fault-tolerant estimate was made for {what} ({why}); a GPU needs {human_seconds(classical)}."
     if best is None:
         return (f"No preset can run {what} within the error budget (see the estimates); a GPU needs "
                 f"{human_seconds(classical)}.")
