@@ -191,3 +191,11 @@ def test_model_estimate_views_and_bottom_line():
     assert line.endswith(".") and "GPU" in line and ("never wins up to n = 10⁶" in line or "wins from n ≈" in line
                                                       or line.startswith("No preset"))
 
+
+
+def test_to_dataframe_without_pandas_says_what_to_install(estimates, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(ImportError, match=r"pyqgd\[notebooks\]"):
+        estimates.to_dataframe()
