@@ -126,3 +126,24 @@ def test_final_norm_bound_for_huge_T_is_finite_and_monotone():
     assert all(math.isfinite(v) and v >= 0 for v in vals) and vals == sorted(vals, reverse=True)
     with_f0 = final_norm_lower_bound(0.01, 0.9, 0.85, 0.01, 0.1, 10**9)
     assert 0 <= with_f0 <= 0.2
+
+
+def test_fixed_point_bound_keeps_the_amplitude_positive_with_F0():
+    """F0 ≠ 0: the recursion alone reaches 0; the contraction's fixed point keeps the a-priori bound positive at
+    longer T, and it still lies below the exact amplitude."""
+    rng = np.random.default_rng(11 * 2 + 2 + 8)
+    qm = hessian_map(2, rng, dissipative=True, f0=0.01)
+    system = discrete_carleman(qm, 2)
+    u = 0.2 * rng.normal(size=2) / math.sqrt(2)
+    b = carleman_bounds(system, u, 32, 8).amplitude
+    exact = exact_amplitude(system, u, 32, 8)
+    assert 0 < b.value <= exact
+
+
+def test_growth_bound_overflows_to_inf_without_warnings():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert math.isinf(inverse_norm_bound_growth(1.0, 1.01, 10**6, 0))
+        assert math.isfinite(inverse_norm_bound_growth(1e200, 0.5, 10**9, 10**9))

@@ -46,7 +46,8 @@ non-decreasing in ℓ, so ℓ_t = F^t(ℓ_0) is a valid lower bound at every t, 
 concave h₁ and the decreasing h₂ lies at x = ℓ, x = r or their single crossing x = 2a/(σ+ρ). The sequence is
 monotone: when it increases we may stop early (later terms are larger); when it decreases we stop at a sub-fixed
 point ℓ* with F(ℓ*) ≥ ℓ* (then ℓ_t ≥ ℓ* for all later t) or, for a = 0, continue geometrically with the factor
-σ − c·r (F(x) ≥ x(σ − cr) when a = 0).
+σ − c·r (F(x) ≥ x(σ − cr) when a = 0). When F0 ≠ 0 and g is a contraction on the ball (ρ + 2cr < 1) its fixed point
+u* gives the second bound ‖u(T)‖ ≥ ‖F0‖/(‖F1‖ + cr) − (ρ + 2cr)^T(‖u_in‖ + r); the larger of the two is used.
 """
 
 from __future__ import annotations
@@ -152,9 +153,10 @@ def inverse_norm_bound_growth(C: float, mu: float, T: int, p: int = 0) -> float:
 
     row = _partial_sum(C, mu, T) + p
     col = max(1.0 + p, _partial_sum(C, mu, 1) + p * g(1), _partial_sum(C, mu, T) + p * g(T))
+    row, col = float(row), float(col)
     if not (math.isfinite(row) and math.isfinite(col)):
         return math.inf
-    return math.sqrt(row * col)
+    return math.sqrt(row) * math.sqrt(col)
 
 
 def map_block_norm_bounds(f0: float, rho: float, f2: float, N: int) -> np.ndarray:
@@ -229,13 +231,34 @@ def _step(ell: float, U: float, a: float, rho: float, sigma: float, c: float) ->
     return min(_h(x, a, rho, sigma, c) for x in xs)
 
 
-def final_norm_lower_bound(f0: float, rho: float, sigma: float, f2: float, r_in: float, T: int) -> float:
+def _fixed_point_bound(a: float, rho: float, f1: float, c: float, r: float, r_in: float, T: int) -> float:
+    """‖u(T)‖ ≥ a/(‖F1‖ + c·r) − κ_g^T·(r_in + r) when g is a contraction on the invariant ball (κ_g = ρ + 2cr < 1):
+    g then has a unique fixed point u* there (Banach), ‖u(t) − u*‖ ≤ κ_g^t‖u_in − u*‖, and u* = g(u*) gives
+    ‖F0‖ = ‖F1u* + F2(u*⊗u*)‖ ≤ (‖F1‖ + c·r)‖u*‖. 0 when it does not apply."""
+    kg = rho + 2 * c * r
+    if a <= 0 or kg >= 1 or f1 + c * r <= 0:
+        return 0.0
+    return max(a / (f1 + c * r) - _pow(kg, T) * (r_in + r), 0.0)
+
+
+def final_norm_lower_bound(f0: float, rho: float, sigma: float, f2: float, r_in: float, T: int, *,
+                           f1: float | None = None) -> float:
     """ℓ_T ≤ ‖u(T)‖ for the exact GD map u ↦ F0 + (I+F1)u + F2(u⊗u) started at ‖u_in‖ = r_in (module docstring).
 
     a = ‖F0‖, ρ = ‖I+F1‖, σ = σ_min(I+F1), c = ‖F2‖. Alongside ℓ_t it tracks the upper bound
     U_{t+1} = min(r, a + ρU_t + cU_t²) ≥ ‖u(t+1)‖ (U_0 = r_in), so the minimum runs over x ∈ [ℓ_t, U_t] only.
+    With ``f1`` = ‖F1‖ and F0 ≠ 0 the fixed-point bound of :func:`_fixed_point_bound` is also tried (the larger
+    wins): the recursion alone decays to 0 when the trajectory passes near ‖u‖ = ‖F0‖/σ.
     Raises :class:`NotDissipativeError` when no invariant ball contains u_in.
     """
+    best = _recursion_bound(f0, rho, sigma, f2, r_in, T)
+    if f1 is not None:
+        r = _ball_radius(f0, rho, f2, r_in)
+        best = max(best, _fixed_point_bound(f0, rho, f1, f2, r, r_in, T))
+    return best
+
+
+def _recursion_bound(f0: float, rho: float, sigma: float, f2: float, r_in: float, T: int) -> float:
     T = check_positive_int(T, "T", minimum=0)
     if not (0 <= sigma <= rho * (1 + 1e-12)):
         raise ValueError(f"need 0 ≤ σ_min(I+F1) ≤ ‖I+F1‖, got σ = {sigma}, ρ = {rho}")
@@ -278,12 +301,13 @@ def _rhs_norm(f0: float, r_in: float, N: int, T: int) -> float:
 
 
 def amplitude_lower_bound(f0: float, rho: float, sigma: float, f2: float, r_in: float, N: int, T: int, p: int = 0, *,
-                          truncation_error: float = 0.0, rhs_norm: float | None = None) -> AmplitudeBound:
+                          truncation_error: float = 0.0, rhs_norm: float | None = None,
+                          f1: float | None = None) -> AmplitudeBound:
     """‖Π_good L⁻¹B‖/‖B‖ ≥ √(p+1)·max(ℓ_T − e_T, 0)/‖B‖ (module docstring); e_T = ``truncation_error``
     ≥ ‖u(T) − ŷ_1(T)‖ (e.g. :func:`pyqgd.carleman.truncation_error_bound`), ‖B‖ from the norms unless given."""
     T, p = _check_tp(T, p)
     N = check_positive_int(N, "N")
-    ell = final_norm_lower_bound(f0, rho, sigma, f2, r_in, T)
+    ell = final_norm_lower_bound(f0, rho, sigma, f2, r_in, T, f1=f1)
     final = max(ell - truncation_error, 0.0)
     B = _rhs_norm(f0, r_in, N, T) if rhs_norm is None else float(rhs_norm)
     if B == 0:
@@ -323,7 +347,7 @@ def carleman_bounds(system: CarlemanSystem, u_in, T: int, p: int = 0) -> Carlema
     try:
         trunc = truncation_error_bound(system.qmap, u_in, system.N, T, norms=norms)
         amp = amplitude_lower_bound(norms.f0, norms.rho, _sigma_min(system.qmap), norms.f2, r_in, system.N, T, p,
-                                    truncation_error=trunc, rhs_norm=B)
+                                    truncation_error=trunc, rhs_norm=B, f1=norms.f1)
     except NotDissipativeError as exc:
         # 0 is the only a-priori lower bound without an invariant ball; say why
         amp = AmplitudeBound(value=0.0, final_norm=0.0, rhs_norm=B, method=f"unavailable: {exc}")
