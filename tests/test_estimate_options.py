@@ -127,3 +127,13 @@ def test_kronecker_hook(monkeypatch):
     c = ode_solver_cost(paper_problem(10**4, 10), block_encoding="kronecker")
     assert c.alpha == 40.0 and c.kappa == pytest.approx(40.0 * c.inverse_norm) and c.table_entries == 8 * 10**4
     assert c.total.ccz_count >= c.block_encoding_calls * 1234 and c.total.num_qubits == 90 + 2
+
+
+def test_kronecker_module_when_present():
+    kr = pytest.importorskip("pyqgd.estimate.kronecker")
+    pr = paper_problem(10**4, 10, block_encoding="kronecker")
+    c = ode_solver_cost(pr)
+    clock = (2 * pr.T).bit_length()  # ⌈log₂(T + p + 1)⌉ with p = T
+    ref = kr.kronecker_block_encoding_cost(pr.n, pr.s, pr.N, T=pr.T, p=pr.T, clock_qubits=clock, angle_bits=pr.angle_bits)
+    assert c.alpha == pytest.approx(ref.alpha) and c.block_encoding == ref.cost
+    assert c.total.num_qubits == ref.cost.num_qubits + 2 and c.table_entries == ref.stored_entries

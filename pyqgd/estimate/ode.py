@@ -284,7 +284,7 @@ class _Encoding:
 def _kronecker_block_encoding(pr: OdeProblem, mt: int) -> _Encoding:
     """One call of the Kronecker encoding from ``pyqgd.estimate.kronecker`` (its first function among
     ``kronecker_block_encoding_cost`` / ``kronecker_encoding_cost`` / ``block_encoding_cost``, called with the keyword
-    arguments it accepts among n, s, N, s_F2, nnz_F0, clock_qubits, angle_bits, loading, T, p). It may return an
+    arguments it accepts among n, s, N, s_F2, nnz_F0, norm_F0, clock_qubits, angle_bits, loading, T, p). It may return an
     object or dict with ``cost`` (a LogicalCost whose ``num_qubits`` is the encoding's peak with its ancillas and the
     system register), ``alpha``, ``stored_entries`` and optionally ``num_ancillas`` (default m + 1), or that tuple."""
     import inspect
@@ -299,7 +299,7 @@ def _kronecker_block_encoding(pr: OdeProblem, mt: int) -> _Encoding:
     if fn is None:
         raise EstimateInputError(f"pyqgd.estimate.kronecker has none of {names}; update it")
     p = pr.T if pr.p is None else pr.p
-    offered = {"n": pr.n, "s": pr.s, "N": pr.N, "s_F2": pr.s_F2, "nnz_F0": pr.nnz_F0, "clock_qubits": mt,
+    offered = {"n": pr.n, "s": pr.s, "N": pr.N, "s_F2": pr.s_F2, "nnz_F0": pr.nnz_F0, "norm_F0": pr.norm_F0, "clock_qubits": mt,
                "angle_bits": pr.angle_bits, "loading": pr.loading, "T": pr.T, "p": p}
     params = inspect.signature(fn).parameters
     out = fn(**{k: v for k, v in offered.items() if k in params})
