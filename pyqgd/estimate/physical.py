@@ -302,7 +302,7 @@ class Feasibility:
 
     ``feasible``: at ``error_budget``; ``required_code_distance``: the distance the budget needs (the QDK's default
     maximum is :data:`MAX_CODE_DISTANCE`), None if the estimator could not say; ``min_error_budget``: the smallest
-    budget (to 2 significant digits, from above) at which the estimate succeeds, None if none below 0.5 does;
+    budget (within 10 %, rounded up to 2 significant digits) at which the estimate succeeds, None if none below 0.5 does;
     ``feasible_presets``: the presets that succeed at ``error_budget`` (surface code, Floquet for Majorana).
     """
 
@@ -376,7 +376,7 @@ def feasibility(cost: LogicalCost | dict, preset: str, qec_scheme: str = "surfac
             for _ in range(40):  # bisection in log space: feasibility is monotone in the budget
                 mid = math.sqrt(lo * hi)
                 lo, hi = (lo, mid) if ok(mid) else (mid, hi)
-                if hi / lo < 1.01:
+                if hi / lo < 1.1:
                     break
             min_budget = float(f"{hi * 1.005:.2g}") if ok(float(f"{hi * 1.005:.2g}")) else hi
         presets = tuple(f"{p}" + ("" if q == "surface_code" else f" ({q})")
