@@ -12,8 +12,8 @@ arithmetic: "100 steps in 20 ns" is not a time any GPU achieves. The presentatio
     t_classical(n, T) = T · (t_step + c·n·B / (R·u))                                                  (docs/math.md Eq. (15))
 
 with a fixed per-step overhead t_step = :data:`STEP_OVERHEAD_S` (a forward, loss, backward and optimizer step of a
-small network launches ≥ 10 CUDA kernels; a launch costs ~5 µs, NVIDIA CUDA C++ Best Practices Guide, "Kernel launch
-overhead"; CUDA Graphs can lower it, PyTorch eager mode is slower). Below n* = t_step·R·u / (c·B) the overhead
+small network launches ≥ 10 CUDA kernels, each with a launch latency of a few µs (NVIDIA CUDA C++ Best Practices
+Guide; CUDA Graphs can lower it, PyTorch eager mode adds Python overhead on top). Below n* = t_step·R·u / (c·B) the overhead
 dominates (:func:`overhead_dominated_below`); the summary states it.
 """
 
@@ -35,9 +35,10 @@ from pyqgd._display import (
     solve_result_repr,
 )
 
-__all__ = ["STEP_OVERHEAD_S", "classical_wall_seconds", "overhead_dominated_below", "bottom_line", "report_rows",
-           "report_dataframe", "classical_note", "report_html", "display_figures", "model_bottom_line", "report_repr", "estimates_html", "estimates_repr", "model_estimate_html",
-           "solve_result_html", "solve_result_repr", "html_table", "human_seconds", "dataframe"]
+__all__ = ["STEP_OVERHEAD_S", "classical_wall_seconds", "overhead_dominated_below", "bottom_line", "model_bottom_line",
+           "classical_note", "report_rows", "report_dataframe", "report_html", "report_repr", "display_figures",
+           "estimates_html", "estimates_repr", "model_estimate_html", "solve_result_html", "solve_result_repr",
+           "html_table", "human_seconds", "dataframe"]
 
 #: Fixed wall time of one GD step on a GPU, independent of n (≈ 10 kernel launches × 5 µs); docs/math.md Eq. (15).
 STEP_OVERHEAD_S = 5e-5
@@ -51,7 +52,8 @@ def _classical_model():
 
 def classical_wall_seconds(n: int, T: int, flops_seconds: float | None = None, *, step_overhead_s: float = STEP_OVERHEAD_S,
                            model=None) -> float:
-    """Eq. (C1): T·t_step plus the FLOP-limited time (``flops_seconds`` if given, else the classical model's)."""
+    """docs/math.md Eq. (15): T·t_step plus the FLOP-limited time (``flops_seconds`` if given, else the classical
+    model's)."""
     from pyqgd.estimate import classical_gd_seconds
 
     if flops_seconds is None:
