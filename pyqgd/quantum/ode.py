@@ -55,6 +55,9 @@ from pyqgd.quantum.structured_oracles import carleman_layout, carleman_oracle_da
 __all__ = ["GdSolveResult", "solve_gd", "default_padding", "MAX_SIMULATED_QUBITS", "check_gd_input", "SparseEncoding",
            "gd_solver_parameters"]
 
+#: Largest system register (2^m-dimensional dense matrices and SVDs) the block-level simulation handles.
+MAX_BLOCK_SYSTEM_QUBITS = 12
+
 #: ``simulate="auto"`` runs the Q# circuit when degree × amplification length × 2^(qubits in superposition) is at
 #: most this (≈ one minute of the state-vector simulator on 2 cores), else the block-level simulation.
 AUTO_CIRCUIT_WORK = 2e7
@@ -295,7 +298,8 @@ def solve_gd(
         raise ValueError(f"simulate must be 'auto', 'circuit' or 'block', got {simulate!r}")
     if p is None:
         p = default_padding(check_positive_int(T, "T (number of steps)"))
-    chk = check_gd_input(system, u_in, T, p, max_qubits=max_qubits if simulate == "circuit" else 10**6,
+    chk = check_gd_input(system, u_in, T, p,
+                         max_qubits=max_qubits if simulate == "circuit" else 2 * MAX_BLOCK_SYSTEM_QUBITS + 3,
                          require_dissipative=require_dissipative)
     T, p, u = chk["T"], chk["p"], chk["u"]
     enc = _encoding(block_encoding, system, T, p, angle_bits)
