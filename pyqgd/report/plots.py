@@ -141,7 +141,7 @@ def spectrum(report):
     lo, hi = lo - pad, hi + pad
     ax.axvspan(max(lo, 0.0), min(hi, 2.0), color="tab:green", alpha=0.12, label="dissipative window 0 < ηλ < 2")
     if lo < 0:
-        ax.axvspan(lo, min(0.0, hi), color="tab:red", alpha=0.08, label="divergent modes ηλ ≤ 0")
+        ax.axvspan(lo, min(0.0, hi), color="tab:red", alpha=0.08, label="divergent modes ηλ < 0")
     if hi > 2:
         ax.axvspan(max(2.0, lo), hi, color="tab:orange", alpha=0.1, label="unstable step ηλ ≥ 2")
     for edge in (0.0, 2.0):
