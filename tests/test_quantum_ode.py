@@ -211,6 +211,19 @@ def test_block_simulation_equals_the_circuit():
     assert rc.block_encoding_calls == rb.block_encoding_calls == rc.degree  # Q#-counted vs degree
 
 
+def test_kronecker_encoding_plugs_in():
+    """block_encoding="kronecker" (pyqgd.quantum.kronecker): its Q# solve equals the block-level path on its matrix."""
+    pytest.importorskip("pyqgd.quantum.kronecker")
+    s = _system(2, 2, 0.0, seed=0)
+    u = np.array([0.3, -0.1])
+    kw = dict(epsilon=0.3, amplify=False, parameters="exact", block_encoding="kronecker")
+    rc = solve_gd(s, u, 2, 1, simulate="circuit", **kw)
+    rb = solve_gd(s, u, 2, 1, simulate="block", **kw)
+    assert rc.details["block_encoding"] == "kronecker" and rc.fidelity_carleman >= 0.99
+    assert abs(rc.success_probability - rb.success_probability) < 1e-8
+    assert rc.block_encoding_calls == rc.degree
+
+
 # (n, T, parameters): "bounds" where pyqgd.carleman.bounds gives a nonzero amplitude bound, "exact" beyond
 ACCURACY = [(2, 4, "bounds"), (2, 8, "bounds"), (2, 12, "exact"), (2, 16, "exact"),
             pytest.param(3, 8, "exact", marks=pytest.mark.slow)]
