@@ -39,7 +39,7 @@ from pyqgd.quantum.oracles import DEFAULT_ANGLE_BITS
 from pyqgd.quantum.structured_oracles import CarlemanLayout, carleman_layout, padded_tstep_matrix, sparse_swaps
 
 __all__ = ["KroneckerEncoding", "kronecker_encoding", "SparseFactorData", "carleman_terms", "DEFAULT_ANGLE_BITS",
-           "F0_CHOICE", "IDENTITY_CHOICE", "F1_CHOICE", "F2_CHOICE", "level_split_alpha", "kronecker_block", "kronecker_solve", "KroneckerSolveResult"]
+           "F0_CHOICE", "IDENTITY_CHOICE", "F1_CHOICE", "F2_CHOICE", "level_split_alpha", "kronecker_block", "kronecker_column", "kronecker_solve", "KroneckerSolveResult"]
 
 #: Factor choices of a term (the Q# TermFactors codes) and the number of slots each consumes.
 F0_CHOICE, IDENTITY_CHOICE, F1_CHOICE, F2_CHOICE = 0, 1, 2, 3
@@ -315,6 +315,25 @@ def _block_from_choi(amps: dict, num_qubits: int, num_sys: int) -> np.ndarray:
         if row < Ns:  # every ancilla |0>
             B[row, k & (Ns - 1)] = a
     return np.sqrt(Ns) * B
+
+
+def kronecker_column(enc: KroneckerEncoding, col: int, *, which: str = "L") -> np.ndarray:
+    """Column ``col`` of the top-left block (ancillas |0⟩) of the encoding of L or of M' (one basis input, for
+    sizes whose Choi dump is too large)."""
+    from pyqgd.quantum._context import get_context
+
+    if which not in ("L", "M"):
+        raise ValueError(f"which must be 'L' or 'M', got {which!r}")
+    ns = enc.num_system if which == "L" else enc.layout.carleman_qubits
+    if not 0 <= int(col) < 2**ns:
+        raise ValueError(f"column {col} is outside 0..{2**ns - 1}")
+    amps, _, _ = _last_dump(get_context().code.Carleman.Kronecker.DumpKroneckerColumn, enc.to_qsharp(), which == "L",
+                            int(col))
+    out = np.zeros(2**ns, dtype=complex)
+    for k, a in amps.items():
+        if k < 2**ns:  # ancillas (most significant) all |0>
+            out[k] = a
+    return out
 
 
 def kronecker_block(enc: KroneckerEncoding, *, which: str = "L") -> tuple[np.ndarray, int]:

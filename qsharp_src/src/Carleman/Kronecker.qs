@@ -479,9 +479,10 @@ operation DumpKroneckerMColumns(data : KroneckerCarlemanData) : Int {
 }
 
 /// # Summary
-/// Applies the block-encoding of L to one basis column |0>_anc |col>_sys and dumps (single-column read-out).
-operation DumpKroneckerColumn(data : KroneckerCarlemanData, col : Int) : Unit {
-    let be = KroneckerCarlemanBlockEncoding(data);
+/// Applies the block-encoding of L (`ofL`) or of M' alone to one basis column |0>_anc |col>_sys and dumps
+/// (single-column read-out for sizes whose Choi state is too large).
+operation DumpKroneckerColumn(data : KroneckerCarlemanData, ofL : Bool, col : Int) : Unit {
+    let be = ofL ? KroneckerCarlemanBlockEncoding(data) | KroneckerMBlockEncoding(data);
     use (anc, sys) = (Qubit[be.NumAncillas], Qubit[be.NumSystem]);
     ApplyXorInPlace(col, Reversed(sys));
     be.Apply(anc, sys);
@@ -504,4 +505,21 @@ operation TraceSparseLookup(keys : Int[], words : Int[], addressBits : Int, widt
     use (address, target) = (Qubit[addressBits], Qubit[width]);
     SparseXorLookup(keys, words, address, target);
     ResetAll(address + target);
+}
+
+/// # Summary
+/// One call of the Kronecker block-encoding of L with the F records removed (the n- and nnz-independent part of
+/// its cost: clock arithmetic, level checks, term PREPAREs and SELECT lookups, F0 preparation, slot permutations),
+/// traced at full register sizes by pyqgd.estimate.kronecker.
+operation TraceKroneckerSkeleton(data : KroneckerCarlemanData) : Unit {
+    let strip = (f) -> new SparseFactor { ...f, Rows = [], Cols = [], ColSlots = [], RowSlots = [], Angles = [] };
+    TraceKroneckerBlockEncoding(new KroneckerCarlemanData { ...data, F1 = strip(data.F1), F2 = strip(data.F2) });
+}
+
+/// # Summary
+/// A multiply-controlled X with `controls` controls on the value `value` (ApplyControlledOnInt), for cost rules.
+operation TraceControlledOnInt(value : Int, controls : Int) : Unit {
+    use (cs, t) = (Qubit[controls], Qubit());
+    ApplyControlledOnInt(value, X, cs, t);
+    ResetAll(cs + [t]);
 }

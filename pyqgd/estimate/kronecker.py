@@ -1,0 +1,227 @@
+"""Cost of one call of the Kronecker block-encoding of the T-step Carleman matrix (``pyqgd.quantum.kronecker``,
+Q# ``Carleman/Kronecker.qs``), its α_L and its stored data, from sizes.
+
+The call splits into two parts:
+
+* the **record lookups** (everything that scales with nnz(F1) + nnz(F2)): each factor operation (F1 at each of the N
+  slots, F2 at each of the N − 1 slot pairs, every one present in some term) runs four sparse QROMs over the factor's
+  records — forward (row, row position), the angle load and unload, and the reverse (column, column position) — and
+  each record with a nonzero word costs one address comparison computed and uncomputed: a multiply-controlled X with
+  c = 1 + address bits controls, 2c − 3 CCZ each way (the QDK tracer's decomposition, measured: ``TraceControlledOnInt``).
+  Forward/angle addresses have w_in + ⌈log₂ s_c⌉ bits (w_in = w for F1, 2w for F2), reverse ones w + ⌈log₂ s_r⌉.
+  This part is a closed form (:func:`record_lookups`).
+* the **skeleton**: the same circuit with the records removed (clock comparators and increment, level checks, term
+  PREPAREs, SELECT's term comparisons, gated index superpositions, the b entry rotations per factor operation, the F0
+  preparation, the slot permutations). It is independent of n's data (only of the register widths, N, T, p and the
+  sparsities) and is traced from the Q# circuit itself at the full register sizes (``TraceKroneckerSkeleton``; a few
+  thousand operations even at n = 10⁸). At model scale the F0 preparation is charged with the sparse state-preparation
+  model of :func:`pyqgd.estimate.logical.sparse_state_preparation` per F0 operation instead (the skeleton then
+  carries a 1-sparse F0).
+
+The sum equals the traced counts of one call exactly (CCZ, T, rotations, measurements; qubits by the rule of
+:func:`kronecker_call_cost`), rotation depth within 2 % (``tests/test_quantum_kronecker.py``).
+
+α_L = 1 + α_M with the level-split LCU of ``pyqgd.quantum.kronecker``: α_M = max over levels of the term sums, each
+term the product of α_0 = ‖F0‖, α_G1 = 1 + α_1, α_2; α_1 = √(s_r s_c)·max|F1|, α_2 = √(s_r s_c)·max|F2|. At model scale
+the inputs are ``f1_alpha`` = α_1 and ``f2_alpha`` = α_2 (defaults 1 and 0.5: a GD step whose Jacobian rows have
+ℓ1 norm ≤ 1, and a quadratic part half of it) — state them with the result.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+from pyqgd.estimate import logical as lg
+from pyqgd.estimate.errors import EstimateInputError, check_size
+
+__all__ = ["KroneckerCost", "record_lookups", "factor_operations", "kronecker_alpha", "kronecker_call_cost",
+           "kronecker_block_encoding_cost", "skeleton_cost", "DEFAULT_F1_ALPHA", "DEFAULT_F2_ALPHA"]
+
+DEFAULT_F1_ALPHA = 1.0
+DEFAULT_F2_ALPHA = 0.5
+
+
+def _bits(k: int) -> int:
+    return max(0, int(k - 1).bit_length())
+
+
+def _mcx(c: int) -> int:
+    """CCZ of one multiply-controlled X with c controls in the tracer's decomposition (2c − 3 for c ≥ 2)."""
+    return max(2 * c - 3, 0)
+
+
+def factor_operations(N: int) -> tuple[int, int]:
+    """(F1 operations, F2 operations) of one call: F1 at every slot 0..N−1, F2 at every slot pair (s, s+1)."""
+    N = check_size(N, "N")
+    return N, N - 1
+
+
+def record_lookups(records: int, in_width: int, out_width: int, column_slot_bits: int, row_slot_bits: int, *,
+                   zero_forward: int = 0, zero_reverse: int = 0, zero_angles: int = 0) -> lg.LogicalCost:
+    """The four sparse QROMs of ONE factor operation over ``records`` nonzeros (module docstring).
+
+    Records with a zero word are skipped by the circuit: ``zero_forward`` (row 0 at row position 0),
+    ``zero_reverse`` (column 0 at column position 0), ``zero_angles`` (values rounded to angle 0).
+    """
+    E = check_size(records, "records", minimum=0)
+    c_fwd = 1 + in_width + column_slot_bits
+    c_rev = 1 + out_width + row_slot_bits
+    ccz = (2 * _mcx(c_fwd) * (E - zero_forward) + 4 * _mcx(c_fwd) * (E - zero_angles)
+           + 2 * _mcx(c_rev) * (E - zero_reverse))
+    return lg.LogicalCost(ccz_count=ccz)
+
+
+def kronecker_alpha(N: int, f0_alpha: float, f1_alpha: float, f2_alpha: float) -> float:
+    """α_L = 1 + α_M of the level-split LCU (module docstring), from α_0 = ‖F0‖, α_1, α_2 (0: that F is zero)."""
+    from pyqgd.quantum.kronecker import F0_CHOICE, F1_CHOICE, F2_CHOICE, IDENTITY_CHOICE, carleman_terms, \
+        level_split_alpha
+
+    for name, v in (("f0_alpha", f0_alpha), ("f1_alpha", f1_alpha), ("f2_alpha", f2_alpha)):
+        if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
+            raise EstimateInputError(f"{name} must be a finite number ≥ 0, got {v!r}")
+    terms = carleman_terms(N, {F0_CHOICE: float(f0_alpha), IDENTITY_CHOICE: 1.0, F1_CHOICE: float(f1_alpha),
+                               F2_CHOICE: float(f2_alpha)})
+    return 1.0 + level_split_alpha(terms, N)
+
+
+def skeleton_cost(data: dict) -> lg.LogicalCost:
+    """Traced counts of ``Carleman.Kronecker.TraceKroneckerSkeleton`` (the call without F records) for a Q#
+    ``KroneckerCarlemanData`` value."""
+    from pyqgd.quantum._context import get_context
+
+    ctx = get_context()
+    c = dict(ctx.logical_counts(ctx.code.Carleman.Kronecker.TraceKroneckerSkeleton, data))
+    return lg.LogicalCost(num_qubits=int(c["numQubits"]), t_count=int(c["tCount"]), ccz_count=int(c["cczCount"]),
+                          rotation_count=int(c["rotationCount"]), rotation_depth=int(c["rotationDepth"]),
+                          measurement_count=int(c["measurementCount"]), qubits_allocated=int(c["numQubits"]))
+
+
+def _combine(skeleton: lg.LogicalCost, records: lg.LogicalCost, base_qubits: int, angle_bits: int,
+             max_controls: int) -> lg.LogicalCost:
+    """Skeleton + records. Rotation depth: with records present every rotation is serialized by the comparisons
+    between them (count − 1, measured). Peak qubits: the skeleton's, or during a record comparison the block's
+    registers plus the SELECT bit, the angle register, the comparison's helper and its c − 2 ladder qubits."""
+    tot = skeleton.then(records)
+    if records.ccz_count == 0:
+        return tot
+    q = max(skeleton.num_qubits, base_qubits + 1 + angle_bits + 1 + max(max_controls - 2, 0))
+    return replace(tot, rotation_depth=max(tot.rotation_count - 1, 0), num_qubits=q, qubits_allocated=q)
+
+
+def kronecker_call_cost(enc) -> lg.LogicalCost:
+    """Cost of one call of the built encoding ``enc`` (a ``pyqgd.quantum.kronecker.KroneckerEncoding``): traced
+    skeleton plus the closed-form record lookups with this instance's exact zero-word counts."""
+    wd = enc.widths
+    w, lc, lr = wd["row"], wd["column_slot"], wd["row_slot"]
+    n1, n2 = factor_operations(enc.layout.N)
+    used = {c for t in enc.terms for (c, _) in t["factors"]}
+    rec = lg.ZERO
+    cmax = 0
+    for f, ops, ch in ((enc.f1, n1, 2), (enc.f2, n2, 3)):
+        if ch not in used or f.nnz == 0:
+            continue
+        fw = f.rows + (f.row_slots << w)
+        rv = f.cols + (f.col_slots << f.in_width)
+        one = record_lookups(f.nnz, f.in_width, w, lc, lr, zero_forward=int((fw == 0).sum()),
+                             zero_reverse=int((rv == 0).sum()), zero_angles=int((f.angles == 0).sum()))
+        rec = rec.then(one.repeat(ops))
+        cmax = max(cmax, 1 + f.in_width + lc, 1 + w + lr)
+    sk = skeleton_cost(enc.to_qsharp())
+    base = enc.num_ancillas + enc.num_system + 3  # inM, inIdle, doM
+    return _combine(sk, rec, base, enc.angle_bits, cmax)
+
+
+@dataclass(frozen=True)
+class KroneckerCost:
+    """One call of the Kronecker encoding at model scale: ``cost`` (LogicalCost), ``alpha`` (α_L),
+    ``stored_entries`` (nnz(F1) + nnz(F2) + nnz(F0)), ``num_ancillas``, and the α inputs used."""
+
+    cost: lg.LogicalCost
+    alpha: float
+    stored_entries: int
+    num_ancillas: int
+    alpha_inputs: dict
+
+
+def kronecker_block_encoding_cost(n: int, s: int, N: int, *, T: int, p: int | None = None, s_F2: int | None = None,
+                                  nnz_F0: int = 0, clock_qubits: int | None = None, angle_bits: int = 16,
+                                  loading: str = "qrom", f1_alpha: float = DEFAULT_F1_ALPHA,
+                                  f2_alpha: float = DEFAULT_F2_ALPHA, norm_F0: float = 0.0) -> KroneckerCost:
+    """Model-scale cost of one call for n parameters, s nonzeros per row and column of F1, s_F2 per row of F2
+    (default s², s per column pair), nnz_F0 nonzeros of F0 (‖F0‖ = ``norm_F0``), order N, T steps, p idle steps.
+
+    Records: nnz(F1) = n·s, nnz(F2) = n·s_F2, all words nonzero. Only ``loading="qrom"`` (the built sparse QROM) is
+    modelled.
+    """
+    n = check_size(n, "n")
+    s = check_size(s, "s")
+    N = check_size(N, "N")
+    T = check_size(T, "T")
+    p = T if p is None else check_size(p, "p", minimum=0)
+    b = check_size(angle_bits, "angle_bits")
+    s2 = s * s if s_F2 is None else check_size(s_F2, "s_F2")
+    d0 = check_size(nnz_F0, "nnz_F0", minimum=0)
+    if loading != "qrom":
+        raise EstimateInputError(f"the Kronecker encoding reads its F records with the built sparse QROM only; got "
+                                 f"loading={loading!r}: use loading='qrom' (or block_encoding='sparse' for {loading!r})")
+    if d0 and not norm_F0 > 0:
+        raise EstimateInputError("nnz_F0 > 0 needs norm_F0 = ‖F0‖ > 0 for α")
+    w = max(1, _bits(n))
+    mt = max(1, _bits(T + 1 + p)) if clock_qubits is None else check_size(clock_qubits, "clock_qubits")
+    ml = _bits(N)
+    lc, lr = _bits(max(s, s)), _bits(max(s, s2))
+    data = _skeleton_data(w, n, N, T, p, mt, b, s, s2, d0, f1_alpha, f2_alpha, norm_F0)
+    sk = skeleton_cost(data)
+    n1, n2 = factor_operations(N)
+    rec = record_lookups(n * s, w, w, lc, lr).repeat(n1)
+    cmax = max(1 + w + lc, 1 + w + lr)
+    if N >= 2:
+        rec = rec.then(record_lookups(n * s2, 2 * w, w, lc, lr).repeat(n2))
+        cmax = max(cmax, 1 + 2 * w + lc)
+    if d0 > 1:  # the skeleton carries a 1-sparse F0: charge the rest with the sparse state-preparation model
+        f0_ops = len({sl for t in data["TermFactors"] for (c, sl) in t if c == 0})
+        rec = rec.then(lg.sparse_state_preparation(w, min(d0, 2**w)).repeat(f0_ops))
+    nt = len(data["TermLevels"])
+    anc = 2 + _bits(nt + 2) + 1 + N * (1 + lr) + lc + w
+    base = anc + mt + ml + N * w + 3
+    cost = _combine(sk, rec, base, b, cmax)
+    alpha = kronecker_alpha(N, norm_F0 if d0 else 0.0, f1_alpha, f2_alpha)
+    return KroneckerCost(cost=cost, alpha=alpha, stored_entries=n * s + n * s2 + d0, num_ancillas=anc,
+                         alpha_inputs={"f0_alpha": norm_F0 if d0 else 0.0, "f1_alpha": f1_alpha, "f2_alpha": f2_alpha})
+
+
+def _skeleton_data(w, n, N, T, p, mt, b, s, s2, d0, f1_alpha, f2_alpha, norm_F0) -> dict:
+    """A KroneckerCarlemanData value with the model's register sizes and terms and no records."""
+    from pyqgd.quantum.kronecker import F0_CHOICE, F1_CHOICE, F2_CHOICE, IDENTITY_CHOICE, carleman_terms, \
+        level_split_alpha
+
+    a = {F0_CHOICE: norm_F0 if d0 else 0.0, IDENTITY_CHOICE: 1.0, F1_CHOICE: f1_alpha, F2_CHOICE: f2_alpha}
+    terms = carleman_terms(N, a)
+    aM = level_split_alpha(terms, N)
+    nt = len(terms)
+    ml = _bits(N)
+    amps = {}
+    for side in (0, 1):
+        rows = []
+        for v in range(2**ml):
+            x = [0.0] * (2 ** _bits(nt + 2))
+            for i, t in enumerate(terms):
+                if t["levels"][side] == v + 1:
+                    x[i] = math.sqrt(t["alpha"] / aM)
+            x[nt] = math.sqrt(max(0.0, 1.0 - sum(y * y for y in x[:nt])))
+            nrm = math.sqrt(sum(y * y for y in x))
+            rows.append([y / nrm for y in x])
+        amps[side] = rows
+
+    def factor(in_width, sc, sr):
+        return {"InWidth": in_width, "ColumnSparsity": sc, "RowSparsity": sr, "MaxAbs": 1.0, "Rows": [], "Cols": [],
+                "ColSlots": [], "RowSlots": [], "Angles": []}
+
+    return {"NumClock": mt, "NumLevel": ml, "SlotWidth": w, "NumSlots": N, "Steps": T, "Blocks": T + 1 + p,
+            "AngleBits": b, "AlphaM": aM, "F1": factor(w, s, s), "F2": factor(2 * w, s, s2),
+            "F0Values": [1.0, 0.0] if d0 else [0.0, 0.0], "F0Swaps": [], "SlotSize": n,
+            "TermAmplitudesIn": amps[0], "TermAmplitudesOut": amps[1],
+            "TermLevels": [tuple(t["levels"]) for t in terms],
+            "TermFactors": [[tuple(f) for f in t["factors"]] for t in terms],
+            "TermSwaps": [[tuple(x) for x in t["swaps"]] for t in terms]}

@@ -1,0 +1,232 @@
+"""The Kronecker block-encoding of the T-step Carleman matrix (Q# Carleman.Kronecker) against numpy.
+
+References are independent of the encoding's code: ``pyqgd.carleman.discrete_carleman``'s M and
+``padded_tstep_matrix``'s L (assembled from explicit Kronecker products), numpy nonzero counts, and the closed-form α
+of the N = 2 level-split LCU written out by hand from the block formula.
+"""
+
+import math
+import os
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
+
+from pyqgd.carleman import QuadraticMap, discrete_carleman, euler_carleman, solve_history  # noqa: E402
+from pyqgd.dynamics import gd_map, toy_cubic  # noqa: E402
+from pyqgd.quantum.kronecker import kronecker_block, kronecker_column, kronecker_encoding, kronecker_solve  # noqa: E402
+from pyqgd.quantum.structured_oracles import _embedded_M, carleman_layout, padded_tstep_matrix  # noqa: E402
+
+
+def random_qmap(n, seed, density=0.6):
+    """Random non-symmetric sparse F0 ≠ 0, F1, F2 (F2 with fewer nonzeros than n³)."""
+    rng = np.random.default_rng(seed)
+    F0 = np.where(rng.random(n) < 0.6, rng.normal(size=n) * 0.1, 0.0)
+    F0[rng.integers(n)] = 0.07
+    F1 = np.where(rng.random((n, n)) < density, rng.normal(size=(n, n)) * 0.2, 0.0)
+    F1[0, n - 1] = 0.15  # never symmetric
+    F1[n - 1, 0] = -0.05
+    F2 = np.where(rng.random((n, n * n)) < density / 2, rng.normal(size=(n, n * n)) * 0.1, 0.0)
+    F2[n - 1, 1] = 0.03
+    return QuadraticMap(F0, F1, F2)
+
+
+def _nnz(qm):
+    return int(np.count_nonzero(qm.F0) + qm.F1.count_nonzero() + qm.F2.count_nonzero())
+
+
+M_CASES = [(2, 1, 0), (3, 1, 1), (4, 1, 2), (2, 2, 3), (3, 2, 4), (2, 3, 5)]
+M_SLOW = [(4, 2, 6)]
+
+
+def _check_M(n, N, seed):
+    qm = random_qmap(n, seed)
+    s = discrete_carleman(qm, N)
+    enc = kronecker_encoding(s, 1, 0)
+    B, stored = kronecker_block(enc, which="M")
+    M = _embedded_M(s, carleman_layout(s, 1, 0)).toarray()  # zero rows/columns on padding coordinates
+    assert np.max(np.abs(enc.alpha_M * B - M)) < 1e-10
+    assert np.max(np.abs(B.imag)) < 1e-12
+    assert stored == enc.stored_entries == _nnz(qm)
+
+
+@pytest.mark.parametrize("n,N,seed", M_CASES)
+def test_alpha_times_block_is_M(n, N, seed):
+    _check_M(n, N, seed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n,N,seed", M_SLOW)
+def test_alpha_times_block_is_M_larger(n, N, seed):
+    _check_M(n, N, seed)
+
+
+def _valid_columns(enc, rng, k):
+    """k random Carleman coordinates of the padded layout (plus one padding column)."""
+    idx = enc.layout.carleman_index()
+    cols = rng.choice(idx, size=min(k, len(idx)), replace=False).tolist()
+    pad = np.setdiff1d(np.arange(2**enc.layout.carleman_qubits), idx)
+    return cols + pad[:1].tolist()
+
+
+def _check_M_columns(n, N, seed, k):
+    # the full Choi dump of N = 3, n ≥ 3 is too large for the simulator: check sampled columns (and a padding one)
+    qm = random_qmap(n, seed)
+    s = discrete_carleman(qm, N)
+    enc = kronecker_encoding(s, 1, 0)
+    M = _embedded_M(s, carleman_layout(s, 1, 0)).toarray()
+    for c in _valid_columns(enc, np.random.default_rng(seed), k):
+        col = kronecker_column(enc, c, which="M")
+        assert np.max(np.abs(enc.alpha_M * col - M[:, c])) < 1e-10
+
+
+def test_columns_of_M_order_3():
+    _check_M_columns(3, 3, 7, 1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n,N,seed", [(3, 3, 9), (4, 3, 8)])
+def test_columns_of_M_order_3_more(n, N, seed):
+    _check_M_columns(n, N, seed, 4)
+
+
+L_CASES = [(2, 1, 16, 15, 10), (3, 1, 5, 2, 11), (2, 2, 4, 3, 12), (4, 1, 2, 1, 13)]
+L_SLOW = [(3, 2, 2, 1, 14), (2, 3, 1, 0, 15), (4, 2, 1, 0, 16), (2, 2, 16, 15, 17)]
+
+
+def _check_L(n, N, T, p, seed):
+    qm = random_qmap(n, seed)
+    s = discrete_carleman(qm, N)
+    enc = kronecker_encoding(s, T, p)
+    B, stored = kronecker_block(enc)
+    L = padded_tstep_matrix(s, T, p).toarray()
+    assert np.max(np.abs(enc.alpha * B - L)) < 1e-10
+    assert enc.alpha == pytest.approx(1.0 + enc.alpha_M)
+    assert stored == _nnz(qm)
+    # α_L is at least ‖L‖ (a block-encoding cannot encode more), and far below the sparse-access s·max|L|
+    assert enc.alpha >= np.linalg.norm(L, 2) - 1e-9
+
+
+@pytest.mark.parametrize("n,N,T,p,seed", L_CASES)
+def test_alpha_times_block_is_L(n, N, T, p, seed):
+    _check_L(n, N, T, p, seed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("n,N,T,p,seed", L_SLOW)
+def test_alpha_times_block_is_L_larger(n, N, T, p, seed):
+    _check_L(n, N, T, p, seed)
+
+
+def test_alpha_closed_form_N2():
+    qm = random_qmap(3, 21)
+    enc = kronecker_encoding(discrete_carleman(qm, 2), 2, 1)
+    F1, F2 = qm.F1.toarray(), qm.F2.toarray()
+
+    def split(A):  # √(max row count · max column count) · max|A|
+        return math.sqrt(np.max(np.count_nonzero(A, axis=1)) * np.max(np.count_nonzero(A, axis=0))) * np.max(np.abs(A))
+
+    a0, a1, a2 = np.linalg.norm(qm.F0), split(F1), split(F2)
+    g = 1.0 + a1
+    # input level 1: G1, F0⊗G1, G1⊗F0; input level 2: F2, G1⊗G1, F0⊗F2, F2⊗F0; output levels likewise
+    want = max(g * (1 + 2 * a0), a2 + g * g + 2 * a0 * a2, g + a2, 2 * a0 * g + g * g + 2 * a0 * a2)
+    assert enc.alpha_M == pytest.approx(want, rel=1e-12)
+    assert enc.num_terms == 13  # j = 1: I, F1, F2; j = 2: 2·2 (F0 with I/F1), 4 (I/F1 ⊗ I/F1), 2 (F0 with F2)
+
+
+def test_stored_data_does_not_grow_with_T_or_N():
+    qm = random_qmap(3, 22)
+    e1 = kronecker_encoding(discrete_carleman(qm, 1), 2, 1)
+    e2 = kronecker_encoding(discrete_carleman(qm, 3), 16, 15)
+    assert e1.stored_entries == e2.stored_entries == _nnz(qm)
+    assert e1.fixed_angles == e1.angle_bits + 2 and e2.fixed_angles == e2.angle_bits + e2.num_terms
+
+
+def test_bad_input():
+    qm = random_qmap(2, 23)
+    with pytest.raises(ValueError, match="discrete_carleman"):
+        kronecker_encoding(euler_carleman(qm, 2, 0.1), 2, 1)
+    with pytest.raises(TypeError, match="CarlemanSystem"):
+        kronecker_encoding(qm, 2, 1)
+    with pytest.raises(ValueError, match="angle_bits"):
+        kronecker_encoding(discrete_carleman(qm, 2), 2, 1, angle_bits=1)
+    with pytest.raises(ValueError, match="which"):
+        kronecker_block(kronecker_encoding(discrete_carleman(qm, 1), 1, 0), which="X")
+
+
+def _toy(n=2, N=2):
+    return discrete_carleman(gd_map(toy_cubic(n, seed=1), 0.2, 0.1 * np.ones(n)), N)
+
+
+def test_qsvt_solve_small():
+    s = _toy(2, 1)
+    u = np.array([-0.2, 0.3])
+    r = kronecker_solve(s, u, 2, 1, epsilon=0.05, amplify=False)
+    assert r.fidelity_carleman >= 0.99
+    assert r.block_encoding_calls == r.degree
+    uc = solve_history(s, u, 2, 1).u_final
+    assert abs(np.vdot(uc / np.linalg.norm(uc), r.state)) ** 2 >= 0.99
+
+
+@pytest.mark.slow
+def test_qsvt_solve_toy_amplified():
+    s = _toy(2, 2)
+    u = np.array([-0.2, 0.0])
+    r = kronecker_solve(s, u, 4, 3, epsilon=0.01, amplify=True)
+    assert r.fidelity_carleman >= 0.99
+    assert r.amplified_success_probability > r.success_probability
+    assert r.block_encoding_calls == r.degree * r.amplification_length
+
+
+# ----------------------------------------------------------------------------------------------- cost formulas
+
+
+ESTIMATE_CASES = [(2, 2, 4, 3, 1, 40), (3, 2, 4, 3, 1, 40), (4, 2, 4, 3, 2, 20), (3, 1, 2, 1, 3, 40),
+                  (5, 2, 8, 7, 4, 24), (2, 3, 2, 1, 5, 16)]
+
+
+@pytest.mark.parametrize("n,N,T,p,seed,bits", ESTIMATE_CASES)
+def test_call_cost_equals_traced_counts(n, N, T, p, seed, bits):
+    from pyqgd.estimate.kronecker import kronecker_call_cost
+    from pyqgd.estimate.validation import COMPARED_FIELDS
+    from pyqgd.quantum._context import get_context
+
+    enc = kronecker_encoding(discrete_carleman(random_qmap(n, seed), N), T, p, angle_bits=bits)
+    ctx = get_context()
+    traced = dict(ctx.logical_counts(ctx.code.Carleman.Kronecker.TraceKroneckerBlockEncoding, enc.to_qsharp()))
+    f = kronecker_call_cost(enc).traced_view()
+    for k in COMPARED_FIELDS:
+        if k == "rotationDepth":
+            assert abs(f[k] - traced[k]) <= 0.02 * traced[k]
+        else:
+            assert f[k] == traced.get(k, 0), k
+    # the record part is most of the Toffolis once F has more than a handful of nonzeros
+    assert traced["cczCount"] > 0
+
+
+def test_record_lookup_rule_on_a_lone_lookup():
+    # one uncontrolled sparse QROM on a-bit addresses: one a-controlled X computed and uncomputed per record with a
+    # nonzero word, 2(2a − 3) CCZ each (inside the encoding the gate qubit adds a control: record_lookups' 1 + a)
+    from pyqgd.quantum._context import get_context
+
+    ctx = get_context()
+    keys, words = [1, 5, 6, 9, 12], [3, 7, 0, 1, 2]
+    c = dict(ctx.logical_counts(ctx.code.Carleman.Kronecker.TraceSparseLookup, keys, words, 4, 3))
+    assert c["cczCount"] == 4 * 2 * (2 * 4 - 3)
+
+
+def test_paper_instance_model():
+    from pyqgd.estimate.kronecker import kronecker_alpha, kronecker_block_encoding_cost
+
+    c = kronecker_block_encoding_cost(7_000_000, 8, 2, T=1000)
+    assert c.stored_entries == 7_000_000 * (8 + 64)
+    g = 1.0 + 1.0
+    assert c.alpha == pytest.approx(1.0 + max(g, 0.5 + g * g, g + 0.5, g * g))  # F0 = 0: α_M = α_G1² + α_2
+    assert c.cost.toffoli_count > 7_000_000 * 72 * 4  # every record compared in four lookups
+    assert kronecker_alpha(2, 0.1, 0.5, 0.2) < kronecker_alpha(3, 0.1, 0.5, 0.2)
+    from pyqgd.estimate.errors import EstimateInputError
+
+    with pytest.raises(EstimateInputError, match="qrom"):
+        kronecker_block_encoding_cost(1000, 4, 2, T=10, loading="qram")
