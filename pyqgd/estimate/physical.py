@@ -229,7 +229,11 @@ def estimate_physical(cost: LogicalCost | dict, presets=QUBIT_PRESETS, *, qec_sc
 
     ``cost``: a :class:`LogicalCost` (``qubits_allocated`` is used) or a QDK counts dict. ``qec_schemes``: None
     (surface code everywhere + Floquet for Majorana presets), a name, or a list. ``error_budget`` ∈ (0, 1).
-    Raises UnknownPresetError, ErrorBudgetError (out of range or cannot be met), EstimationFailedError.
+    Raises UnknownPresetError, ErrorBudgetError (out of range or cannot be met: its message and its ``feasibility``
+    attribute, a :class:`Feasibility`, give the computed remedy), EstimationFailedError. Each estimate keeps the QDK's
+    ``EstimatorResult`` (``qdk_result``); ``frontier=True`` asks the QDK for the space–time frontier
+    (``estimateType: "frontier"``), listed in ``PhysicalEstimates.frontier_rows()`` and drawn by
+    :func:`pyqgd.report.plots.frontier`.
     """
     eb = check_epsilon(error_budget, "error_budget")
     pairs = check_presets(presets, qec_schemes)
