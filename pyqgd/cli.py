@@ -463,18 +463,17 @@ def _estimate(args) -> int:
         out = _output(args, ("estimate.json",))
     loadings = _selected_loadings(args.loading)
     readout = getattr(args, "readout", None)
-    extra = {}
-    if readout is not None:
-        if "readout" not in inspect.signature(estimate_model).parameters:
-            raise UsageError("--readout is not supported by this version of the estimator")
-        extra = {"readout": readout}
+    if readout is not None and "readout" not in inspect.signature(estimate_model).parameters:
+        raise UsageError("--readout is not supported by this version of the estimator")
+    readouts = _readouts() if readout == "all" else (readout,)
     problems = [OdeProblem(n=args.params, s=args.s, N=args.order, T=args.T, epsilon=args.epsilon, loading=loading)
                 for loading in loadings]  # validated together before any estimate runs
-    results = [estimate_model(problem, presets, error_budget=args.error_budget, delta=args.delta, **extra)
-               for problem in problems]
+    results = [estimate_model(problem, presets, error_budget=args.error_budget, delta=args.delta,
+                              **({} if r is None else {"readout": r}))
+               for problem in problems for r in readouts]
     inputs = {"n": args.params, "T": args.T, "s": args.s, "N": args.order, "epsilon": args.epsilon,
               "delta": args.delta, "error_budget": args.error_budget, "presets": list(presets),
-              "loadings": list(loadings), "readout": readout}
+              "loadings": list(loadings), "readout": readout if readout != "all" else list(_readouts())}
     report = {"provenance": _provenance(args, inputs), "estimates": [r.summary() for r in results]}
     text = json.dumps(report, indent=2, default=str)
     if out is not None:
