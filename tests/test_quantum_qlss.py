@@ -10,6 +10,7 @@ import pytest
 
 from pyqgd.estimate.logical import LogicalCost
 from pyqgd.estimate.solvers import (
+    carleman_solver_options,
     cheapest_rigorous,
     compare_solvers,
     dalzell_published_calls,
@@ -150,6 +151,12 @@ def test_solver_comparison_scaling():
     opts = compare_solvers(1e3, eps, norm_ratio=2.0)
     assert cheapest_rigorous(opts).method == "kernel"
     assert not opts["hhl"].rigorous
+    # Carleman history system with a loose amplitude bound (window share ≤ 1e-4): the kernel solver's success carries
+    # both the norm bracket and the share, QSVT's only the amplitude, so QSVT is the cheaper rigorous choice there
+    loose = carleman_solver_options(7.0, 25.6, 0.0035, eps)
+    assert cheapest_rigorous(loose).method == "qsvt"
+    with pytest.raises(ValueError, match="vacuous"):
+        carleman_solver_options(7.0, 25.6, 0.0, eps)
 
 
 def test_bad_input_before_qsharp(monkeypatch):

@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from pyqgd.estimate.logical import EstimateInputError, LogicalCost, fixed_point_length, phase_on_all_zero, projector_phase
 
 __all__ = ["SolverCalls", "qsvt_calls", "kernel_reflection_calls", "hhl_calls", "dalzell_published_calls",
-           "compare_solvers", "cheapest_rigorous", "kernel_reflection_cost", "kernel_reflection_overhead", "qsvt_scale", "SOLVERS",
+           "compare_solvers", "cheapest_rigorous", "carleman_solver_options", "kernel_reflection_cost", "kernel_reflection_overhead", "qsvt_scale", "SOLVERS",
            "ASYMPTOTIC_QSVT_SCALE"]
 
 #: c·κ of the Chebyshev-optimal inverse polynomial with max |P| = 0.9, for κ → ∞ (measured here, κ = 300 and 1000).
@@ -145,6 +145,24 @@ def compare_solvers(kappa: float, epsilon: float, *, share: float = 1.0, amplitu
         "kernel": kernel_reflection_calls(kappa, epsilon, norm_ratio=norm_ratio, share=share, delta=delta),
         "hhl": hhl_calls(kappa, epsilon, share=share, delta=delta),
     }
+
+
+def carleman_solver_options(alpha: float, inverse_norm: float, amplitude: float, epsilon: float, *,
+                            delta: float = 0.1) -> dict[str, SolverCalls]:
+    """:func:`compare_solvers` for the Carleman history system from its a-priori bounds.
+
+    ``alpha`` = α_L of the encoding, ``inverse_norm`` ≥ ‖L⁻¹‖ and ``amplitude`` ≤ ‖Π_good L⁻¹B‖/‖B‖ (e.g.
+    :func:`pyqgd.carleman.bounds.carleman_bounds`). Mapping: κ = α·‖L⁻¹‖; the normalized solution (L/α)⁻¹B̂ has norm in
+    [α·amplitude, α·‖L⁻¹‖] (norm bracket ratio ‖L⁻¹‖/amplitude), its window amplitude is ≥ α·amplitude and its window
+    share ≥ (amplitude/‖L⁻¹‖)² — the rule :func:`pyqgd.quantum.ode.gd_solver_parameters` uses for the precision.
+    """
+    if not (alpha > 0 and inverse_norm >= 1.0 and 0.0 < amplitude <= inverse_norm):
+        raise EstimateInputError(f"need α > 0, ‖L⁻¹‖ bound ≥ 1 and 0 < amplitude ≤ ‖L⁻¹‖ bound, got α = {alpha}, "
+                                 f"‖L⁻¹‖ ≤ {inverse_norm}, amplitude ≥ {amplitude} (a zero amplitude bound is vacuous)")
+    kappa = max(alpha * inverse_norm, 1.0 + 1e-9)
+    share = (amplitude / inverse_norm) ** 2
+    return compare_solvers(kappa, epsilon, share=share, amplitude_lower_bound=min(alpha * amplitude, 1.0 / 0.9),
+                           norm_ratio=inverse_norm / amplitude, delta=delta)
 
 
 def cheapest_rigorous(options: dict[str, SolverCalls]) -> SolverCalls:
