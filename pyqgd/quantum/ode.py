@@ -47,9 +47,8 @@ from pyqgd.carleman import (
 from pyqgd.quantum.amplification import fixed_point_length, fixed_point_schedule, fixed_point_success
 from pyqgd.quantum.oracles import DEFAULT_ANGLE_BITS
 from pyqgd.quantum.polynomials import MAX_DEGREE, DegreeTooLargeError, inverse_polynomial, optimal_inverse_degree
-from pyqgd.quantum.qlss import run_counted
 from pyqgd.quantum.qsp import qsvt_angles
-from pyqgd.quantum.solvers import DEFAULT_MAX_DEGREE
+from pyqgd.quantum.solvers import DEFAULT_MAX_DEGREE, run_counted
 from pyqgd.quantum.structured_oracles import carleman_layout, carleman_oracle_data, history_rhs, padded_tstep_matrix
 
 __all__ = ["GdSolveResult", "solve_gd", "default_padding", "MAX_SIMULATED_QUBITS", "check_gd_input", "SparseEncoding",

@@ -40,7 +40,7 @@ from pyqgd._checks import as_finite_vector, as_sparse_coefficient, check_positiv
 from pyqgd.quantum.amplification import fixed_point_schedule, fixed_point_success
 from pyqgd.quantum.oracles import DEFAULT_ANGLE_BITS, MAX_SYSTEM_QUBITS
 from pyqgd.quantum.qsp import AngleFindingError, reflection_response, wx_phases, wx_to_reflection
-from pyqgd.quantum.solvers import QuantumSolveResult, normalized_solution, prepare_system
+from pyqgd.quantum.solvers import QuantumSolveResult, normalized_solution, prepare_system, run_counted
 
 __all__ = ["KernelReflectionPolynomial", "kernel_reflection_polynomial", "kernel_reflection_degree",
            "kernel_success_lower_bound", "kernel_operator_matrix", "solve_kernel_reflection", "KERNEL_SCALE",
@@ -130,24 +130,6 @@ def kernel_operator_matrix(A_over_alpha: np.ndarray, b: np.ndarray, t: float) ->
     At[N, N] = 1.0 / t
     bp = np.concatenate([b, np.eye(N)[0]]) / math.sqrt(2.0)
     return (np.eye(2 * N) - np.outer(bp, bp)) @ At
-
-
-def run_counted(callable_, *args, num_qubits: int) -> tuple[np.ndarray, int]:
-    """Run a Q# operation that ends with a dump of ``num_qubits`` qubits and returns an Int (its counted calls);
-    returns (the last dump as a dense vector, the Int)."""
-    from pyqgd.quantum._context import get_context
-
-    res = get_context().run(callable_, 1, *args, save_events=True)[0]
-    dumps = [e.state_dump() for e in res["events"] if e.is_state_dump()]
-    if not dumps:
-        raise RuntimeError("the Q# operation produced no state dump")
-    d = dumps[-1]
-    if d.qubit_count != num_qubits:
-        raise RuntimeError(f"expected a dump of {num_qubits} qubits, got {d.qubit_count}")
-    v = np.zeros(2**num_qubits, dtype=complex)
-    for k, a in d.get_dict().items():
-        v[k] = complex(a)
-    return v, int(res["result"])
 
 
 def solve_kernel_reflection(

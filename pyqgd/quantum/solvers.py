@@ -21,7 +21,7 @@ from pyqgd.quantum.oracles import DEFAULT_ANGLE_BITS, MAX_SYSTEM_QUBITS, _reject
 from pyqgd.quantum.polynomials import inverse_polynomial
 from pyqgd.quantum.qsp import qsvt_angles
 
-__all__ = ["QuantumSolveResult", "prepare_system", "solve_qsvt", "normalized_solution", "DEFAULT_MAX_DEGREE"]
+__all__ = ["QuantumSolveResult", "prepare_system", "solve_qsvt", "normalized_solution", "DEFAULT_MAX_DEGREE", "run_counted"]
 
 #: Default cap on the QSVT degree in ``solve_qsvt`` (angle finding is O(d²) per Newton step in pyqsp, and every
 #: degree is one block-encoding call in the simulator).
@@ -95,6 +95,24 @@ def prepare_system(M, b, *, angle_bits: int = DEFAULT_ANGLE_BITS, max_system_qub
     return data, bp, n
 
 
+def run_counted(callable_, *args, num_qubits: int) -> tuple[np.ndarray, int]:
+    """Run a Q# operation that ends with a dump of ``num_qubits`` qubits and returns an Int (its counted calls);
+    returns (the last dump as a dense vector, the Int)."""
+    from pyqgd.quantum._context import get_context
+
+    res = get_context().run(callable_, 1, *args, save_events=True)[0]
+    dumps = [e.state_dump() for e in res["events"] if e.is_state_dump()]
+    if not dumps:
+        raise RuntimeError("the Q# operation produced no state dump")
+    d = dumps[-1]
+    if d.qubit_count != num_qubits:
+        raise RuntimeError(f"expected a dump of {num_qubits} qubits, got {d.qubit_count}")
+    v = np.zeros(2**num_qubits, dtype=complex)
+    for k, a in d.get_dict().items():
+        v[k] = complex(a)
+    return v, int(res["result"])
+
+
 def _good_branch(state: np.ndarray, N: int) -> np.ndarray:
     # layout [lcu, sig, flag, idx, sys] big-endian: all ancillas |0> <=> index < N
     return state[:N]
@@ -122,7 +140,7 @@ def solve_qsvt(
     Raises (before any Q# runs) the errors of :func:`prepare_system`, ValueError for a singular M or a ``kappa``
     below α/σ_min, and ``DegreeTooLargeError`` (a ValueError) when the degree would exceed ``max_degree``.
     """
-    from pyqgd.quantum._context import get_context, run_and_dump
+    from pyqgd.quantum._context import get_context
 
     epsilon = check_positive_float(epsilon, "epsilon")
     data, bp, n = prepare_system(M, b, angle_bits=angle_bits, max_system_qubits=max_system_qubits)
@@ -148,18 +166,16 @@ def solve_qsvt(
     n_qubits = 2 + (m + 1) + m
     ctx = get_context()
     # unamplified run: success probability and state
-    st, _ = run_and_dump(ctx.code.Bridge.QsvtSolve, data.to_qsharp(), angles.phases.tolist(), bp.tolist(),
-                         num_qubits=n_qubits)
+    st, calls = run_counted(ctx.code.Bridge.QsvtSolve, data.to_qsharp(), angles.phases.tolist(), bp.tolist(),
+                            num_qubits=n_qubits)
     good = _good_branch(st, N)
     p = float(np.vdot(good, good).real)
-    calls = angles.degree
     p_amp = None
     if sched is not None:
-        st, _ = run_and_dump(ctx.code.Bridge.QsvtSolveAmplified, data.to_qsharp(), angles.phases.tolist(), bp.tolist(),
+        st, calls = run_counted(ctx.code.Bridge.QsvtSolveAmplified, data.to_qsharp(), angles.phases.tolist(), bp.tolist(),
                              sched.alphas.tolist(), sched.betas.tolist(), num_qubits=n_qubits)
         good = _good_branch(st, N)
         p_amp = float(np.vdot(good, good).real)
-        calls = angles.degree * sched.length
     x = good[:n] / np.linalg.norm(good[:n])
     ref = normalized_solution(as_sparse_coefficient(M, "M"), as_finite_vector(b, "b", n))
     fid = float(abs(np.vdot(ref, x)) ** 2)

@@ -2,8 +2,8 @@
 // build the oracles and block-encodings, run, and dump states for the bridge to read back.
 import BlockEncoding.Core.ApplyBlockEncodingToRegister;
 import BlockEncoding.Core.AdjointBlockEncoding;
-import Qsvt.Qsvt.ApplyRealQsvt;
-import Amplification.FixedPoint.ApplyFixedPointAmplification;
+import Amplification.FixedPoint.ApplyPhaseOnAllZero;
+import Qsvt.Qsvt.ApplyRealQsvtCounted;
 import BlockEncoding.Core.BlockEncoding;
 import Qsvt.Qsvt.ApplyRealQsvtToRegister;
 import Std.Diagnostics.DumpMachine;
@@ -40,17 +40,17 @@ operation DumpQsvtBlockColumns(data : SparseTableData, phases : Double[], transp
 /// # Summary
 /// QSVT linear solver: prepares |b> (big-endian amplitudes, normalized), applies Re P^{(SV)}(M^T/α) with P ≈ c/x
 /// (so the good block holds ≈ c α M^{-1} b), and dumps [lcu, sig, flag, idx, sys]; the success branch is the
-/// first 2^m amplitudes. Returns the number of block-encoding calls.
+/// first 2^m amplitudes. Returns the number of block-encoding calls, counted in the QSVT loop.
 operation QsvtSolve(data : SparseTableData, phases : Double[], b : Double[]) : Int {
     let be = AdjointBlockEncoding(SparseBlockEncoding(TableSparseOracles(data)));
     use (lcu, sig) = (Qubit(), Qubit());
     use anc = Qubit[be.NumAncillas];
     use sys = Qubit[be.NumSystem];
     PreparePureStateD(b, sys);
-    ApplyRealQsvt(phases, be, lcu, sig, anc, sys);
+    let calls = ApplyRealQsvtCounted(phases, be, lcu, sig, anc, sys, false);
     DumpMachine();
     ResetAll([lcu, sig] + anc + sys);
-    Length(phases) - 1
+    calls
 }
 
 /// # Summary
@@ -62,16 +62,38 @@ operation PrepareAndInvert(phases : Double[], be : BlockEncoding, b : Double[], 
 }
 
 /// # Summary
-/// QsvtSolve followed by fixed-point amplitude amplification of the success flags [lcu, sig, flag, idx] = 0;
-/// dumps [lcu, sig, flag, idx, sys]. Returns the number of block-encoding calls, (Length(phases) − 1)·(2l + 1).
+/// PrepareAndInvert (or its adjoint, `inverse`) returning the block-encoding calls counted in the QSVT loop.
+operation PrepareAndInvertCounted(phases : Double[], be : BlockEncoding, b : Double[], qs : Qubit[], inverse : Bool) : Int {
+    let a = be.NumAncillas;
+    let sys = qs[a + 2...];
+    if not inverse {
+        PreparePureStateD(b, sys);
+        ApplyRealQsvtCounted(phases, be, qs[0], qs[1], qs[2..a + 1], sys, false)
+    } else {
+        let calls = ApplyRealQsvtCounted(phases, be, qs[0], qs[1], qs[2..a + 1], sys, true);
+        Adjoint PreparePureStateD(b, sys);
+        calls
+    }
+}
+
+/// # Summary
+/// QsvtSolve followed by fixed-point amplitude amplification of the success flags [lcu, sig, flag, idx] = 0 (the
+/// gate sequence of Amplification.FixedPoint.ApplyFixedPointAmplification); dumps [lcu, sig, flag, idx, sys]. Returns
+/// the number of block-encoding calls, counted in the loops.
 operation QsvtSolveAmplified(data : SparseTableData, phases : Double[], b : Double[], alphas : Double[], betas : Double[]) : Int {
     let be = AdjointBlockEncoding(SparseBlockEncoding(TableSparseOracles(data)));
     let n = be.NumAncillas + 2 + be.NumSystem;
     use qs = Qubit[n];
-    ApplyFixedPointAmplification(PrepareAndInvert(phases, be, b, _), qs[0..be.NumAncillas + 1], qs, alphas, betas);
+    mutable calls = PrepareAndInvertCounted(phases, be, b, qs, false);
+    for j in 0..Length(alphas) - 1 {
+        ApplyPhaseOnAllZero(betas[j], qs[0..be.NumAncillas + 1]);
+        set calls += PrepareAndInvertCounted(phases, be, b, qs, true);
+        ApplyPhaseOnAllZero(-alphas[j], qs);
+        set calls += PrepareAndInvertCounted(phases, be, b, qs, false);
+    }
     DumpMachine();
     ResetAll(qs);
-    (Length(phases) - 1) * (2 * Length(alphas) + 1)
+    calls
 }
 
 /// # Summary
