@@ -78,15 +78,21 @@ class GdSolveResult:
     """Outcome and cost counters of one simulated quantum GD solve (field names are a stable interface).
 
     Problem: ``n``, ``N``, ``T``, ``p``, ``dim`` (Σ_j n^j), ``system_size`` ((T+1+p)·dim), ``padded_size`` (2^m).
-    Encoding: ``sparsity`` s of L's block-encoding, ``alpha`` = s·max|L|, ``kappa`` (α/σ_min bound used), ``epsilon``,
-    ``degree`` of P ≈ c/x, ``polynomial_scale`` c. Cost: ``block_encoding_calls`` (total, with amplification),
+    Encoding: ``sparsity`` s of L's sparse-access encoding (0 for the Kronecker one), ``alpha`` (α_L), ``kappa``
+    (the α/σ_min bound used), ``epsilon`` (target error of the post-selected output), ``degree`` of P ≈ c/x,
+    ``polynomial_scale`` c. Cost: ``block_encoding_calls`` (total, with amplification; counted by the Q# loops when
+    ``details["simulate"] == "circuit"``, degree × length at block level),
     ``block_encoding_calls_per_solve`` (= degree), ``amplification_length`` (calls of the solve unitary, 2l+1),
     ``qubits`` (by register), ``qubits_total``, ``qubits_in_superposition``, ``stored_entries`` (oracle table
     entries). Probabilities: ``success_probability`` (good subspace, before amplification) and its numpy
-    ``success_probability_predicted``, ``amplified_success_probability`` / ``..._predicted``,
+    ``success_probability_predicted``, ``amplified_success_probability`` (simulated; None at block level) /
+    ``..._predicted`` (YLC closed form),
     ``final_window_fraction`` = ‖Π Y‖²/‖Y‖² of the classical history state. Output: ``state`` (|u_T⟩ as read out,
     normalized level-1 vector summed over the window), ``fidelity_carleman`` with solve_history's u_T,
-    ``fidelity_gd`` with the true nonlinear map's u_T, ``u_carleman``, ``u_gd``.
+    ``fidelity_gd`` with the true nonlinear map's u_T, ``u_carleman``, ``u_gd``. ``details`` holds the parameters'
+    provenance ("parameters", "simulate", "polynomial_precision", bounds vs exact κ and amplitude) and the
+    block-encoding calls with bound-based and with instance-exact parameters ("cost_bounds", "cost_exact",
+    "bound_cost_ratio").
     """
 
     n: int
