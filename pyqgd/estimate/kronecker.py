@@ -4,15 +4,16 @@ Q# ``Carleman/Kronecker.qs``), its α_L and its stored data, from sizes.
 The call splits into two parts:
 
 * the **record lookups** (everything that scales with nnz(F1) + nnz(F2)): each factor operation (F1 at each of the N
-  slots, F2 at each of the N − 1 slot pairs, every one present in some term) runs four sparse QROMs over the factor's
-  records — forward (row, row position), the angle load and unload, and the reverse (column, column position) — and
-  each record with a nonzero word costs one address comparison computed and uncomputed: a multiply-controlled X with
-  c = 1 + address bits controls, 2c − 3 CCZ each way (the QDK tracer's decomposition, measured: ``TraceControlledOnInt``).
-  Forward/angle addresses have w_in + ⌈log₂ s_c⌉ bits (w_in = w for F1, 2w for F2), reverse ones w + ⌈log₂ s_r⌉.
-  This part is a closed form (:func:`record_lookups`).
+  slots, F2 at each of the N − 1 slot pairs, every one present in some term) runs two sparse QROMs over the factor's
+  records — forward (writes row and row position and rotates the flag by the record's angle) and reverse (column,
+  column position) — and each record costs one address comparison per QROM, computed and uncomputed: a
+  multiply-controlled X with c = 1 + address bits controls, 2c − 3 CCZ each way (the QDK tracer's decomposition,
+  measured: ``TraceControlledOnInt``), plus the forward one's controlled rotation (2 rotations). Forward addresses
+  have w_in + ⌈log₂ s_c⌉ bits (w_in = w for F1, 2w for F2), reverse ones w + ⌈log₂ s_r⌉. This part is a closed form
+  (:func:`record_lookups`).
 * the **skeleton**: the same circuit with the records removed (clock comparators and increment, level checks, term
-  PREPAREs, SELECT's term comparisons, gated index superpositions, the b entry rotations per factor operation, the F0
-  preparation, the slot permutations). It is independent of n's data (only of the register widths, N, T, p and the
+  PREPAREs, SELECT's term comparisons, gated index superpositions and output swaps, the F0 preparation, the slot
+  permutations). It is independent of n's data (only of the register widths, N, T, p and the
   sparsities) and is traced from the Q# circuit itself at the full register sizes (``TraceKroneckerSkeleton``; a few
   thousand operations even at n = 10⁸). At model scale the F0 preparation is charged with the sparse state-preparation
   model of :func:`pyqgd.estimate.logical.sparse_state_preparation` per F0 operation instead (the skeleton then
@@ -58,18 +59,23 @@ def factor_operations(N: int) -> tuple[int, int]:
 
 
 def record_lookups(records: int, in_width: int, out_width: int, column_slot_bits: int, row_slot_bits: int, *,
-                   zero_forward: int = 0, zero_reverse: int = 0, zero_angles: int = 0) -> lg.LogicalCost:
-    """The four sparse QROMs of ONE factor operation over ``records`` nonzeros (module docstring).
+                   skipped_forward: int = 0, zero_reverse: int = 0, clifford_angles: int = 0,
+                   t_angles: int = 0) -> lg.LogicalCost:
+    """The two sparse QROMs of ONE factor operation over ``records`` nonzeros (module docstring).
 
-    Records with a zero word are skipped by the circuit: ``zero_forward`` (row 0 at row position 0),
-    ``zero_reverse`` (column 0 at column position 0), ``zero_angles`` (values rounded to angle 0).
+    Forward (fused with the entry rotation): per record one comparison with c = 1 + w_in + ⌈log₂ s_c⌉ controls,
+    computed and uncomputed (2(2c − 3) CCZ), and a singly-controlled Ry(4πx/2^b) = Ry(θ/2)·CNOT·Ry(−θ/2)·CNOT:
+    2 rotations, or 2 T when θ/2 is an odd multiple of π/4 (``t_angles``), or Clifford for multiples of π/2
+    (``clifford_angles``). Reverse: per record with a nonzero word one comparison with 1 + w + ⌈log₂ s_r⌉
+    controls. ``skipped_forward``: records with a zero word and angle (none for real nonzeros), ``zero_reverse``:
+    column 0 at column position 0.
     """
     E = check_size(records, "records", minimum=0)
     c_fwd = 1 + in_width + column_slot_bits
     c_rev = 1 + out_width + row_slot_bits
-    ccz = (2 * _mcx(c_fwd) * (E - zero_forward) + 4 * _mcx(c_fwd) * (E - zero_angles)
-           + 2 * _mcx(c_rev) * (E - zero_reverse))
-    return lg.LogicalCost(ccz_count=ccz)
+    ccz = 2 * _mcx(c_fwd) * (E - skipped_forward) + 2 * _mcx(c_rev) * (E - zero_reverse)
+    rot = 2 * (E - clifford_angles - t_angles)
+    return lg.LogicalCost(ccz_count=ccz, t_count=2 * t_angles, rotation_count=rot, rotation_depth=rot)
 
 
 def kronecker_alpha(N: int, f0_alpha: float, f1_alpha: float, f2_alpha: float) -> float:
@@ -97,16 +103,15 @@ def skeleton_cost(data: dict) -> lg.LogicalCost:
                           measurement_count=int(c["measurementCount"]), qubits_allocated=int(c["numQubits"]))
 
 
-def _combine(skeleton: lg.LogicalCost, records: lg.LogicalCost, base_qubits: int, angle_bits: int,
-             max_controls: int) -> lg.LogicalCost:
-    """Skeleton + records. Rotation depth: with records present every rotation is serialized by the comparisons
-    between them (count − 1, measured). Peak qubits: the skeleton's, or during a record comparison the block's
-    registers plus the SELECT bit, the angle register, the comparison's helper and its c − 2 ladder qubits."""
+def _combine(skeleton: lg.LogicalCost, records: lg.LogicalCost, base_qubits: int, max_controls: int) -> lg.LogicalCost:
+    """Skeleton + records. Rotation depth: the record rotations act on one flag, serialized by the comparisons
+    between them, after the skeleton's layers. Peak qubits: the skeleton's, or during a record comparison the
+    block's registers plus the SELECT bit, the comparison's helper and its c − 2 ladder qubits."""
     tot = skeleton.then(records)
     if records.ccz_count == 0:
         return tot
-    q = max(skeleton.num_qubits, base_qubits + 1 + angle_bits + 1 + max(max_controls - 2, 0))
-    return replace(tot, rotation_depth=max(tot.rotation_count - 1, 0), num_qubits=q, qubits_allocated=q)
+    q = max(skeleton.num_qubits, base_qubits + 1 + 1 + max(max_controls - 2, 0))
+    return replace(tot, num_qubits=q, qubits_allocated=q)
 
 
 def kronecker_call_cost(enc) -> lg.LogicalCost:
@@ -123,13 +128,20 @@ def kronecker_call_cost(enc) -> lg.LogicalCost:
             continue
         fw = f.rows + (f.row_slots << w)
         rv = f.cols + (f.col_slots << f.in_width)
-        one = record_lookups(f.nnz, f.in_width, w, lc, lr, zero_forward=int((fw == 0).sum()),
-                             zero_reverse=int((rv == 0).sum()), zero_angles=int((f.angles == 0).sum()))
+        b = enc.angle_bits
+        x = f.angles.astype(object)
+        quarter = [(int(v) % 2 ** max(b - 2, 0)) == 0 for v in x]  # θ/2 a multiple of π/2 (b ≥ 3)
+        eighth = [(int(v) % 2 ** max(b - 3, 0)) == 0 for v in x]
+        cliff = sum(1 for q, v in zip(quarter, x) if q and int(v) != 0)
+        tgate = sum(1 for q, e in zip(quarter, eighth) if e and not q)
+        one = record_lookups(f.nnz, f.in_width, w, lc, lr,
+                             skipped_forward=int(((fw == 0) & (f.angles == 0)).sum()),
+                             zero_reverse=int((rv == 0).sum()), clifford_angles=cliff, t_angles=tgate)
         rec = rec.then(one.repeat(ops))
         cmax = max(cmax, 1 + f.in_width + lc, 1 + w + lr)
     sk = skeleton_cost(enc.to_qsharp())
     base = enc.num_ancillas + enc.num_system + 3  # inM, inIdle, doM
-    return _combine(sk, rec, base, enc.angle_bits, cmax)
+    return _combine(sk, rec, base, cmax)
 
 
 @dataclass(frozen=True)
@@ -185,7 +197,7 @@ def kronecker_block_encoding_cost(n: int, s: int, N: int, *, T: int, p: int | No
     nt = len(data["TermLevels"])
     anc = 2 + _bits(nt + 2) + 1 + N * (1 + lr) + lc + w
     base = anc + mt + ml + N * w + 3
-    cost = _combine(sk, rec, base, b, cmax)
+    cost = _combine(sk, rec, base, cmax)
     alpha = kronecker_alpha(N, norm_F0 if d0 else 0.0, f1_alpha, f2_alpha)
     return KroneckerCost(cost=cost, alpha=alpha, stored_entries=n * s + n * s2 + d0, num_ancillas=anc,
                          alpha_inputs={"f0_alpha": norm_F0 if d0 else 0.0, "f1_alpha": f1_alpha, "f2_alpha": f2_alpha})

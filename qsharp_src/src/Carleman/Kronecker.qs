@@ -7,10 +7,10 @@
 //   sparse access over their nonzero lists only. Each nonzero (r, c) is one record (row r, column c, its position l
 //   among the nonzeros of column c, its position k among those of row r, its value as a b-bit angle). With
 //   D_s |0> = s^{-1/2} Σ_{l<s} |l>:
-//     |c>|0>_L  --D_sc-->  Σ_l |c>|l>  --lookup (c,l) ↦ (r,k)-->  |c>|l>|r>|k>  --flag rotation by A_rc/max-->
+//     |c>|0>_L  --D_sc-->  Σ_l |c>|l>  --lookup (c,l) ↦ (r,k) with the flag rotation by A_rc/max-->  |c>|l>|r>|k>
 //     --lookup (r,k) ↦ (c,l) clears c and l-->  |0>|0>|r>|k>  --swap r into the output slot, D_sr† on k.
-//   Lookups are sparse QROMs: one address comparison per record, so the data and the cost scale with nnz, never
-//   with n² (a missing record reads 0, which is "amplitude 0" in the rotation convention below).
+//   Lookups are sparse QROMs: one address comparison per record (the forward one also rotates the flag by the
+//   record's angle), so the data and the cost scale with nnz, never with n² (a missing record leaves the flag |1>).
 //   Top-left block A / (√(s_r s_c)·max|A|): α = √(s_r s_c)·max|A| (GSLW Lemma 48 with the row/column split).
 // * F0: a state preparation |0> → |F0/‖F0‖> on a slot known to be |0> (the sparse preparation of
 //   Carleman.HistoryState): a block-encoding of |F0><0| with α = ‖F0‖.
@@ -159,6 +159,43 @@ operation SparseXorLookup(keys : Int[], words : Int[], address : Qubit[], target
 }
 
 /// # Summary
+/// The forward lookup fused with the entry rotation: for each record with address keys[i], target ^= words[i] and
+/// Ry(angles[i]) on the flag, both under one address comparison (computed into a helper, uncomputed). A record
+/// whose word and angle are both zero is skipped. Controls join the comparison.
+operation SparseLookupAndRotate(keys : Int[], words : Int[], angles : Double[], address : Qubit[], target : Qubit[],
+                                flag : Qubit) : Unit is Adj + Ctl {
+    body (...) {
+        Controlled SparseLookupAndRotate([], (keys, words, angles, address, target, flag));
+    }
+    adjoint (...) {
+        Controlled SparseLookupAndRotate([], (keys, words, Std.Arrays.Mapped(x -> -x, angles), address, target, flag));
+    }
+    controlled (cs, ...) {
+        use h = Qubit();
+        for i in 0..Length(keys) - 1 {
+            if words[i] != 0 or angles[i] != 0.0 {
+                within {
+                    Controlled ApplyControlledOnInt(cs, (keys[i], X, address, h));
+                } apply {
+                    let bits = IntAsBoolArray(words[i], Length(target));
+                    for q in 0..Length(target) - 1 {
+                        if bits[q] {
+                            CNOT(h, target[q]);
+                        }
+                    }
+                    if angles[i] != 0.0 {
+                        Controlled Ry([h], (angles[i], flag));
+                    }
+                }
+            }
+        }
+    }
+    controlled adjoint (cs, ...) {
+        Controlled SparseLookupAndRotate(cs, (keys, words, Std.Arrays.Mapped(x -> -x, angles), address, target, flag));
+    }
+}
+
+/// # Summary
 /// The two lookups of a factor: forward (c + 2^InWidth·l ↦ r + 2^w·k) and reverse (the inverse map on the records).
 function FactorLookupTables(f : SparseFactor, w : Int) : (Int[], Int[], Int[], Int[]) {
     let nrec = Length(f.Rows);
@@ -174,30 +211,21 @@ function FactorLookupTables(f : SparseFactor, w : Int) : (Int[], Int[], Int[], I
 /// # Summary
 /// The sparse-access encoding of one factor (file header), applied when `gate` is |1> and the identity otherwise:
 /// input = the slots it reads (big-endian), its output is the first slot of the input; flag and rowSlot are this
-/// factor's own ancillas, colSlot/row are shared and return to |0> on every path with flag |0>. Only the lookups,
-/// the index superpositions, the flag and the output swap carry the gate: the rotations act on a zero angle
-/// register when the gate is off.
+/// factor's own ancillas, colSlot/row are shared and return to |0> on every path with flag |0>. The flag is raised
+/// (gated), then each record's comparison writes (row, row position) and rotates the flag by Ry(4πx/2^b):
+/// Ry(4πx)|1> = −sin(2πx)|0> + cos(2πx)|1>, amplitude value/MaxAbs on |0>, and 0 where no record matches.
 operation ApplySparseFactor(f : SparseFactor, angleBits : Int, gate : Qubit, input : Qubit[], flag : Qubit,
                             rowSlot : Qubit[], colSlot : Qubit[], row : Qubit[]) : Unit is Adj + Ctl {
-    // the angle register is loaded and unloaded around the rotations on every path: scratch, not a block ancilla
-    use angle = Qubit[angleBits];
     let w = Length(row);
     let wi = f.InWidth;
     let (fwdKeys, fwdWords, revKeys, revWords) = FactorLookupTables(f, w);
+    let rotations = Std.Arrays.Mapped(x -> 4.0 * PI() * IntAsDouble(x) / 2.0^IntAsDouble(angleBits), f.Angles);
     let inLE = Reversed(input[0..wi - 1]);
     let fwdAddress = inLE + Reversed(colSlot);
     let revAddress = Reversed(row) + Reversed(rowSlot);
     Controlled PrepareIndexSuperposition([gate], (f.ColumnSparsity, colSlot));
-    Controlled SparseXorLookup([gate], (fwdKeys, fwdWords, fwdAddress, revAddress));
-    within {
-        Controlled SparseXorLookup([gate], (fwdKeys, f.Angles, fwdAddress, angle));
-    } apply {
-        // flag |1>, then Ry(4πx)|1> = −sin(2πx)|0> + cos(2πx)|1>: amplitude value/MaxAbs on |0>, 0 for no record
-        CNOT(gate, flag);
-        for k in angleBits - 1..-1..0 {
-            Controlled Ry([angle[k]], (4.0 * PI() * 2.0^IntAsDouble(k - angleBits), flag));
-        }
-    }
+    CNOT(gate, flag);
+    Controlled SparseLookupAndRotate([gate], (fwdKeys, fwdWords, rotations, fwdAddress, revAddress, flag));
     Controlled SparseXorLookup([gate], (revKeys, revWords, revAddress, fwdAddress));
     for q in 0..w - 1 {
         Controlled SWAP([gate], (row[q], input[q]));
@@ -522,4 +550,14 @@ operation TraceControlledOnInt(value : Int, controls : Int) : Unit {
     use (cs, t) = (Qubit[controls], Qubit());
     ApplyControlledOnInt(value, X, cs, t);
     ResetAll(cs + [t]);
+}
+
+/// # Summary
+/// One call of the existing structured sparse-access encoding of L (Carleman.StructuredOracles), traced side by side
+/// with TraceKroneckerBlockEncoding in benchmarks/block_encoding.py.
+operation TraceStructuredBlockEncoding(data : Carleman.StructuredOracles.CarlemanOracleData) : Unit {
+    let be = BlockEncoding.SparseAccess.SparseBlockEncoding(Carleman.StructuredOracles.CarlemanSparseOracles(data));
+    use (anc, sys) = (Qubit[be.NumAncillas], Qubit[be.NumSystem]);
+    be.Apply(anc, sys);
+    ResetAll(anc + sys);
 }
