@@ -3,4 +3,5 @@
 Layers (dependencies point one way): ``models`` / ``dynamics`` → ``carleman`` → ``quantum`` → ``estimate`` → ``report``.
 """
 
+#: The package version (the only place it is written: pyproject.toml reads it; `pyqgd --version` prints it).
 __version__ = "0.1.0"
