@@ -44,6 +44,24 @@ def test_atomic_write_replaces_or_keeps(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["x.json"]  # no temporary file left behind
 
 
+def test_atomic_savefig_writes_a_complete_image_or_keeps_the_old(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    fig.subplots().plot([0, 1], [1, 0])
+    png = io.atomic_savefig(fig, tmp_path / "f.png", dpi=50)
+    data = png.read_bytes()
+    assert data.startswith(b"\x89PNG") and data.endswith(b"IEND\xaeB`\x82")
+
+    def full(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(io.os, "replace", full)
+    with pytest.raises(OSError):
+        io.atomic_savefig(fig, tmp_path / "f.png", dpi=80)
+    assert png.read_bytes() == data and [p.name for p in tmp_path.iterdir()] == ["f.png"]
+
+
 def test_manifest_protects_user_files(tmp_path):
     write_run(tmp_path, 1)
     write_run(tmp_path, 2)  # our own files: replaced without --force

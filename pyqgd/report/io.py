@@ -35,6 +35,7 @@ __all__ = [
     "MIN_FREE_BYTES",
     "OutputError",
     "OutputDir",
+    "atomic_savefig",
     "atomic_write_bytes",
     "atomic_write_text",
     "report_state",
@@ -84,6 +85,18 @@ def atomic_write_bytes(path, data: bytes) -> Path:
 def atomic_write_text(path, text: str) -> Path:
     """:func:`atomic_write_bytes` of ``text`` encoded as UTF-8."""
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_savefig(fig, path, **savefig_kwargs) -> Path:
+    """``fig.savefig`` into memory, then :func:`atomic_write_bytes` (format from ``path``'s suffix unless given):
+    a full disk or a kill never leaves a truncated image."""
+    import io as _io
+
+    path = Path(path)
+    buf = _io.BytesIO()
+    savefig_kwargs.setdefault("format", path.suffix.lstrip(".") or "png")
+    fig.savefig(buf, **savefig_kwargs)
+    return atomic_write_bytes(path, buf.getvalue())
 
 
 def _sha256(path: Path) -> str:
