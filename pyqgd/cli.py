@@ -49,6 +49,7 @@ _EXAMPLES = {
   pyqgd demo --T 50 --order 3 --out runs/toy --seed 1
   pyqgd demo --json --preset qubit_maj_ns_e6 > report.json""",
     "analyze": """examples:
+  pyqgd analyze mlp
   pyqgd analyze mlp --prune 0.95 --eta 0.5
   pyqgd analyze cnn --no-simulate --out runs/cnn
   pyqgd analyze --model-file net.pt --data-file batch.pt --loss mse
@@ -193,9 +194,12 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--unsafe-load", action="store_true",
                     help="also accept fully pickled files (torch.save(model)). RISK: unpickling runs any code the file "
                     "contains, with your permissions; use only for files you made yourself")
-    an.add_argument("--prune", type=_prune, default=0.95, help="fraction of weights pruned by magnitude (default 0.95)")
+    an.add_argument("--prune", type=_prune, default=None,
+                    help="fraction of weights pruned by magnitude (default: automatic, see --max-params)")
+    an.add_argument("--max-params", type=_count, default=None, metavar="n",
+                    help="with automatic pruning, keep about this many parameters (default: the pipeline's)")
     an.add_argument("--no-simulate", action="store_true", help="skip the Q# simulation attempt")
-    _pipeline_options(an, eta_default="0.5")
+    _pipeline_options(an, eta_default="1/λ_max of the Hessian, stated in the report")
 
     sim = command("simulate", "a toy GD instance on the local Q# simulator",
                   "Solve the T-step Carleman system of a toy GD problem with the Q# QSVT solver on the local simulator "
@@ -330,6 +334,11 @@ def _write_report(report, args, out, provenance) -> int:
     from pyqgd.report.io import atomic_write_text
 
     data = json.loads(report.to_json())
+    inputs = provenance["inputs"]
+    for key in ("eta", "prune"):  # automatic choices: record the value the pipeline took
+        if key in inputs and inputs[key] is None and data.get(key) is not None:
+            inputs[key] = data[key]
+            inputs[f"{key}_automatic"] = True
     data["provenance"] = provenance
     text = json.dumps(data, indent=2)
     with out.transaction("report.json") as staging:
@@ -379,7 +388,7 @@ def _analyze(args) -> int:
 
     loadings = _selected_loadings(args.loading) if args.loading else _PIPELINE_LOADINGS
     out = _output(args, _REPORT_NAMES)
-    eta = 0.5 if args.eta is None else args.eta
+    eta = args.eta  # None: the pipeline chooses η = 1/λ_max and states it in the report
     torch.manual_seed(args.seed)
     model, loss_fn, data, loading = args.model or "mlp", None, None, "built-in"
     if args.model_file is not None:
@@ -394,12 +403,14 @@ def _analyze(args) -> int:
         loss_fn = mse_loss if loss == "mse" else torch.nn.functional.cross_entropy
         loading = ("full unpickling (--unsafe-load)" if args.unsafe_load else
                    f"state_dict into {args.model_class}" if args.model_class else "TorchScript")
-    inputs = _pipeline_inputs(args, eta, presets, loadings, prune=args.prune, simulate=not args.no_simulate,
+    inputs = _pipeline_inputs(args, eta, presets, loadings, prune=args.prune, max_params=args.max_params,
+                              simulate=not args.no_simulate,
                               model=str(args.model_file or model), data=str(args.data_file) if args.data_file else None,
                               loss=args.loss or ("mse" if args.model_file else None), model_loading=loading)
     provenance = _provenance(args, inputs, torch_used=True)
+    extra = {} if args.max_params is None else {"max_params": args.max_params}
     report = analyze(model, loss_fn=loss_fn, data=data, prune=args.prune, simulate=not args.no_simulate,
-                     **_analyze_kwargs(analyze, args, eta, presets, loadings))
+                     **extra, **_analyze_kwargs(analyze, args, eta, presets, loadings))
     return _write_report(report, args, out, provenance)
 
 
