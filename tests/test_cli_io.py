@@ -33,6 +33,9 @@ def runs_in(folder):
 def test_atomic_write_replaces_or_keeps(tmp_path, monkeypatch):
     f = tmp_path / "x.json"
     atomic_write_text(f, "old")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert f.stat().st_mode & 0o777 == 0o666 & ~mask  # not mkstemp's 0600
 
     def fail(fd):
         raise OSError(28, "No space left on device")
