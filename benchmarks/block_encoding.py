@@ -70,7 +70,7 @@ def _solve(which, s, old, new, T, p, amplify):
     if which == "old":
         op, data, L, a = ctx.code.Carleman.HistoryState.CarlemanQsvtSolve, old.to_qsharp(), old.quantized_matrix(), old.alpha
     else:
-        op, data, L, a = new.solve_operation(ctx), new.to_qsharp(), new.quantized_matrix().toarray(), new.alpha
+        op, data, L, a = new.solve_operation(ctx), new.to_qsharp(), new.quantized_matrix(), new.alpha
     t0 = time.perf_counter()
     r = simulate_history_solve(op, data, L, a, s, _u(s.n), T, p, amplify=amplify)
     return r, time.perf_counter() - t0

@@ -80,8 +80,7 @@ def record_lookups(records: int, in_width: int, out_width: int, column_slot_bits
 
 def kronecker_alpha(N: int, f0_alpha: float, f1_alpha: float, f2_alpha: float) -> float:
     """α_L = 1 + α_M of the level-split LCU (module docstring), from α_0 = ‖F0‖, α_1, α_2 (0: that F is zero)."""
-    from pyqgd.quantum.kronecker import F0_CHOICE, F1_CHOICE, F2_CHOICE, IDENTITY_CHOICE, carleman_terms, \
-        level_split_alpha
+    from pyqgd.quantum.kronecker import F0_CHOICE, F1_CHOICE, F2_CHOICE, IDENTITY_CHOICE, carleman_terms, level_split_alpha
 
     for name, v in (("f0_alpha", f0_alpha), ("f1_alpha", f1_alpha), ("f2_alpha", f2_alpha)):
         if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
@@ -182,7 +181,7 @@ def kronecker_block_encoding_cost(n: int, s: int, N: int, *, T: int, p: int | No
     w = max(1, _bits(n))
     mt = max(1, _bits(T + 1 + p)) if clock_qubits is None else check_size(clock_qubits, "clock_qubits")
     ml = _bits(N)
-    lc, lr = _bits(max(s, s)), _bits(max(s, s2))
+    lc, lr = _bits(s), _bits(max(s, s2))  # F2 columns (a, b) are taken s-sparse like F1's
     data = _skeleton_data(w, n, N, T, p, mt, b, s, s2, d0, f1_alpha, f2_alpha, norm_F0)
     sk = skeleton_cost(data)
     n1, n2 = factor_operations(N)
@@ -205,8 +204,7 @@ def kronecker_block_encoding_cost(n: int, s: int, N: int, *, T: int, p: int | No
 
 def _skeleton_data(w, n, N, T, p, mt, b, s, s2, d0, f1_alpha, f2_alpha, norm_F0) -> dict:
     """A KroneckerCarlemanData value with the model's register sizes and terms and no records."""
-    from pyqgd.quantum.kronecker import F0_CHOICE, F1_CHOICE, F2_CHOICE, IDENTITY_CHOICE, carleman_terms, \
-        level_split_alpha
+    from pyqgd.quantum.kronecker import F0_CHOICE, F1_CHOICE, F2_CHOICE, IDENTITY_CHOICE, carleman_terms, level_split_alpha
 
     a = {F0_CHOICE: norm_F0 if d0 else 0.0, IDENTITY_CHOICE: 1.0, F1_CHOICE: f1_alpha, F2_CHOICE: f2_alpha}
     terms = carleman_terms(N, a)

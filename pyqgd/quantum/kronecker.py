@@ -7,7 +7,8 @@ of block-encodings), on the register layout of :class:`pyqgd.quantum.structured_
 
 * **F1** (n × n) and **F2** (n × n², two slots → one) by sparse access over their nonzero lists only: one record per
   nonzero (row, column, position in its column, position in its row, b-bit angle), read by sparse QROMs keyed by the
-  (column, column-position) and (row, row-position) of the records, so data and lookup cost scale with nnz.
+  (column, column-position) and (row, row-position) of the records, so data and lookup cost scale with nnz; the
+  forward lookup also rotates the entry flag by the record's angle under the same address comparison.
   α_1 = √(s_r s_c)·max|F1|, α_2 = √(s_r s_c)·max|F2| (s_r, s_c: the largest row and column counts).
 * **F0** by sparse state preparation onto a slot in |0⟩: a block-encoding of |F0⟩⟨0| with α_0 = ‖F0‖₂.
 * **G1 = I + F1** as two LCU branches (α = 1 + α_1), never as a table.
@@ -21,8 +22,10 @@ of block-encodings), on the register layout of :class:`pyqgd.quantum.structured_
 * **L = I − S_M ⊗ M' − S_idle ⊗ I** as the LCU of I and the clock shift times (M' on steps 1..T, I on the idle
   steps): α_L = 1 + α_M.
 
-Stored data: nnz(F1) + nnz(F2) records and nnz(F0) amplitudes, plus the b fixed rotation angles 4π·2^{k−b} and the
-term amplitudes √(α_t/α_M) (a number fixed by N alone: 13 terms for N = 2, 58 for N = 3), independent of n and T.
+Stored data: nnz(F1) + nnz(F2) records (each with its angle) and nnz(F0) amplitudes, plus rotation angles that depend
+on N alone, not on n or T: the term amplitudes √(α_t/α_M) of the two level-controlled PREPAREs (2·2^{⌈log2 N⌉}·
+2^{⌈log2(terms + 2)⌉} values; 13 terms for N = 2, 58 for N = 3 when F0, F1, F2 ≠ 0) and the two angles of the
+I/W split and the idle steps.
 """
 
 from __future__ import annotations
@@ -198,8 +201,9 @@ class KroneckerEncoding:
 
     @property
     def fixed_angles(self) -> int:
-        """Rotation angles besides the F data: the b entry-rotation angles and the term amplitudes (N-dependent)."""
-        return self.angle_bits + self.num_terms
+        """Rotation angles besides the F data (module docstring): the term amplitudes of the two PREPAREs and the
+        two angles of L's LCU and of the idle steps; a function of N and of which F's are zero."""
+        return 2 * 2**self.layout.level_qubits * 2 ** _bits(self.num_terms + 2) + 2
 
     @property
     def widths(self) -> dict:
@@ -252,9 +256,10 @@ class KroneckerEncoding:
         """The discrete Carleman system of the F's the circuit encodes (F1, F2 through their b-bit angles)."""
         return discrete_carleman(self.quantized_qmap, self.layout.N)
 
-    def quantized_matrix(self) -> sp.csr_matrix:
-        """The padded L (``padded_tstep_matrix`` layout) the circuit block-encodes, times α_L."""
-        return padded_tstep_matrix(self.quantized_system(), self.layout.T, self.layout.p)
+    def quantized_matrix(self) -> np.ndarray:
+        """The dense padded L (``padded_tstep_matrix`` layout) the circuit block-encodes, times α_L (F1, F2 through
+        their b-bit angles; dense like ``CarlemanOracleData.quantized_matrix``)."""
+        return padded_tstep_matrix(self.quantized_system(), self.layout.T, self.layout.p).toarray()
 
 
 def kronecker_encoding(system: CarlemanSystem, T: int, p: int, angle_bits: int = DEFAULT_ANGLE_BITS) -> KroneckerEncoding:
@@ -448,5 +453,5 @@ def kronecker_solve(system: CarlemanSystem, u_in, T: int, p: int, *, epsilon: fl
     from pyqgd.quantum._context import get_context
 
     enc = kronecker_encoding(system, T, p, angle_bits=angle_bits)
-    return simulate_history_solve(enc.solve_operation(get_context()), enc.to_qsharp(), enc.quantized_matrix().toarray(),
+    return simulate_history_solve(enc.solve_operation(get_context()), enc.to_qsharp(), enc.quantized_matrix(),
                                   enc.alpha, system, u_in, T, p, epsilon=epsilon, amplify=amplify, delta=delta)
