@@ -418,18 +418,24 @@ def _check_simulator_size(n: int, N: int, T: int) -> None:
     """Refuse before building anything when the instance needs more qubits than the simulator allows.
 
     Same count as :func:`pyqgd.quantum.ode.check_gd_input`: 2m + 3 qubits in superposition for m system qubits of the
-    layout (:func:`pyqgd.quantum.structured_oracles.carleman_layout`, which reads only n and N of the system).
+    layout (:func:`pyqgd.quantum.structured_oracles.carleman_layout`, which reads only n and N of the system),
+    against the limit ``solve_gd`` applies by default.
     """
     from types import SimpleNamespace
 
     from pyqgd._checks import TooLargeError
-    from pyqgd.quantum.ode import MAX_SIMULATED_QUBITS, default_padding
+    from pyqgd.quantum import ode
     from pyqgd.quantum.structured_oracles import carleman_layout
 
-    m = carleman_layout(SimpleNamespace(n=n, N=N), T, default_padding(T)).system_qubits
-    if 2 * m + 3 > MAX_SIMULATED_QUBITS:
+    # solve_gd's default (simulate="auto") takes the larger of the circuit limit and the block-level limit
+    limit = ode.MAX_SIMULATED_QUBITS
+    block = getattr(ode, "MAX_BLOCK_SYSTEM_QUBITS", None)
+    if block is not None:
+        limit = max(limit, 2 * block + 3)
+    m = carleman_layout(SimpleNamespace(n=n, N=N), T, ode.default_padding(T)).system_qubits
+    if 2 * m + 3 > limit:
         raise TooLargeError(f"--params {n} --order {N} --T {T} needs {2 * m + 3} qubits in superposition, above the "
-                            f"simulator limit of {MAX_SIMULATED_QUBITS}; reduce --params, --order or --T, or use "
+                            f"simulator limit of {limit}; reduce --params, --order or --T, or use "
                             "`pyqgd estimate` for this size")
 
 
