@@ -131,6 +131,11 @@ def test_nnz_count_has_no_duplicates():
     D = sum(2**j for j in range(1, 14))
     _, bound = discrete_term_count(qm, 13)
     assert bound <= D * D and bound * 12 < 3 * 2**30
+    # and the whole assembly (final arrays + explicit Kronecker factors) is accepted under the default 8 GiB
+    from pyqgd.carleman.kron import assembly_bytes
+    from pyqgd.carleman.system import _discrete_terms
+
+    assert assembly_bytes(_discrete_terms(qm, 13)[0], (D, D)) < 3 * 2**30
 
 
 def test_term_count_matches_enumeration():

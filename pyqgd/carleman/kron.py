@@ -110,28 +110,45 @@ def predicted_nnz(terms, shape) -> int:
     return int(row_bounds(terms, shape[0]).sum())
 
 
+def _split(term: KronTerm) -> int:
+    """Split point h: the kernel reads the term as L ⊗ R with L = A_1 ⊗ … ⊗ A_h and R = A_{h+1} ⊗ … ⊗ A_j. A balanced
+    split keeps both explicit factors near the square root of the term's size (the last factor alone as R would make
+    L hold nnz(term)/nnz(A_j) entries)."""
+    return len(term.factors) // 2
+
+
+def _part_key(term: KronTerm, lo: int, hi: int) -> tuple:
+    return (term.n, lo == 0) + tuple(None if f is None else id(f) for f in term.factors[lo:hi])
+
+
 def assembly_bytes(terms, shape) -> float:
     """Peak bytes of :func:`assemble_csr` for these terms, from factor statistics only (nothing allocated).
 
     The final CSR arrays for :func:`nnz_bound` entries; three row-length int64 arrays (bounds, offsets); every
-    distinct explicit prefix A_1 ⊗ … ⊗ A_i built for the left factors (terms share them), and the concatenated int64
-    copy of the distinct factors the kernel reads.
+    distinct explicit partial product built for the L and R factors of the terms (memoised: terms share them); and
+    the concatenated int64 copy of the distinct factors the kernel reads.
     """
     nnz = nnz_bound(terms, shape)
     idx = np.dtype(_index_dtype(shape, nnz)).itemsize
     total = nnz * (8 + idx) + (shape[0] + 1) * idx + 3 * 8 * shape[0]
-    prefixes: dict = {}  # every distinct prefix built on the way (memoised), and the final left factors
+    parts: dict = {}  # every distinct partial product built on the way (memoised), and the final L and R factors
     finals: dict = {}
     for t in terms:
+        j, h = len(t.factors), _split(t)
         z, r = 1, 1
-        for length in range(1, len(t.factors)):
+        for length in range(1, h + 1):  # L grows from the left
             fz, fr = _factor_stats(t, length - 1)
             z, r = z * fz, r * fr
-            prefixes[_prefix_key(t, length)] = (z, r)
-        finals[_prefix_key(t, len(t.factors) - 1)] = (z, r)
-        finals[("right", id(t.factors[-1]), t.n)] = _factor_stats(t, len(t.factors) - 1)
-    # CSR of a prefix: nnz × (8 value + ≤ 8 index) + rows × 8; the kernel's concatenated int64 copy of the finals
-    total += sum(z * 16 + r * 8 for z, r in prefixes.values())
+            parts[_part_key(t, 0, length)] = (z, r)
+        finals[_part_key(t, 0, h)] = (z, r)
+        z, r = 1, 1
+        for start in range(j - 1, h - 1, -1):  # R grows from the right
+            fz, fr = _factor_stats(t, start)
+            z, r = z * fz, r * fr
+            parts[_part_key(t, start, j)] = (z, r)
+        finals[_part_key(t, h, j)] = (z, r)
+    # CSR of a partial product: nnz × (8 value + ≤ 8 index) + rows × 8; the kernel's int64 copy of the finals
+    total += sum(z * 16 + r * 8 for z, r in parts.values())
     total += sum(z * 16 + (r + 1) * 8 for z, r in finals.values())
     return float(total)
 
@@ -146,30 +163,33 @@ def kron_csr(a: sp.csr_matrix, b: sp.csr_matrix, *, memory_limit: float | None =
                         memory_limit=memory_limit)
 
 
-def _prefix_key(term: KronTerm, length: int) -> tuple:
-    return (term.n,) + tuple(None if f is None else id(f) for f in term.factors[:length])
-
-
-def _left_factors(terms) -> list:
-    """The explicit left factor A_1 ⊗ … ⊗ A_{j−1} of every term (a 1 × 1 one for j = 1); each distinct prefix
-    (terms of a Carleman matrix share most of theirs) is built once, from its own prefix."""
+def _explicit_parts(terms) -> tuple[list, list]:
+    """(L, R) of every term as explicit CSR matrices (:func:`_split`); each distinct partial product is built once
+    (terms of a Carleman matrix share most of theirs), L from the left and R from the right."""
     memo: dict = {}
+    one = sp.csr_matrix(np.ones((1, 1)))
 
-    def build(t: KronTerm, length: int):
-        key = _prefix_key(t, length)
+    def product(t: KronTerm, lo: int, hi: int):
+        if lo == hi:
+            return one
+        key = _part_key(t, lo, hi)
         if key not in memo:
-            if length == 0:
-                memo[key] = sp.csr_matrix(np.ones((1, 1)))
-            elif length == 1:
-                memo[key] = t.factor(0)
-            else:
-                left, f = build(t, length - 1), t.factors[length - 1]
-                # the workspace is in assembly_bytes' estimate of the outer assembly: no second limit here
+            if hi - lo == 1:
+                memo[key] = t.factor(lo)
+            elif lo == 0:  # L = (A_1 ⊗ … ⊗ A_{hi−1}) ⊗ A_hi
+                left, f = product(t, lo, hi - 1), t.factors[hi - 1]
                 memo[key] = (_identity(left.shape[0] * t.n) if f is None and _is_identity(left)
-                             else kron_csr(left, t.factor(length - 1), memory_limit=float("inf")))
+                             else kron_csr(left, t.factor(hi - 1), memory_limit=float("inf")))
+            else:  # R = A_lo ⊗ (A_{lo+1} ⊗ … ⊗ A_j)
+                f, right = t.factors[lo], product(t, lo + 1, hi)
+                memo[key] = (_identity(right.shape[0] * t.n) if f is None and _is_identity(right)
+                             else kron_csr(t.factor(lo), right, memory_limit=float("inf")))
+            # (the workspace is in assembly_bytes' estimate of the outer assembly: no second limit here)
         return memo[key]
 
-    return [build(t, len(t.factors) - 1) for t in terms]
+    lefts = [product(t, 0, _split(t)) for t in terms]
+    rights = [product(t, _split(t), len(t.factors)) for t in terms]
+    return lefts, rights
 
 
 def _is_identity(a: sp.csr_matrix) -> bool:
@@ -195,8 +215,7 @@ def assemble_csr(terms, shape, *, memory_limit: float | None = None, what: str =
     per_row, raw_max = _row_bounds(terms, shape[0])
     bound = int(per_row.sum())
     idx_dtype = _index_dtype(shape, bound)
-    lefts = _left_factors(terms)
-    rights = [t.factor(len(t.factors) - 1) for t in terms]
+    lefts, rights = _explicit_parts(terms)
     flat = {}
     for side, mats in (("l", lefts), ("r", rights)):
         # distinct matrices are stored once; each term points at its matrix's segment
@@ -210,9 +229,9 @@ def assemble_csr(terms, shape, *, memory_limit: float | None = None, what: str =
         flat[side + "ptr"] = np.concatenate([m.indptr.astype(np.int64) for m in uniq]) if uniq else np.zeros(0, np.int64)
         flat[side + "idx"] = np.concatenate([m.indices.astype(np.int64) for m in uniq]) if uniq else np.zeros(0, np.int64)
         flat[side + "val"] = np.concatenate([m.data for m in uniq]) if uniq else np.zeros(0)
-    del lefts
     meta = np.array([[t.row, t.col, t.row + t.shape[0], r.shape[0], r.shape[1], t.shape[1]]
                      for t, r in zip(terms, rights)], dtype=np.int64).reshape(-1, 6)
+    del lefts, rights
     coefs = np.array([t.coef for t in terms], dtype=float)
     indptr = np.zeros(shape[0] + 1, dtype=idx_dtype)
     indices = np.empty(bound, dtype=idx_dtype)
