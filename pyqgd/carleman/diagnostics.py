@@ -1,6 +1,6 @@
 """Diagnostics of a Carleman system: sparsity, norms, dissipation numbers, condition number, truncation-error bound.
 
-Dissipation (paper.md F5):
+Dissipation (docs/math.md §5):
 
 * PNAS R (Liu et al. 2021, Eq. 2): R = (‖u_in‖‖F2‖ + ‖F0‖/‖u_in‖) / |Re λ_1(F1)|, λ_1 the eigenvalue of F1 with the
   largest real part (< 0). It is invariant under rescaling u, and under scaling all F's by η, so it is the same for
@@ -225,8 +225,8 @@ def _ball_radius(f0: float, rho: float, f2: float, r_in: float) -> float:
 
 
 def truncation_error_bound(qmap: QuadraticMap, u_in, N: int, t: int, *, norms: MapNorms | None = None) -> float:
-    """Rigorous bound on ‖u(t) − ŷ_1(t)‖ for the exact discrete Carleman map truncated at N (ours; paper.md F6 gives
-    only the continuous-time PNAS bound).
+    """Rigorous bound on ‖u(t) − ŷ_1(t)‖ for the exact discrete Carleman map truncated at N (ours, docs/math.md §6;
+    the paper gives only the continuous-time PNAS bound).
 
     With a = ‖F0‖, ρ = ‖I + F1‖, c = ‖F2‖, take r ≥ ‖u_in‖ with a/r + ρ + c·r ≤ 1, so ‖u(t)‖ ≤ r for all t. The
     error η_j(t) = u(t)^⊗j − ŷ_j(t) obeys η(t+1) = M η(t) + ρ(t), where the remainder ρ_j(t) = Σ_{k>N} M_{jk}

@@ -1,4 +1,4 @@
-"""The T-step history-state system L Y = B of a Carleman map (Liu et al. 2024 Eq. 6; paper.md F4).
+"""The T-step history-state system L Y = B of a Carleman map (Liu et al. 2024 Eq. 6; docs/math.md §4).
 
 With D = dim ŷ and K = T + 1 + p time blocks,
 

@@ -3,7 +3,7 @@
 Two forms, both returned as a :class:`CarlemanSystem`:
 
 * :func:`discrete_carleman` — the **exact one-step map** of gradient descent u ↦ g(u) = F0 + (I+F1) u + F2 (u⊗u)
-  (Liu et al. 2024, Eqs. 5–6; paper.md §2.2, F3). Writing G0 = F0 (n × 1), G1 = I + F1, G2 = F2,
+  (Liu et al. 2024, Eqs. 5–6; docs/math.md §3). Writing G0 = F0 (n × 1), G1 = I + F1, G2 = F2,
 
       g(u)^⊗j = Σ_{d ∈ {0,1,2}^j} (G_{d_1} ⊗ … ⊗ G_{d_j}) u^⊗(d_1+…+d_j),
 
@@ -12,7 +12,7 @@ Two forms, both returned as a :class:`CarlemanSystem`:
   F0 only into level 1; we keep the exact per-level constants F0^⊗j in b (no extra coordinate), so that for N large
   enough the map is exact, and with F0 = 0 both agree.
 * :func:`continuous_carleman` — the Carleman matrix A and vector b of gradient flow du/dt = F0 + F1 u + F2 (u⊗u)
-  (Liu et al., PNAS 2021, Eqs. 4–7; paper.md F2): A_j^j = Σ_i I^⊗(i−1) ⊗ F1 ⊗ I^⊗(j−i) (Kronecker sum), the same sums
+  (Liu et al., PNAS 2021, Eqs. 4–7; docs/math.md §2): A_j^j = Σ_i I^⊗(i−1) ⊗ F1 ⊗ I^⊗(j−i) (Kronecker sum), the same sums
   with F2 at (j, j+1) and F0 at (j, j−1), b = [F0; 0; …]. :func:`euler_carleman` returns its forward-Euler step
   M = I + hA, b ← hb (PNAS Eq. 8), which differs from the exact discrete map of the step-h flow by O(h²).
 """
