@@ -157,9 +157,9 @@ def test_estimate_table_output(capsys):
 
 
 def test_version(capsys):
-    import pyqgd
-
     from importlib.metadata import version
+
+    import pyqgd
 
     assert main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"pyqgd {pyqgd.__version__}"
