@@ -32,6 +32,17 @@ def test_docstrings_cite_existing_equations():
     assert cited <= known, f"docstrings cite equations the docs do not have: {sorted(cited - known)}"
 
 
+def test_docstrings_cite_existing_sections():
+    text = (ROOT / "docs" / "math.md").read_text(encoding="utf-8")
+    sections = {int(k) for k in re.findall(r"^## (\d+)\.", text, flags=re.M)}
+    cited = {}
+    for path in list((ROOT / "pyqgd").rglob("*.py")) + list((ROOT / "qsharp_src").rglob("*.qs")):
+        for m in re.finditer(r"docs/math\.md,? §§?(\d+)", path.read_text(encoding="utf-8")):
+            cited.setdefault(int(m.group(1)), []).append(path.name)
+    missing = {k: v for k, v in cited.items() if k not in sections}
+    assert not missing, f"docstrings cite sections docs/math.md does not have: {missing}"
+
+
 def test_site_builds_strict(tmp_path):
     pytest.importorskip("mkdocs", reason="the docs build needs the 'dev' (or 'docs') extra: pip install -e '.[dev]'")
     pytest.importorskip("mkdocstrings", reason="pip install -e '.[dev]'")
