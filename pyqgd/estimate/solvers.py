@@ -15,9 +15,11 @@ is kept (1 for a plain linear solve; the final-window share for the Carleman his
   2ℓ = 2⌈arccosh(4/ε_K − 1)/arccosh((1+κ⁻²)/(1−κ⁻²))⌉ on G_t, success p ≥ 4q/(1+q)² for a norm bracket
   hi/lo = q of ‖(A/α)⁻¹b‖, times ``share``; ε_K = ε·√λ/2 with λ the amplified event's lower bound. With q = O(1):
   O(κ log 1/ε) calls. Without a bracket q = κ ([1, κ] always holds).
-* ``"hhl"`` — Harrow–Hassidim–Lloyd with phase estimation of the qubitized walk, n_p = ⌈log₂(2κ/ε)⌉ phase bits,
-  2(2^{n_p} − 1) walk steps per run and success ≥ 1/κ² amplified: O(κ²/ε) calls. *Reference only*: the package
-  does not build HHL (see README, "Quantum Carleman GD solver"), so it is never chosen (``rigorous = False``).
+* ``"hhl"`` — Harrow–Hassidim–Lloyd with phase estimation of the qubitized walk (:mod:`pyqgd.quantum.hhl`),
+  n_p = ⌈log₂(2κ/ε)⌉ phase bits, 2(2^{n_p} − 1) walk steps per run (estimation and uncomputation), each one call of
+  U and one of U† — 4(2^{n_p} − 1) calls, the number the Q# program counts — and success ≥ share/κ² amplified:
+  O(κ²/ε) calls. The phase-estimation error has no rigorous bound here (its tails leak), so it is a baseline and
+  never chosen (``rigorous = False``).
 
 :func:`dalzell_published_calls` is Dalzell's Theorem bound 56κ + 1.05κ ln(1/ε) (+ o(κ), dropped) for unknown ‖x‖.
 Call counts of the kernel solver are checked against the number the Q# program counts in its loops, and
@@ -120,15 +122,15 @@ def kernel_reflection_calls(kappa: float, epsilon: float, *, norm_ratio: float |
 
 
 def hhl_calls(kappa: float, epsilon: float, *, share: float = 1.0, delta: float = 0.1) -> SolverCalls:
-    """HHL reference (not built): 2(2^{n_p} − 1) walk steps, n_p = ⌈log₂(2κ/ε)⌉, amplified from λ = share/κ²
-    (the rotation constant C = 1/κ gives amplitude ≥ 1/κ)."""
+    """HHL baseline: 4(2^{n_p} − 1) calls per run (2 per walk step), n_p = ⌈log₂(2κ/ε)⌉, amplified from
+    λ = share/κ² (the rotation constant C = 1/κ gives amplitude ≥ 1/κ)."""
     _check(kappa, epsilon, share)
     n_p = math.ceil(math.log2(2.0 * kappa / epsilon))
-    steps = 2 * (2**n_p - 1)
+    steps = 4 * (2**n_p - 1)
     lam = share / kappa**2
     L = fixed_point_length(lam, delta)
     return SolverCalls("hhl", kappa, epsilon, steps, L, steps * L, lam, 2.0**-n_p, rigorous=False,
-                       note="reference only: HHL is not built in this package")
+                       note="baseline: no rigorous phase-estimation error bound")
 
 
 def dalzell_published_calls(kappa: float, epsilon: float) -> float:

@@ -6,8 +6,9 @@ The Q# project ``qsharp_src/`` is loaded into a private ``qdk.Context`` (``get_c
   ``block_encoding_block(data)`` reads α⁻¹M back from the Q# unitary.
 * ``inverse_polynomial(κ, ε)`` — the degree-optimal odd polynomial ≈ c/x (relative error ε on [1/κ, 1]);
   ``qsvt_angles(poly)`` its QSVT phases (pyqsp sym_qsp + convention map).
-* ``solve_qsvt(M, b)`` / ``solve_kernel_reflection(M, b)`` (Dalzell's optimal-scaling QLSS) — simulated solvers
-  returning ``QuantumSolveResult``, their block-encoding calls counted by the Q# programs.
+* ``solve_qsvt(M, b)`` / ``solve_kernel_reflection(M, b)`` (Dalzell's optimal-scaling QLSS) / ``solve_hhl(M, b)``
+  (phase estimation of the qubitized walk) — simulated solvers returning ``QuantumSolveResult``, their
+  block-encoding calls counted by the Q# programs.
 * ``solve_gd(system, u_in, T, p)`` — the paper's algorithm on a Carleman GD system (structured oracles of the T-step
   matrix, history-state |B⟩, QSVT inversion, amplification of the final-time block), returning ``GdSolveResult``.
 """
@@ -15,6 +16,7 @@ The Q# project ``qsharp_src/`` is loaded into a private ``qdk.Context`` (``get_c
 from pyqgd.quantum._context import get_context, qsharp_project_root
 from pyqgd.quantum.amplification import FixedPointSchedule, fixed_point_length, fixed_point_schedule, fixed_point_success
 from pyqgd.quantum.block_encoding import block_encoding_block, block_encoding_columns, block_encoding_unitary, qsvt_block
+from pyqgd.quantum.hhl import solve_hhl
 from pyqgd.quantum.ode import (
     MAX_SIMULATED_QUBITS,
     GdSolveResult,
@@ -55,7 +57,7 @@ __all__ = [
     "pyqsp_one_over_x_degree", "DegreeTooLargeError",
     "QsvtAngles", "qsvt_angles", "reflection_response", "wx_to_reflection", "AngleFindingError",
     "FixedPointSchedule", "fixed_point_schedule", "fixed_point_success", "fixed_point_length",
-    "QuantumSolveResult", "solve_qsvt", "prepare_system", "normalized_solution",
+    "QuantumSolveResult", "solve_qsvt", "solve_hhl", "prepare_system", "normalized_solution",
     "solve_kernel_reflection", "kernel_reflection_polynomial", "kernel_reflection_degree",
     "CarlemanLayout", "carleman_layout", "CarlemanOracleData", "carleman_oracle_data", "padded_tstep_matrix",
     "HistoryRhsData", "history_rhs",
