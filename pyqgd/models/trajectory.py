@@ -1,8 +1,8 @@
 """The true nonlinear GD trajectory of a pruned model, and its comparison with the Carleman solution.
 
-:func:`gd_trajectory` runs plain full-batch gradient descent with torch autograd (``loss.backward()``,
-independent of the torch.func code that builds the Taylor coefficients) on the surviving parameters, holding pruned
-entries at zero, and returns u(t) = θ(t) − θ* on the survivors. :func:`carleman_vs_gd` compares that trajectory with
+:func:`gd_trajectory` runs plain full-batch gradient descent with torch autograd (``torch.autograd.grad``,
+independent of the torch.func transforms that build the Taylor coefficients) on the surviving parameters, holding
+pruned entries at zero, and returns u(t) = θ(t) − θ* on the survivors. :func:`carleman_vs_gd` compares that trajectory with
 the quadratic map of the Taylor coefficients and with its Carleman linearisation (``pyqgd.carleman``) for several
 truncation orders N and learning rates η.
 """
@@ -13,7 +13,7 @@ import numpy as np
 
 from pyqgd._checks import check_positive_float, check_positive_int
 from pyqgd.models._torch import torch
-from pyqgd.models.pruning import ParameterMask, apply_mask, deepcopy_module
+from pyqgd.models.pruning import ParameterMask
 from pyqgd.models.taylor import GDExpansion
 
 __all__ = ["gd_trajectory", "masked_gd_trajectory", "carleman_vs_gd"]
@@ -32,58 +32,28 @@ def gd_trajectory(model, loss_fn, data, *, eta: float, T: int, mask: ParameterMa
                   theta_star=None, dtype=None, device=None, train_mode: bool = False) -> np.ndarray:
     """u(0..T) of plain full-batch GD with torch autograd on the pruned model, as u(t) = θ(t) − θ* on the survivors.
 
-    A copy of ``model`` is pruned with ``mask`` (default: the mask it already carries) through
-    ``torch.nn.utils.prune``, so the forward pass uses θ_orig ⊙ mask and pruned entries stay exactly zero; each step
-    is ``loss.backward()`` followed by θ_orig ← θ_orig − η ∇ (the gradient vanishes at pruned entries). This uses
-    none of the torch.func code that builds the Taylor coefficients, so it is an independent reference. The loss,
-    batch weighting, eval/train mode and dtype follow :class:`~pyqgd.models.taylor.GDExpansion`; ``theta_star``
-    (default: the masked checkpoint, so u(0) = 0) as there. The caller's model is not modified.
+    Each step evaluates the loss of the model with parameters θ* + E u (survivors moved, pruned entries held at 0;
+    the same weighted batch loss as :class:`~pyqgd.models.taylor.GDExpansion`), takes ∇_u L with
+    ``torch.autograd.grad`` (plain reverse mode, none of the torch.func transforms that build the Taylor
+    coefficients, so it is an independent reference) and sets u ← u − η∇L. GD starts at the (masked) checkpoint,
+    u(0) = θ_checkpoint − θ* (0 when ``theta_star`` is None). The caller's model is not modified.
     """
-    from pyqgd.models.taylor import _as_batches
-    from pyqgd.models._torch import resolve_device, resolve_dtype
-
     steps = check_positive_int(T, "T")
     eta = check_positive_float(eta, "eta")
-    dev = resolve_device(device)
-    if mask is None:
-        mask = ParameterMask.from_model(model)
-    pm = apply_mask(model, mask) if mask.n_surviving < mask.n_total else deepcopy_module(model)
-    first = next(iter(model.parameters()))
-    dt = resolve_dtype(dtype, first.dtype)
-    pm = pm.to(device=dev, dtype=dt)
-    pm.train(bool(train_mode))
-    batches = _as_batches(data)
-    sizes = [int(y.shape[0]) if y.dim() > 0 else 1 for _, y in batches]
-    weights = [s / float(sum(sizes)) for s in sizes]
-
-    def prep(t):
-        return t.to(dev, dt) if t.is_floating_point() else t.to(dev)
-
-    batches = [(tuple(prep(t) for t in (x if isinstance(x, tuple) else (x,))), prep(y)) for x, y in batches]
-    layout = mask.layout
-    theta0 = mask.restrict(layout.flatten(pm))
-    if theta_star is None:
-        ts = theta0
-    else:
-        ts = np.asarray(theta_star, dtype=float)
-        ts = ts[mask.indices] if ts.shape[0] == mask.n_total and mask.n_total != mask.n_surviving else ts
-        if ts.shape != (mask.n_surviving,):
-            raise ValueError(f"theta_star must have length {mask.n_surviving} or {mask.n_total}")
-    out = np.empty((steps + 1, mask.n_surviving))
-    out[0] = theta0 - ts
-    params = list(pm.parameters())
+    ex = GDExpansion(model, loss_fn, data, eta=eta, mask=mask, theta_star=theta_star, dtype=dtype, device=device,
+                     train_mode=train_mode)
+    u = torch.as_tensor(ex.u_checkpoint, dtype=ex.dtype, device=ex.device)
+    out = np.empty((steps + 1, ex.n))
+    out[0] = ex.u_checkpoint
     for t in range(steps):
-        for p in params:
-            p.grad = None
-        loss = sum(w * loss_fn(pm(*xs), y) for (xs, y), w in zip(batches, weights))
-        if not torch.isfinite(loss):
-            raise ValueError(f"the loss became {float(loss)} at GD step {t}; lower the learning rate")
-        loss.backward()
-        with torch.no_grad():
-            for p in params:
-                if p.grad is not None:
-                    p.sub_(eta * p.grad)
-        out[t + 1] = mask.restrict(layout.flatten(pm)) - ts
+        w = u.detach().requires_grad_(True)
+        with torch.enable_grad():
+            loss = ex._sum_batches(lambda f: f(w))
+            if not torch.isfinite(loss):
+                raise ValueError(f"the loss became {float(loss)} at GD step {t}; lower the learning rate")
+            (g,) = torch.autograd.grad(loss, w)
+        u = (w - eta * g).detach()
+        out[t + 1] = u.cpu().double().numpy()
     return out
 
 
