@@ -63,8 +63,8 @@ def as_torch_operator(op, *, u=None) -> TorchOperator:
     if isinstance(op, TorchOperator):
         return op
     if isinstance(op, GDExpansion):
-        u0 = op._u(u)
-        return TorchOperator(lambda v: op._hvp_single(u0, v).detach(), op.n, op.dtype, op.device)
+        # the gradient graph is built once and reused by every product (GDExpansion.hvp_closure)
+        return TorchOperator(op.hvp_closure(u), op.n, op.dtype, op.device)
     if isinstance(op, np.ndarray) or sp.issparse(op) or isinstance(op, LinearOperator):
         L = aslinearoperator(op)
         if L.shape[0] != L.shape[1]:

@@ -362,6 +362,35 @@ class GDExpansion:
 
         return self._sum_batches(one)
 
+    def hvp_closure(self, u=None):
+        """v ↦ H(θ*+u) v (torch vectors) that builds each batch's gradient graph once and reuses it for every product.
+
+        Reverse over reverse: g_b = ∇L_b(w) with ``create_graph=True`` is kept, and each product is one backward
+        pass ``autograd.grad(g_b, w, v, retain_graph=True)`` — no new forward or first backward per vector, which is
+        what a Lanczos / SLQ loop of hundreds of products at a fixed point needs. Memory: the graphs of all batches
+        stay alive while the closure does. With ``hvp_mode="fwd-rev"`` the per-call forward-over-reverse product is
+        returned instead (torch.func cannot keep its graph between calls).
+        """
+        u0 = self._u(u)
+        if self.hvp_mode == "fwd-rev":
+            return lambda v: self._hvp_single(u0, v).detach()
+        w = u0.detach().clone().requires_grad_(True)
+        grads = []
+        with math_attention(), torch.enable_grad():
+            for xs, y, wt in self._batches:
+                (g,) = torch.autograd.grad(self._loss_batch(w, xs, y) * wt, w, create_graph=True)
+                grads.append(g)
+
+        def hv(v):
+            out = None
+            with math_attention():
+                for g in grads:
+                    (r,) = torch.autograd.grad(g, w, grad_outputs=v, retain_graph=True)
+                    out = r if out is None else out + r
+            return out.detach()
+
+        return hv
+
     def _third_t(self, u, A, B):
         """∇³L(θ*+u)[·, a_k, b_k] for rows a_k, b_k of A, B (shape (k, n)), vmapped."""
         def one(f):
