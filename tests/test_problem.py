@@ -1,0 +1,82 @@
+"""GDProblem: the typed, numpy-only hand-off from a loss or model to the Carleman / quantum pipeline."""
+
+import dataclasses
+import warnings
+
+import numpy as np
+import pytest
+
+from pyqgd.dynamics import gd_map, gd_problem, gd_trajectory, toy_cubic
+from pyqgd.problem import GDProblem, Provenance, QuadraticMap, SpectrumSummary
+
+
+def test_quadratic_map_lives_in_problem_and_is_re_exported():
+    from pyqgd.carleman import QuadraticMap as Q1
+    from pyqgd.carleman.quadratic import QuadraticMap as Q2
+
+    assert Q1 is QuadraticMap and Q2 is QuadraticMap
+
+
+def test_from_derivatives_is_the_gd_map_of_a_cubic_loss():
+    loss = toy_cubic(3, cubic=0.4, seed=2)
+    th = np.array([0.1, -0.2, 0.05])
+    _, g, H, K = loss.derivatives(th)
+    qm = QuadraticMap.from_derivatives(0.3, g, H, K)
+    # independent reference: one true GD step from θ* + u equals u + f(u) for a cubic loss (exact)
+    u = np.array([0.02, 0.01, -0.03])
+    step = (th + u - 0.3 * loss.grad(th + u)) - th
+    np.testing.assert_allclose(qm.step(u), step, atol=1e-14)
+    np.testing.assert_allclose(gd_map(loss, 0.3, th).F2.toarray(), qm.F2.toarray())
+
+
+def test_dynamics_gd_problem_eta_from_spectrum_and_reference():
+    loss = toy_cubic(4, cubic=0.5)
+    p = gd_problem(loss, T=30, reference_steps=6)
+    lam = np.linalg.eigvalsh(loss.hessian(np.zeros(4)))
+    assert p.eta == pytest.approx(1 / lam.max()) and "1/λ_max" in p.provenance.eta_source
+    np.testing.assert_allclose(p.spectrum.eigenvalues, lam)
+    np.testing.assert_allclose(p.reference, gd_trajectory(loss, p.u_in, p.eta, 6))
+    assert p.T == 30 and p.n == 4 and p.connected and p.reference_steps == 6
+    assert gd_problem(loss, 0.2).provenance.eta_source == "given"
+    s = p.summary()
+    assert s["n"] == 4 and s["provenance"]["model"] == "CubicLoss"
+
+
+def test_gd_problem_is_frozen_and_validated():
+    p = gd_problem(toy_cubic(2), 0.3)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        p.eta = 0.1
+    with pytest.raises(ValueError):
+        p.u_in[0] = 1.0  # read-only arrays
+    with pytest.raises(ValueError, match="reference\\[0\\] must equal u_in"):
+        GDProblem(p.qmap, p.u_in + 1, p.eta, 10, p.spectrum, p.reference, p.provenance)
+    with pytest.raises(ValueError, match="eta"):
+        GDProblem(p.qmap, p.u_in, -1.0, 10, p.spectrum, p.reference, p.provenance)
+    with pytest.raises(TypeError, match="QuadraticMap"):
+        GDProblem("map", p.u_in, 0.3, 10, p.spectrum, p.reference, p.provenance)
+    with pytest.raises(ValueError, match="finite"):
+        SpectrumSummary([np.nan])
+    q = p.with_T(7)
+    assert q.T == 7 and q.qmap is p.qmap
+    assert isinstance(p.provenance, Provenance)
+
+
+def test_analyze_accepts_a_ready_problem():
+    from pyqgd.report.pipeline import analyze
+
+    p = gd_problem(toy_cubic(2, cubic=0.5), 0.3, u_in=np.full(2, 0.1), T=10, reference_steps=3)
+    r = analyze(p, simulate=False, presets=("qubit_gate_ns_e4",), loadings=("qrom",))
+    assert r.verdict == "dissipative" and r.n == 2 and r.eta == 0.3 and r.problem["reference_steps"] == 3
+    assert r.carleman_check["steps"] == 3
+
+
+def test_spectrum_names_and_deprecated_aliases():
+    from pyqgd.spectrum import error_proxy, mode_fractions
+
+    lam = np.array([0.5, 1.0, 3.0, -0.1])
+    assert mode_fractions(lam, eta=0.5).dissipative == pytest.approx(0.75)
+    with pytest.warns(DeprecationWarning, match="eta"):
+        old = error_proxy([0, 3], lam, lr=0.5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_allclose(error_proxy([0, 3], lam, eta=0.5), old)
