@@ -36,8 +36,7 @@ def _nnz(qm):
     return int(np.count_nonzero(qm.F0) + qm.F1.count_nonzero() + qm.F2.count_nonzero())
 
 
-M_CASES = [(2, 1, 0), (3, 1, 1), (4, 1, 2), (2, 2, 3), (3, 2, 4), (2, 3, 5)]
-M_SLOW = [(4, 2, 6)]
+M_CASES = [(2, 1, 0), (3, 1, 1), (4, 1, 2), (2, 2, 3), (3, 2, 4), (2, 3, 5), (4, 2, 6)]
 
 
 def _check_M(n, N, seed):
@@ -53,12 +52,6 @@ def _check_M(n, N, seed):
 
 @pytest.mark.parametrize("n,N,seed", M_CASES)
 def test_alpha_times_block_is_M(n, N, seed):
-    _check_M(n, N, seed)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("n,N,seed", M_SLOW)
-def test_alpha_times_block_is_M_larger(n, N, seed):
     _check_M(n, N, seed)
 
 
@@ -91,8 +84,8 @@ def test_columns_of_M_order_3_more(n, N, seed):
     _check_M_columns(n, N, seed, 4)
 
 
-L_CASES = [(2, 1, 16, 15, 10), (3, 1, 5, 2, 11), (2, 2, 4, 3, 12), (4, 1, 2, 1, 13)]
-L_SLOW = [(3, 2, 2, 1, 14), (2, 3, 1, 0, 15), (4, 2, 1, 0, 16), (2, 2, 16, 15, 17)]
+L_CASES = [(2, 1, 16, 15, 10), (3, 1, 5, 2, 11), (2, 2, 4, 3, 12), (4, 1, 2, 1, 13), (3, 2, 2, 1, 14),
+           (2, 3, 1, 0, 15), (4, 2, 1, 0, 16), (2, 2, 16, 15, 17)]
 
 
 def _check_L(n, N, T, p, seed):
@@ -110,12 +103,6 @@ def _check_L(n, N, T, p, seed):
 
 @pytest.mark.parametrize("n,N,T,p,seed", L_CASES)
 def test_alpha_times_block_is_L(n, N, T, p, seed):
-    _check_L(n, N, T, p, seed)
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("n,N,T,p,seed", L_SLOW)
-def test_alpha_times_block_is_L_larger(n, N, T, p, seed):
     _check_L(n, N, T, p, seed)
 
 
