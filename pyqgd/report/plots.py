@@ -154,6 +154,10 @@ def spectrum(report):
     if x.size > 20:
         ax.set_yscale("log")
         ax.set_ylim(bottom=0.7)
+    else:
+        from matplotlib.ticker import MaxNLocator
+
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     zero = int(np.sum(np.abs(x) < 1e-12))
     if zero:
         ax.annotate(f"{zero:,} zero modes (ηλ = 0: not trained)", (0.0, zero), textcoords="offset points",
@@ -249,13 +253,20 @@ def break_even(report):
     fig = _figure((7.4, 4.8))
     ax = fig.add_subplot()
     classical_drawn = False
-    for b in report.break_even:
+    none = []
+    for k, b in enumerate(report.break_even):
         rows = b["rows"]
         ok = [r for r in rows if r["quantum_seconds"] is not None]
-        line, = ax.loglog([r["n"] for r in ok], [r["quantum_seconds"] for r in ok], "o-", ms=3,
-                          label=f"quantum, {b['loading'].upper()}, {b['preset']} (with read-out)")
+        if not ok:
+            none.append(f"{b['loading'].upper()} {b['preset']}")
+        else:
+            line, = ax.loglog([r["n"] for r in ok], [r["quantum_seconds"] for r in ok], "o-", ms=3,
+                              label=f"quantum, {b['loading'].upper()}, {b['preset']} (with read-out)")
+            if ok[-1] is not rows[-1]:  # the estimates stop: the larger sizes cannot be estimated / met
+                ax.annotate("infeasible beyond", (ok[-1]["n"], ok[-1]["quantum_seconds"]), textcoords="offset points",
+                            xytext=(5, 4 - 9 * (k % 4)), fontsize=7, color=line.get_color(), va="center")
         cross = _crossover(b, report.T)
-        if cross is not None:
+        if cross is not None and ok:
             ax.axvline(cross, color=line.get_color(), ls=":", lw=1, label=f"break-even n ≈ {cross:.2g}")
         if not classical_drawn:
             ns = np.array([r["n"] for r in rows], dtype=float)
@@ -263,6 +274,9 @@ def break_even(report):
             ax.loglog(ns, wall, "k-", lw=2, label=f"classical GPU (incl. {STEP_OVERHEAD_S * 1e6:.0f} µs/step overhead)")
             ax.loglog(ns, [r["classical_seconds"] for r in rows], "k--", lw=0.9, label="classical GPU, arithmetic only")
             classical_drawn = True
+    if none:
+        ax.text(0.98, 0.03, "no feasible estimate at any n: " + ", ".join(none), transform=ax.transAxes, ha="right",
+                fontsize=7, color="0.3")
     ax.set_xlabel("surviving parameters n")
     ax.set_ylabel(f"time to train T = {report.T:,} steps (s)")
     _titled(fig, ax, "Break-even: fault-tolerant quantum vs GPU training", report)

@@ -101,6 +101,22 @@ def _crossover(b: dict, T: int) -> int | None:
     return None
 
 
+def _wins(sweep: dict, T: int) -> str:
+    """'; the quantum run wins from n ≈ …' / '; … never wins up to n = …' for a break-even sweep."""
+    rows = sweep.get("rows") or []
+    if not rows:
+        return ""
+    cross = _crossover(sweep, T)
+    if cross is not None:
+        return f"; the quantum run wins from n ≈ {_sci(cross)}"
+    top = max(r["n"] for r in rows)
+    feasible = [r["n"] for r in rows if r.get("quantum_seconds") is not None]
+    if feasible and max(feasible) < top:
+        return (f"; the quantum run never wins up to n = {_sci(top)} (estimates exist only up to n = "
+                f"{_sci(max(feasible))}; larger runs are infeasible)")
+    return f"; the quantum run never wins up to n = {_sci(top)}"
+
+
 def bottom_line(report) -> str:
     """One sentence: quantum vs classical time for this model and the model size from which the quantum run wins."""
     classical = _report_classical(report)
@@ -114,12 +130,7 @@ def bottom_line(report) -> str:
                 f"{human_seconds(classical)}.")
     loading, preset, q = best
     sweeps = [b for b in report.break_even if b.get("preset") == preset and b.get("loading") == loading]
-    wins = ""
-    if sweeps and sweeps[0].get("rows"):
-        cross = _crossover(sweeps[0], report.T)
-        top = max(r["n"] for r in sweeps[0]["rows"])
-        wins = (f"; the quantum run wins from n ≈ {_sci(cross)}" if cross is not None else
-                f"; the quantum run never wins up to n = {_sci(top)}")
+    wins = _wins(sweeps[0], report.T) if sweeps else ""
     return (f"On {preset} ({loading.upper()} loading), {what} would take {human_seconds(q)} on a fault-tolerant "
             f"computer vs {human_seconds(classical)} on a GPU{wins}.")
 
@@ -133,12 +144,7 @@ def model_bottom_line(me, sweep: dict | None = None) -> str:
     if not me.total_seconds:
         return f"No preset can run {what} within the error budget; a GPU needs {human_seconds(classical)}."
     preset, q = min(me.total_seconds.items(), key=lambda kv: kv[1])
-    wins = ""
-    if sweep is not None and sweep.get("rows"):
-        cross = _crossover(sweep, pr.T)
-        top = max(r["n"] for r in sweep["rows"])
-        wins = (f"; the quantum run wins from n ≈ {_sci(cross)}" if cross is not None else
-                f"; the quantum run never wins up to n = {_sci(top)}")
+    wins = _wins(sweep, pr.T) if sweep is not None else ""
     return (f"On {preset} ({pr.loading.upper()} loading), {what} would take {human_seconds(q)} on a fault-tolerant "
             f"computer vs {human_seconds(classical)} on a GPU{wins}.")
 
