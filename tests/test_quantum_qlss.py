@@ -78,18 +78,20 @@ def test_kernel_polynomial_is_a_reflection_on_the_gap(kappa, eps_k):
     assert poly.degree <= kappa * math.log(8.0 / eps_k) + 2
 
 
-def _solve_and_check(m, seed, symmetric):
+def _solve_and_check(m, seed, symmetric, amplify=True):
     M, b = _random_system(m, seed, symmetric)
-    r = solve_kernel_reflection(M, b, epsilon=0.05, delta=0.1)
+    r = solve_kernel_reflection(M, b, epsilon=0.05, delta=0.1, amplify=amplify)
     assert r.kappa <= 50
     assert r.fidelity >= 0.99
     # counted by the Q# loops vs the estimator's formula (a separate module)
     expected = kernel_reflection_calls(r.kappa, 0.05, delta=0.1)
-    assert r.block_encoding_calls == expected.calls
+    assert r.block_encoding_calls == (expected.calls if amplify else expected.degree)
     assert r.degree == expected.degree
     # unamplified success: the numpy value β²·4r²/(1+r²)² up to the polynomial error, above the rigorous bound
     assert abs(r.success_probability - KERNEL_SCALE**2 * r.details["success_ideal"]) < 4 * r.details["eps_k"]
     assert r.success_probability >= expected.success_lower_bound
+    if not amplify:
+        return
     # amplified: simulated run = YLC closed form, ≥ 1 − δ²
     sched = fixed_point_schedule(expected.success_lower_bound, 0.1)
     assert abs(r.amplified_success_probability - fixed_point_success(r.success_probability, sched)) < 1e-8
@@ -104,8 +106,8 @@ def test_kernel_reflection_solver_on_random_systems(seed, symmetric):
 
 @pytest.mark.slow
 def test_kernel_reflection_solver_on_an_8x8_system():
-    """m = 3 (12 qubits, ~1000 calls of the table-lookup encoding): several minutes on 2 cores."""
-    _solve_and_check(3, 2, False)
+    """m = 3 (12 qubits, κ = 25), unamplified and amplified runs (about a minute on 2 cores)."""
+    _solve_and_check(3, 1, False)
 
 
 def test_kernel_reflection_with_a_tight_norm_bracket_needs_no_amplification_rounds():
