@@ -253,8 +253,8 @@ def break_even(report):
     fig = _figure((7.4, 4.8))
     ax = fig.add_subplot()
     classical_drawn = False
-    none = []
-    for k, b in enumerate(report.break_even):
+    none, drawn = [], 0
+    for b in report.break_even:
         rows = b["rows"]
         ok = [r for r in rows if r["quantum_seconds"] is not None]
         if not ok:
@@ -264,7 +264,8 @@ def break_even(report):
                               label=f"quantum, {b['loading'].upper()}, {b['preset']} (with read-out)")
             if ok[-1] is not rows[-1]:  # the estimates stop: the larger sizes cannot be estimated / met
                 ax.annotate("infeasible beyond", (ok[-1]["n"], ok[-1]["quantum_seconds"]), textcoords="offset points",
-                            xytext=(5, 4 - 9 * (k % 4)), fontsize=7, color=line.get_color(), va="center")
+                            xytext=(5, 4 - 9 * (drawn % 4)), fontsize=7, color=line.get_color(), va="center")
+            drawn += 1
         cross = _crossover(b, report.T)
         if cross is not None and ok:
             ax.axvline(cross, color=line.get_color(), ls=":", lw=1, label=f"break-even n ≈ {cross:.2g}")
