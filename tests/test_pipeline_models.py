@@ -169,3 +169,14 @@ def test_pytorch_model_with_nonzero_u_in_through_the_qsharp_solver():
     assert res.fidelity_carleman >= 0.99
     # the reference trajectory is true GD on the model: it ends near the classical Carleman solution
     assert np.linalg.norm(res.u_carleman - p.reference[4]) <= 0.05 * np.linalg.norm(p.u_in)
+
+
+def test_analyze_stops_on_a_disconnected_network_without_cost_tables():
+    model, X, Y = _tiny_regression()
+    with torch.no_grad():  # the smallest entries are the whole output layer: global pruning removes it
+        model[2].weight.zero_()
+        model[2].bias.zero_()
+    r = analyze(model, loss_fn=F.mse_loss, data=(X, Y), prune=0.5, prune_scope="global", keep=(), **{
+        k: v for k, v in FAST.items() if k != "max_params"})
+    assert r.verdict == "not applicable" and r.stopped.startswith("disconnected")
+    assert r.estimates == [] and r.break_even == [] and "disconnected" in r.verdict_reasons[0]
