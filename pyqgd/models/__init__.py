@@ -21,13 +21,6 @@ except ImportError as _exc:  # pragma: no cover - exercised only without torch
     ) from _exc
 
 from pyqgd.models._torch import DeviceUnavailableError, resolve_device
-from pyqgd.spectrum import (
-    ModeFractions,
-    error_proxy,
-    error_proxy_from_density,
-    mode_fractions,
-    optimal_dissipation_number,
-)
 from pyqgd.models.lanczos import (
     LanczosResult,
     SpectralDensity,
@@ -39,19 +32,10 @@ from pyqgd.models.lanczos import (
 from pyqgd.models.operators import (
     F1_operator,
     F2_contract,
-    F2NormBounds,
     F2_operator,
+    F2NormBounds,
     f2_norm_bounds,
     hessian_operator,
-)
-from pyqgd.models.pruning import ParameterLayout, ParameterMask, apply_mask, global_magnitude_prune
-from pyqgd.models.taylor import (
-    EXACT_HESSIAN_MAX_N,
-    EXACT_THIRD_MAX_N,
-    DroppedMass,
-    exact_third_max_n,
-    GDExpansion,
-    TaylorCoefficients,
 )
 from pyqgd.models.problem import (
     DEFAULT_MAX_PARAMS,
@@ -63,6 +47,15 @@ from pyqgd.models.problem import (
     gd_problem,
     prune,
 )
+from pyqgd.models.pruning import ParameterLayout, ParameterMask, apply_mask, global_magnitude_prune
+from pyqgd.models.taylor import (
+    EXACT_HESSIAN_MAX_N,
+    EXACT_THIRD_MAX_N,
+    DroppedMass,
+    GDExpansion,
+    TaylorCoefficients,
+    exact_third_max_n,
+)
 from pyqgd.models.trajectory import carleman_vs_gd, gd_trajectory, masked_gd_trajectory
 from pyqgd.models.zoo import (
     TaskData,
@@ -72,6 +65,13 @@ from pyqgd.models.zoo import (
     mse_onehot,
     sequence_transformer,
     train,
+)
+from pyqgd.spectrum import (
+    ModeFractions,
+    error_proxy,
+    error_proxy_from_density,
+    mode_fractions,
+    optimal_dissipation_number,
 )
 
 __all__ = [

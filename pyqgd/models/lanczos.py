@@ -230,7 +230,6 @@ def hessian_extremes(op, k: int = 5, *, which: str = "both", max_iter: int = 500
     second pass holding k more vectors. ``method="eigsh"``: scipy's implicitly restarted Lanczos (ARPACK) on a
     float64 LinearOperator, storing ``ncv`` vectors (default min(n, max(2k+1, 20))) per call.
     """
-    from tqdm.auto import tqdm
 
     k = check_positive_int(k, "k")
     tol = check_positive_float(tol, "tol")
