@@ -62,7 +62,8 @@ _EXAMPLES = {
     "estimate": """examples:
   pyqgd estimate --params 7e6 --T 1000
   pyqgd estimate --params 1e5 --T 50 --order 3 --loading qram --preset qubit_maj_ns_e6 --json
-  pyqgd estimate --params 1e8 --T 100 --error-budget 1e-2 --out runs/estimate""",
+  pyqgd estimate --params 1e8 --T 100 --error-budget 1e-2 --out runs/estimate
+  pyqgd estimate --params 7e6 --T 1000 --block-encoding kronecker --solver auto""",
 }
 
 _RENAMED = {"--n": "--params", "--N": "--order"}
@@ -230,7 +231,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="QDK qubit preset (repeatable; default: all): qubit_gate_ns_e3, qubit_gate_ns_e4, "
                      "qubit_gate_us_e3, qubit_gate_us_e4, qubit_maj_ns_e4, qubit_maj_ns_e6")
     est.add_argument("--loading", choices=_loadings() + ("all",), default="all",
-                     help="data loading (default all)")
+                     help="data loading (default all; the Kronecker encoding is costed with QROM only)")
+    est.add_argument("--block-encoding", choices=("sparse", "kronecker", "f_tables_model"), default="sparse",
+                     help="block-encoding of the T-step matrix: sparse (structured oracles over M's tables, built), "
+                     "kronecker (from F0, F1, F2 alone, built), f_tables_model (oracles storing only the F's: a model, "
+                     "not built) (default sparse)")
+    est.add_argument("--solver", choices=("qsvt", "kernel", "auto"), default="qsvt",
+                     help="linear solver: qsvt (QSVT inversion + fixed-point amplification), kernel (kernel-reflection "
+                     "QLSS, Dalzell 2024), auto (the cheaper of the two) (default qsvt)")
     if _readouts():
         est.add_argument("--readout", choices=_readouts() + ("all",), default=None,
                          help="how the trained parameters are read out (default: the estimator's)")
@@ -479,18 +487,26 @@ def _estimate(args) -> int:
     if args.out is not None:
         out = _output(args, ("estimate.json",))
     loadings = _selected_loadings(args.loading)
+    block_encoding = getattr(args, "block_encoding", "sparse")
+    if block_encoding == "kronecker":
+        if args.loading not in ("all", "qrom"):
+            raise UsageError(f"--block-encoding kronecker is costed with QROM loading only, not {args.loading}; "
+                             "use --loading qrom (or all)")
+        loadings = ("qrom",)
     readout = getattr(args, "readout", None)
     if readout is not None and "readout" not in inspect.signature(estimate_model).parameters:
         raise UsageError("--readout is not supported by this version of the estimator")
     readouts = _readouts() if readout == "all" else (readout,)
-    problems = [OdeProblem(n=args.params, s=args.s, N=args.order, T=args.T, epsilon=args.epsilon, loading=loading)
+    problems = [OdeProblem(n=args.params, s=args.s, N=args.order, T=args.T, epsilon=args.epsilon, loading=loading,
+                           block_encoding=block_encoding, solver=getattr(args, "solver", "qsvt"))
                 for loading in loadings]  # validated together before any estimate runs
     results = [estimate_model(problem, presets, error_budget=args.error_budget, delta=args.delta,
                               **({} if r is None else {"readout": r}))
                for problem in problems for r in readouts]
     inputs = {"n": args.params, "T": args.T, "s": args.s, "N": args.order, "epsilon": args.epsilon,
               "delta": args.delta, "error_budget": args.error_budget, "presets": list(presets),
-              "loadings": list(loadings), "readout": readout if readout != "all" else list(_readouts())}
+              "loadings": list(loadings), "readout": readout if readout != "all" else list(_readouts()),
+              "block_encoding": block_encoding, "solver": getattr(args, "solver", "qsvt")}
     report = {"provenance": _provenance(args, inputs), "estimates": [r.summary() for r in results]}
     text = json.dumps(report, indent=2, default=str)
     if out is not None:
@@ -509,8 +525,12 @@ def _estimate(args) -> int:
               f"tomography runs {r.samples:.3g}")
         if r.physical is not None:
             print(r.physical.table())
-        for preset, why in r.infeasible.items():
-            print(f"   {preset}: infeasible — {why}")
+        reasons = set(r.infeasible.values())
+        if len(reasons) == 1 and len(r.infeasible) > 1:
+            print(f"   all {len(r.infeasible)} presets infeasible — {reasons.pop()}")
+        else:
+            for preset, why in r.infeasible.items():
+                print(f"   {preset}: infeasible — {why}")
         best = min(r.total_seconds.items(), key=lambda kv: kv[1]) if r.total_seconds else None
         if best:
             print(f"   fastest total with read-out: {best[0]} {format_seconds(best[1])} vs classical GPU "

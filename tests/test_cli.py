@@ -130,7 +130,8 @@ def test_estimate_json_and_file(tmp_path, capsys):
     assert json.loads((tmp_path / "estimate.json").read_text()) == report
     inputs = report["provenance"]["inputs"]
     assert inputs == {"n": 1000, "T": 10, "s": 8, "N": 2, "epsilon": 1e-2, "delta": 1e-2, "error_budget": 1e-3,
-                      "presets": ["qubit_maj_ns_e6"], "loadings": ["qram"], "readout": None}
+                      "presets": ["qubit_maj_ns_e6"], "loadings": ["qram"], "readout": None,
+                      "block_encoding": "sparse", "solver": "qsvt"}
     assert set(report["provenance"]["versions"]) >= {"pyqgd", "qdk", "numpy", "scipy"}
     # a second run replaces the file pyqgd wrote; a user's file is never replaced without --force
     assert main(args) == 0
@@ -195,3 +196,19 @@ def test_estimate_bad_input(capsys):
     assert "--params" in capsys.readouterr().err
     assert main(["estimate", "--params", "1000", "--T", "10", "--epsilon", "2"]) == 2
     assert "epsilon" in capsys.readouterr().err
+
+
+def test_estimate_block_encoding_and_solver_choices(capsys):
+    """--block-encoding kronecker is costed (QROM only) and cheaper per call than the built sparse oracles at the same
+    size; a loading it does not model is refused in one line."""
+    base = ["estimate", "--params", "1000", "--T", "10", "--preset", "qubit_maj_ns_e6", "--json"]
+    assert main(base + ["--loading", "qrom"]) == 0
+    sparse = json.loads(capsys.readouterr().out)["estimates"][0]
+    assert main(base + ["--block-encoding", "kronecker", "--solver", "auto"]) == 0
+    kron = json.loads(capsys.readouterr().out)
+    assert [e["loading"] for e in kron["estimates"]] == ["qrom"]
+    assert kron["provenance"]["inputs"]["block_encoding"] == "kronecker"
+    assert kron["estimates"][0]["kappa"] < sparse["kappa"]
+    assert main(base + ["--block-encoding", "kronecker", "--loading", "qram"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "QROM" in err[0]
