@@ -130,7 +130,8 @@ def test_solve_gd_toy_n2_N2_T4():
     """The acceptance problem n = 2, N = 2, T = 4 (p = 3 idle steps), without amplification (~10 s)."""
     s = _system(2, 2, 0.0, seed=0)
     u = np.array([0.3, -0.1])
-    r = solve_gd(s, u, 4, 3, epsilon=0.3, angle_bits=24, amplify=False, parameters="exact", simulate="circuit")
+    r = solve_gd(s, u, 4, 3, epsilon=0.3, angle_bits=24, amplify=False, parameters="exact", simulate="circuit",
+                 block_encoding="sparse")
     assert r.qubits["system"] == 6 and r.qubits_in_superposition == 15
     _check_solution(s, u, r, amplified=False)
 
@@ -139,7 +140,8 @@ def test_solve_gd_amplified_small():
     """Amplified end to end on n = 2, N = 1, T = 4 (11 qubits, fast): probabilities before/after vs numpy."""
     s = _system(2, 1, 0.1, seed=0)
     u = np.array([0.3, -0.1])
-    r = solve_gd(s, u, 4, 3, epsilon=0.3, angle_bits=24, delta=0.5, parameters="exact", simulate="circuit")
+    r = solve_gd(s, u, 4, 3, epsilon=0.3, angle_bits=24, delta=0.5, parameters="exact", simulate="circuit",
+                 block_encoding="sparse")
     _check_solution(s, u, r, amplified=True)
 
 
@@ -148,7 +150,8 @@ def test_solve_gd_toy_n2_N2_T4_amplified():
     """The acceptance problem with fixed-point amplification (several minutes on 2 cores)."""
     s = _system(2, 2, 0.0, seed=0)
     u = np.array([0.3, -0.1])
-    r = solve_gd(s, u, 4, 3, epsilon=0.05, angle_bits=24, delta=0.5, parameters="exact", simulate="circuit")
+    r = solve_gd(s, u, 4, 3, epsilon=0.05, angle_bits=24, delta=0.5, parameters="exact", simulate="circuit",
+                 block_encoding="sparse")
     _check_solution(s, u, r, amplified=True)
 
 
@@ -157,7 +160,8 @@ def test_solve_gd_n4():
     """n = 4, N = 2, T = 1 (15 qubits, 1024-entry M tables, degree ~ 270): ~8.5 minutes on 2 cores."""
     s = _system(4, 2, 0.0, seed=0)
     u = np.array([0.2, 0.0, -0.1, 0.1])
-    r = solve_gd(s, u, 1, 0, epsilon=0.05, angle_bits=24, amplify=False, parameters="exact", simulate="circuit")
+    r = solve_gd(s, u, 1, 0, epsilon=0.05, angle_bits=24, amplify=False, parameters="exact", simulate="circuit",
+                 block_encoding="sparse")
     assert r.n == 4 and r.qubits["system"] == 6
     assert r.fidelity_carleman >= 0.99
     assert abs(r.success_probability - r.success_probability_predicted) < 1e-6

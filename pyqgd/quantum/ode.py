@@ -266,7 +266,7 @@ def solve_gd(
     lambda_min: float | None = None,
     parameters: str = "bounds",
     simulate: str = "auto",
-    block_encoding: str = "sparse",
+    block_encoding: str = "kronecker",
     angle_bits: int = DEFAULT_ANGLE_BITS,
     max_degree: int = DEFAULT_MAX_DEGREE,
     max_qubits: int = MAX_SIMULATED_QUBITS,
@@ -288,8 +288,8 @@ def solve_gd(
     V P(Σ) Uᵀ of the encoded matrix L/α, the matrix the Q# encoding is checked to represent in the tests) in numpy:
     the same post-selected state and success probability without simulating 2^{2m+3}-dimensional circuits, used for
     T where the circuit would take hours; amplification is then the YLC closed form (it does not change the
-    post-selected state) and the call count degree × length. ``block_encoding`` is "sparse" (structured oracles)
-    or "kronecker" (``pyqgd.quantum.kronecker``, when installed). All input checks (:func:`check_gd_input`), the
+    post-selected state) and the call count degree × length. ``block_encoding`` is "kronecker" (default: built from F0,
+    F1, F2 alone, ``pyqgd.quantum.kronecker``; α_L = 1 + α_M) or "sparse" (structured oracles over M's tables). All input checks (:func:`check_gd_input`), the
     parameter bounds and the degree check run before any Q#.
     """
     from pyqgd.quantum._context import get_context
