@@ -54,7 +54,7 @@ def coefficients(n: int, seed: int = 0):
 
 # ------------------------------------------------------------------ literal constructions (the baseline)
 def literal_continuous(qm, N):
-    n, I = qm.n, sp.identity(qm.n, format="csr")
+    n = qm.n
     F = {0: sp.csr_matrix(qm.F0.reshape(-1, 1)), 1: qm.F1, 2: qm.F2}
     blocks = [[None] * N for _ in range(N)]
     for j in range(1, N + 1):

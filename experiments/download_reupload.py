@@ -16,7 +16,7 @@ mask held throughout), for the same total number of GD steps:
     default is the Taylor map.
   - ``emulator="carleman"``: the truncated discrete Carleman system of order N (``pyqgd.carleman``) built from the
     exact F0, F1, F2 — practical only at small n (tests use it at n ≈ 30–65).
-  Then the **download**: tomography at precision δ returns the normalised state with ℓ2 error ≈ δ (paper.md F12),
+  Then the **download**: tomography at precision δ returns the normalised state with ℓ2 error ≈ δ (docs/math.md §12),
   i.e. the parameters with ℓ2 error ≈ δ‖θ‖. Noise model: θ_read = θ + δ‖θ‖·z/‖z‖ with z ~ N(0, I) on the survivors
   (exactly that ℓ2 size, a uniformly random direction, support = the mask; the norm ‖θ‖ is taken as known, signs
   as recovered). Re-upload = the next segment starts at θ_read (re-expanded there).

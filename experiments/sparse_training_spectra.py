@@ -1,6 +1,6 @@
 """(a) Hessian spectra, dissipative fractions and the error proxy E(t) along sparse training after 90 % pruning.
 
-Protocol (paper.md §4, Fig. 2 of Liu et al. 2024, at laptop scale):
+Protocol (Fig. 2 of Liu et al. 2024, at laptop scale):
 
 1. dense pre-training of the digits MLP 64 → 32 → 10 (tanh, cross-entropy, 2 410 parameters; the zoo's Adam recipe);
 2. global magnitude pruning of 90 % of all parameters (the paper keeps the largest 10 %): n = 241 survivors;
@@ -10,7 +10,7 @@ Protocol (paper.md §4, Fig. 2 of Liu et al. 2024, at laptop scale):
 4. every ``spectrum_every`` steps, the Hessian on the surviving subspace: exact eigenvalues (n HVPs + eigvalsh) for
    n ≤ ``exact_max_n``, otherwise an SLQ density (:func:`pyqgd.models.slq_density`);
 5. the dissipative fraction (0 < ηλ < 2, i.e. |1 − ηλ| < 1), the divergent fraction (ηλ < 0) and the error proxy
-   E(t) of Eqs. 7–8 (paper.md F13): E(t) = Σ_{|a|≥c} w |1 + a|^t / Σ_{|a|≥c} w with a = −ηλ and cut-off c = 0.4.
+   E(t) of Eqs. 7–8 (docs/math.md §13): E(t) = Σ_{|a|≥c} w |1 + a|^t / Σ_{|a|≥c} w with a = −ηλ and cut-off c = 0.4.
 
 How η enters (the paper writes a = −λ and is silent on η): we take a to be the eigenvalue of F1 = −ηH, so 1 + a =
 1 − ηλ is exactly the per-step factor of GD on the linear mode λ (``lr`` of :func:`pyqgd.models.error_proxy`, set to

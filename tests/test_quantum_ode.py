@@ -1,4 +1,4 @@
-"""Issue 4: structured oracles of the T-step Carleman matrix, history-state preparation and the end-to-end solver."""
+"""Structured oracles of the T-step Carleman matrix, history-state preparation and the end-to-end solver."""
 
 import os
 

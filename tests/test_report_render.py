@@ -199,3 +199,21 @@ def test_to_dataframe_without_pandas_says_what_to_install(estimates, monkeypatch
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(ImportError, match=r"pyqgd\[notebooks\]"):
         estimates.to_dataframe()
+
+
+def test_solve_result_and_model_estimate_render_in_jupyter():
+    """GdSolveResult and ModelEstimate display as a short repr and an HTML view (no 100 kB dumps of arrays)."""
+    import numpy as np
+
+    from pyqgd.carleman import discrete_carleman
+    from pyqgd.dynamics import gd_map, toy_cubic
+    from pyqgd.estimate import OdeProblem, estimate_model
+    from pyqgd.quantum import solve_gd
+
+    qm = gd_map(toy_cubic(2, cubic=0.5, seed=0), 0.3, np.zeros(2))
+    r = solve_gd(discrete_carleman(qm, 1), np.full(2, 0.1), 2, simulate="block")
+    assert repr(r).startswith("GdSolveResult(") and len(repr(r)) < 400 and "\n" not in repr(r)
+    html = r._repr_html_()
+    assert "<table" in html and "fidelity" in html.lower()
+    me = estimate_model(OdeProblem(n=1000, s=8, N=2, T=10, epsilon=1e-2, loading="qram"), "qubit_maj_ns_e6")
+    assert "<table" in me._repr_html_() and "qubit_maj_ns_e6" in me._repr_html_()

@@ -38,4 +38,5 @@ __all__ = [
     "CarlemanDiagnostics", "MapNorms", "NotDissipativeError", "diagnose", "sparsity", "spectral_norm", "re_lambda1",
     "contraction_factor", "dissipation_number", "discrete_dissipation_number", "condition_number",
     "truncation_error_bound",
+    "carleman_bounds", "CarlemanBounds", "InverseNormBound", "AmplitudeBound",
 ]

@@ -49,7 +49,7 @@ def classical_gd_seconds(n: int, T: int, model: ClassicalModel = ClassicalModel(
 
 
 def tomography_samples(s_w: int, delta: float) -> int:
-    """⌈s_w·ln(max(s_w, 2))/δ²⌉ circuit runs to read out s_w nonzero weights at ℓ2 precision δ (F12)."""
+    """⌈s_w·ln(max(s_w, 2))/δ²⌉ circuit runs to read out s_w nonzero weights at ℓ2 precision δ (docs/math.md §12)."""
     s_w = check_size(s_w, "s_w")
     delta = check_epsilon(delta, "delta")
     return math.ceil(s_w * math.log(max(s_w, 2)) / delta**2)

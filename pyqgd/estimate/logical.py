@@ -435,7 +435,9 @@ def qsvt_solve_amplified(m: int, s: int, angle_bits: int, degree: int, length: i
 def hhl_solve(block_encoding: LogicalCost, num_ancillas: int, kappa: float, epsilon: float) -> LogicalCost:
     """HHL with qubitized phase estimation (the textbook baseline; Harrow–Hassidim–Lloyd 2009).
 
-    *Literature + our Q# structure* (``Solvers/Hhl.qs`` uses an exact eigenbasis oracle, so it is not traced):
+    *Literature model, not traced*: ``Solvers/Hhl.qs`` builds HHL by phase estimation of the qubitized walk (each
+    walk step calls U and U† controlled: 4(2^{n_p} − 1) calls per run, counted by its Q# loops); this formula is
+    the textbook composition below and is not checked against that circuit's trace:
     n_p = ⌈log₂(2κ/ε)⌉ phase bits (HHL: t₀ = O(κ/ε)); QPE on the qubitization walk W = (2Π − I)·U (Babbush et al.
     PRX 8, 041015, §II) costs 2(2^{n_p} − 1) walk steps for compute + uncompute (our Q#'s count of controlled
     powers), each a controlled block-encoding (+1 CCZ for the control) and a reflection on the ancillas

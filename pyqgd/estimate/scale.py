@@ -71,6 +71,11 @@ class ModelEstimate:
                 "readout": self.readout, "readouts": self.readouts or {},
                 "qram_router_error_needed": self.qram_router_error}
 
+    def _repr_html_(self) -> str:
+        from pyqgd._display import model_estimate_html
+
+        return model_estimate_html(self)
+
 
 def estimate_model(problem: OdeProblem, presets=QUBIT_PRESETS, *, error_budget: float = 1e-3, delta: float = 1e-2,
                    classical: ClassicalModel = ClassicalModel(), qec_schemes="surface_code",

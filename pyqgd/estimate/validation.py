@@ -39,7 +39,7 @@ class ValidationInstance:
 
 
 def example_instances() -> list[ValidationInstance]:
-    """Five instances with different n = 2^m, s, angle bits and (through the matrix) κ and degree."""
+    """Instances with different n = 2^m, s, angle bits and (through the matrix) κ and degree."""
     return [
         ValidationInstance("n4_s2", m=2, s=2, angle_bits=8, epsilon=0.1, seed=1),
         ValidationInstance("n8_s2", m=3, s=2, angle_bits=10, epsilon=0.05, seed=2),

@@ -1,7 +1,7 @@
 """The package's private Q# interpreter and the state/unitary read-back helpers.
 
 The Q# project ``qsharp_src/`` is loaded once into a private ``qdk.Context`` (never the global ``qdk.init``), so a
-user's own Q# session is left alone. Dumps are big-endian in the order the qubits are listed (DESIGN.md §4).
+user's own Q# session is left alone. Dumps are big-endian in the order the qubits are listed (qubit 0 is the most significant bit; the Q# library's arithmetic is little-endian).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 The Q# side (``Amplification/FixedPoint.qs``) applies S_s(α_l) S_t(β_l) ⋯ S_s(α_1) S_t(β_1) A|0> with
 S_t(β) = I − (1 − e^{iβ})Π_good and S_s(α) = A(I − (1 − e^{−iα})|0><0|)A†; for any initial success probability
 λ ≥ w the final one is ≥ 1 − δ². Fixed-point (not exact) AA is used because the success probability of the QSVT
-inversion is not known in advance, only a lower bound (``qsvt_success_lower_bound``).
+inversion is not known in advance, only a lower bound (``pyqgd.carleman.bounds.carleman_bounds``).
 """
 
 from __future__ import annotations

@@ -131,6 +131,16 @@ class GdSolveResult:
     method: str = "qsvt"
     details: dict = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        from pyqgd._display import solve_result_repr
+
+        return solve_result_repr(self)
+
+    def _repr_html_(self) -> str:
+        from pyqgd._display import solve_result_html
+
+        return solve_result_html(self)
+
     def to_dict(self) -> dict:
         """Plain JSON-able dict (arrays as lists)."""
         d = asdict(self)

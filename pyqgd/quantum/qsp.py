@@ -1,6 +1,6 @@
 """QSP / QSVT phase angles for a real odd polynomial, in the reflection convention our Q# QSVT circuit uses.
 
-Conventions (all checked numerically in ``tests/test_quantum_qsp.py``):
+Conventions (all checked numerically in ``tests/test_quantum_qsvt.py``):
 
 * pyqsp's symmetric-QSP Newton solver (Dong, Lin, Ni, Wang, arXiv:2307.12468; pyqsp 0.2.0 ``sym_qsp``) returns
   phases φ₀..φ_d in the **Wx** convention, U_W(x) = e^{iφ₀Z} W(x) e^{iφ₁Z} ⋯ W(x) e^{iφ_dZ} with

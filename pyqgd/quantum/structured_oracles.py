@@ -1,6 +1,6 @@
 """Structured sparse-access oracles of the T-step Carleman matrix L and the history-state right-hand side |B⟩.
 
-**Register layout** (paper.md F14). The system register is clock ⊗ Carleman, both big-endian:
+**Register layout** (docs/math.md §14). The system register is clock ⊗ Carleman, both big-endian:
 
 * clock: m_t = ⌈log2 K⌉ qubits, K = T + 1 + p time blocks (values t ≥ K are padding rows with L = I, B = 0);
 * Carleman: level (m_l = ⌈log2 N⌉ qubits, value j − 1) ⊗ N tensor slots of w = ⌈log2 n⌉ qubits each. The level-j
@@ -99,7 +99,7 @@ def _embedded_M(system: CarlemanSystem, layout: CarlemanLayout) -> sp.csr_matrix
 
 
 def padded_tstep_matrix(system: CarlemanSystem, T: int, p: int) -> sp.csr_matrix:
-    """L = I ⊗ I − S_M ⊗ M' − S_idle ⊗ I on the padded 2^m layout (F4 with the padding of the module docstring)."""
+    """L = I ⊗ I − S_M ⊗ M' − S_idle ⊗ I on the padded 2^m layout (docs/math.md Eq. (4) with the padding of the module docstring)."""
     lay = carleman_layout(system, T, p)
     Kp, Dc = 2**lay.clock_qubits, 2**lay.carleman_qubits
     K = lay.blocks
@@ -229,7 +229,7 @@ def sparse_swaps(support: list[int]) -> list[tuple[int, int]]:
 
 
 def history_rhs(system: CarlemanSystem, u_in, T: int, p: int) -> HistoryRhsData:
-    """B = [ŷ_in; b; …; b; 0…] (F4) in the padded layout, and its preparation data (F11: tensor powers of sparse |u⟩).
+    """B = [ŷ_in; b; …; b; 0…] (docs/math.md §4) in the padded layout, and its preparation data (docs/math.md §11: tensor powers of sparse |u⟩).
 
     Requires b = [F0, F0⊗F0, …] (the discrete map's constants, ``discrete_carleman``) so that b is a tensor-power state.
     """

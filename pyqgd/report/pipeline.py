@@ -166,12 +166,6 @@ def _fmt(x):
     return "∞" if x is None or not np.isfinite(x) else f"{x:.3g}"
 
 
-def _seconds(s):
-    from pyqgd.estimate import format_seconds
-
-    return "infeasible" if s is None else format_seconds(s)
-
-
 def _json_default(o):
     if isinstance(o, np.generic):
         return o.item()
@@ -210,7 +204,8 @@ def analyze(model="mlp", *, loss_fn=None, data=None, prune=None, prune_scope: st
             epsilon: float = 1e-2, delta: float = 1e-2, presets=("qubit_gate_ns_e4", "qubit_maj_ns_e6"),
             loadings=("qrom", "qram"), error_budget: float = 1e-3, check_steps: int = 5, simulate: bool = True,
             expansion_steps: int | None = None, max_batches: int | None = None, almost_fraction: float = 0.9,
-            check_orders=None, toy_n: int = 2, seed: int = 0, progress: bool = False) -> AnalysisReport:
+            check_orders=None, toy_n: int = 2, seed: int = 0, progress: bool = False,
+            progress_label: str = "pyqgd analyze") -> AnalysisReport:
     """Run the whole pipeline on ``model`` (see module docstring) and return an :class:`AnalysisReport`.
 
     ``model``: a :class:`~pyqgd.problem.GDProblem` (used as it is), ``"toy"``, a zoo name or a ``torch.nn.Module``
@@ -240,7 +235,7 @@ def analyze(model="mlp", *, loss_fn=None, data=None, prune=None, prune_scope: st
     check_steps = check_positive_int(check_steps, "check_steps")
     timings = {}
     t0 = time.perf_counter()
-    stages = _progress(progress, 6)
+    stages = _progress(progress, 6, progress_label)
     if isinstance(model, GDProblem):
         problem = model.with_T(T) if model.T != T else model
     elif isinstance(model, str) and model == "toy":
@@ -306,10 +301,10 @@ def _prune_fraction(n, n_total):
     return 0.0 if not n_total else float(1 - n / n_total)
 
 
-def _progress(enabled, total):
+def _progress(enabled, total, label="pyqgd analyze"):
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc="pyqgd analyze", disable=not enabled, leave=False)
+    return tqdm(total=total, desc=label, disable=not enabled, leave=False)
 
 
 def _torch_problem(model, loss_fn, data, *, prune, prune_scope, keep, max_params, eta, T, simulate, expansion_steps,

@@ -1,11 +1,11 @@
-// Right-hand side of the history-state system and the end-to-end solver (Liu et al. 2024 Eq. 6, paper.md F4, F9, F11).
+// Right-hand side of the history-state system and the end-to-end solver (Liu et al. 2024 Eq. 6; docs/math.md §4, §9, §11).
 //
 //   |B> ∝ ‖ŷ_in‖ |0>_clock |ŷ_in> + ‖b‖ Σ_{t=1..T} |t>_clock |b>,   ŷ_in = [u, u⊗u, …, u^⊗N],  b = [F0, F0⊗F0, …]
 //
 // Both Carleman vectors are tensor-power states Σ_j a_j |j−1>_level |v̂>^{⊗j} |0>^{⊗(N−j)} with a_j ∝ ‖v‖^j (F11): the
 // level register is prepared first, then slot k receives |v̂> controlled on level ≥ k − 1. |v̂> itself is a sparse
 // state preparation: PreparePureStateD of the d nonzeros on ⌈log2 d⌉ qubits, then ≤ d basis transpositions
-// |k> ↔ |support[k]> (O(d log n) gates, the Gleinig–Hoefler / Mao et al. order; F11).
+// |k> ↔ |support[k]> (O(d log n) gates, the Gleinig–Hoefler / Mao et al. order; docs/math.md §11).
 import Std.Arrays.Reversed;
 import Std.Arrays.Subarray;
 import Std.Canon.ApplyXorInPlace;
@@ -80,7 +80,7 @@ function PivotBit(diff : Bool[]) : Int {
 }
 
 /// # Summary
-/// Sparse state preparation |0> → Σ_k v_k |support[k]> on a big-endian register (F11): PreparePureStateD of the d
+/// Sparse state preparation |0> → Σ_k v_k |support[k]> on a big-endian register (docs/math.md §11): PreparePureStateD of the d
 /// values on the low ⌈log2 d⌉ qubits, then ≤ d basis-state transpositions moving |k> to |support[k]> (computed in
 /// Python, pyqgd.quantum.structured_oracles). O(d·log n) gates besides the d-amplitude preparation; no n-sized table.
 operation PrepareSparseState(values : Double[], swaps : (Int, Int)[], target : Qubit[]) : Unit is Adj + Ctl {

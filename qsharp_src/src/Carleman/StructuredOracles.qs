@@ -1,9 +1,9 @@
-// Structured sparse-access oracles of the T-step history-state matrix (Liu et al. 2024 Eq. 6; paper.md F4)
+// Structured sparse-access oracles of the T-step history-state matrix (Liu et al. 2024 Eq. 6; docs/math.md §4)
 //
 //     L = I ⊗ I − S_M ⊗ M' − S_idle ⊗ I,   S_M[t, t−1] = 1 for 1 ≤ t ≤ T,  S_idle[t, t−1] = 1 for T < t < K,
 //
 // on the register layout clock (m_t qubits) ⊗ Carleman (m_c qubits), both big-endian (pyqgd.quantum.structured_oracles
-// documents the Carleman layout: level ⊗ N tensor slots, paper.md F14). Clock values t ≥ K = T + 1 + p are padding
+// documents the Carleman layout: level ⊗ N tensor slots, docs/math.md §14). Clock values t ≥ K = T + 1 + p are padding
 // rows with L = I there (decoupled, zero right-hand side). M' is the Carleman one-step matrix M embedded in the
 // padded layout (zero rows and columns on padding coordinates).
 //
