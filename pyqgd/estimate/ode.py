@@ -287,10 +287,11 @@ def _kronecker_block_encoding(pr: OdeProblem, mt: int) -> _Encoding:
     arguments it accepts among n, s, N, s_F2, nnz_F0, norm_F0, clock_qubits, angle_bits, loading, T, p). It may return an
     object or dict with ``cost`` (a LogicalCost whose ``num_qubits`` is the encoding's peak with its ancillas and the
     system register), ``alpha``, ``stored_entries`` and optionally ``num_ancillas`` (default m + 1), or that tuple."""
+    import importlib
     import inspect
 
     try:
-        from pyqgd.estimate import kronecker as kr  # the Kronecker-encoding module, optional
+        kr = importlib.import_module("pyqgd.estimate.kronecker")
     except ImportError as exc:
         raise EstimateInputError("block_encoding='kronecker' needs pyqgd.estimate.kronecker, which is not installed in "
                                  "this version; use block_encoding='sparse'") from exc
