@@ -79,10 +79,12 @@ class AnalysisReport:
         from pyqgd.report import render
 
         d, s = self.dissipation, self.spectrum
+        prov = (getattr(self, "problem", None) or {}).get("provenance", {})
         lines = [
             render.bottom_line(self),
             f"pyqgd analysis of '{self.model}': {self.n} surviving of {self.n_total} parameters "
-            f"(pruned {self.prune:.0%}), η = {self.eta}, T = {self.T}, Carleman order N = {self.N}, ε = {self.epsilon}",
+            f"(pruned {self.prune:.0%}), η = {self.eta:.4g}, T = {self.T}, Carleman order N = {self.N}, ε = {self.epsilon}",
+            *[f"  {label}: {prov[k]}" for k, label in _PROVENANCE_LINES if prov.get(k)],
             f"  Hessian on survivors: λ ∈ [{s['lambda_min']:.3g}, {s['lambda_max']:.3g}]; dissipative fraction "
             f"(0 < ηλ < 2) = {s['dissipative_fraction']:.1%}; F1 nonzeros per row ≤ {self.sparsity_F1['max_row_nnz']} "
             f"(density {self.sparsity_F1['density']:.1%})",
@@ -160,6 +162,10 @@ class AnalysisReport:
         from pyqgd.report import render
 
         return render.report_repr(self)
+
+
+_PROVENANCE_LINES = (("pruning", "pruning"), ("loss", "loss"), ("data", "data"), ("expansion_point", "expansion point"),
+                     ("eta_source", "learning rate"))
 
 
 def _fmt(x):
