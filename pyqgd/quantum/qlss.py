@@ -40,7 +40,7 @@ from pyqgd._checks import as_finite_vector, as_sparse_coefficient, check_positiv
 from pyqgd.quantum.amplification import fixed_point_schedule, fixed_point_success
 from pyqgd.quantum.oracles import DEFAULT_ANGLE_BITS, MAX_SYSTEM_QUBITS
 from pyqgd.quantum.qsp import AngleFindingError, reflection_response, wx_phases, wx_to_reflection
-from pyqgd.quantum.solvers import QuantumSolveResult, normalized_solution, prepare_system, run_counted
+from pyqgd.quantum.solvers import QuantumSolveResult, encoded_kappa, normalized_solution, prepare_system, run_counted
 
 __all__ = ["KernelReflectionPolynomial", "kernel_reflection_polynomial", "kernel_reflection_degree",
            "kernel_success_lower_bound", "kernel_operator_matrix", "solve_kernel_reflection", "KERNEL_SCALE",
@@ -162,16 +162,7 @@ def solve_kernel_reflection(
         raise ValueError(f"epsilon must be < 1, got {epsilon}")
     data, bp, n = prepare_system(M, b, angle_bits=angle_bits, max_system_qubits=max_system_qubits)
     Mq = data.quantized_matrix()
-    smin = float(np.linalg.svd(Mq, compute_uv=False).min())
-    if smin <= 1e-14 * data.alpha:
-        raise ValueError("M is singular (smallest singular value ≈ 0): M x = b has no unique solution")
-    kappa_be = data.alpha / smin
-    if kappa is None:
-        kappa = max(kappa_be * (1.0 + 1e-6), 1.0 + 1e-3)
-    else:
-        kappa = check_positive_float(kappa, "kappa")
-        if kappa < kappa_be:
-            raise ValueError(f"kappa = {kappa:g} is below α/σ_min = {kappa_be:g}: pass an upper bound on α/σ_min")
+    kappa, kappa_be = encoded_kappa(data, kappa, floor=1.0 + 1e-3)
     lo, hi = (1.0, kappa) if norm_bounds is None else (float(norm_bounds[0]), float(norm_bounds[1]))
     if not (0.0 < lo <= hi <= kappa * (1 + 1e-9)):
         raise ValueError(f"norm_bounds must satisfy 0 < lo ≤ hi ≤ κ = {kappa:g}, got ({lo:g}, {hi:g})")

@@ -118,6 +118,23 @@ def _good_branch(state: np.ndarray, N: int) -> np.ndarray:
     return state[:N]
 
 
+def encoded_kappa(data, kappa=None, floor: float = 1.0 + 1e-6) -> tuple[float, float]:
+    """(κ, α/σ_min) for the matrix the oracle data encodes (its quantized entries): κ is the given ``kappa`` checked
+    against α/σ_min, or α/σ_min itself (times 1 + 10⁻⁶) when ``kappa`` is None. ValueError for a singular matrix or a ``kappa``
+    below α/σ_min (some singular values of M/α would fall outside the polynomial's domain [1/κ, 1])."""
+    smin = float(np.linalg.svd(data.quantized_matrix(), compute_uv=False).min())
+    if smin <= 1e-14 * data.alpha:
+        raise ValueError("M is singular (smallest singular value ≈ 0): M x = b has no unique solution")
+    kappa_be = data.alpha / smin
+    if kappa is None:
+        return max(kappa_be * (1.0 + 1e-6), floor), kappa_be
+    kappa = check_positive_float(kappa, "kappa")
+    if kappa < kappa_be:
+        raise ValueError(f"kappa = {kappa:g} is below α/σ_min = {kappa_be:g}: some singular values of M/α fall outside "
+                         "the polynomial's domain [1/κ, 1]; pass an upper bound on α/σ_min")
+    return kappa, kappa_be
+
+
 def solve_qsvt(
     M,
     b,
@@ -144,20 +161,7 @@ def solve_qsvt(
 
     epsilon = check_positive_float(epsilon, "epsilon")
     data, bp, n = prepare_system(M, b, angle_bits=angle_bits, max_system_qubits=max_system_qubits)
-    Mq = data.quantized_matrix()
-    smin = float(np.linalg.svd(Mq, compute_uv=False).min())
-    if smin <= 1e-14 * data.alpha:
-        raise ValueError("M is singular (smallest singular value ≈ 0): M x = b has no unique solution")
-    kappa_be = data.alpha / smin
-    if kappa is None:
-        kappa = max(kappa_be * (1.0 + 1e-6), 1.0 + 1e-6)
-    else:
-        kappa = check_positive_float(kappa, "kappa")
-        if kappa < kappa_be:
-            raise ValueError(
-                f"kappa = {kappa:g} is below α/σ_min = {kappa_be:g}: some singular values of M/α fall outside the "
-                "polynomial's domain [1/κ, 1]"
-            )
+    kappa, kappa_be = encoded_kappa(data, kappa)
     poly = inverse_polynomial(kappa, epsilon, max_degree=max_degree)
     angles = qsvt_angles(poly)
     sched = fixed_point_schedule(((1.0 - epsilon) * poly.scale) ** 2, delta) if amplify else None
@@ -198,7 +202,7 @@ def solve_qsvt(
             "polynomial_relative_error": poly.relative_error(),
             "angle_reconstruction_error": angles.max_error,
             "kappa_block_encoding": kappa_be,
-            "kappa_matrix": float(np.linalg.cond(Mq)),
+            "kappa_matrix": float(np.linalg.cond(data.quantized_matrix())),
             "sparsity": data.sparsity,
             "amplification_length": None if sched is None else sched.length,
             "amplification_width": None if sched is None else sched.width,
