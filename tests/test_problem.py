@@ -80,3 +80,31 @@ def test_spectrum_names_and_deprecated_aliases():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         np.testing.assert_allclose(error_proxy([0, 3], lam, eta=0.5), old)
+
+
+def test_gd_problem_is_the_hand_off_to_carleman_quantum_and_estimate():
+    """discrete_carleman, solve_gd and OdeProblem take the GDProblem itself: the Carleman map equals the one built from
+    its QuadraticMap, the quantum solve reproduces the classical Carleman u_T of its u_in, and the estimate's sizes are
+    the nonzero counts of its coefficients."""
+    import scipy.sparse as sp
+
+    from pyqgd.carleman import discrete_carleman, solve_history
+    from pyqgd.estimate import OdeProblem
+    from pyqgd.quantum import solve_gd
+
+    prob = gd_problem(toy_cubic(2, cubic=0.5, seed=0), eta=0.3, T=3)
+    sys_p, sys_q = discrete_carleman(prob, 2), discrete_carleman(prob.qmap, 2)
+    assert (sys_p.M != sys_q.M).nnz == 0 and np.array_equal(sys_p.b, sys_q.b)
+    r = solve_gd(prob, N=2, simulate="block")
+    u_T = solve_history(sys_q, prob.u_in, prob.T).u[-1]
+    assert r.T == 3 and r.fidelity_carleman >= 0.99
+    assert abs(np.dot(r.state, u_T / np.linalg.norm(u_T))) ** 2 >= 0.99
+    op = OdeProblem.from_gd_problem(prob, loading="qram")
+    F1, F2 = sp.csr_matrix(prob.qmap.F1), sp.csr_matrix(prob.qmap.F2)
+    assert (op.n, op.T, op.loading) == (2, 3, "qram")
+    assert op.s == max(np.count_nonzero(F1.toarray(), axis=1)) and op.s_F2 == max(np.count_nonzero(F2.toarray(), axis=1))
+    assert op.norm_u_in == pytest.approx(float(np.linalg.norm(prob.u_in)))
+    with pytest.raises(TypeError, match="GDProblem"):
+        discrete_carleman("not a map", 2)
+    with pytest.raises(TypeError, match="u_in and T"):
+        solve_gd(sys_q)

@@ -232,8 +232,22 @@ def _build(terms, D: int, matrix_free: bool, memory_limit, what: str):
     return assemble_csr(terms, (D, D), memory_limit=memory_limit, what=what)
 
 
+def _as_map(qmap) -> QuadraticMap:
+    """The QuadraticMap of a QuadraticMap or of a GDProblem (the typed hand-off from the model layers)."""
+    from pyqgd.problem import GDProblem
+
+    if isinstance(qmap, GDProblem):
+        return qmap.qmap
+    if not isinstance(qmap, QuadraticMap):
+        raise TypeError(f"expected a QuadraticMap or a GDProblem, got {type(qmap).__name__}; build one with "
+                        "QuadraticMap(F0, F1, F2) or pyqgd.dynamics.gd_problem / pyqgd.models.gd_problem")
+    return qmap
+
+
 def discrete_carleman(qmap: QuadraticMap, N: int, *, matrix_free: bool = False, memory_limit: float | None = None) -> CarlemanSystem:
     """The exact discrete-time Carleman one-step map of u ↦ u + F0 + F1 u + F2 (u⊗u), truncated at order N.
+
+    ``qmap`` is a :class:`QuadraticMap` or a :class:`pyqgd.problem.GDProblem` (its map is used).
 
     Liu et al. 2024 Eq. 5 (module docstring for the block formula). ``matrix_free=True`` returns M as a
     ``LinearOperator`` that applies the Kronecker factors axis by axis, for sizes whose explicit matrix would not
@@ -241,8 +255,7 @@ def discrete_carleman(qmap: QuadraticMap, N: int, *, matrix_free: bool = False, 
     raised before anything proportional to the system is allocated or enumerated: the dimension, the number of
     Kronecker terms and the nonzeros are counted first (:func:`discrete_term_count`).
     """
-    if not isinstance(qmap, QuadraticMap):
-        raise TypeError(f"expected a QuadraticMap, got {type(qmap).__name__}; build one with QuadraticMap(F0, F1, F2)")
+    qmap = _as_map(qmap)
     N = _check_N(N)
     what = f"the discrete Carleman matrix (n={qmap.n}, N={N})"
     _check_size(qmap, N, matrix_free, memory_limit, what)
@@ -258,7 +271,7 @@ def continuous_carleman(qmap: QuadraticMap, N: int, *, matrix_free: bool = False
     A is CSR (or a ``LinearOperator`` when ``matrix_free``); b = [F0; 0; …; 0].
     """
     if not isinstance(qmap, QuadraticMap):
-        raise TypeError(f"expected a QuadraticMap, got {type(qmap).__name__}")
+        raise TypeError(f"expected a QuadraticMap (the gradient-flow field), got {type(qmap).__name__}")
     N = _check_N(N)
     _check_dim(qmap.n, N, memory_limit, f"the continuous Carleman matrix (n={qmap.n}, N={N})")
     terms, b = _continuous_terms(qmap, N)

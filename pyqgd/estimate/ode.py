@@ -48,6 +48,8 @@ import math
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 
+import numpy as np
+
 from pyqgd.estimate import circuit as cc
 from pyqgd.estimate import logical as lg
 from pyqgd.estimate.errors import EstimateInputError, check_epsilon, check_real, check_size
@@ -165,6 +167,25 @@ class OdeProblem:
             check_real(self.amplitude, "amplitude", low=0.0, low_open=True)
         if self.max_extra_qubits is not None:
             check_size(self.max_extra_qubits, "max_extra_qubits", minimum=0)
+
+    @classmethod
+    def from_gd_problem(cls, problem, *, N: int = 2, epsilon: float = 1e-2, **overrides) -> "OdeProblem":
+        """The sizes of a :class:`pyqgd.problem.GDProblem` (the typed hand-off of the model layers): n, T, s = the
+        largest number of nonzeros in a row of F1, s_F2 the same for F2, nnz(F0), ‖F0‖ and ‖u_in‖ measured on its
+        map; any field can be overridden by keyword (e.g. ``loading``, ``block_encoding``, ``T``)."""
+        from pyqgd.problem import GDProblem
+
+        if not isinstance(problem, GDProblem):
+            raise EstimateInputError(f"from_gd_problem takes a GDProblem, got {type(problem).__name__}")
+        qm = problem.qmap
+        rows = lambda A: int(np.diff(A.indptr).max()) if A is not None and A.nnz else 1  # noqa: E731
+        F0 = np.zeros(qm.n) if qm.F0 is None else np.asarray(qm.F0)
+        u = float(np.linalg.norm(problem.u_in))
+        fields = dict(n=problem.n, s=max(1, rows(qm.F1)), N=N, T=problem.T, epsilon=epsilon,
+                      s_F2=max(1, rows(qm.F2)), nnz_F0=int(np.count_nonzero(F0)), norm_F0=float(np.linalg.norm(F0)),
+                      norm_u_in=u if u > 0 else 1.0)
+        fields.update(overrides)
+        return cls(**fields)
 
 
 @dataclass(frozen=True)

@@ -265,11 +265,12 @@ def gd_solver_parameters(alpha: float, epsilon: float, inverse_norm: float, ampl
 
 
 def solve_gd(
-    system: CarlemanSystem,
-    u_in,
-    T: int,
+    system,
+    u_in=None,
+    T: int | None = None,
     p: int | None = None,
     *,
+    N: int = 2,
     epsilon: float = 0.01,
     amplify: bool = True,
     delta: float = 0.3,
@@ -283,6 +284,9 @@ def solve_gd(
     require_dissipative: bool = True,
 ) -> GdSolveResult:
     """Simulate the quantum Carleman GD solver (module docstring) and compare with the classical answers.
+
+    ``system`` is a :class:`~pyqgd.carleman.CarlemanSystem` (then ``u_in`` and ``T`` are required) or a
+    :class:`pyqgd.problem.GDProblem` (its discrete Carleman system of order ``N``, its ``u_in`` and ``T`` unless given).
 
     ``p`` defaults to :func:`default_padding` (p ≥ T). ``epsilon`` is the target 2-norm error of the POST-SELECTED
     output (the final-window, level-1 state), at every T: the polynomial's relative error is
@@ -302,8 +306,19 @@ def solve_gd(
     F1, F2 alone, ``pyqgd.quantum.kronecker``; α_L = 1 + α_M) or "sparse" (structured oracles over M's tables). All input checks (:func:`check_gd_input`), the
     parameter bounds and the degree check run before any Q#.
     """
+    from pyqgd.problem import GDProblem
     from pyqgd.quantum._context import get_context
 
+    if isinstance(system, GDProblem):
+        from pyqgd.carleman import discrete_carleman
+
+        u_in = system.u_in if u_in is None else u_in
+        T = system.T if T is None else T
+        system = discrete_carleman(system.qmap, N)
+    elif not isinstance(system, CarlemanSystem):
+        raise TypeError(f"solve_gd takes a CarlemanSystem or a GDProblem, got {type(system).__name__}")
+    if u_in is None or T is None:
+        raise TypeError("solve_gd(system, u_in, T): u_in and T are required with a CarlemanSystem")
     epsilon = check_positive_float(epsilon, "epsilon")
     if epsilon >= 1.0:
         raise ValueError(f"epsilon (error of the output state) must be < 1, got {epsilon}")
