@@ -147,9 +147,9 @@ def _loadings():
 
 
 def _readouts():
-    import pyqgd.estimate as est
+    from pyqgd.estimate import READOUTS
 
-    return tuple(getattr(est, "READOUTS", ()))
+    return tuple(READOUTS)
 
 
 # ---- the parser ----------------------------------------------------------------------------------------------------
@@ -239,9 +239,8 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("--solver", choices=("qsvt", "kernel", "auto"), default="qsvt",
                      help="linear solver: qsvt (QSVT inversion + fixed-point amplification), kernel (kernel-reflection "
                      "QLSS, Dalzell 2024), auto (the cheaper of the two) (default qsvt)")
-    if _readouts():
-        est.add_argument("--readout", choices=_readouts() + ("all",), default=None,
-                         help="how the trained parameters are read out (default: the estimator's)")
+    est.add_argument("--readout", choices=_readouts() + ("all",), default=None,
+                     help="how the trained parameters are read out (default: the estimator's)")
     est.add_argument("--json", action="store_true", help="print JSON instead of tables")
     est.add_argument("--out", type=Path, metavar="DIR", help="also write estimate.json into this folder")
     est.add_argument("--force", action="store_true", help="replace files in --out that pyqgd did not write")
@@ -326,16 +325,10 @@ def _pipeline_inputs(args, eta, presets, loadings, **extra) -> dict:
             "seed": args.seed, **extra}
 
 
-def _analyze_kwargs(analyze, args, eta, presets, loadings) -> dict:
-    import inspect
-
-    params = inspect.signature(analyze).parameters
-    kw = {"eta": eta, "T": args.T, "N": args.order, "epsilon": args.epsilon, "delta": args.delta,
-          "error_budget": args.error_budget, "presets": presets, "loadings": loadings, "seed": args.seed,
-          "progress": _progress_enabled(args)}
-    if "progress_label" in params:
-        kw["progress_label"] = f"pyqgd {args.command}"
-    return kw
+def _analyze_kwargs(args, eta, presets, loadings) -> dict:
+    return {"eta": eta, "T": args.T, "N": args.order, "epsilon": args.epsilon, "delta": args.delta,
+            "error_budget": args.error_budget, "presets": presets, "loadings": loadings, "seed": args.seed,
+            "progress": _progress_enabled(args), "progress_label": f"pyqgd {args.command}"}
 
 
 def _write_report(report, args, out, provenance) -> int:
@@ -370,7 +363,7 @@ def _demo(args) -> int:
     out = _output(args, _REPORT_NAMES)
     eta = 0.3 if args.eta is None else args.eta
     provenance = _provenance(args, _pipeline_inputs(args, eta, presets, loadings, model="toy"))
-    report = analyze("toy", check_orders=(1, 2, 3, 4), **_analyze_kwargs(analyze, args, eta, presets, loadings))
+    report = analyze("toy", check_orders=(1, 2, 3, 4), **_analyze_kwargs(args, eta, presets, loadings))
     return _write_report(report, args, out, provenance)
 
 
@@ -418,7 +411,7 @@ def _analyze(args) -> int:
     provenance = _provenance(args, inputs, torch_used=True)
     extra = {} if args.max_params is None else {"max_params": args.max_params}
     report = analyze(model, loss_fn=loss_fn, data=data, prune=args.prune, simulate=not args.no_simulate,
-                     **extra, **_analyze_kwargs(analyze, args, eta, presets, loadings))
+                     **extra, **_analyze_kwargs(args, eta, presets, loadings))
     return _write_report(report, args, out, provenance)
 
 
@@ -436,10 +429,7 @@ def _check_simulator_size(n: int, N: int, T: int) -> None:
     from pyqgd.quantum.structured_oracles import carleman_layout
 
     # solve_gd's default (simulate="auto") takes the larger of the circuit limit and the block-level limit
-    limit = ode.MAX_SIMULATED_QUBITS
-    block = getattr(ode, "MAX_BLOCK_SYSTEM_QUBITS", None)
-    if block is not None:
-        limit = max(limit, 2 * block + 3)
+    limit = max(ode.MAX_SIMULATED_QUBITS, 2 * ode.MAX_BLOCK_SYSTEM_QUBITS + 3)
     m = carleman_layout(SimpleNamespace(n=n, N=N), T, ode.default_padding(T)).system_qubits
     if 2 * m + 3 > limit:
         raise TooLargeError(f"--params {n} --order {N} --T {T} needs {2 * m + 3} qubits in superposition, above the "
@@ -476,8 +466,6 @@ def _simulate(args) -> int:
 
 
 def _estimate(args) -> int:
-    import inspect
-
     from pyqgd.estimate import QUBIT_PRESETS, OdeProblem, estimate_model, format_seconds
 
     if args.s > args.params:
@@ -487,18 +475,16 @@ def _estimate(args) -> int:
     if args.out is not None:
         out = _output(args, ("estimate.json",))
     loadings = _selected_loadings(args.loading)
-    block_encoding = getattr(args, "block_encoding", "sparse")
+    block_encoding = args.block_encoding
     if block_encoding == "kronecker":
         if args.loading not in ("all", "qrom"):
             raise UsageError(f"--block-encoding kronecker is costed with QROM loading only, not {args.loading}; "
                              "use --loading qrom (or all)")
         loadings = ("qrom",)
-    readout = getattr(args, "readout", None)
-    if readout is not None and "readout" not in inspect.signature(estimate_model).parameters:
-        raise UsageError("--readout is not supported by this version of the estimator")
+    readout = args.readout
     readouts = _readouts() if readout == "all" else (readout,)
     problems = [OdeProblem(n=args.params, s=args.s, N=args.order, T=args.T, epsilon=args.epsilon, loading=loading,
-                           block_encoding=block_encoding, solver=getattr(args, "solver", "qsvt"))
+                           block_encoding=block_encoding, solver=args.solver)
                 for loading in loadings]  # validated together before any estimate runs
     results = [estimate_model(problem, presets, error_budget=args.error_budget, delta=args.delta,
                               **({} if r is None else {"readout": r}))
@@ -506,7 +492,7 @@ def _estimate(args) -> int:
     inputs = {"n": args.params, "T": args.T, "s": args.s, "N": args.order, "epsilon": args.epsilon,
               "delta": args.delta, "error_budget": args.error_budget, "presets": list(presets),
               "loadings": list(loadings), "readout": readout if readout != "all" else list(_readouts()),
-              "block_encoding": block_encoding, "solver": getattr(args, "solver", "qsvt")}
+              "block_encoding": block_encoding, "solver": args.solver}
     report = {"provenance": _provenance(args, inputs), "estimates": [r.summary() for r in results]}
     text = json.dumps(report, indent=2, default=str)
     if out is not None:

@@ -38,9 +38,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from pyqgd._checks import TooLargeError, check_memory, check_positive_float, check_positive_int
+from pyqgd._checks import TooLargeError, check_memory, check_positive_int
 from pyqgd.models._torch import math_attention, resolve_device, resolve_dtype, torch
 from pyqgd.models.pruning import ParameterLayout, ParameterMask, _module_param_entries, deepcopy_module
+from pyqgd.spectrum import _eta
 
 __all__ = [
     "GDExpansion",
@@ -197,16 +198,9 @@ class GDExpansion:
             raise TypeError("loss_fn must be callable as loss_fn(outputs, targets)")
         if hvp_mode not in ("auto", "fwd-rev", "rev-rev"):
             raise ValueError(f"hvp_mode must be 'auto', 'fwd-rev' or 'rev-rev', got {hvp_mode!r}")
-        if lr is not None:
-            import warnings
-
-            warnings.warn("GDExpansion(lr=...) is deprecated: pass eta=", DeprecationWarning, stacklevel=2)
-            if eta is not None and eta != lr:
-                raise TypeError("pass the learning rate once, as eta=")
-            eta = lr
-        if eta is None:
+        if eta is None and lr is None:
             raise TypeError("GDExpansion needs the learning rate eta= (F0, F1, F2 carry the factor η)")
-        self.eta = check_positive_float(eta, "eta")
+        self.eta = _eta(eta, lr)
         self.device = resolve_device(device)
         first = next(iter(model.parameters()), None)
         if first is None:

@@ -228,15 +228,9 @@ def _encoding(kind: str, system, T, p, angle_bits):
     if kind == "sparse":
         return SparseEncoding(system, T, p, angle_bits)
     if kind == "kronecker":
-        try:
-            from pyqgd.quantum.kronecker import kronecker_encoding
-        except ImportError as exc:  # B's module is optional until integrated
-            raise ValueError("block_encoding='kronecker' needs pyqgd.quantum.kronecker, which is not available; "
-                             "use block_encoding='sparse'") from exc
-        enc = kronecker_encoding(system, T, p, angle_bits=angle_bits)
-        if not hasattr(enc, "quantized_matrix"):
-            raise ValueError("the Kronecker encoding does not expose quantized_matrix(); use block_encoding='sparse'")
-        return enc
+        from pyqgd.quantum.kronecker import kronecker_encoding
+
+        return kronecker_encoding(system, T, p, angle_bits=angle_bits)
     raise ValueError(f"block_encoding must be 'sparse' or 'kronecker', got {kind!r}")
 
 
