@@ -441,11 +441,8 @@ def _other_solver(pr: OdeProblem, be, prep, m: int, kappa: float, amp: float, in
     encoding: its call counts for share = (A/‖L⁻¹‖)² (‖Π_good L⁻¹B‖²/‖L⁻¹B‖² ≥ that) and its per-call overhead;
     the *controlled* encoding it needs is charged as the uncontrolled one (a lower bound: the controlled Carleman
     encoding is not built), so the result is labelled a model. Returns (total, degree, rounds, λ, label)."""
-    try:
-        from pyqgd.estimate import solvers as sv  # the solver-comparison module, optional
-    except ImportError as exc:
-        raise EstimateInputError(f"solver={pr.solver!r} needs pyqgd.estimate.solvers, which is not installed in this "
-                                 "version; use solver='qsvt'") from exc
+    from pyqgd.estimate import solvers as sv
+
     share = min(1.0, (amp / inv) ** 2)
     options = sv.compare_solvers(kappa, pr.epsilon, share=share, delta=pr.delta_aa)
     calls = options["kernel"]
