@@ -7,8 +7,10 @@ p ≥ T. Two settings side by side:
 * baseline (the previous solver): ε applied to the whole history vector (``epsilon`` given as ε_P directly is what
   the old code did) and the padding that only filled the clock, p = 2^⌈log2(T+1)⌉ − (T+1): emulated here by
   ``parameters="exact"`` with the precision divided back (see ``_baseline``);
-* new: padding p ≥ T, ε_P = ε·a/(2‖L⁻¹B‖/‖B‖) from ``pyqgd.carleman.bounds`` ("bounds") or, where the a-priori
-  amplitude bound is 0, from the classical history solution ("exact", marked).
+* new: padding p ≥ T, ε_P = ε·a/(2‖L⁻¹B‖/‖B‖) from ``pyqgd.carleman.bounds`` ("bounds": κ from the block Schur
+  bound, a from the trajectory-resolved amplitude bound) or, should the a-priori amplitude bound be 0, from the
+  classical history solution ("exact", marked). ``bound/exact``: block-encoding calls with the a-priori parameters
+  over those with instance-exact ones (the price of not knowing the answer).
 
 The T ≥ 8 and n = 3 instances use ``simulate="block"`` (the QSVT theorem on the encoded matrix in numpy: the same
 post-selected state as the circuit, checked equal on a small instance first). Prints rows as they finish; the last

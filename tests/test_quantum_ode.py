@@ -228,9 +228,9 @@ def test_kronecker_encoding_plugs_in():
     assert rc.block_encoding_calls == rc.degree
 
 
-# (n, T, parameters): "bounds" where pyqgd.carleman.bounds gives a nonzero amplitude bound, "exact" beyond
-ACCURACY = [(2, 4, "bounds"), (2, 8, "bounds"), (2, 12, "exact"), (2, 16, "exact"),
-            pytest.param(3, 8, "exact", marks=pytest.mark.slow)]
+# (n, T, parameters): every instance runs on a-priori parameters (pyqgd.carleman.bounds), as solve_gd's default
+ACCURACY = [(2, 4, "bounds"), (2, 8, "bounds"), (2, 12, "bounds"), (2, 16, "bounds"),
+            pytest.param(3, 8, "bounds", marks=pytest.mark.slow)]
 
 
 @pytest.mark.parametrize("n,T,parameters", ACCURACY)
@@ -247,13 +247,14 @@ def test_output_accurate_at_every_T(n, T, parameters):
     assert r.amplified_success_probability_predicted >= 1 - 0.3**2
     if parameters == "bounds":
         assert d["amplitude_bound"] <= d["amplitude_exact"] and d["kappa_bound"] >= d["kappa_exact"]
-        assert d["bound_cost_ratio"] >= 1.0
+        assert 1.0 <= d["bound_cost_ratio"] <= 8.0  # measured 3.8–6.4: the price of a-priori parameters
 
 
 def test_vacuous_amplitude_bound_is_an_error():
+    """Far from the expansion point (‖u_in‖ ≈ 1) the truncation bound exceeds the ‖u(T)‖ bound: a clear error."""
     s = _system(2, 2, 0.0, seed=0)
     with pytest.raises(ValueError, match="parameters='exact'"):
-        solve_gd(s, np.array([0.3, -0.1]), 12, simulate="block")
+        solve_gd(s, np.array([1.0, -0.3]), 12, simulate="block")
 
 
 @pytest.mark.parametrize("support,w", [([3], 2), ([0, 2], 2), ([5, 1, 0], 3), ([1, 0, 3, 2], 2), ([7, 6, 5, 4], 3)])

@@ -48,6 +48,19 @@ monotone: when it increases we may stop early (later terms are larger); when it 
 point ℓ* with F(ℓ*) ≥ ℓ* (then ℓ_t ≥ ℓ* for all later t) or, for a = 0, continue geometrically with the factor
 σ − c·r (F(x) ≥ x(σ − cr) when a = 0). When F0 ≠ 0 and g is a contraction on the ball (ρ + 2cr < 1) its fixed point
 u* gives the second bound ‖u(T)‖ ≥ ‖F0‖/(‖F1‖ + cr) − (ρ + 2cr)^T(‖u_in‖ + r); the larger of the two is used.
+
+**Trajectory-resolved bounds** (:func:`trajectory_bounds`, used by :func:`carleman_bounds` for T ≤ MAX_ITERATIONS).
+Norms alone make ℓ_T decay like σ_min(I+F1)^T while u(T) decays like the slowest mode, and the time-uniform
+truncation bound saturates instead of decaying; for F0 = 0 the difference ℓ_T − e_T then turns negative (vacuous)
+after a few steps. Two iterated comparison systems fix both with O(T·(N² + modes)) arithmetic and no solve:
+
+* U_t ≥ ‖u(t)‖ from U_{t+1} = min(r, a + ρU_t + cU_t²) (:func:`norm_upper_sequence`);
+* e_t ≥ ‖u(t) − ŷ_1(t)‖ from E(t+1) = W_kept E(t) + W_dropped (U_t^k)_{k>N}, E(0) = 0, with W ≥ the level-block norms
+  of the exact map including the levels the truncation drops (:func:`truncation_error_trajectory`);
+* ℓ_T ≤ |v·u(T)| ≤ ‖u(T)‖ for unit left eigenvectors v of I+F1 with real eigenvalue λ: z_t = v·u(t) obeys
+  z_{t+1} = λz_t + v·F0 + v·F2(u⊗u) with |v·F2(u⊗u)| ≤ ‖F2ᵀv‖U_t², an interval recursion
+  (:func:`mode_lower_bound`). The inputs are the initial state's overlaps with eigenvectors of the linear part
+  (one eigen-decomposition of I+F1, the same cost class as σ_min), never the trajectory itself.
 """
 
 from __future__ import annotations
@@ -72,7 +85,8 @@ from pyqgd.carleman.system import CarlemanSystem
 __all__ = [
     "InverseNormBound", "AmplitudeBound", "CarlemanBounds", "inverse_norm_bound_growth", "map_block_norm_bounds",
     "exact_block_norms", "inverse_norm_bound_from_norms", "final_norm_lower_bound", "amplitude_lower_bound",
-    "carleman_bounds",
+    "carleman_bounds", "norm_upper_sequence", "level_norm_table", "truncation_error_trajectory", "mode_lower_bound",
+    "trajectory_bounds",
 ]
 
 #: Level weights tried by :func:`inverse_norm_bound_from_norms` (each is a rigorous bound; the minimum is kept).
@@ -302,17 +316,133 @@ def _rhs_norm(f0: float, r_in: float, N: int, T: int) -> float:
 
 def amplitude_lower_bound(f0: float, rho: float, sigma: float, f2: float, r_in: float, N: int, T: int, p: int = 0, *,
                           truncation_error: float = 0.0, rhs_norm: float | None = None,
-                          f1: float | None = None) -> AmplitudeBound:
+                          f1: float | None = None, final_norm: float = 0.0) -> AmplitudeBound:
     """‖Π_good L⁻¹B‖/‖B‖ ≥ √(p+1)·max(ℓ_T − e_T, 0)/‖B‖ (module docstring); e_T = ``truncation_error``
-    ≥ ‖u(T) − ŷ_1(T)‖ (e.g. :func:`pyqgd.carleman.truncation_error_bound`), ‖B‖ from the norms unless given."""
+    ≥ ‖u(T) − ŷ_1(T)‖ (e.g. :func:`pyqgd.carleman.truncation_error_bound`), ‖B‖ from the norms unless given.
+    ``final_norm``: another lower bound on ‖u(T)‖ (e.g. from :func:`trajectory_bounds`); the larger one is used."""
     T, p = _check_tp(T, p)
     N = check_positive_int(N, "N")
-    ell = final_norm_lower_bound(f0, rho, sigma, f2, r_in, T, f1=f1)
+    ell = max(final_norm_lower_bound(f0, rho, sigma, f2, r_in, T, f1=f1), float(final_norm))
     final = max(ell - truncation_error, 0.0)
     B = _rhs_norm(f0, r_in, N, T) if rhs_norm is None else float(rhs_norm)
     if B == 0:
         raise ValueError("‖B‖ = 0 (u_in = 0 and F0 = 0): the solution is zero, nothing to estimate")
     return AmplitudeBound(value=math.sqrt(p + 1) * final / B, final_norm=final, rhs_norm=B, method="a-priori")
+
+
+# --- trajectory-resolved bounds (iterated comparison systems; each step is a rigorous inequality) -------------------
+
+#: Left eigenvectors of I+F1 tried by :func:`mode_lower_bound` (largest |λ| first; each gives a valid bound).
+MAX_MODES = 8
+
+
+def norm_upper_sequence(f0: float, rho: float, f2: float, r_in: float, T: int) -> np.ndarray:
+    """U_0..U_T with U_0 = r_in, U_{t+1} = min(r, a + ρU_t + cU_t²) ≥ ‖u(t+1)‖ (r: the invariant-ball radius).
+
+    Valid because ‖g(u)‖ ≤ a + ρ‖u‖ + c‖u‖² is increasing in ‖u‖ and the ball of radius r is invariant. For a = 0 and
+    ρ < 1 the sequence decays geometrically, which is what makes the bounds below decay with t.
+    """
+    r = _ball_radius(f0, rho, f2, r_in)
+    if not math.isfinite(r):
+        raise NotDissipativeError(f"no invariant ball contains u_in (‖F0‖ = {f0:.3g}, ‖I+F1‖ = {rho:.4g}, "
+                                  f"‖F2‖ = {f2:.3g}, ‖u_in‖ = {r_in:.3g})")
+    U = np.empty(T + 1)
+    U[0] = r_in
+    for t in range(T):
+        U[t + 1] = min(r, f0 + rho * U[t] + f2 * U[t] * U[t])
+    return U
+
+
+def level_norm_table(f0: float, rho: float, f2: float, N: int, block_norms: np.ndarray | None = None) -> np.ndarray:
+    """W (N × 2N) with W[j−1, k−1] ≥ ‖M_jk‖ for every level j ≤ N of the exact map and every k ≤ 2N, including the
+    levels k > N that the truncation drops: the coefficient of x^k in (a + ρx + cx²)^j, replaced by ``block_norms``
+    (N × N, e.g. :func:`exact_block_norms`) on the kept levels where that is smaller."""
+    W = np.zeros((N, 2 * N))
+    poly = np.array([1.0])
+    for j in range(1, N + 1):
+        poly = np.convolve(poly, [f0, rho, f2])
+        k = np.arange(1, min(2 * N, 2 * j) + 1)
+        W[j - 1, k - 1] = poly[k]
+    if block_norms is not None:
+        W[:, :N] = np.minimum(W[:, :N], np.asarray(block_norms, dtype=float))
+    return W
+
+
+def truncation_error_trajectory(W: np.ndarray, U: np.ndarray) -> np.ndarray:
+    """e_0..e_T with e_t ≥ ‖u(t) − ŷ_1(t)‖, from the comparison system of the truncation error.
+
+    η_j(t) = u(t)^⊗j − ŷ_j(t) obeys η_j(t+1) = Σ_{k≤N} M_jk η_k(t) + Σ_{N<k≤2j} M_jk u(t)^⊗k with η(0) = 0 (ŷ starts at
+    the exact lift of u_in), so with E_j(0) = 0 and
+
+        E_j(t+1) = Σ_{k≤N} W_jk E_k(t) + Σ_{N<k≤2j} W_jk U_t^k
+
+    (W from :func:`level_norm_table`, U from :func:`norm_upper_sequence`) every E_j(t) ≥ ‖η_j(t)‖ by induction (all
+    terms are non-negative). Unlike the time-uniform :func:`pyqgd.carleman.truncation_error_bound`, it follows the
+    decay of ‖u(t)‖: for F0 = 0 it decays like ρ^t instead of saturating.
+    """
+    N = W.shape[0]
+    kept, dropped = W[:, :N], W[:, N:]
+    powers = np.arange(N + 1, 2 * N + 1)
+    E = np.zeros(N)
+    out = np.zeros(len(U))
+    for t in range(len(U) - 1):
+        E = kept @ E + dropped @ np.power(U[t], powers)
+        out[t + 1] = E[0]
+    return out
+
+
+def mode_lower_bound(lam: float, z0: float, v_f0: float, k: float, U: np.ndarray) -> float:
+    """|v·u(T)| ≥ value for a unit left eigenvector v of I+F1 (vᵀ(I+F1) = λvᵀ, λ real), z0 = v·u_in,
+    v_f0 = v·F0, k = ‖F2ᵀv‖ and U_t ≥ ‖u(t)‖ (T = len(U) − 1).
+
+    z_t = v·u(t) obeys z_{t+1} = λz_t + v·F0 + v·F2(u(t)⊗u(t)) with |v·F2(u⊗u)| ≤ k‖u‖² ≤ kU_t², so z_t lies in an
+    interval [lo_t, hi_t] propagated exactly by these affine maps; the value is its distance from 0. Since ‖v‖ = 1,
+    it is also a lower bound on ‖u(T)‖ — one that follows the slowest mode instead of σ_min(I+F1)^T.
+    """
+    lo = hi = float(z0)
+    for t in range(len(U) - 1):
+        a, b = lam * lo, lam * hi
+        slack = k * U[t] * U[t]
+        lo, hi = min(a, b) + v_f0 - slack, max(a, b) + v_f0 + slack
+    return max(lo, -hi, 0.0)
+
+
+def _left_modes(qmap, u_in: np.ndarray, T: int):
+    """Up to MAX_MODES real left eigenpairs (λ, v) of I+F1, unit v, ordered by |λ|^T·|v·u_in| (the linear part's
+    guess of which mode dominates u(T)); dense LAPACK up to DENSE_LIMIT, ARPACK (largest |λ|) above."""
+    n = qmap.n
+    G1T = (sp.identity(n) + qmap.F1).T
+    if n <= DENSE_LIMIT:
+        lam, V = np.linalg.eig(G1T.toarray())
+    else:
+        from scipy.sparse.linalg import eigs
+
+        lam, V = eigs(G1T.tocsr(), k=min(2 * MAX_MODES, n - 2), which="LM")
+    real = np.abs(lam.imag) <= 1e-10 * np.maximum(np.abs(lam.real), 1e-300)
+    lam, V = lam[real].real, V[:, real].real
+    V = V / np.linalg.norm(V, axis=0)
+    with np.errstate(divide="ignore"):
+        score = T * np.log(np.abs(lam) + 1e-300) + np.log(np.abs(V.T @ u_in) + 1e-300)
+    order = np.argsort(-score)[:MAX_MODES]
+    return lam[order], V[:, order]
+
+
+def trajectory_bounds(system: CarlemanSystem, u_in: np.ndarray, T: int, norms: MapNorms,
+                      block_norms: np.ndarray | None = None) -> tuple[float, float]:
+    """(ℓ_T, e_T): ‖u(T)‖ ≥ ℓ_T from the best left eigenmode (:func:`mode_lower_bound`) and ‖u(T) − ŷ_1(T)‖ ≤ e_T
+    from :func:`truncation_error_trajectory`. O(T·(N² + modes)) arithmetic after one eigen-decomposition of I+F1."""
+    qm = system.qmap
+    U = norm_upper_sequence(norms.f0, norms.rho, norms.f2, float(np.linalg.norm(u_in)), T)
+    e_T = float(truncation_error_trajectory(level_norm_table(norms.f0, norms.rho, norms.f2, system.N, block_norms), U)[-1])
+    lam, V = _left_modes(qm, u_in, T)
+    F0 = np.asarray(qm.F0, dtype=float)
+    F2T = sp.csr_matrix(qm.F2).T
+    ell = 0.0
+    for i in range(len(lam)):
+        v = V[:, i]
+        k = float(np.linalg.norm(F2T @ v))
+        ell = max(ell, mode_lower_bound(float(lam[i]), float(v @ u_in), float(v @ F0), k, U))
+    return ell, e_T
 
 
 def _sigma_min(qmap) -> float:
@@ -346,8 +476,12 @@ def carleman_bounds(system: CarlemanSystem, u_in, T: int, p: int = 0) -> Carlema
     B = math.sqrt(float(np.sum(system.lift(u_in) ** 2)) + T * float(np.sum(system.b ** 2)))
     try:
         trunc = truncation_error_bound(system.qmap, u_in, system.N, T, norms=norms)
+        ell_modes = 0.0
+        if T <= MAX_ITERATIONS:
+            ell_modes, trunc_t = trajectory_bounds(system, u_in, T, norms, block)
+            trunc = min(trunc, trunc_t)
         amp = amplitude_lower_bound(norms.f0, norms.rho, _sigma_min(system.qmap), norms.f2, r_in, system.N, T, p,
-                                    truncation_error=trunc, rhs_norm=B, f1=norms.f1)
+                                    truncation_error=trunc, rhs_norm=B, f1=norms.f1, final_norm=ell_modes)
     except NotDissipativeError as exc:
         # 0 is the only a-priori lower bound without an invariant ball; say why
         amp = AmplitudeBound(value=0.0, final_norm=0.0, rhs_norm=B, method=f"unavailable: {exc}")
