@@ -303,33 +303,14 @@ class _Encoding:
 
 
 def _kronecker_block_encoding(pr: OdeProblem, mt: int) -> _Encoding:
-    """One call of the Kronecker encoding from ``pyqgd.estimate.kronecker`` (its first function among
-    ``kronecker_block_encoding_cost`` / ``kronecker_encoding_cost`` / ``block_encoding_cost``, called with the keyword
-    arguments it accepts among n, s, N, s_F2, nnz_F0, norm_F0, clock_qubits, angle_bits, loading, T, p). It may return an
-    object or dict with ``cost`` (a LogicalCost whose ``num_qubits`` is the encoding's peak with its ancillas and the
-    system register), ``alpha``, ``stored_entries`` and optionally ``num_ancillas`` (default m + 1), or that tuple."""
-    import importlib
-    import inspect
+    """One call of the Kronecker encoding (:func:`pyqgd.estimate.kronecker.kronecker_block_encoding_cost`): its cost
+    (peak qubits with its ancillas and the system register), α_L and the stored records."""
+    from pyqgd.estimate.kronecker import kronecker_block_encoding_cost
 
-    try:
-        kr = importlib.import_module("pyqgd.estimate.kronecker")
-    except ImportError as exc:
-        raise EstimateInputError("block_encoding='kronecker' needs pyqgd.estimate.kronecker, which is not installed in "
-                                 "this version; use block_encoding='sparse'") from exc
-    names = ("kronecker_block_encoding_cost", "kronecker_encoding_cost", "block_encoding_cost")
-    fn = next((getattr(kr, n) for n in names if callable(getattr(kr, n, None))), None)
-    if fn is None:
-        raise EstimateInputError(f"pyqgd.estimate.kronecker has none of {names}; update it")
-    p = pr.T if pr.p is None else pr.p
-    offered = {"n": pr.n, "s": pr.s, "N": pr.N, "s_F2": pr.s_F2, "nnz_F0": pr.nnz_F0, "norm_F0": pr.norm_F0, "clock_qubits": mt,
-               "angle_bits": pr.angle_bits, "loading": pr.loading, "T": pr.T, "p": p}
-    params = inspect.signature(fn).parameters
-    out = fn(**{k: v for k, v in offered.items() if k in params})
-    if isinstance(out, tuple):
-        return _Encoding(*out)
-    if isinstance(out, dict):
-        return _Encoding(out["cost"], float(out["alpha"]), int(out["stored_entries"]), out.get("num_ancillas"))
-    return _Encoding(out.cost, float(out.alpha), int(out.stored_entries), getattr(out, "num_ancillas", None))
+    kc = kronecker_block_encoding_cost(pr.n, pr.s, pr.N, T=pr.T, p=pr.T if pr.p is None else pr.p, s_F2=pr.s_F2,
+                                       nnz_F0=pr.nnz_F0, clock_qubits=mt, angle_bits=pr.angle_bits, loading=pr.loading,
+                                       norm_F0=pr.norm_F0)
+    return _Encoding(kc.cost, float(kc.alpha), int(kc.stored_entries), kc.num_ancillas)
 
 
 def _f_tables_block_encoding(pr: OdeProblem, m_sys: int, s_L: int, logn: int) -> tuple[lg.LogicalCost, int]:
