@@ -24,7 +24,15 @@
 // * W = S_M ⊗ M' + S_idle ⊗ I: U_M on 0 ≤ t ≤ T − 1, a rotation to amplitude 1/α_M on T ≤ t ≤ K − 2 (the idle
 //   copies), a flag elsewhere (zero rows), then clock += 1; α_W = α_M.
 // * L = I − W: LCU of the identity and −W with a one-qubit PREPARE (√(1/α_L), √(α_M/α_L)): α_L = 1 + α_M.
+//
+// Garbage left alone: every operation that spreads amplitude over several basis states (the PREPAREs, the index
+// superpositions D_s, the F0 preparation, the I/W rotation) acts only where the ancillas it does not own are |0>.
+// On the block (ancillas |0> in and out) those ancillas are |0> at that point in both U and U†, so the block is
+// unchanged; elsewhere the branch is already orthogonal to the block, and leaving it alone keeps U|0,x> and
+// U†|0,x> on few basis states (what a QSVT simulation pays for). A factor is skipped where the check or another
+// factor's flag or row-position register is set (those are not touched inside the factor, so its gate is constant).
 import Std.Arrays.Reversed;
+import Std.Arrays.Excluding;
 import Std.Arrays.Subarray;
 import Std.Canon.ApplyXorInPlace;
 import Std.Convert.IntAsBoolArray;
@@ -223,14 +231,20 @@ operation ApplySparseFactor(f : SparseFactor, angleBits : Int, gate : Qubit, inp
     let inLE = Reversed(input[0..wi - 1]);
     let fwdAddress = inLE + Reversed(colSlot);
     let revAddress = Reversed(row) + Reversed(rowSlot);
-    Controlled PrepareIndexSuperposition([gate], (f.ColumnSparsity, colSlot));
+    ApplyIfGateAndZero(gate, [flag] + rowSlot + row, PrepareIndexSuperposition(f.ColumnSparsity, _), colSlot);
     CNOT(gate, flag);
     Controlled SparseLookupAndRotate([gate], (fwdKeys, fwdWords, rotations, fwdAddress, revAddress, flag));
     Controlled SparseXorLookup([gate], (revKeys, revWords, revAddress, fwdAddress));
     for q in 0..w - 1 {
         Controlled SWAP([gate], (row[q], input[q]));
     }
-    Adjoint Controlled PrepareIndexSuperposition([gate], (f.RowSparsity, rowSlot));
+    ApplyIfGateAndZero(gate, [flag] + colSlot + row, Adjoint PrepareIndexSuperposition(f.RowSparsity, _), rowSlot);
+}
+
+/// # Summary
+/// op(target) when gate is |1> and every qubit of `zeros` is |0>.
+operation ApplyIfGateAndZero(gate : Qubit, zeros : Qubit[], op : (Qubit[] => Unit is Adj + Ctl), target : Qubit[]) : Unit is Adj + Ctl {
+    ApplyControlledOnBitString([true] + [false, size = Length(zeros)], op, [gate] + zeros, target);
 }
 
 /// # Summary
@@ -292,7 +306,7 @@ operation ApplyKroneckerSelect(data : KroneckerCarlemanData, term : Qubit[], che
     let w = data.SlotWidth;
     let termLE = Reversed(term);
     let nt = Length(data.TermLevels);
-    use u = Qubit();
+    use (u, g) = (Qubit(), Qubit());
     for k in 1..N {
         let ts = TermsWithInputLevel(data, k);
         if Length(ts) > 0 {
@@ -306,20 +320,25 @@ operation ApplyKroneckerSelect(data : KroneckerCarlemanData, term : Qubit[], che
     // the null index of the PREPAREs: a flagged branch
     ApplyControlledOnInt(nt, X, termLE, check);
     for s in 0..N - 1 {
+        // a factor acts only where the other factors' registers and the check are |0>: on every other branch the
+        // block is already zero, and leaving it alone keeps U|0,x> (and U†|0,x>) supported on few basis states
+        let outer = [check] + Excluding([s], flags) + Std.Arrays.Flattened(Excluding([s], rowSlots));
         let t1 = TermsWithFactor(data, 2, s);
         if Length(t1) > 0 {
             within {
                 ApplyIfTermIn(t1, termLE, u);
+                ApplyIfGateAndZero(u, outer, ApplyToEachCA(X, _), [g]);
             } apply {
-                ApplySparseFactor(data.F1, data.AngleBits, u, slots[s], flags[s], rowSlots[s], colSlot, row);
+                ApplySparseFactor(data.F1, data.AngleBits, g, slots[s], flags[s], rowSlots[s], colSlot, row);
             }
         }
         let t2 = TermsWithFactor(data, 3, s);
         if Length(t2) > 0 {
             within {
                 ApplyIfTermIn(t2, termLE, u);
+                ApplyIfGateAndZero(u, outer, ApplyToEachCA(X, _), [g]);
             } apply {
-                ApplySparseFactor(data.F2, data.AngleBits, u, slots[s] + slots[s + 1], flags[s], rowSlots[s], colSlot, row);
+                ApplySparseFactor(data.F2, data.AngleBits, g, slots[s] + slots[s + 1], flags[s], rowSlots[s], colSlot, row);
             }
         }
         let tI = TermsWithFactor(data, 1, s);
@@ -332,13 +351,14 @@ operation ApplyKroneckerSelect(data : KroneckerCarlemanData, term : Qubit[], che
             }
         }
     }
+    let garbage = [check] + flags + Std.Arrays.Flattened(rowSlots) + colSlot + row;
     for s in 0..N - 1 {
         let t0 = TermsWithFactor(data, 0, s);
         if Length(t0) > 0 {
             within {
                 ApplyIfTermIn(t0, termLE, u);
             } apply {
-                Controlled PrepareSparseState([u], (data.F0Values, data.F0Swaps, slots[s]));
+                ApplyIfGateAndZero(u, garbage, PrepareSparseState(data.F0Values, data.F0Swaps, _), slots[s]);
             }
         }
     }
@@ -379,13 +399,15 @@ operation ApplyKroneckerMControlled(data : KroneckerCarlemanData, active : Qubit
     let level = carleman[0..data.NumLevel - 1];
     let slots = Std.Arrays.Chunks(w, carleman[data.NumLevel...]);
     let idle = Length(data.TermLevels) + 1;
-    Controlled PrepareTermsByLevel([active], (data.TermAmplitudesIn, level, term));
+    // the PREPAREs act only where every other M ancilla is |0> (the block's branches; see ApplyKroneckerSelect)
+    let others = anc[tb...];
+    ApplyIfGateAndZero(active, others, PrepareTermsByLevel(data.TermAmplitudesIn, level, _), term);
     within {
         ApplyControlledOnInt(0, ApplyXorInPlace(idle, _), [active], Reversed(term));
     } apply {
         ApplyKroneckerSelect(data, term, check, flags, rowSlots, colSlot, row, level, slots);
     }
-    Adjoint Controlled PrepareTermsByLevel([active], (data.TermAmplitudesOut, level, term));
+    ApplyIfGateAndZero(active, others, Adjoint PrepareTermsByLevel(data.TermAmplitudesOut, level, _), term);
 }
 
 /// # Summary
@@ -433,9 +455,10 @@ operation ApplyKroneckerCarleman(data : KroneckerCarlemanData, anc : Qubit[], sy
     let clock = sys[0..mt - 1];
     let alphaL = 1.0 + data.AlphaM;
     use (inM, inIdle, doM) = (Qubit(), Qubit(), Qubit());
-    within {
-        Ry(2.0 * ArcCos(Sqrt(1.0 / alphaL)), lcu);
-    } apply {
+    // both rotations of the I/W split act only where the other ancillas are |0> (the block's branches)
+    let split = ApplyControlledOnInt(0, Ry(2.0 * ArcCos(Sqrt(1.0 / alphaL)), _), anc[1...], _);
+    split(lcu);
+    {
         within {
             ApplyIfInRange(0, data.Steps - 1, clock, inM);
             if data.Blocks - 2 >= data.Steps {
@@ -454,6 +477,7 @@ operation ApplyKroneckerCarleman(data : KroneckerCarlemanData, anc : Qubit[], sy
         Controlled Std.Arithmetic.IncByI([lcu], (1, Reversed(clock)));
         Z(lcu);
     }
+    Adjoint split(lcu);
 }
 
 /// # Summary
