@@ -6,9 +6,9 @@ The call splits into two parts:
 * the **record lookups** (everything that scales with nnz(F1) + nnz(F2)): each factor operation (F1 at each of the N
   slots, F2 at each of the N − 1 slot pairs, every one present in some term) runs two sparse QROMs over the factor's
   records — forward (writes row and row position and rotates the flag by the record's angle) and reverse (column,
-  column position) — and each record costs one address comparison per QROM, computed and uncomputed: a
-  multiply-controlled X with c = 1 + address bits controls, 2c − 3 CCZ each way (the QDK tracer's decomposition,
-  measured: ``TraceControlledOnInt``), plus the forward one's controlled rotation (2 rotations). Forward addresses
+  column position) — and each record costs one address comparison per QROM: an AND chain over c = 1 + address bits
+  controls (the factor's gate and the address) into scratch qubits the call holds, c − 1 Toffolis computed and
+  c − 1 uncomputed, plus the forward one's controlled rotation (2 rotations). Forward addresses
   have w_in + ⌈log₂ s_c⌉ bits (w_in = w for F1, 2w for F2), reverse ones w + ⌈log₂ s_r⌉. This part is a closed form
   (:func:`record_lookups`).
 * the **skeleton**: the same circuit with the records removed (clock comparators and increment, level checks, term
@@ -19,8 +19,9 @@ The call splits into two parts:
   model of :func:`pyqgd.estimate.logical.sparse_state_preparation` per F0 operation instead (the skeleton then
   carries a 1-sparse F0).
 
-The sum equals the traced counts of one call exactly (CCZ, T, rotations, measurements; qubits by the rule of
-:func:`kronecker_call_cost`), rotation depth within 2 % (``tests/test_quantum_kronecker.py``).
+The sum equals the traced counts of one call exactly (CCZ, T, rotations, measurements, qubits: the record
+comparisons allocate nothing, their chains run in the scratch register the skeleton already holds), rotation depth
+within 2 % (``tests/test_quantum_kronecker.py``).
 
 α_L = 1 + α_M with the level-split LCU of ``pyqgd.quantum.kronecker``: α_M = max over levels of the term sums, each
 term the product of α_0 = ‖F0‖, α_G1 = 1 + α_1, α_2; α_1 = √(s_r s_c)·max|F1|, α_2 = √(s_r s_c)·max|F2|. At model scale
@@ -31,7 +32,7 @@ the inputs are ``f1_alpha`` = α_1 and ``f2_alpha`` = α_2 (defaults 1 and 0.5: 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from pyqgd.estimate import logical as lg
 from pyqgd.estimate.errors import EstimateInputError, check_size
@@ -47,9 +48,10 @@ def _bits(k: int) -> int:
     return max(0, int(k - 1).bit_length())
 
 
-def _mcx(c: int) -> int:
-    """CCZ of one multiply-controlled X with c controls in the tracer's decomposition (2c − 3 for c ≥ 2)."""
-    return max(2 * c - 3, 0)
+def _and_chain(c: int) -> int:
+    """CCZ of one comparison on c controls computed and uncomputed by the AND chain of ``Kronecker.qs``
+    (``WithPattern``: c − 1 Toffolis each way, none for a single control)."""
+    return 2 * max(c - 1, 0)
 
 
 def factor_operations(N: int) -> tuple[int, int]:
@@ -64,7 +66,7 @@ def record_lookups(records: int, in_width: int, out_width: int, column_slot_bits
     """The two sparse QROMs of ONE factor operation over ``records`` nonzeros (module docstring).
 
     Forward (fused with the entry rotation): per record one comparison with c = 1 + w_in + ⌈log₂ s_c⌉ controls,
-    computed and uncomputed (2(2c − 3) CCZ), and a singly-controlled Ry(4πx/2^b) = Ry(θ/2)·CNOT·Ry(−θ/2)·CNOT:
+    computed and uncomputed by an AND chain (2(c − 1) CCZ), and a singly-controlled Ry(4πx/2^b) = Ry(θ/2)·CNOT·Ry(−θ/2)·CNOT:
     2 rotations, or 2 T when θ/2 is an odd multiple of π/4 (``t_angles``), or Clifford for multiples of π/2
     (``clifford_angles``). Reverse: per record with a nonzero word one comparison with 1 + w + ⌈log₂ s_r⌉
     controls. ``skipped_forward``: records with a zero word and angle (none for real nonzeros), ``zero_reverse``:
@@ -73,7 +75,7 @@ def record_lookups(records: int, in_width: int, out_width: int, column_slot_bits
     E = check_size(records, "records", minimum=0)
     c_fwd = 1 + in_width + column_slot_bits
     c_rev = 1 + out_width + row_slot_bits
-    ccz = 2 * _mcx(c_fwd) * (E - skipped_forward) + 2 * _mcx(c_rev) * (E - zero_reverse)
+    ccz = _and_chain(c_fwd) * (E - skipped_forward) + _and_chain(c_rev) * (E - zero_reverse)
     rot = 2 * (E - clifford_angles - t_angles)
     return lg.LogicalCost(ccz_count=ccz, t_count=2 * t_angles, rotation_count=rot, rotation_depth=rot)
 
@@ -102,15 +104,11 @@ def skeleton_cost(data: dict) -> lg.LogicalCost:
                           measurement_count=int(c["measurementCount"]), qubits_allocated=int(c["numQubits"]))
 
 
-def _combine(skeleton: lg.LogicalCost, records: lg.LogicalCost, base_qubits: int, max_controls: int) -> lg.LogicalCost:
+def _combine(skeleton: lg.LogicalCost, records: lg.LogicalCost) -> lg.LogicalCost:
     """Skeleton + records. Rotation depth: the record rotations act on one flag, serialized by the comparisons
-    between them, after the skeleton's layers. Peak qubits: the skeleton's, or during a record comparison the
-    block's registers plus the SELECT bit, the comparison's helper and its c − 2 ladder qubits."""
-    tot = skeleton.then(records)
-    if records.ccz_count == 0:
-        return tot
-    q = max(skeleton.num_qubits, base_qubits + 1 + 1 + max(max_controls - 2, 0))
-    return replace(tot, num_qubits=q, qubits_allocated=q)
+    between them, after the skeleton's layers. Peak qubits: the skeleton's (the record comparisons run in the
+    call's scratch register, which the skeleton holds at the same width)."""
+    return skeleton.then(records)
 
 
 def kronecker_call_cost(enc) -> lg.LogicalCost:
@@ -121,7 +119,6 @@ def kronecker_call_cost(enc) -> lg.LogicalCost:
     n1, n2 = factor_operations(enc.layout.N)
     used = {c for t in enc.terms for (c, _) in t["factors"]}
     rec = lg.ZERO
-    cmax = 0
     for f, ops, ch in ((enc.f1, n1, 2), (enc.f2, n2, 3)):
         if ch not in used or f.nnz == 0:
             continue
@@ -137,10 +134,7 @@ def kronecker_call_cost(enc) -> lg.LogicalCost:
                              skipped_forward=int(((fw == 0) & (f.angles == 0)).sum()),
                              zero_reverse=int((rv == 0).sum()), clifford_angles=cliff, t_angles=tgate)
         rec = rec.then(one.repeat(ops))
-        cmax = max(cmax, 1 + f.in_width + lc, 1 + w + lr)
-    sk = skeleton_cost(enc.to_qsharp())
-    base = enc.num_ancillas + enc.num_system + 3  # inM, inIdle, doM
-    return _combine(sk, rec, base, cmax)
+    return _combine(skeleton_cost(enc.to_qsharp()), rec)
 
 
 @dataclass(frozen=True)
@@ -180,23 +174,19 @@ def kronecker_block_encoding_cost(n: int, s: int, N: int, *, T: int, p: int | No
         raise EstimateInputError("nnz_F0 > 0 needs norm_F0 = ‖F0‖ > 0 for α")
     w = max(1, _bits(n))
     mt = max(1, _bits(T + 1 + p)) if clock_qubits is None else check_size(clock_qubits, "clock_qubits")
-    ml = _bits(N)
     lc, lr = _bits(s), _bits(max(s, s2))  # F2 columns (a, b) are taken s-sparse like F1's
     data = _skeleton_data(w, n, N, T, p, mt, b, s, s2, d0, f1_alpha, f2_alpha, norm_F0)
     sk = skeleton_cost(data)
     n1, n2 = factor_operations(N)
     rec = record_lookups(n * s, w, w, lc, lr).repeat(n1)
-    cmax = max(1 + w + lc, 1 + w + lr)
     if N >= 2:
         rec = rec.then(record_lookups(n * s2, 2 * w, w, lc, lr).repeat(n2))
-        cmax = max(cmax, 1 + 2 * w + lc)
     if d0 > 1:  # the skeleton carries a 1-sparse F0: charge the rest with the sparse state-preparation model
         f0_ops = len({sl for t in data["TermFactors"] for (c, sl) in t if c == 0})
         rec = rec.then(lg.sparse_state_preparation(w, min(d0, 2**w)).repeat(f0_ops))
     nt = len(data["TermLevels"])
     anc = 2 + _bits(nt + 2) + 1 + N * (1 + lr) + lc + w
-    base = anc + mt + ml + N * w + 3
-    cost = _combine(sk, rec, base, cmax)
+    cost = _combine(sk, rec)
     alpha = kronecker_alpha(N, norm_F0 if d0 else 0.0, f1_alpha, f2_alpha)
     return KroneckerCost(cost=cost, alpha=alpha, stored_entries=n * s + n * s2 + d0, num_ancillas=anc,
                          alpha_inputs={"f0_alpha": norm_F0 if d0 else 0.0, "f1_alpha": f1_alpha, "f2_alpha": f2_alpha})

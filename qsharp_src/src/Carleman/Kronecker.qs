@@ -138,38 +138,105 @@ function KroneckerMAncillas(data : KroneckerCarlemanData) : Int {
 }
 
 /// # Summary
+/// aux[c − 2] ^= AND of the c ≥ 2 `controls` (a Toffoli chain through the clean scratch qubits aux[0..c − 2]; c − 1
+/// Toffolis). Used inside `within` blocks, so each AND costs 2(c − 1) Toffolis with its uncomputation, and nothing is
+/// allocated (a simulator pays for every allocation, and the library's multiply-controlled X allocates c − 2).
+operation ComputeAndChain(controls : Qubit[], aux : Qubit[]) : Unit is Adj + Ctl {
+    let c = Length(controls);
+    Std.Diagnostics.Fact(c >= 2 and Length(aux) >= c - 1, "ComputeAndChain needs 2+ controls and c − 1 scratch qubits");
+    CCNOT(controls[0], controls[1], aux[0]);
+    for i in 2..c - 1 {
+        CCNOT(controls[i], aux[i - 2], aux[i - 1]);
+    }
+}
+
+/// # Summary
+/// op(result) where result = AND over i of (controls[i] == pattern[i]), result being a qubit that holds that AND
+/// (controls[0] itself for one control, else the end of ComputeAndChain through aux); controls and aux restored.
+operation WithPattern(pattern : Bool[], controls : Qubit[], aux : Qubit[], op : (Qubit => Unit is Adj + Ctl)) : Unit is Adj + Ctl {
+    let c = Length(controls);
+    within {
+        for i in 0..c - 1 {
+            if not pattern[i] {
+                X(controls[i]);
+            }
+        }
+        if c >= 2 {
+            ComputeAndChain(controls, aux);
+        }
+    } apply {
+        op(c >= 2 ? aux[c - 2] | controls[0]);
+    }
+}
+
+/// # Summary
+/// Scratch qubits WithPattern needs for c controls.
+function ChainScratch(c : Int) : Int {
+    Std.Math.MaxI(c - 1, 0)
+}
+
+/// # Summary
+/// target ^= AND over i of (controls[i] == pattern[i]): the library's multiply-controlled X (2c − 3 Toffolis for
+/// c ≥ 2 controls: a chain of c − 2 ANDs, one Toffoli onto the target, the chain uncomputed), with the chain in the
+/// given clean scratch qubits instead of fresh ones.
+operation XorIfPattern(pattern : Bool[], controls : Qubit[], aux : Qubit[], target : Qubit) : Unit is Adj + Ctl {
+    let c = Length(controls);
+    within {
+        for i in 0..c - 1 {
+            if not pattern[i] {
+                X(controls[i]);
+            }
+        }
+    } apply {
+        if c == 0 {
+            X(target);
+        } elif c == 1 {
+            CNOT(controls[0], target);
+        } elif c == 2 {
+            CCNOT(controls[0], controls[1], target);
+        } else {
+            within {
+                ComputeAndChain(controls[0..c - 2], aux);
+            } apply {
+                CCNOT(controls[c - 1], aux[c - 3], target);
+            }
+        }
+    }
+}
+
+/// # Summary
+/// op(target) where `gates` are all |1> and `zeros` all |0>: the condition is computed once (WithPattern through the
+/// scratch `aux`), so op carries a single control.
+operation ApplyIfGatesAndZeros(gates : Qubit[], zeros : Qubit[], aux : Qubit[], op : (Qubit[] => Unit is Adj + Ctl), target : Qubit[]) : Unit is Adj + Ctl {
+    WithPattern([true, size = Length(gates)] + [false, size = Length(zeros)], gates + zeros, aux, ControlledOn(op, _, target));
+}
+
+/// # Summary
+/// op(target) controlled on c.
+operation ControlledOn(op : (Qubit[] => Unit is Adj + Ctl), c : Qubit, target : Qubit[]) : Unit is Adj + Ctl {
+    Controlled op([c], target);
+}
+
+/// # Summary
 /// target ^= words[i] where address = keys[i] (little-endian registers): a sparse QROM with one address comparison
-/// per record (computed into a helper qubit, fanned out by CNOTs, uncomputed); records with a zero word are skipped.
-/// Controls join the comparison. Self-inverse.
+/// per record (an AND chain of the address and the controls, fanned out by CNOTs, uncomputed); records with a zero
+/// word are skipped. Self-inverse.
 operation SparseXorLookup(keys : Int[], words : Int[], address : Qubit[], target : Qubit[]) : Unit is Adj + Ctl {
     body (...) {
         Controlled SparseXorLookup([], (keys, words, address, target));
     }
     adjoint self;
     controlled (cs, ...) {
-        use h = Qubit();
-        for i in 0..Length(keys) - 1 {
-            if words[i] != 0 {
-                within {
-                    Controlled ApplyControlledOnInt(cs, (keys[i], X, address, h));
-                } apply {
-                    let bits = IntAsBoolArray(words[i], Length(target));
-                    for q in 0..Length(target) - 1 {
-                        if bits[q] {
-                            CNOT(h, target[q]);
-                        }
-                    }
-                }
-            }
-        }
+        use aux = Qubit[ChainScratch(Length(cs) + Length(address))];
+        SparseLookupAndRotateWith(cs, keys, words, [0.0, size = Length(keys)], address, target, target[0], aux);
     }
     controlled adjoint self;
 }
 
 /// # Summary
 /// The forward lookup fused with the entry rotation: for each record with address keys[i], target ^= words[i] and
-/// Ry(angles[i]) on the flag, both under one address comparison (computed into a helper, uncomputed). A record
-/// whose word and angle are both zero is skipped. Controls join the comparison.
+/// Ry(angles[i]) on the flag, both under one address comparison. A record whose word and angle are both zero is
+/// skipped.
 operation SparseLookupAndRotate(keys : Int[], words : Int[], angles : Double[], address : Qubit[], target : Qubit[],
                                 flag : Qubit) : Unit is Adj + Ctl {
     body (...) {
@@ -179,27 +246,41 @@ operation SparseLookupAndRotate(keys : Int[], words : Int[], angles : Double[], 
         Controlled SparseLookupAndRotate([], (keys, words, Std.Arrays.Mapped(x -> -x, angles), address, target, flag));
     }
     controlled (cs, ...) {
-        use h = Qubit();
-        for i in 0..Length(keys) - 1 {
-            if words[i] != 0 or angles[i] != 0.0 {
-                within {
-                    Controlled ApplyControlledOnInt(cs, (keys[i], X, address, h));
-                } apply {
-                    let bits = IntAsBoolArray(words[i], Length(target));
-                    for q in 0..Length(target) - 1 {
-                        if bits[q] {
-                            CNOT(h, target[q]);
-                        }
-                    }
-                    if angles[i] != 0.0 {
-                        Controlled Ry([h], (angles[i], flag));
-                    }
-                }
-            }
-        }
+        use aux = Qubit[ChainScratch(Length(cs) + Length(address))];
+        SparseLookupAndRotateWith(cs, keys, words, angles, address, target, flag, aux);
     }
     controlled adjoint (cs, ...) {
         Controlled SparseLookupAndRotate(cs, (keys, words, Std.Arrays.Mapped(x -> -x, angles), address, target, flag));
+    }
+}
+
+/// # Summary
+/// The record loop of the two lookups with the controls `cs` explicit and the AND chain's scratch `aux` given (at
+/// least Length(cs) + Length(address) − 1 clean qubits): per record one comparison of cs + address with
+/// (1…1, keys[i]), c − 1 Toffolis computed and c − 1 uncomputed (c = controls + address bits), the word's CNOTs and
+/// the controlled Ry(angles[i]) on `flag` (an angle of 0 applies nothing). Adjoint: negate the angles.
+operation SparseLookupAndRotateWith(cs : Qubit[], keys : Int[], words : Int[], angles : Double[], address : Qubit[],
+                                    target : Qubit[], flag : Qubit, aux : Qubit[]) : Unit is Adj + Ctl {
+    let ones = [true, size = Length(cs)];
+    for i in 0..Length(keys) - 1 {
+        if words[i] != 0 or angles[i] != 0.0 {
+            let bits = IntAsBoolArray(words[i], Length(target));
+            let angle = angles[i];
+            WithPattern(ones + IntAsBoolArray(keys[i], Length(address)), cs + address, aux, WriteRecord(bits, angle, target, flag, _));
+        }
+    }
+}
+
+/// # Summary
+/// Under the record's comparison h: target ^= the word (bits), and Ry(angle) on the flag.
+operation WriteRecord(bits : Bool[], angle : Double, target : Qubit[], flag : Qubit, h : Qubit) : Unit is Adj + Ctl {
+    for q in 0..Length(target) - 1 {
+        if bits[q] {
+            CNOT(h, target[q]);
+        }
+    }
+    if angle != 0.0 {
+        Controlled Ry([h], (angle, flag));
     }
 }
 
@@ -223,7 +304,7 @@ function FactorLookupTables(f : SparseFactor, w : Int) : (Int[], Int[], Int[], I
 /// (gated), then each record's comparison writes (row, row position) and rotates the flag by Ry(4πx/2^b):
 /// Ry(4πx)|1> = −sin(2πx)|0> + cos(2πx)|1>, amplitude value/MaxAbs on |0>, and 0 where no record matches.
 operation ApplySparseFactor(f : SparseFactor, angleBits : Int, gate : Qubit, input : Qubit[], flag : Qubit,
-                            rowSlot : Qubit[], colSlot : Qubit[], row : Qubit[]) : Unit is Adj + Ctl {
+                            rowSlot : Qubit[], colSlot : Qubit[], row : Qubit[], aux : Qubit[]) : Unit is Adj + Ctl {
     let w = Length(row);
     let wi = f.InWidth;
     let (fwdKeys, fwdWords, revKeys, revWords) = FactorLookupTables(f, w);
@@ -231,20 +312,14 @@ operation ApplySparseFactor(f : SparseFactor, angleBits : Int, gate : Qubit, inp
     let inLE = Reversed(input[0..wi - 1]);
     let fwdAddress = inLE + Reversed(colSlot);
     let revAddress = Reversed(row) + Reversed(rowSlot);
-    ApplyIfGateAndZero(gate, [flag] + rowSlot + row, PrepareIndexSuperposition(f.ColumnSparsity, _), colSlot);
+    ApplyIfGatesAndZeros([gate], [flag] + rowSlot + row, aux, PrepareIndexSuperposition(f.ColumnSparsity, _), colSlot);
     CNOT(gate, flag);
-    Controlled SparseLookupAndRotate([gate], (fwdKeys, fwdWords, rotations, fwdAddress, revAddress, flag));
-    Controlled SparseXorLookup([gate], (revKeys, revWords, revAddress, fwdAddress));
+    SparseLookupAndRotateWith([gate], fwdKeys, fwdWords, rotations, fwdAddress, revAddress, flag, aux);
+    SparseLookupAndRotateWith([gate], revKeys, revWords, [0.0, size = Length(revKeys)], revAddress, fwdAddress, flag, aux);
     for q in 0..w - 1 {
         Controlled SWAP([gate], (row[q], input[q]));
     }
-    ApplyIfGateAndZero(gate, [flag] + colSlot + row, Adjoint PrepareIndexSuperposition(f.RowSparsity, _), rowSlot);
-}
-
-/// # Summary
-/// op(target) when gate is |1> and every qubit of `zeros` is |0>.
-operation ApplyIfGateAndZero(gate : Qubit, zeros : Qubit[], op : (Qubit[] => Unit is Adj + Ctl), target : Qubit[]) : Unit is Adj + Ctl {
-    ApplyControlledOnBitString([true] + [false, size = Length(zeros)], op, [gate] + zeros, target);
+    ApplyIfGatesAndZeros([gate], [flag] + colSlot + row, aux, Adjoint PrepareIndexSuperposition(f.RowSparsity, _), rowSlot);
 }
 
 /// # Summary
@@ -276,23 +351,34 @@ function TermsWithInputLevel(data : KroneckerCarlemanData, k : Int) : Int[] {
 
 /// # Summary
 /// u ^= (term ∈ terms) for a little-endian term register (one comparison per listed term; the values are exclusive).
-operation ApplyIfTermIn(terms : Int[], term : Qubit[], u : Qubit) : Unit is Adj + Ctl {
+operation ApplyIfTermIn(terms : Int[], term : Qubit[], aux : Qubit[], u : Qubit) : Unit is Adj + Ctl {
     for t in terms {
-        ApplyControlledOnInt(t, X, term, u);
+        XorIfPattern(IntAsBoolArray(t, Length(term)), term, aux, u);
     }
 }
 
 /// # Summary
-/// check ^= NOT (level = k − 1 and slots k..N−1 all zero): zero columns of M' on padding coordinates.
-operation ApplyLevelCheck(k : Int, level : Qubit[], slots : Qubit[][], check : Qubit) : Unit is Adj + Ctl {
+/// check ^= NOT (level = k − 1 and slots k..N−1 all zero), where u is |1>: zero columns of M' on padding coordinates.
+operation ApplyLevelCheck(u : Qubit, k : Int, level : Qubit[], slots : Qubit[][], aux : Qubit[], check : Qubit) : Unit is Adj + Ctl {
     let ml = Length(level);
     let watched = level + Std.Arrays.Flattened(slots[k...]);
     if Length(watched) > 0 {
         // IntAsBoolArray is little-endian; the level register is big-endian
         let levelBits = ml > 0 ? Reversed(IntAsBoolArray(k - 1, ml)) | [];
-        ApplyControlledOnBitString(levelBits + [false, size = Length(watched) - ml], X, watched, check);
-        X(check);
+        XorIfPattern([true] + levelBits + [false, size = Length(watched) - ml], [u] + watched, aux, check);
+        CNOT(u, check);
     }
+}
+
+/// # Summary
+/// Scratch qubits of the AND chains of one call: enough for its largest comparison (a term value, a gate with the
+/// other M ancillas, the level check, a record address with its gate, the I/W split's ancillas).
+function KroneckerScratch(data : KroneckerCarlemanData) : Int {
+    let (tb, nf, lc, lr, _) = KroneckerWidths(data);
+    let w = data.SlotWidth;
+    let largest = Std.Math.Max([tb, 1 + KroneckerMAncillas(data) - tb, 1 + data.NumLevel + (nf - 1) * w,
+                                1 + 2 * w + lc, 1 + w + lr, 1 + KroneckerMAncillas(data)]);
+    ChainScratch(largest)
 }
 
 /// # Summary
@@ -301,7 +387,7 @@ operation ApplyLevelCheck(k : Int, level : Qubit[], slots : Qubit[][], check : Q
 /// register. Order: input checks, the consuming factors (F1, F2, identity range checks) slot by slot, the F0
 /// preparations into free slots, the level change, the slot permutations.
 operation ApplyKroneckerSelect(data : KroneckerCarlemanData, term : Qubit[], check : Qubit, flags : Qubit[], rowSlots : Qubit[][],
-                               colSlot : Qubit[], row : Qubit[], level : Qubit[], slots : Qubit[][]) : Unit is Adj + Ctl {
+                               colSlot : Qubit[], row : Qubit[], level : Qubit[], slots : Qubit[][], aux : Qubit[]) : Unit is Adj + Ctl {
     let N = data.NumSlots;
     let w = data.SlotWidth;
     let termLE = Reversed(term);
@@ -311,14 +397,14 @@ operation ApplyKroneckerSelect(data : KroneckerCarlemanData, term : Qubit[], che
         let ts = TermsWithInputLevel(data, k);
         if Length(ts) > 0 {
             within {
-                ApplyIfTermIn(ts, termLE, u);
+                ApplyIfTermIn(ts, termLE, aux, u);
             } apply {
-                Controlled ApplyLevelCheck([u], (k, level, slots, check));
+                ApplyLevelCheck(u, k, level, slots, aux, check);
             }
         }
     }
     // the null index of the PREPAREs: a flagged branch
-    ApplyControlledOnInt(nt, X, termLE, check);
+    XorIfPattern(IntAsBoolArray(nt, Length(termLE)), termLE, aux, check);
     for s in 0..N - 1 {
         // a factor acts only where the other factors' registers and the check are |0>: on every other branch the
         // block is already zero, and leaving it alone keeps U|0,x> (and U†|0,x>) supported on few basis states
@@ -326,26 +412,26 @@ operation ApplyKroneckerSelect(data : KroneckerCarlemanData, term : Qubit[], che
         let t1 = TermsWithFactor(data, 2, s);
         if Length(t1) > 0 {
             within {
-                ApplyIfTermIn(t1, termLE, u);
-                ApplyIfGateAndZero(u, outer, ApplyToEachCA(X, _), [g]);
+                ApplyIfTermIn(t1, termLE, aux, u);
+                XorIfPattern([true] + [false, size = Length(outer)], [u] + outer, aux, g);
             } apply {
-                ApplySparseFactor(data.F1, data.AngleBits, g, slots[s], flags[s], rowSlots[s], colSlot, row);
+                ApplySparseFactor(data.F1, data.AngleBits, g, slots[s], flags[s], rowSlots[s], colSlot, row, aux);
             }
         }
         let t2 = TermsWithFactor(data, 3, s);
         if Length(t2) > 0 {
             within {
-                ApplyIfTermIn(t2, termLE, u);
-                ApplyIfGateAndZero(u, outer, ApplyToEachCA(X, _), [g]);
+                ApplyIfTermIn(t2, termLE, aux, u);
+                XorIfPattern([true] + [false, size = Length(outer)], [u] + outer, aux, g);
             } apply {
-                ApplySparseFactor(data.F2, data.AngleBits, g, slots[s] + slots[s + 1], flags[s], rowSlots[s], colSlot, row);
+                ApplySparseFactor(data.F2, data.AngleBits, g, slots[s] + slots[s + 1], flags[s], rowSlots[s], colSlot, row, aux);
             }
         }
         let tI = TermsWithFactor(data, 1, s);
         if Length(tI) > 0 and data.SlotSize < 2^w {
             // the identity factor: slot values ≥ n are padding columns
             within {
-                ApplyIfTermIn(tI, termLE, u);
+                ApplyIfTermIn(tI, termLE, aux, u);
             } apply {
                 Controlled ApplyIfInRange([u], (data.SlotSize, 2^w - 1, slots[s], flags[s]));
             }
@@ -356,21 +442,26 @@ operation ApplyKroneckerSelect(data : KroneckerCarlemanData, term : Qubit[], che
         let t0 = TermsWithFactor(data, 0, s);
         if Length(t0) > 0 {
             within {
-                ApplyIfTermIn(t0, termLE, u);
+                ApplyIfTermIn(t0, termLE, aux, u);
             } apply {
-                ApplyIfGateAndZero(u, garbage, PrepareSparseState(data.F0Values, data.F0Swaps, _), slots[s]);
+                ApplyIfGatesAndZeros([u], garbage, aux, PrepareSparseState(data.F0Values, data.F0Swaps, _), slots[s]);
             }
         }
     }
     for t in 0..nt - 1 {
         let (k, j) = data.TermLevels[t];
-        if (k - 1) ^^^ (j - 1) != 0 {
-            ApplyControlledOnInt(t, ApplyXorInPlace((k - 1) ^^^ (j - 1), _), termLE, Reversed(level));
-        }
-        if Length(data.TermSwaps[t]) > 0 {
+        let change = (k - 1) ^^^ (j - 1);
+        if change != 0 or Length(data.TermSwaps[t]) > 0 {
             within {
-                ApplyControlledOnInt(t, X, termLE, u);
+                XorIfPattern(IntAsBoolArray(t, Length(termLE)), termLE, aux, u);
             } apply {
+                // the level register is big-endian
+                let bits = IntAsBoolArray(change, Length(level));
+                for i in 0..Length(level) - 1 {
+                    if bits[i] {
+                        CNOT(u, level[Length(level) - 1 - i]);
+                    }
+                }
                 for (a, b) in data.TermSwaps[t] {
                     for q in 0..w - 1 {
                         Controlled SWAP([u], (slots[a][q], slots[b][q]));
@@ -385,7 +476,7 @@ operation ApplyKroneckerSelect(data : KroneckerCarlemanData, term : Qubit[], che
 /// The M encoding controlled on `active` (the LCU branch that applies M): PREPARE by input level, SELECT, PREPARE† by
 /// output level (the row/column split: α_M is the largest level sum of term α's, not their total). With active |0>
 /// the term register holds the do-nothing index nt + 1 during SELECT, so SELECT itself needs no control.
-operation ApplyKroneckerMControlled(data : KroneckerCarlemanData, active : Qubit, anc : Qubit[], carleman : Qubit[]) : Unit is Adj + Ctl {
+operation ApplyKroneckerMControlled(data : KroneckerCarlemanData, active : Qubit, anc : Qubit[], carleman : Qubit[], aux : Qubit[]) : Unit is Adj + Ctl {
     let (tb, nf, lc, lr, b) = KroneckerWidths(data);
     let w = data.SlotWidth;
     let term = anc[0..tb - 1];
@@ -401,36 +492,49 @@ operation ApplyKroneckerMControlled(data : KroneckerCarlemanData, active : Qubit
     let idle = Length(data.TermLevels) + 1;
     // the PREPAREs act only where every other M ancilla is |0> (the block's branches; see ApplyKroneckerSelect)
     let others = anc[tb...];
-    ApplyIfGateAndZero(active, others, PrepareTermsByLevel(data.TermAmplitudesIn, level, _), term);
+    ApplyIfGatesAndZeros([active], others, aux, PrepareTermsByLevel(data.TermAmplitudesIn, level, _), term);
     within {
         ApplyControlledOnInt(0, ApplyXorInPlace(idle, _), [active], Reversed(term));
     } apply {
-        ApplyKroneckerSelect(data, term, check, flags, rowSlots, colSlot, row, level, slots);
+        ApplyKroneckerSelect(data, term, check, flags, rowSlots, colSlot, row, level, slots, aux);
     }
-    ApplyIfGateAndZero(active, others, Adjoint PrepareTermsByLevel(data.TermAmplitudesOut, level, _), term);
+    ApplyIfGatesAndZeros([active], others, aux, Adjoint PrepareTermsByLevel(data.TermAmplitudesOut, level, _), term);
 }
 
 /// # Summary
 /// The M encoding (always active).
 operation ApplyKroneckerM(data : KroneckerCarlemanData, anc : Qubit[], carleman : Qubit[]) : Unit is Adj + Ctl {
-    use active = Qubit();
+    use (active, aux) = (Qubit(), Qubit[KroneckerScratch(data)]);
     within {
         X(active);
     } apply {
-        ApplyKroneckerMControlled(data, active, anc, carleman);
+        ApplyKroneckerMControlled(data, active, anc, carleman, aux);
     }
 }
 
 /// # Summary
 /// term: |0> → Σ_t amplitudes[v][t] |t> for level register value v.
 operation PrepareTermsByLevel(amplitudes : Double[][], level : Qubit[], term : Qubit[]) : Unit is Adj + Ctl {
-    if Length(level) == 0 {
-        PreparePureStateD(amplitudes[0], term);
-    } else {
-        for v in 0..Length(amplitudes) - 1 {
-            ApplyControlledOnInt(v, PreparePureStateD(amplitudes[v], _), Reversed(level), term);
+    body (...) {
+        Controlled PrepareTermsByLevel([], (amplitudes, level, term));
+    }
+    adjoint auto;
+    controlled (cs, ...) {
+        if Length(level) == 0 {
+            Controlled PreparePureStateD(cs, (amplitudes[0], term));
+        } else {
+            // (controls and level = v) into one helper qubit: the preparation's rotations carry one control
+            use c = Qubit();
+            for v in 0..Length(amplitudes) - 1 {
+                within {
+                    Controlled ApplyControlledOnInt(cs, (v, X, Reversed(level), c));
+                } apply {
+                    Controlled PreparePureStateD([c], (amplitudes[v], term));
+                }
+            }
         }
     }
+    controlled adjoint auto;
 }
 
 /// # Summary
@@ -455,9 +559,10 @@ operation ApplyKroneckerCarleman(data : KroneckerCarlemanData, anc : Qubit[], sy
     let clock = sys[0..mt - 1];
     let alphaL = 1.0 + data.AlphaM;
     use (inM, inIdle, doM) = (Qubit(), Qubit(), Qubit());
+    use aux = Qubit[KroneckerScratch(data)];
     // both rotations of the I/W split act only where the other ancillas are |0> (the block's branches)
-    let split = ApplyControlledOnInt(0, Ry(2.0 * ArcCos(Sqrt(1.0 / alphaL)), _), anc[1...], _);
-    split(lcu);
+    let split = ApplyIfGatesAndZeros([], anc[1...], aux, ApplyToEachCA(Ry(2.0 * ArcCos(Sqrt(1.0 / alphaL)), _), _), _);
+    split([lcu]);
     {
         within {
             ApplyIfInRange(0, data.Steps - 1, clock, inM);
@@ -468,16 +573,16 @@ operation ApplyKroneckerCarleman(data : KroneckerCarlemanData, anc : Qubit[], sy
             within {
                 CCNOT(lcu, inM, doM);
             } apply {
-                ApplyKroneckerMControlled(data, doM, anc[2...], sys[mt...]);
+                ApplyKroneckerMControlled(data, doM, anc[2...], sys[mt...], aux);
             }
             // idle copies: amplitude 1/α_M on wflag |0>; elsewhere (t ≥ K − 1) a zero row of W
             Controlled Ry([lcu, inIdle], (2.0 * ArcCos(1.0 / data.AlphaM), wflag));
-            ApplyControlledOnBitString([true, false, false], X, [lcu, inM, inIdle], wflag);
+            XorIfPattern([true, false, false], [lcu, inM, inIdle], aux, wflag);
         }
         Controlled Std.Arithmetic.IncByI([lcu], (1, Reversed(clock)));
         Z(lcu);
     }
-    Adjoint split(lcu);
+    Adjoint split([lcu]);
 }
 
 /// # Summary

@@ -43,20 +43,20 @@ function ShiftFactor(bits : Int) : SparseFactor {
 operation SparseFactorOfAPermutationIsThePermutation() : Unit {
     let bits = 8;
     for c in 0..3 {
-        use (gate, flag, slot, row) = (Qubit(), Qubit(), Qubit[2], Qubit[2]);
+        use (gate, flag, slot, row, aux) = (Qubit(), Qubit(), Qubit[2], Qubit[2], Qubit[3]);
         X(gate);
         ApplyXorInPlace(c, Reversed(slot));
-        ApplySparseFactor(ShiftFactor(bits), bits, gate, slot, flag, [], [], row);
+        ApplySparseFactor(ShiftFactor(bits), bits, gate, slot, flag, [], [], row, aux);
         Fact(MeasureInteger(Reversed(slot)) == (c + 1) % 4, $"column {c} did not map to row {(c + 1) % 4}");
-        CheckAllZero([flag] + row);
+        Fact(CheckAllZero([flag] + row + aux), "flag, row or scratch left dirty");
         X(gate);
     }
     // gate off: the identity
-    use (gate, flag, slot, row) = (Qubit(), Qubit(), Qubit[2], Qubit[2]);
+    use (gate, flag, slot, row, aux) = (Qubit(), Qubit(), Qubit[2], Qubit[2], Qubit[3]);
     ApplyXorInPlace(2, Reversed(slot));
-    ApplySparseFactor(ShiftFactor(bits), bits, gate, slot, flag, [], [], row);
+    ApplySparseFactor(ShiftFactor(bits), bits, gate, slot, flag, [], [], row, aux);
     Fact(MeasureInteger(Reversed(slot)) == 2, "the factor acted with its gate off");
-    CheckAllZero([flag] + row);
+    Fact(CheckAllZero([flag] + row + aux), "flag, row or scratch left dirty");
 }
 
 /// N = 1, n = 2, F0 = F1 = F2 = 0: M = I (the identity term alone), α_M = 1, T = 1, p = 0.
@@ -81,7 +81,7 @@ operation IdentityCarlemanMIsTheIdentity() : Unit {
         use (anc, sys) = (Qubit[be.NumAncillas], Qubit[be.NumSystem]);
         ApplyXorInPlace(c, sys);
         be.Apply(anc, sys);
-        CheckAllZero(anc);
+        Fact(CheckAllZero(anc), "ancillas left dirty");
         Fact(MeasureInteger(sys) == c, "M = I moved a basis state");
         ResetAll(sys);
     }
