@@ -50,7 +50,6 @@ import Carleman.HistoryState.ApplyPhaseOnFinalWindow;
 import Carleman.HistoryState.HistoryRhs;
 import Carleman.HistoryState.PrepareAndInvertHistory;
 import Carleman.HistoryState.PrepareSparseState;
-import Carleman.StructuredOracles.ApplyIfInRange;
 import Amplification.FixedPoint.ApplyPhaseOnAllZero;
 import Diagnostics.Dumps.DumpBlockColumns;
 
@@ -201,6 +200,35 @@ operation XorIfPattern(pattern : Bool[], controls : Qubit[], aux : Qubit[], targ
                 CCNOT(controls[c - 1], aux[c - 3], target);
             }
         }
+    }
+}
+
+/// # Summary
+/// target ^= (cs all |1> and x < bound) for a big-endian register x: one XorIfPattern per 1-bit i of the bound
+/// (x agrees with the bound above bit i and has 0 there; the cases are exclusive).
+operation XorIfLessThan(cs : Qubit[], bound : Int, x : Qubit[], aux : Qubit[], target : Qubit) : Unit is Adj + Ctl {
+    let m = Length(x);
+    let ones = [true, size = Length(cs)];
+    if bound >= 2^m {
+        XorIfPattern(ones, cs, aux, target);
+    } elif bound > 0 {
+        // big-endian bits of the bound
+        let b = Reversed(IntAsBoolArray(bound, m));
+        for i in 0..m - 1 {
+            if b[i] {
+                XorIfPattern(ones + b[0..i - 1] + [false], cs + x[0..i], aux, target);
+            }
+        }
+    }
+}
+
+/// # Summary
+/// x += 1 (mod 2^m) on a big-endian register where `ctl` is |1>: bit j (little-endian) flips where the bits below it
+/// are all 1, highest bit first.
+operation IncrementIf(ctl : Qubit, x : Qubit[], aux : Qubit[]) : Unit is Adj + Ctl {
+    let xl = Reversed(x);
+    for j in Length(xl) - 1..-1..0 {
+        XorIfPattern([true, size = j + 1], [ctl] + xl[0..j - 1], aux, xl[j]);
     }
 }
 
@@ -377,7 +405,7 @@ function KroneckerScratch(data : KroneckerCarlemanData) : Int {
     let (tb, nf, lc, lr, _) = KroneckerWidths(data);
     let w = data.SlotWidth;
     let largest = Std.Math.Max([tb, 1 + KroneckerMAncillas(data) - tb, 1 + data.NumLevel + (nf - 1) * w,
-                                1 + 2 * w + lc, 1 + w + lr, 1 + KroneckerMAncillas(data)]);
+                                1 + 2 * w + lc, 1 + w + lr, 1 + KroneckerMAncillas(data), 1 + data.NumClock]);
     ChainScratch(largest)
 }
 
@@ -433,7 +461,8 @@ operation ApplyKroneckerSelect(data : KroneckerCarlemanData, term : Qubit[], che
             within {
                 ApplyIfTermIn(tI, termLE, aux, u);
             } apply {
-                Controlled ApplyIfInRange([u], (data.SlotSize, 2^w - 1, slots[s], flags[s]));
+                XorIfLessThan([u], data.SlotSize, slots[s], aux, flags[s]);
+                CNOT(u, flags[s]);
             }
         }
     }
@@ -565,9 +594,11 @@ operation ApplyKroneckerCarleman(data : KroneckerCarlemanData, anc : Qubit[], sy
     split([lcu]);
     {
         within {
-            ApplyIfInRange(0, data.Steps - 1, clock, inM);
+            XorIfLessThan([], data.Steps, clock, aux, inM);
             if data.Blocks - 2 >= data.Steps {
-                ApplyIfInRange(data.Steps, data.Blocks - 2, clock, inIdle);
+                // T ≤ t ≤ K − 2: (t < K − 1) xor (t < T)
+                XorIfLessThan([], data.Blocks - 1, clock, aux, inIdle);
+                XorIfLessThan([], data.Steps, clock, aux, inIdle);
             }
         } apply {
             within {
@@ -576,10 +607,10 @@ operation ApplyKroneckerCarleman(data : KroneckerCarlemanData, anc : Qubit[], sy
                 ApplyKroneckerMControlled(data, doM, anc[2...], sys[mt...], aux);
             }
             // idle copies: amplitude 1/α_M on wflag |0>; elsewhere (t ≥ K − 1) a zero row of W
-            Controlled Ry([lcu, inIdle], (2.0 * ArcCos(1.0 / data.AlphaM), wflag));
+            ApplyIfGatesAndZeros([lcu, inIdle], [], aux, ApplyToEachCA(Ry(2.0 * ArcCos(1.0 / data.AlphaM), _), _), [wflag]);
             XorIfPattern([true, false, false], [lcu, inM, inIdle], aux, wflag);
         }
-        Controlled Std.Arithmetic.IncByI([lcu], (1, Reversed(clock)));
+        IncrementIf(lcu, clock, aux);
         Z(lcu);
     }
     Adjoint split([lcu]);
