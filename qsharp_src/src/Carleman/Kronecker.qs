@@ -405,7 +405,8 @@ function KroneckerScratch(data : KroneckerCarlemanData) : Int {
     let (tb, nf, lc, lr, _) = KroneckerWidths(data);
     let w = data.SlotWidth;
     let largest = Std.Math.Max([tb, 1 + KroneckerMAncillas(data) - tb, 1 + data.NumLevel + (nf - 1) * w,
-                                1 + 2 * w + lc, 1 + w + lr, 1 + KroneckerMAncillas(data), 1 + data.NumClock]);
+                                1 + 2 * w + lc, 1 + w + lr, 1 + KroneckerMAncillas(data), 1 + data.NumClock,
+                                KroneckerMAncillas(data) + data.NumLevel]);
     ChainScratch(largest)
 }
 
@@ -521,13 +522,15 @@ operation ApplyKroneckerMControlled(data : KroneckerCarlemanData, active : Qubit
     let idle = Length(data.TermLevels) + 1;
     // the PREPAREs act only where every other M ancilla is |0> (the block's branches; see ApplyKroneckerSelect)
     let others = anc[tb...];
-    ApplyIfGatesAndZeros([active], others, aux, PrepareTermsByLevel(data.TermAmplitudesIn, level, _), term);
+    let no = Length(others);
+    let where = [true] + [false, size = no];
+    WithPattern(where, [active] + others, aux, PrepareTermsTreeOn(data.TermAmplitudesIn, level, term, aux[no...], _));
     within {
         ApplyControlledOnInt(0, ApplyXorInPlace(idle, _), [active], Reversed(term));
     } apply {
         ApplyKroneckerSelect(data, term, check, flags, rowSlots, colSlot, row, level, slots, aux);
     }
-    ApplyIfGatesAndZeros([active], others, aux, Adjoint PrepareTermsByLevel(data.TermAmplitudesOut, level, _), term);
+    WithPattern(where, [active] + others, aux, Adjoint PrepareTermsTreeOn(data.TermAmplitudesOut, level, term, aux[no...], _));
 }
 
 /// # Summary
@@ -542,28 +545,46 @@ operation ApplyKroneckerM(data : KroneckerCarlemanData, anc : Qubit[], carleman 
 }
 
 /// # Summary
-/// term: |0> → Σ_t amplitudes[v][t] |t> for level register value v.
-operation PrepareTermsByLevel(amplitudes : Double[][], level : Qubit[], term : Qubit[]) : Unit is Adj + Ctl {
-    body (...) {
-        Controlled PrepareTermsByLevel([], (amplitudes, level, term));
-    }
-    adjoint auto;
-    controlled (cs, ...) {
-        if Length(level) == 0 {
-            Controlled PreparePureStateD(cs, (amplitudes[0], term));
-        } else {
-            // (controls and level = v) into one helper qubit: the preparation's rotations carry one control
-            use c = Qubit();
-            for v in 0..Length(amplitudes) - 1 {
-                within {
-                    Controlled ApplyControlledOnInt(cs, (v, X, Reversed(level), c));
-                } apply {
-                    Controlled PreparePureStateD([c], (amplitudes[v], term));
+/// Where `cs` are all |1>: term |0> → Σ_t amplitudes[v][t] |t> for level register value v (amplitudes ≥ 0; both
+/// registers big-endian). A binary tree of Ry rotations: bit k of the term is rotated by 2·atan(√w1/√w0) (w0, w1: the
+/// weights of the two halves below) under a comparison of cs, the level and the bits above k with (1…1, v, prefix),
+/// one AND chain through `aux` each; subtrees of zero weight get no rotation, so the preparation and its adjoint
+/// keep the term register on few values (what a simulation pays for).
+operation PrepareTermsTree(cs : Qubit[], amplitudes : Double[][], level : Qubit[], term : Qubit[], aux : Qubit[]) : Unit is Adj + Ctl {
+    Std.Diagnostics.Fact(Length(cs) > 0, "PrepareTermsTree needs a control");
+    let ml = Length(level);
+    let tb = Length(term);
+    for v in 0..Length(amplitudes) - 1 {
+        let a = amplitudes[v];
+        let lv = ml > 0 ? Reversed(IntAsBoolArray(v, ml)) | [];
+        for k in 0..tb - 1 {
+            let span = 2^(tb - k - 1);
+            for prefix in 0..2^k - 1 {
+                let (w0, w1) = (SquaredNorm(a[2 * prefix * span..(2 * prefix + 1) * span - 1]),
+                                SquaredNorm(a[(2 * prefix + 1) * span..(2 * prefix + 2) * span - 1]));
+                if w1 > 0.0 {
+                    let theta = 2.0 * Std.Math.ArcTan2(Sqrt(w1), Sqrt(w0));
+                    let pb = k > 0 ? Reversed(IntAsBoolArray(prefix, k)) | [];
+                    WithPattern([true, size = Length(cs)] + lv + pb, cs + level + term[0..k - 1], aux,
+                                ControlledOn(ApplyToEachCA(Ry(theta, _), _), _, [term[k]]));
                 }
             }
         }
     }
-    controlled adjoint auto;
+}
+
+function SquaredNorm(xs : Double[]) : Double {
+    mutable t = 0.0;
+    for x in xs {
+        set t += x * x;
+    }
+    t
+}
+
+/// # Summary
+/// PrepareTermsTree controlled on the single qubit c.
+operation PrepareTermsTreeOn(amplitudes : Double[][], level : Qubit[], term : Qubit[], aux : Qubit[], c : Qubit) : Unit is Adj + Ctl {
+    PrepareTermsTree([c], amplitudes, level, term, aux);
 }
 
 /// # Summary
