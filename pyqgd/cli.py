@@ -232,10 +232,10 @@ def build_parser() -> argparse.ArgumentParser:
                      "qubit_gate_us_e3, qubit_gate_us_e4, qubit_maj_ns_e4, qubit_maj_ns_e6")
     est.add_argument("--loading", choices=_loadings() + ("all",), default="all",
                      help="data loading (default all; the Kronecker encoding is costed with QROM only)")
-    est.add_argument("--block-encoding", choices=("sparse", "kronecker", "f_tables_model"), default="sparse",
-                     help="block-encoding of the T-step matrix: sparse (structured oracles over M's tables, built), "
-                     "kronecker (from F0, F1, F2 alone, built), f_tables_model (oracles storing only the F's: a model, "
-                     "not built) (default sparse)")
+    est.add_argument("--block-encoding", choices=("auto", "sparse", "kronecker", "f_tables_model"), default="auto",
+                     help="block-encoding of the T-step matrix: auto (the cheaper built one per loading), sparse "
+                     "(structured oracles over M's tables, built), kronecker (from F0, F1, F2 alone, built, QROM only), "
+                     "f_tables_model (oracles storing only the F's: a model, not built) (default auto)")
     est.add_argument("--solver", choices=("qsvt", "kernel", "auto"), default="qsvt",
                      help="linear solver: qsvt (QSVT inversion + fixed-point amplification), kernel (kernel-reflection "
                      "QLSS, Dalzell 2024), auto (the cheaper of the two) (default qsvt)")

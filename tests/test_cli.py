@@ -131,7 +131,8 @@ def test_estimate_json_and_file(tmp_path, capsys):
     inputs = report["provenance"]["inputs"]
     assert inputs == {"n": 1000, "T": 10, "s": 8, "N": 2, "epsilon": 1e-2, "delta": 1e-2, "error_budget": 1e-3,
                       "presets": ["qubit_maj_ns_e6"], "loadings": ["qram"], "readout": None,
-                      "block_encoding": "sparse", "solver": "qsvt"}
+                      "block_encoding": "auto", "solver": "qsvt"}
+    assert est[0]["block_encoding"] == "sparse"  # "auto" with QRAM loading: the Kronecker encoding is QROM-only
     assert set(report["provenance"]["versions"]) >= {"pyqgd", "qdk", "numpy", "scipy"}
     # a second run replaces the file pyqgd wrote; a user's file is never replaced without --force
     assert main(args) == 0
@@ -200,10 +201,14 @@ def test_estimate_bad_input(capsys):
 
 def test_estimate_block_encoding_and_solver_choices(capsys):
     """--block-encoding kronecker is costed (QROM only) and cheaper per call than the built sparse oracles at the same
-    size; a loading it does not model is refused in one line."""
+    size; the default "auto" picks it; a loading it does not model is refused in one line."""
     base = ["estimate", "--params", "1000", "--T", "10", "--preset", "qubit_maj_ns_e6", "--json"]
-    assert main(base + ["--loading", "qrom"]) == 0
+    assert main(base + ["--loading", "qrom", "--block-encoding", "sparse"]) == 0
     sparse = json.loads(capsys.readouterr().out)["estimates"][0]
+    assert sparse["block_encoding"] == "sparse"
+    assert main(base + ["--loading", "qrom"]) == 0
+    auto = json.loads(capsys.readouterr().out)["estimates"][0]
+    assert auto["block_encoding"] == "kronecker" and auto["kappa"] < sparse["kappa"]
     assert main(base + ["--block-encoding", "kronecker", "--solver", "auto"]) == 0
     kron = json.loads(capsys.readouterr().out)
     assert [e["loading"] for e in kron["estimates"]] == ["qrom"]

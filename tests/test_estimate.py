@@ -174,8 +174,10 @@ def test_exponent_fit_and_claims():
     assert 0.9 < qram["attribution_T"]["kappa_degree"] < 1.1
     assert 0.3 < qram["attribution_T"]["amplification"] < 0.7
     assert qram["n_exponent"] < 0.2  # polylog in n with QRAM
-    built = fit_exponents(paper_problem(10**6, 100), Ts=(10, 100, 1000), ns=(10**2, 10**3, 10**4))
+    built = fit_exponents(paper_problem(10**6, 100, block_encoding="sparse"), Ts=(10, 100, 1000), ns=(10**2, 10**3, 10**4))
     assert built["n_exponent"] > 1.5  # the built tables span 4^{m_c} Carleman addresses
+    kron = fit_exponents(paper_problem(10**6, 100, block_encoding="kronecker"), Ts=(10, 100, 1000), ns=(10**2, 10**3, 10**4))
+    assert 0.8 < kron["n_exponent"] < 1.3  # each sparse-QROM lookup compares the address with all n·s records
 
 
 def test_classical_and_tomography():

@@ -4,13 +4,16 @@ One run (Liu et al. 2024, Eq. 6; README "Resource estimates") prepares the histo
 applies the real-part QSVT of P ≈ c/x to the block-encoding of L = I − S⊗M (T + p + 1 time blocks), and amplifies
 the final-window, level-1 subspace with fixed-point amplification (Yoder–Low–Chuang, PRL 113, 210501, 2014).
 
-**The circuit is the built one.** With ``block_encoding="sparse"`` (default) every count is
+**The circuit is the built one.** ``block_encoding="auto"`` (default) takes whichever of the two built encodings
+below needs fewer non-Clifford operations per run (the result's ``block_encoding_name`` says which; the Kronecker one
+from n ≈ 10 on at s = 8). With ``block_encoding="sparse"`` every count is
 :mod:`pyqgd.estimate.circuit`'s closed form of ``Carleman.HistoryState.CarlemanQsvtSolve``: the structured oracles
 with M's tables over all 4^{m_c} Carleman addresses (as ``carleman_oracle_data`` builds them), D_s exact for any
 sparsity, the clock comparators and adders, the QSVT projector phases and the amplification reflections. It equals
 the QDK trace of the whole solver field by field (``tests/test_estimate_solver.py``). Other choices:
 
-* ``block_encoding="kronecker"``: the Kronecker-structured encoding (``pyqgd.estimate.kronecker``, when present);
+* ``block_encoding="kronecker"``: the Kronecker encoding from F0, F1, F2 (``pyqgd.estimate.kronecker``: lookups over
+  the nonzero records, α_L = 1 + α_M; QROM loading only);
 * ``block_encoding="f_tables_model"``: oracles that store only F0, F1, F2 (n(1 + s + s²) entries) — **a circuit that
   is not built** (the model this package used before the solver was traced), kept for comparison and labelled so;
 * ``solver="qsvt"`` (built), ``"kernel"`` (Dalzell's kernel reflection with the call counts of
@@ -62,8 +65,9 @@ __all__ = ["OdeProblem", "OdeCost", "ode_solver_cost", "ARITH_TOFFOLIS_PER_SLOT"
 #: Toffolis of index arithmetic per tensor slot and per bit of ⌈log₂ n⌉ in the ``f_tables_model`` oracle (not built).
 ARITH_TOFFOLIS_PER_SLOT = 4
 
-#: Block-encodings of L: the built structured oracles, B's Kronecker encoding, and the not-built F-tables model.
-BLOCK_ENCODINGS = ("sparse", "kronecker", "f_tables_model")
+#: Block-encodings of L: "auto" (the cheaper built one, see :func:`ode_solver_cost`), the built structured oracles,
+#: the built Kronecker encoding, and the not-built F-tables model.
+BLOCK_ENCODINGS = ("auto", "sparse", "kronecker", "f_tables_model")
 #: Solvers: the built QSVT + fixed-point amplification; "kernel" (Dalzell's kernel reflection, call counts from
 #: ``pyqgd.estimate.solvers``) and "auto" (the one with fewer block-encoding calls).
 SOLVERS = ("qsvt", "kernel", "auto")
@@ -118,7 +122,7 @@ class OdeProblem:
     inverse_norm_method: str | None = None
     amplitude: float | None = None
     amplitude_method: str | None = None
-    block_encoding: str = "sparse"
+    block_encoding: str = "auto"
     solver: str = "qsvt"
     readout: str = "l2_sampling"
     max_extra_qubits: int | None = None
@@ -346,6 +350,8 @@ def ode_solver_cost(problem: OdeProblem, *, block_encoding: str | None = None, s
         pr = replace(pr, block_encoding=block_encoding or pr.block_encoding, solver=solver or pr.solver)
     if pr.block_encoding not in BLOCK_ENCODINGS:
         raise EstimateInputError(f"unknown block_encoding {pr.block_encoding!r}; use one of {BLOCK_ENCODINGS}")
+    if pr.block_encoding == "auto":
+        return _cheapest_built(pr)
     if pr.instance is not None:
         return _exact(pr)
     p = pr.T if pr.p is None else pr.p
@@ -415,6 +421,29 @@ def ode_solver_cost(problem: OdeProblem, *, block_encoding: str | None = None, s
                    table_entries=int(E), block_encoding_calls=degree * L, alpha=float(alpha), inverse_norm=float(inv),
                    inverse_norm_method=inv_method, amplitude=float(amp), amplitude_method=amp_method,
                    block_encoding_name=pr.block_encoding, solver=pr.solver, built=built, label=label)
+
+
+def _work(c: lg.LogicalCost) -> int:
+    """Non-Clifford operations of a run (CCZ + T + rotations), the measure "auto" minimises."""
+    return c.ccz_count + c.t_count + c.rotation_count
+
+
+def _cheapest_built(pr: OdeProblem) -> OdeCost:
+    """block_encoding="auto": the built encoding with fewer non-Clifford operations per run — the structured sparse
+    oracles or the Kronecker encoding (QROM loading only) — so a default estimate is the cheapest circuit we build.
+    An exact instance is the sparse one (the instance trace covers that circuit). Raises the first encoding's error
+    when neither applies."""
+    if pr.instance is not None:
+        return _exact(replace(pr, block_encoding="sparse"))
+    costs, errors = [], []
+    for name in ("sparse", "kronecker"):
+        try:
+            costs.append(ode_solver_cost(replace(pr, block_encoding=name)))
+        except EstimateInputError as exc:
+            errors.append(exc)
+    if not costs:
+        raise errors[0]
+    return min(costs, key=lambda c: _work(c.total))
 
 
 def _other_solver(pr: OdeProblem, be, prep, m: int, kappa: float, amp: float, inv: float, qsvt_calls: int):

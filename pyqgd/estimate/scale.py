@@ -66,6 +66,7 @@ class ModelEstimate:
                 "total_seconds": self.total_seconds, "infeasible": self.infeasible,
                 "physical": [] if self.physical is None else self.physical.rows(),
                 "loading_label": LOADING_LABELS[self.problem.loading], "circuit": c.label, "built": c.built,
+                "block_encoding": c.block_encoding_name,
                 "kappa": c.kappa, "inverse_norm": c.inverse_norm, "inverse_norm_bound": c.inverse_norm_method,
                 "success_probability": c.success_probability, "amplitude_bound": c.amplitude_method,
                 "readout": self.readout, "readouts": self.readouts or {},
