@@ -378,14 +378,6 @@ function TermsWithInputLevel(data : KroneckerCarlemanData, k : Int) : Int[] {
 }
 
 /// # Summary
-/// u ^= (term ∈ terms) for a little-endian term register (one comparison per listed term; the values are exclusive).
-operation ApplyIfTermIn(terms : Int[], term : Qubit[], aux : Qubit[], u : Qubit) : Unit is Adj + Ctl {
-    for t in terms {
-        XorIfPattern(IntAsBoolArray(t, Length(term)), term, aux, u);
-    }
-}
-
-/// # Summary
 /// check ^= NOT (level = k − 1 and slots k..N−1 all zero), where u is |1>: zero columns of M' on padding coordinates.
 operation ApplyLevelCheck(u : Qubit, k : Int, level : Qubit[], slots : Qubit[][], aux : Qubit[], check : Qubit) : Unit is Adj + Ctl {
     let ml = Length(level);
@@ -411,91 +403,180 @@ function KroneckerScratch(data : KroneckerCarlemanData) : Int {
 }
 
 /// # Summary
+/// The distinct slot-permutation lists of the terms (each applied under one membership bit).
+function SwapGroups(data : KroneckerCarlemanData) : (Int, Int)[][] {
+    mutable groups = [];
+    for sw in data.TermSwaps {
+        if Length(sw) > 0 {
+            mutable found = false;
+            for g in groups {
+                if SameSwaps(g, sw) {
+                    set found = true;
+                }
+            }
+            if not found {
+                set groups += [sw];
+            }
+        }
+    }
+    groups
+}
+
+function SameSwaps(a : (Int, Int)[], b : (Int, Int)[]) : Bool {
+    mutable same = Length(a) == Length(b);
+    if same {
+        for i in 0..Length(a) - 1 {
+            let ((a0, a1), (b0, b1)) = (a[i], b[i]);
+            if a0 != b0 or a1 != b1 {
+                set same = false;
+            }
+        }
+    }
+    same
+}
+
+/// # Summary
+/// The term sets of SELECT's operations, one membership bit each: input level k (index k − 1), F1, F2, the
+/// identity's padding check and F0 at slot s (indices N + s, 2N + s, 3N + s, 4N + s), the level change by XOR δ
+/// (5N + δ − 1, δ = 1..2^NumLevel − 1), then the swap groups (SwapGroups order).
+function SelectSets(data : KroneckerCarlemanData) : Int[][] {
+    let N = data.NumSlots;
+    let nt = Length(data.TermLevels);
+    mutable sets = [];
+    for k in 1..N {
+        set sets += [TermsWithInputLevel(data, k)];
+    }
+    for choice in [2, 3, 1, 0] {
+        for s in 0..N - 1 {
+            set sets += [TermsWithFactor(data, choice, s)];
+        }
+    }
+    for delta in 1..2^data.NumLevel - 1 {
+        mutable ts = [];
+        for t in 0..nt - 1 {
+            let (k, j) = data.TermLevels[t];
+            if (k - 1) ^^^ (j - 1) == delta {
+                set ts += [t];
+            }
+        }
+        set sets += [ts];
+    }
+    for g in SwapGroups(data) {
+        mutable ts = [];
+        for t in 0..nt - 1 {
+            if SameSwaps(data.TermSwaps[t], g) {
+                set ts += [t];
+            }
+        }
+        set sets += [ts];
+    }
+    sets
+}
+
+/// # Summary
+/// The indices of the sets that contain t.
+function SetsContaining(sets : Int[][], t : Int) : Int[] {
+    mutable out = [];
+    for i in 0..Length(sets) - 1 {
+        for x in sets[i] {
+            if x == t {
+                set out += [i];
+            }
+        }
+    }
+    out
+}
+
+/// # Summary
+/// sel[i] ^= (term ∈ sets[i]) for every i at once: one comparison per term value t (an AND chain of the little-endian
+/// term register through aux), fanned out by CNOTs to the bits of the sets that contain t.
+operation ComputeMembership(sets : Int[][], nt : Int, termLE : Qubit[], aux : Qubit[], sel : Qubit[]) : Unit is Adj + Ctl {
+    for t in 0..nt - 1 {
+        let targets = SetsContaining(sets, t);
+        if Length(targets) > 0 {
+            WithPattern(IntAsBoolArray(t, Length(termLE)), termLE, aux, FanOut(Std.Arrays.Subarray(targets, sel), _));
+        }
+    }
+}
+
+/// # Summary
+/// CNOT from h to every qubit of targets.
+operation FanOut(targets : Qubit[], h : Qubit) : Unit is Adj + Ctl {
+    for q in targets {
+        CNOT(h, q);
+    }
+}
+
+/// # Summary
 /// SELECT of the M encoding (file header): every operation that some term contains is applied once, controlled on
-/// one bit u = (term register ∈ the terms that contain it), so a gate carries one extra control, never the term
-/// register. Order: input checks, the consuming factors (F1, F2, identity range checks) slot by slot, the F0
-/// preparations into free slots, the level change, the slot permutations.
+/// one membership bit (term register ∈ the terms that contain it; all bits computed together by ComputeMembership),
+/// so a gate carries one extra control, never the term register. Order: input checks, the consuming factors (F1,
+/// F2, identity range checks) slot by slot, the F0 preparations into free slots, the level change, the slot
+/// permutations.
 operation ApplyKroneckerSelect(data : KroneckerCarlemanData, term : Qubit[], check : Qubit, flags : Qubit[], rowSlots : Qubit[][],
                                colSlot : Qubit[], row : Qubit[], level : Qubit[], slots : Qubit[][], aux : Qubit[]) : Unit is Adj + Ctl {
     let N = data.NumSlots;
     let w = data.SlotWidth;
     let termLE = Reversed(term);
     let nt = Length(data.TermLevels);
-    use (u, g) = (Qubit(), Qubit());
-    for k in 1..N {
-        let ts = TermsWithInputLevel(data, k);
-        if Length(ts) > 0 {
-            within {
-                ApplyIfTermIn(ts, termLE, aux, u);
-            } apply {
-                ApplyLevelCheck(u, k, level, slots, aux, check);
+    let sets = SelectSets(data);
+    let swapGroups = SwapGroups(data);
+    use (sel, g) = (Qubit[Length(sets)], Qubit());
+    within {
+        ComputeMembership(sets, nt, termLE, aux, sel);
+    } apply {
+        for k in 1..N {
+            if Length(sets[k - 1]) > 0 {
+                ApplyLevelCheck(sel[k - 1], k, level, slots, aux, check);
             }
         }
-    }
-    // the null index of the PREPAREs: a flagged branch
-    XorIfPattern(IntAsBoolArray(nt, Length(termLE)), termLE, aux, check);
-    for s in 0..N - 1 {
-        // a factor acts only where the other factors' registers and the check are |0>: on every other branch the
-        // block is already zero, and leaving it alone keeps U|0,x> (and U†|0,x>) supported on few basis states
-        let outer = [check] + Excluding([s], flags) + Std.Arrays.Flattened(Excluding([s], rowSlots));
-        let t1 = TermsWithFactor(data, 2, s);
-        if Length(t1) > 0 {
-            within {
-                ApplyIfTermIn(t1, termLE, aux, u);
-                XorIfPattern([true] + [false, size = Length(outer)], [u] + outer, aux, g);
-            } apply {
-                ApplySparseFactor(data.F1, data.AngleBits, g, slots[s], flags[s], rowSlots[s], colSlot, row, aux);
-            }
-        }
-        let t2 = TermsWithFactor(data, 3, s);
-        if Length(t2) > 0 {
-            within {
-                ApplyIfTermIn(t2, termLE, aux, u);
-                XorIfPattern([true] + [false, size = Length(outer)], [u] + outer, aux, g);
-            } apply {
-                ApplySparseFactor(data.F2, data.AngleBits, g, slots[s] + slots[s + 1], flags[s], rowSlots[s], colSlot, row, aux);
-            }
-        }
-        let tI = TermsWithFactor(data, 1, s);
-        if Length(tI) > 0 and data.SlotSize < 2^w {
-            // the identity factor: slot values ≥ n are padding columns
-            within {
-                ApplyIfTermIn(tI, termLE, aux, u);
-            } apply {
-                XorIfLessThan([u], data.SlotSize, slots[s], aux, flags[s]);
-                CNOT(u, flags[s]);
-            }
-        }
-    }
-    let garbage = [check] + flags + Std.Arrays.Flattened(rowSlots) + colSlot + row;
-    for s in 0..N - 1 {
-        let t0 = TermsWithFactor(data, 0, s);
-        if Length(t0) > 0 {
-            within {
-                ApplyIfTermIn(t0, termLE, aux, u);
-            } apply {
-                ApplyIfGatesAndZeros([u], garbage, aux, PrepareSparseState(data.F0Values, data.F0Swaps, _), slots[s]);
-            }
-        }
-    }
-    for t in 0..nt - 1 {
-        let (k, j) = data.TermLevels[t];
-        let change = (k - 1) ^^^ (j - 1);
-        if change != 0 or Length(data.TermSwaps[t]) > 0 {
-            within {
-                XorIfPattern(IntAsBoolArray(t, Length(termLE)), termLE, aux, u);
-            } apply {
-                // the level register is big-endian
-                let bits = IntAsBoolArray(change, Length(level));
-                for i in 0..Length(level) - 1 {
-                    if bits[i] {
-                        CNOT(u, level[Length(level) - 1 - i]);
-                    }
+        // the null index of the PREPAREs: a flagged branch
+        XorIfPattern(IntAsBoolArray(nt, Length(termLE)), termLE, aux, check);
+        for s in 0..N - 1 {
+            // a factor acts only where the other factors' registers and the check are |0>: on every other branch the
+            // block is already zero, and leaving it alone keeps U|0,x> (and U†|0,x>) supported on few basis states
+            let outer = [check] + Excluding([s], flags) + Std.Arrays.Flattened(Excluding([s], rowSlots));
+            if Length(sets[N + s]) > 0 {
+                within {
+                    XorIfPattern([true] + [false, size = Length(outer)], [sel[N + s]] + outer, aux, g);
+                } apply {
+                    ApplySparseFactor(data.F1, data.AngleBits, g, slots[s], flags[s], rowSlots[s], colSlot, row, aux);
                 }
-                for (a, b) in data.TermSwaps[t] {
-                    for q in 0..w - 1 {
-                        Controlled SWAP([u], (slots[a][q], slots[b][q]));
-                    }
+            }
+            if Length(sets[2 * N + s]) > 0 {
+                within {
+                    XorIfPattern([true] + [false, size = Length(outer)], [sel[2 * N + s]] + outer, aux, g);
+                } apply {
+                    ApplySparseFactor(data.F2, data.AngleBits, g, slots[s] + slots[s + 1], flags[s], rowSlots[s], colSlot, row, aux);
+                }
+            }
+            if Length(sets[3 * N + s]) > 0 and data.SlotSize < 2^w {
+                // the identity factor: slot values ≥ n are padding columns
+                XorIfLessThan([sel[3 * N + s]], data.SlotSize, slots[s], aux, flags[s]);
+                CNOT(sel[3 * N + s], flags[s]);
+            }
+        }
+        let garbage = [check] + flags + Std.Arrays.Flattened(rowSlots) + colSlot + row;
+        for s in 0..N - 1 {
+            if Length(sets[4 * N + s]) > 0 {
+                ApplyIfGatesAndZeros([sel[4 * N + s]], garbage, aux, PrepareSparseState(data.F0Values, data.F0Swaps, _), slots[s]);
+            }
+        }
+        let ml = Length(level);
+        for delta in 1..2^ml - 1 {
+            // the level register is big-endian
+            let bits = IntAsBoolArray(delta, ml);
+            for i in 0..ml - 1 {
+                if bits[i] {
+                    CNOT(sel[5 * N + delta - 1], level[ml - 1 - i]);
+                }
+            }
+        }
+        for gi in 0..Length(swapGroups) - 1 {
+            let u = sel[5 * N + 2^ml - 1 + gi];
+            for (a, b) in swapGroups[gi] {
+                for q in 0..w - 1 {
+                    Controlled SWAP([u], (slots[a][q], slots[b][q]));
                 }
             }
         }
