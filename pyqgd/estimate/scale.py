@@ -171,18 +171,21 @@ def fit_exponents(base: OdeProblem, Ts=(10, 30, 100, 300, 1000), ns=(10**4, 10**
 
 def break_even(base: OdeProblem, preset: str, *, ns=tuple(int(10**k) for k in np.arange(3, 12.5, 0.5)),
                error_budget: float = 1e-3, delta: float = 1e-2, classical: ClassicalModel = ClassicalModel()) -> dict:
-    """Quantum total (with read-out) vs classical time over n (at base.T); the first n where quantum is faster."""
+    """Quantum total (with read-out) vs classical time over n (at base.T); the first n where quantum is faster.
+    Each row names the block-encoding priced (with ``block_encoding="auto"`` it may change with n)."""
     rows = []
     cross = None
     for n in ns:
         pr = replace(base, n=int(n), nnz_F=None, s_w=None)
         me = estimate_model(pr, preset, error_budget=error_budget, delta=delta, classical=classical)
         q = me.total_seconds.get(preset)
-        rows.append({"n": int(n), "quantum_seconds": q, "classical_seconds": me.classical_seconds})
+        rows.append({"n": int(n), "quantum_seconds": q, "classical_seconds": me.classical_seconds,
+                     "block_encoding": me.cost.block_encoding_name})
         if cross is None and q is not None and q < me.classical_seconds:
             cross = int(n)
+    encodings = sorted({r["block_encoding"] for r in rows})
     return {"preset": preset, "loading": base.loading, "loading_label": LOADING_LABELS[base.loading], "T": base.T,
-            "crossover_n": cross, "rows": rows}
+            "crossover_n": cross, "rows": rows, "block_encoding": "/".join(encodings)}
 
 
 def markdown_table(estimates: list[ModelEstimate], presets=("qubit_gate_ns_e4", "qubit_maj_ns_e6")) -> str:

@@ -109,9 +109,7 @@ class AnalysisReport:
         else:
             lines.append(f"  Q# simulation: {sim.get('skipped', 'not run')}")
         for e in self.estimates:
-            enc = {"kronecker": "Kronecker encoding", "sparse": "structured oracles"}.get(e.get("block_encoding"),
-                                                                                        e.get("block_encoding"))
-            lines.append(f"  {e['loading'].upper()} ({enc}): QSVT degree {e['degree']}, {e['samples']:.3g} tomography runs; "
+            lines.append(f"  {render.loading_label(e)}: QSVT degree {e['degree']}, {e['samples']:.3g} tomography runs; "
                          f"classical GPU {render.human_seconds(render.classical_wall_seconds(self.n, self.T, e['classical_seconds']))}")
             for row in e["physical"]:
                 total = e["total_seconds"].get(row["preset"])

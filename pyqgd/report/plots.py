@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pyqgd.report.render import loading_label
+
 __all__ = ["figures", "write_all", "save", "trajectory_error", "spectrum", "error_proxy", "cost_breakdown",
            "qubits_runtime", "break_even", "frontier", "human_time_axis", "DPI", "FORMATS"]
 
@@ -199,7 +201,7 @@ def cost_breakdown(report):
         b = e["breakdown"]
         vals = [b["block_encoding_toffoli_equiv"], b["state_preparation_toffoli_equiv"], b["total_toffoli_equiv"],
                 b["total_toffoli_equiv"] * b["tomography_runs"]]
-        bars = ax.bar(np.arange(4) + (i - (k - 1) / 2) * width, vals, width, label=f"{e['loading'].upper()} loading")
+        bars = ax.bar(np.arange(4) + (i - (k - 1) / 2) * width, vals, width, label=loading_label(e))
         ax.bar_label(bars, [f"{v:.1e}" for v in vals], fontsize=6.5, padding=1)
     ax.set_yscale("log")
     ax.set_xticks(np.arange(4), labels)
@@ -223,7 +225,7 @@ def qubits_runtime(report):
     for i, (e, marker) in enumerate(zip(report.estimates, markers)):
         for row in e["physical"]:
             ax.loglog(row["runtime_s"], row["physical_qubits"], marker, ms=8, color=colours[row["preset"]],
-                      label=f"{e['loading'].upper()}, {row['preset']} ({row.get('qec', 'surface_code')})")
+                      label=f"{loading_label(e)}, {row['preset']} ({row.get('qec', 'surface_code')})")
             note = f"{e['loading'].upper()}: {_human(row['runtime_s'])}, d = {row.get('code_distance')}"
             if row.get("t_factory_share") is not None:
                 note += f", {row['t_factory_share']:.0%} in T factories"
@@ -261,7 +263,7 @@ def break_even(report):
             none.append(f"{b['loading'].upper()} {b['preset']}")
         else:
             line, = ax.loglog([r["n"] for r in ok], [r["quantum_seconds"] for r in ok], "o-", ms=3,
-                              label=f"quantum, {b['loading'].upper()}, {b['preset']} (with read-out)")
+                              label=f"quantum, {loading_label(b)}, {b['preset']} (with read-out)")
             if ok[-1] is not rows[-1]:  # the estimates stop: the larger sizes cannot be estimated / met
                 ax.annotate("infeasible beyond", (ok[-1]["n"], ok[-1]["quantum_seconds"]), textcoords="offset points",
                             xytext=(5, 4 - 9 * (drawn % 4)), fontsize=7, color=line.get_color(), va="center")

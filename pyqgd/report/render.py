@@ -38,7 +38,18 @@ from pyqgd._display import (
 __all__ = ["STEP_OVERHEAD_S", "classical_wall_seconds", "overhead_dominated_below", "bottom_line", "model_bottom_line",
            "classical_note", "report_rows", "report_dataframe", "report_html", "report_repr", "display_figures",
            "estimates_html", "estimates_repr", "model_estimate_html", "solve_result_html", "solve_result_repr",
-           "html_table", "human_seconds", "dataframe"]
+           "html_table", "human_seconds", "dataframe", "loading_label"]
+
+#: Short names of the block-encodings (an estimate's or a break-even scan's "block_encoding").
+ENCODING_NAMES = {"kronecker": "Kronecker encoding", "sparse": "structured oracles",
+                  "f_tables_model": "F-tables model, not built"}
+
+
+def loading_label(e: dict) -> str:
+    """"QROM loading (Kronecker encoding)": the loading and the block-encoding an estimate or break-even scan priced
+    (both matter: with ``block_encoding="auto"`` different loadings may price different circuits)."""
+    enc = "/".join(ENCODING_NAMES.get(b, b) for b in str(e.get("block_encoding") or "").split("/") if b)
+    return f"{e['loading'].upper()} loading" + (f" ({enc})" if enc else "")
 
 #: Fixed wall time of one GD step on a GPU, independent of n (≈ 10 kernel launches × 5 µs); docs/math.md Eq. (15).
 STEP_OVERHEAD_S = 5e-5
@@ -131,7 +142,8 @@ def bottom_line(report) -> str:
     loading, preset, q = best
     sweeps = [b for b in report.break_even if b.get("preset") == preset and b.get("loading") == loading]
     wins = _wins(sweeps[0], report.T) if sweeps else ""
-    return (f"On {preset} ({loading.upper()} loading), {what} would take {human_seconds(q)} on a fault-tolerant "
+    est = next((e for e in report.estimates if e.get("loading") == loading), {"loading": loading})
+    return (f"On {preset} ({loading_label(est)}), {what} would take {human_seconds(q)} on a fault-tolerant "
             f"computer vs {human_seconds(classical)} on a GPU{wins}.")
 
 
@@ -145,7 +157,8 @@ def model_bottom_line(me, sweep: dict | None = None) -> str:
         return f"No preset can run {what} within the error budget; a GPU needs {human_seconds(classical)}."
     preset, q = min(me.total_seconds.items(), key=lambda kv: kv[1])
     wins = _wins(sweep, pr.T) if sweep is not None else ""
-    return (f"On {preset} ({pr.loading.upper()} loading), {what} would take {human_seconds(q)} on a fault-tolerant "
+    return (f"On {preset} ({loading_label({'loading': pr.loading, 'block_encoding': me.cost.block_encoding_name})}), "
+            f"{what} would take {human_seconds(q)} on a fault-tolerant "
             f"computer vs {human_seconds(classical)} on a GPU{wins}.")
 
 
