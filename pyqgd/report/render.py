@@ -143,7 +143,7 @@ def bottom_line(report) -> str:
     sweeps = [b for b in report.break_even if b.get("preset") == preset and b.get("loading") == loading]
     wins = _wins(sweeps[0], report.T) if sweeps else ""
     est = next((e for e in report.estimates if e.get("loading") == loading), {"loading": loading})
-    return (f"On {preset} ({loading_label(est)}), {what} would take {human_seconds(q)} on a fault-tolerant "
+    return (f"On {preset} with {loading_label(est)}, {what} would take {human_seconds(q)} on a fault-tolerant "
             f"computer vs {human_seconds(classical)} on a GPU{wins}.")
 
 
@@ -157,7 +157,7 @@ def model_bottom_line(me, sweep: dict | None = None) -> str:
         return f"No preset can run {what} within the error budget; a GPU needs {human_seconds(classical)}."
     preset, q = min(me.total_seconds.items(), key=lambda kv: kv[1])
     wins = _wins(sweep, pr.T) if sweep is not None else ""
-    return (f"On {preset} ({loading_label({'loading': pr.loading, 'block_encoding': me.cost.block_encoding_name})}), "
+    return (f"On {preset} with {loading_label({'loading': pr.loading, 'block_encoding': me.cost.block_encoding_name})}, "
             f"{what} would take {human_seconds(q)} on a fault-tolerant "
             f"computer vs {human_seconds(classical)} on a GPU{wins}.")
 
