@@ -34,6 +34,11 @@ from pyqgd.estimate import (  # noqa: E402
 )
 from pyqgd.estimate import logical as lg  # noqa: E402
 from pyqgd.estimate.validation import _compare, example_instances, instance_data  # noqa: E402
+
+#: (block encoding, loading) pairs priced in (b) and the break-even scan: every loading of the structured oracles and
+#: of the F-tables model (not built), and the Kronecker encoding with its built sparse QROM.
+BUILT_AND_MODELS = ([("sparse", ld) for ld in LOADINGS] + [("kronecker", "qrom")]
+                    + [("f_tables_model", ld) for ld in LOADINGS])
 from pyqgd.quantum._context import qsharp_project_root  # noqa: E402
 
 
@@ -97,7 +102,8 @@ def solver_section() -> dict:
 
 
 def paper_section() -> dict:
-    """(d) per-run Toffolis at the paper instance, previous model vs built circuit vs models."""
+    """(d) per-run Toffolis at the paper instance, previous model vs the built circuits vs models. The headline
+    ``per_run_toffoli_paper`` is the cheapest built circuit whose qubits are all counted."""
     print("\n(d) per-run Toffolis, n = 7e6, T = 1000, ε = δ = 1e-2, s = 8, N = 2 (previous model | now)")
     rows = {}
     for be_name in ("sparse", "f_tables_model"):
@@ -108,22 +114,21 @@ def paper_section() -> dict:
             print(f"  {c.label:110s} Toffolis {c.total.ccz_count:10.3e}  qubits {c.total.qubits_allocated:.3g}  "
                   f"rounds {c.amplification_length}  | previous model ({ld}): "
                   + ("—" if old[0] is None else f"{old[0]:.3e}, rounds {old[1]}"), flush=True)
-    try:  # the Kronecker encoding reads its records with the built sparse QROM only
-        kc = ode_solver_cost(paper_problem(7_000_000, 1000, block_encoding="kronecker"))
-        print(f"  {kc.label:110s} Toffolis {kc.total.ccz_count:10.3e}  qubits {kc.total.qubits_allocated:.3g}  "
-              f"rounds {kc.amplification_length}  α_L {kc.alpha:.3g}", flush=True)
-        kron = int(kc.total.ccz_count)
-    except Exception as exc:  # noqa: BLE001 - the module is optional; say why it is missing
-        print(f"  Kronecker encoding: not available ({exc})")
-        kron = None
-    counted = {ld: rows[("sparse", ld)] for ld in ("qrom", "selectswap")}
-    best_ld = min(counted, key=lambda ld: counted[ld].total.ccz_count)
+    # the Kronecker encoding reads its records with the built sparse QROM only
+    kc = ode_solver_cost(paper_problem(7_000_000, 1000, block_encoding="kronecker"))
+    print(f"  {kc.label:110s} Toffolis {kc.total.ccz_count:10.3e}  qubits {kc.total.qubits_allocated:.3g}  "
+          f"rounds {kc.amplification_length}  α_L {kc.alpha:.3g}", flush=True)
+    counted = {("sparse", ld): rows[("sparse", ld)] for ld in ("qrom", "selectswap")}
+    counted[("kronecker", "qrom")] = kc
+    best = min(counted, key=lambda k: counted[k].total.ccz_count)
     old_best = min(legacy_per_run(7_000_000, 1000, loading=ld)[0] for ld in ("qrom", "selectswap"))
-    return {"per_run_toffoli_paper": int(counted[best_ld].total.ccz_count), "per_run_toffoli_paper_loading": best_ld,
+    return {"per_run_toffoli_paper": int(counted[best].total.ccz_count), "per_run_toffoli_paper_circuit": "/".join(best),
+            "per_run_toffoli_paper_structured": int(min(counted[("sparse", ld)].total.ccz_count
+                                                        for ld in ("qrom", "selectswap"))),
             "per_run_toffoli_paper_old": int(old_best),
             "per_run_toffoli_paper_f_tables_model": int(min(rows[("f_tables_model", ld)].total.ccz_count
                                                             for ld in ("qrom", "selectswap"))),
-            "per_run_toffoli_paper_kronecker": kron,
+            "per_run_toffoli_paper_kronecker": int(kc.total.ccz_count),
             "amplification_rounds_paper": rows[("sparse", "qrom")].amplification_length,
             "amplification_rounds_paper_old": legacy_per_run(7_000_000, 1000)[1]}
 
@@ -199,27 +204,28 @@ def main():
           "F-tables model (not built), cheapest read-out")
     t0 = time.perf_counter()
     ests = []
-    for be_name in ("sparse", "f_tables_model"):
-        for loading in LOADINGS:
-            me = estimate_model(paper_problem(103_000_000, 1000, loading=loading, block_encoding=be_name), QUBIT_PRESETS,
-                                readout="all")
-            ests.append(me)
-            print(f"-- {me.cost.label}: QSVT degree {me.cost.degree}, AA rounds {me.cost.amplification_length}, "
-                  f"κ {me.cost.kappa:.3g} ({me.cost.inverse_norm_method}), {me.samples:.3g} read-out runs ({me.readout}); "
-                  f"infeasible: {sorted(me.infeasible)}", flush=True)
-            if me.physical.estimates:
-                print(me.physical.table())
+    for be_name, loading in BUILT_AND_MODELS:
+        me = estimate_model(paper_problem(103_000_000, 1000, loading=loading, block_encoding=be_name), QUBIT_PRESETS,
+                            readout="all")
+        ests.append(me)
+        print(f"-- {me.cost.label}: QSVT degree {me.cost.degree}, AA rounds {me.cost.amplification_length}, "
+              f"κ {me.cost.kappa:.3g} ({me.cost.inverse_norm_method}), {me.samples:.3g} read-out runs ({me.readout}); "
+              f"infeasible: {sorted(me.infeasible)}", flush=True)
+        if me.physical.estimates:
+            print(me.physical.table())
     t_paper = time.perf_counter() - t0
-    print(f"full all-presets paper-scale estimate (2 circuits x 4 loadings x 6 presets): {t_paper:.3f} s")
+    print(f"full all-presets paper-scale estimate ({len(BUILT_AND_MODELS)} circuit/loading pairs x 6 presets): "
+          f"{t_paper:.3f} s")
     t7 = [estimate_model(paper_problem(7_000_000, 1000, loading=l, block_encoding=b), ("qubit_gate_ns_e4", "qubit_maj_ns_e6"),
-                         readout="all") for b in ("sparse", "f_tables_model") for l in LOADINGS]
+                         readout="all") for b, l in BUILT_AND_MODELS]
     print("\nREADME table (per-run and total-with-read-out quantum time vs classical GPU time for the same T steps):")
     print(markdown_table(t7 + ests))
     out = solver_section()
     out.update(paper_section())
     print("\n(e) exponent fits (per-run Toffoli+T+rotation count) and attribution (degree ∝ κ, rounds, one call):")
     fits = {}
-    for b, l in (("f_tables_model", "qrom"), ("f_tables_model", "qram"), ("sparse", "qrom"), ("sparse", "selectswap")):
+    for b, l in (("f_tables_model", "qrom"), ("f_tables_model", "qram"), ("sparse", "qrom"), ("sparse", "selectswap"),
+                 ("kronecker", "qrom")):
         f = fit_exponents(paper_problem(103_000_000, 1000, loading=l, block_encoding=b))
         fits[(b, l)] = f
         a = f["attribution_T"]
@@ -231,20 +237,21 @@ def main():
     from pyqgd.estimate import break_even
 
     print("\nbreak-even over n (T = 1000, total quantum time with read-out vs classical GPU time):")
-    for b in ("sparse", "f_tables_model"):
-        for loading in LOADINGS:
-            for preset in ("qubit_gate_ns_e4", "qubit_maj_ns_e6"):
-                be = break_even(paper_problem(10**6, 1000, loading=loading, block_encoding=b), preset)
-                last = be["rows"][-1]
-                q = "infeasible" if last["quantum_seconds"] is None else f"{last['quantum_seconds']:.3g} s"
-                print(f"  {b:15s} {loading:10s} {preset:17s} crossover n: {be['crossover_n'] or 'none up to 1e12'}"
-                      f" (at n=1e12: quantum {q}, classical {last['classical_seconds']:.3g} s)", flush=True)
+    for b, loading in BUILT_AND_MODELS:
+        for preset in ("qubit_gate_ns_e4", "qubit_maj_ns_e6"):
+            be = break_even(paper_problem(10**6, 1000, loading=loading, block_encoding=b), preset)
+            last = be["rows"][-1]
+            q = "infeasible" if last["quantum_seconds"] is None else f"{last['quantum_seconds']:.3g} s"
+            print(f"  {b:15s} {loading:10s} {preset:17s} crossover n: {be['crossover_n'] or 'none up to 1e12'}"
+                  f" (at n=1e12: quantum {q}, classical {last['classical_seconds']:.3g} s)", flush=True)
     out.update({"min_speedup_vs_trace": round(min(speedups), 2), "min_speedup_tiny": round(tiny_min, 2),
                 "counts_agree": bool(agree_all), "paper_scale_seconds": round(t_paper, 4),
                 "T_exponent_qram": round(fits[("f_tables_model", "qram")]["T_exponent"], 3),
                 "n_exponent_qrom": round(fits[("f_tables_model", "qrom")]["n_exponent"], 3),
                 "T_exponent_built": round(fits[("sparse", "qrom")]["T_exponent"], 3),
                 "n_exponent_built": round(fits[("sparse", "qrom")]["n_exponent"], 3),
+                "T_exponent_kronecker": round(fits[("kronecker", "qrom")]["T_exponent"], 3),
+                "n_exponent_kronecker": round(fits[("kronecker", "qrom")]["n_exponent"], 3),
                 "t_exponent_dissipative": round(t_diss, 3),
                 "t_attribution_dissipative": {k: round(v, 3) for k, v in att_diss.items()}})
     print(json.dumps(out))
