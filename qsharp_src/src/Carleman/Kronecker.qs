@@ -398,7 +398,7 @@ function KroneckerScratch(data : KroneckerCarlemanData) : Int {
     let w = data.SlotWidth;
     let largest = Std.Math.Max([tb, 1 + KroneckerMAncillas(data) - tb, 1 + data.NumLevel + (nf - 1) * w,
                                 1 + 2 * w + lc, 1 + w + lr, 1 + KroneckerMAncillas(data), 1 + data.NumClock,
-                                KroneckerMAncillas(data) + data.NumLevel]);
+                                KroneckerMAncillas(data) + data.NumLevel + 1]);
     ChainScratch(largest)
 }
 
@@ -628,26 +628,42 @@ operation ApplyKroneckerM(data : KroneckerCarlemanData, anc : Qubit[], carleman 
 /// # Summary
 /// Where `cs` are all |1>: term |0> → Σ_t amplitudes[v][t] |t> for level register value v (amplitudes ≥ 0; both
 /// registers big-endian). A binary tree of Ry rotations: bit k of the term is rotated by 2·atan(√w1/√w0) (w0, w1: the
-/// weights of the two halves below) under a comparison of cs, the level and the bits above k with (1…1, v, prefix),
-/// one AND chain through `aux` each; subtrees of zero weight get no rotation, so the preparation and its adjoint
-/// keep the term register on few values (what a simulation pays for).
+/// weights of the two halves below the bits above k), controlled on one qubit that holds (cs, level = v, bits above
+/// k = prefix); those controls are built by unary iteration (Babbush et al., PRX 8, 041015 (2018), Sec. III.A): one
+/// AND per tree node from its parent's, so each node costs its rotation and two Toffolis. Subtrees of zero weight are
+/// skipped, so the preparation and its adjoint keep the term register on few values (what a simulation pays for).
+/// aux: clean scratch, at least Length(cs) + Length(level) + Length(term) qubits.
 operation PrepareTermsTree(cs : Qubit[], amplitudes : Double[][], level : Qubit[], term : Qubit[], aux : Qubit[]) : Unit is Adj + Ctl {
     Std.Diagnostics.Fact(Length(cs) > 0, "PrepareTermsTree needs a control");
     let ml = Length(level);
-    let tb = Length(term);
+    let nc = Length(cs) + ml;
     for v in 0..Length(amplitudes) - 1 {
-        let a = amplitudes[v];
         let lv = ml > 0 ? Reversed(IntAsBoolArray(v, ml)) | [];
-        for k in 0..tb - 1 {
-            let span = 2^(tb - k - 1);
-            for prefix in 0..2^k - 1 {
-                let (w0, w1) = (SquaredNorm(a[2 * prefix * span..(2 * prefix + 1) * span - 1]),
-                                SquaredNorm(a[(2 * prefix + 1) * span..(2 * prefix + 2) * span - 1]));
-                if w1 > 0.0 {
-                    let theta = 2.0 * Std.Math.ArcTan2(Sqrt(w1), Sqrt(w0));
-                    let pb = k > 0 ? Reversed(IntAsBoolArray(prefix, k)) | [];
-                    WithPattern([true, size = Length(cs)] + lv + pb, cs + level + term[0..k - 1], aux,
-                                ControlledOn(ApplyToEachCA(Ry(theta, _), _), _, [term[k]]));
+        WithPattern([true, size = Length(cs)] + lv, cs + level, aux, PrepareSubtree(amplitudes[v], term, 0, 0, aux[nc - 1...], _));
+    }
+}
+
+/// # Summary
+/// The rotations of PrepareTermsTree below the node (k, prefix) where ctl is |1> (ctl = its controls' AND); scratch
+/// aux[0] is the children's control, aux[1...] theirs.
+operation PrepareSubtree(a : Double[], term : Qubit[], k : Int, prefix : Int, aux : Qubit[], ctl : Qubit) : Unit is Adj + Ctl {
+    let tb = Length(term);
+    let span = 2^(tb - k - 1);
+    let (w0, w1) = (SquaredNorm(a[2 * prefix * span..(2 * prefix + 1) * span - 1]),
+                    SquaredNorm(a[(2 * prefix + 1) * span..(2 * prefix + 2) * span - 1]));
+    if w1 > 0.0 {
+        Controlled Ry([ctl], (2.0 * Std.Math.ArcTan2(Sqrt(w1), Sqrt(w0)), term[k]));
+    }
+    if k + 1 < tb {
+        for (bit, weight) in [(false, w0), (true, w1)] {
+            if weight > 0.0 and span > 1 {
+                within {
+                    if not bit {
+                        X(term[k]);
+                    }
+                    CCNOT(ctl, term[k], aux[0]);
+                } apply {
+                    PrepareSubtree(a, term, k + 1, 2 * prefix + (bit ? 1 | 0), aux[1...], aux[0]);
                 }
             }
         }
