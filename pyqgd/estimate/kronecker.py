@@ -185,7 +185,7 @@ def kronecker_block_encoding_cost(n: int, s: int, N: int, *, T: int, p: int | No
         f0_ops = len({sl for t in data["TermFactors"] for (c, sl) in t if c == 0})
         rec = rec.then(lg.sparse_state_preparation(w, min(d0, 2**w)).repeat(f0_ops))
     nt = len(data["TermLevels"])
-    anc = 2 + _bits(nt + 2) + 1 + N * (1 + lr) + lc + w
+    anc = 2 + _bits(nt + 3) + 1 + N * (1 + lr) + lc + w
     cost = _combine(sk, rec)
     alpha = kronecker_alpha(N, norm_F0 if d0 else 0.0, f1_alpha, f2_alpha)
     return KroneckerCost(cost=cost, alpha=alpha, stored_entries=n * s + n * s2 + d0, num_ancillas=anc,
@@ -205,11 +205,11 @@ def _skeleton_data(w, n, N, T, p, mt, b, s, s2, d0, f1_alpha, f2_alpha, norm_F0)
     for side in (0, 1):
         rows = []
         for v in range(2**ml):
-            x = [0.0] * (2 ** _bits(nt + 2))
+            x = [0.0] * (2 ** _bits(nt + 3))  # the layout of KroneckerEncoding.to_qsharp
             for i, t in enumerate(terms):
                 if t["levels"][side] == v + 1:
-                    x[i] = math.sqrt(t["alpha"] / aM)
-            x[nt] = math.sqrt(max(0.0, 1.0 - sum(y * y for y in x[:nt])))
+                    x[i + 1] = math.sqrt(t["alpha"] / aM)
+            x[nt + 1] = math.sqrt(max(0.0, 1.0 - sum(y * y for y in x[1:nt + 1])))
             nrm = math.sqrt(sum(y * y for y in x))
             rows.append([y / nrm for y in x])
         amps[side] = rows

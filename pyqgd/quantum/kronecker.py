@@ -24,7 +24,7 @@ of block-encodings), on the register layout of :class:`pyqgd.quantum.structured_
 
 Stored data: nnz(F1) + nnz(F2) records (each with its angle) and nnz(F0) amplitudes, plus rotation angles that depend
 on N alone, not on n or T: the term amplitudes √(α_t/α_M) of the two level-controlled PREPAREs (2·2^{⌈log2 N⌉}·
-2^{⌈log2(terms + 2)⌉} values; 13 terms for N = 2, 58 for N = 3 when F0, F1, F2 ≠ 0) and the two angles of the
+2^{⌈log2(terms + 3)⌉} values; 13 terms for N = 2, 58 for N = 3 when F0, F1, F2 ≠ 0) and the two angles of the
 I/W split and the idle steps.
 """
 
@@ -203,12 +203,12 @@ class KroneckerEncoding:
     def fixed_angles(self) -> int:
         """Rotation angles besides the F data (module docstring): the term amplitudes of the two PREPAREs and the
         two angles of L's LCU and of the idle steps; a function of N and of which F's are zero."""
-        return 2 * 2**self.layout.level_qubits * 2 ** _bits(self.num_terms + 2) + 2
+        return 2 * 2**self.layout.level_qubits * 2 ** _bits(self.num_terms + 3) + 2
 
     @property
     def widths(self) -> dict:
         """Ancilla register widths (the Q# KroneckerWidths)."""
-        tb = _bits(self.num_terms + 2)
+        tb = _bits(self.num_terms + 3)
         lc = max(_bits(max(1, self.f1.column_sparsity)), _bits(max(1, self.f2.column_sparsity)))
         lr = max(_bits(max(1, self.f1.row_sparsity)), _bits(max(1, self.f2.row_sparsity)))
         return {"term": tb, "factors": self.layout.N, "column_slot": lc, "row_slot": lr, "angle": self.angle_bits,
@@ -231,11 +231,13 @@ class KroneckerEncoding:
         for side, idx in (("in", 0), ("out", 1)):
             rows = []
             for v in range(2**lay.level_qubits):
-                a = np.zeros(2 ** _bits(nt + 2))  # the terms, the null index nt, the do-nothing index nt + 1
+                # 0 = no term (the block's value after PREPARE†), term i at i + 1, the null index nt + 1, the
+                # do-nothing index nt + 2
+                a = np.zeros(2 ** _bits(nt + 3))
                 for i, t in enumerate(self.terms):
                     if t["levels"][idx] == v + 1:
-                        a[i] = math.sqrt(t["alpha"] / self.alpha_M)
-                a[nt] = math.sqrt(max(0.0, 1.0 - float(np.sum(a[:nt] ** 2))))
+                        a[i + 1] = math.sqrt(t["alpha"] / self.alpha_M)
+                a[nt + 1] = math.sqrt(max(0.0, 1.0 - float(np.sum(a[1:nt + 1] ** 2))))
                 rows.append((a / np.linalg.norm(a)).tolist())
             amps[side] = rows
         return {

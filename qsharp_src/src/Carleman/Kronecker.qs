@@ -75,9 +75,10 @@ struct SparseFactor {
 /// Terms: TermLevels[t] = (k, j) (input level, output level), TermFactors[t][i] = (choice, slot) with choice 0 = F0
 /// (prepared into that free slot), 1 = I, 2 = F1 on that slot, 3 = F2 on that slot and the next; factors are listed
 /// consuming ones first; TermSwaps[t] the slot transpositions that move factor i's output into slot i.
-/// TermAmplitudesIn[k − 1] (one per level register value) = √(α_t / α_M) on the terms with input level k and
-/// √(1 − β_k/α_M) on the null index (the number of terms), β_k = Σ_{t: k_t = k} α_t; TermAmplitudesOut likewise
-/// by output level; both padded with zeros to a power of two. SlotSize = n (slot values ≥ n are padding).
+/// Term register values: 0 = none (what PREPARE† leaves on the block), t + 1 = term t, nt + 1 = the null index,
+/// nt + 2 = the do-nothing index (nt terms). TermAmplitudesIn[k − 1] (one per level register value) = √(α_t / α_M)
+/// at t + 1 for the terms with input level k and √(1 − β_k/α_M) at the null index, β_k = Σ_{t: k_t = k} α_t;
+/// TermAmplitudesOut likewise by output level; both padded with zeros to a power of two. SlotSize = n (slot values ≥ n are padding).
 struct KroneckerCarlemanData {
     NumClock : Int,
     NumLevel : Int,
@@ -488,13 +489,13 @@ function SetsContaining(sets : Int[][], t : Int) : Int[] {
 }
 
 /// # Summary
-/// sel[i] ^= (term ∈ sets[i]) for every i at once: one comparison per term value t (an AND chain of the little-endian
-/// term register through aux), fanned out by CNOTs to the bits of the sets that contain t.
+/// sel[i] ^= (term ∈ sets[i]) for every i at once: one comparison per term t (register value t + 1; an AND chain of
+/// the little-endian term register through aux), fanned out by CNOTs to the bits of the sets that contain t.
 operation ComputeMembership(sets : Int[][], nt : Int, termLE : Qubit[], aux : Qubit[], sel : Qubit[]) : Unit is Adj + Ctl {
     for t in 0..nt - 1 {
         let targets = SetsContaining(sets, t);
         if Length(targets) > 0 {
-            WithPattern(IntAsBoolArray(t, Length(termLE)), termLE, aux, FanOut(Std.Arrays.Subarray(targets, sel), _));
+            WithPattern(IntAsBoolArray(t + 1, Length(termLE)), termLE, aux, FanOut(Std.Arrays.Subarray(targets, sel), _));
         }
     }
 }
@@ -531,7 +532,7 @@ operation ApplyKroneckerSelect(data : KroneckerCarlemanData, term : Qubit[], che
             }
         }
         // the null index of the PREPAREs: a flagged branch
-        XorIfPattern(IntAsBoolArray(nt, Length(termLE)), termLE, aux, check);
+        XorIfPattern(IntAsBoolArray(nt + 1, Length(termLE)), termLE, aux, check);
         for s in 0..N - 1 {
             // a factor acts only where the other factors' registers and the check are |0>: on every other branch the
             // block is already zero, and leaving it alone keeps U|0,x> (and U†|0,x>) supported on few basis states
@@ -586,7 +587,7 @@ operation ApplyKroneckerSelect(data : KroneckerCarlemanData, term : Qubit[], che
 /// # Summary
 /// The M encoding controlled on `active` (the LCU branch that applies M): PREPARE by input level, SELECT, PREPARE† by
 /// output level (the row/column split: α_M is the largest level sum of term α's, not their total). With active |0>
-/// the term register holds the do-nothing index nt + 1 during SELECT, so SELECT itself needs no control.
+/// the term register holds the do-nothing index nt + 2 during SELECT, so SELECT itself needs no control.
 operation ApplyKroneckerMControlled(data : KroneckerCarlemanData, active : Qubit, anc : Qubit[], carleman : Qubit[], aux : Qubit[]) : Unit is Adj + Ctl {
     let (tb, nf, lc, lr, b) = KroneckerWidths(data);
     let w = data.SlotWidth;
@@ -600,7 +601,7 @@ operation ApplyKroneckerMControlled(data : KroneckerCarlemanData, active : Qubit
     let row = anc[c0 + lc..c0 + lc + w - 1];
     let level = carleman[0..data.NumLevel - 1];
     let slots = Std.Arrays.Chunks(w, carleman[data.NumLevel...]);
-    let idle = Length(data.TermLevels) + 1;
+    let idle = Length(data.TermLevels) + 2;
     // the PREPAREs act only where every other M ancilla is |0> (the block's branches; see ApplyKroneckerSelect)
     let others = anc[tb...];
     let no = Length(others);
@@ -707,8 +708,11 @@ operation ApplyKroneckerCarleman(data : KroneckerCarlemanData, anc : Qubit[], sy
     let alphaL = 1.0 + data.AlphaM;
     use (inM, inIdle, doM) = (Qubit(), Qubit(), Qubit());
     use aux = Qubit[KroneckerScratch(data)];
-    // both rotations of the I/W split act only where the other ancillas are |0> (the block's branches)
-    let split = ApplyIfGatesAndZeros([], anc[1...], aux, ApplyToEachCA(Ry(2.0 * ArcCos(Sqrt(1.0 / alphaL)), _), _), _);
+    // both rotations of the I/W split act only where wflag and the term register are |0>: true on the block's
+    // branches; every other branch of the M encoding keeps a nonzero term value (its PREPARE† acts only where the
+    // other M ancillas are |0>, and 0 is no term)
+    let (tb, _, _, _, _) = KroneckerWidths(data);
+    let split = ApplyIfGatesAndZeros([], anc[1..2 + tb - 1], aux, ApplyToEachCA(Ry(2.0 * ArcCos(Sqrt(1.0 / alphaL)), _), _), _);
     split([lcu]);
     {
         within {

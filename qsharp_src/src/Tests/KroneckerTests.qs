@@ -67,8 +67,8 @@ function IdentityCarlemanData() : KroneckerCarlemanData {
     new KroneckerCarlemanData {
         NumClock = 1, NumLevel = 0, SlotWidth = 1, NumSlots = 1, Steps = 1, Blocks = 2, AngleBits = 8, AlphaM = 1.0,
         F1 = empty, F2 = new SparseFactor { ...empty, InWidth = 2 }, F0Values = [0.0, 0.0], F0Swaps = [], SlotSize = 2,
-        // terms: 0 = the identity, 1 = null, 2 = do-nothing, 3 = unused
-        TermAmplitudesIn = [[1.0, 0.0, 0.0, 0.0]], TermAmplitudesOut = [[1.0, 0.0, 0.0, 0.0]],
+        // term register values: 0 = none, 1 = the identity, 2 = null, 3 = do-nothing
+        TermAmplitudesIn = [[0.0, 1.0, 0.0, 0.0]], TermAmplitudesOut = [[0.0, 1.0, 0.0, 0.0]],
         TermLevels = [(1, 1)], TermFactors = [[(1, 0)]], TermSwaps = [[]],
     }
 }
