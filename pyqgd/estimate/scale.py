@@ -21,10 +21,6 @@ from pyqgd.estimate.ode import OdeCost, OdeProblem, ode_solver_cost
 from pyqgd.estimate.physical import QUBIT_PRESETS, PhysicalEstimates, estimate_physical, format_seconds
 from pyqgd.estimate.readout import READOUTS, check_readout, readout_cost
 
-#: Above this many logical operations per run no preset can hold the error budget (and the QDK's 64-bit counters
-#: overflow): such runs are reported as infeasible with the count instead of being sent to the estimator.
-MAX_ESTIMABLE_OPERATIONS = 10**18
-
 __all__ = ["PAPER_MODELS", "paper_problem", "ModelEstimate", "estimate_model", "fit_exponents", "break_even",
            "markdown_table"]
 
@@ -86,8 +82,9 @@ def estimate_model(problem: OdeProblem, presets=QUBIT_PRESETS, *, error_budget: 
     ``readout`` (default ``problem.readout``): a name of :data:`pyqgd.estimate.READOUTS`, or "all" (every option is
     priced in ``readouts``; the cheapest sets ``samples``). Each read-out run gets the full ``error_budget`` (a failed
     run is one bad sample; it biases the estimate by at most the failure rate, which must stay below δ). Presets whose
-    budget cannot be met (code distance above the QDK maximum of 50, or more than 10^18 operations per run) are
-    recorded in ``infeasible`` instead of raising, so one run reports all presets. For QRAM loadings,
+    budget cannot be met (code distance above the QDK maximum of 50) are recorded in ``infeasible`` instead of raising,
+    so one run reports all presets. Runs of any length are estimated (:func:`pyqgd.estimate.estimate_physical` splits
+    long ones into sequential chunks): a 10^42-Toffoli run gets a runtime, not a refusal. For QRAM loadings,
     ``qram_router_error`` is the router error rate the bucket-brigade model needs for the whole read-out to stay
     within the error budget (:func:`pyqgd.estimate.loading.qram_router_error_needed`).
     """
@@ -102,13 +99,8 @@ def estimate_model(problem: OdeProblem, presets=QUBIT_PRESETS, *, error_budget: 
     chosen = min(options, key=lambda r: options[r].runs)
     samples = options[chosen].runs
     ests, infeasible = [], {}
-    work = cost.total.ccz_count + cost.total.t_count + cost.total.rotation_count + cost.total.measurement_count
     plist = [presets] if isinstance(presets, str) else list(presets)
     for p in plist:
-        if work > MAX_ESTIMABLE_OPERATIONS:
-            infeasible[p] = (f"{work:.3g} logical operations per run ({cost.label}): beyond any error budget and the "
-                             "estimator's 64-bit counters")
-            continue
         try:
             ests.extend(estimate_physical(cost.total, p, qec_schemes=qec_schemes, error_budget=error_budget).estimates)
         except (ErrorBudgetError, EstimationFailedError) as exc:
