@@ -489,13 +489,57 @@ function SetsContaining(sets : Int[][], t : Int) : Int[] {
 }
 
 /// # Summary
-/// sel[i] ^= (term ∈ sets[i]) for every i at once: one comparison per term t (register value t + 1; an AND chain of
-/// the little-endian term register through aux), fanned out by CNOTs to the bits of the sets that contain t.
-operation ComputeMembership(sets : Int[][], nt : Int, termLE : Qubit[], aux : Qubit[], sel : Qubit[]) : Unit is Adj + Ctl {
-    for t in 0..nt - 1 {
-        let targets = SetsContaining(sets, t);
-        if Length(targets) > 0 {
-            WithPattern(IntAsBoolArray(t + 1, Length(termLE)), termLE, aux, FanOut(Std.Arrays.Subarray(targets, sel), _));
+/// sel[i] ^= (term ∈ sets[i]) for every i at once, by unary iteration over the term values (Babbush et al., PRX 8,
+/// 041015 (2018), Sec. III.A) on the big-endian term register: one AND per tree node from its parent's, through the
+/// scratch aux; at the leaf of term t (register value t + 1) CNOTs to the bits of the sets that contain t. Subtrees
+/// without such a term are skipped.
+operation ComputeMembership(sets : Int[][], term : Qubit[], aux : Qubit[], sel : Qubit[]) : Unit is Adj + Ctl {
+    // members[v]: the sets that contain the term with register value v
+    let members = Std.Arrays.MappedOverRange(v -> v >= 1 ? SetsContaining(sets, v - 1) | [], 0..2^Length(term) - 1);
+    for b in 0..1 {
+        if SubtreeHasMembers(members, Length(term), 1, b) {
+            within {
+                if b == 0 {
+                    X(term[0]);
+                }
+            } apply {
+                MembershipSubtree(members, term, 1, b, aux, sel, term[0]);
+            }
+        }
+    }
+}
+
+/// # Summary
+/// Whether the subtree of register values with the k-bit prefix `prefix` (of tb bits) holds a term in some set.
+function SubtreeHasMembers(members : Int[][], tb : Int, k : Int, prefix : Int) : Bool {
+    let span = 2^(tb - k);
+    mutable found = false;
+    for v in prefix * span..(prefix + 1) * span - 1 {
+        if Length(members[v]) > 0 {
+            set found = true;
+        }
+    }
+    found
+}
+
+/// # Summary
+/// ComputeMembership below the node (k, prefix), where ctl = (the top k bits of the term register equal prefix).
+operation MembershipSubtree(members : Int[][], term : Qubit[], k : Int, prefix : Int, aux : Qubit[], sel : Qubit[], ctl : Qubit) : Unit is Adj + Ctl {
+    let tb = Length(term);
+    if k == tb {
+        FanOut(Std.Arrays.Subarray(members[prefix], sel), ctl);
+    } else {
+        for b in 0..1 {
+            if SubtreeHasMembers(members, tb, k + 1, 2 * prefix + b) {
+                within {
+                    if b == 0 {
+                        X(term[k]);
+                    }
+                    CCNOT(ctl, term[k], aux[0]);
+                } apply {
+                    MembershipSubtree(members, term, k + 1, 2 * prefix + b, aux[1...], sel, aux[0]);
+                }
+            }
         }
     }
 }
@@ -524,7 +568,7 @@ operation ApplyKroneckerSelect(data : KroneckerCarlemanData, term : Qubit[], che
     let swapGroups = SwapGroups(data);
     use (sel, g) = (Qubit[Length(sets)], Qubit());
     within {
-        ComputeMembership(sets, nt, termLE, aux, sel);
+        ComputeMembership(sets, term, aux, sel);
     } apply {
         for k in 1..N {
             if Length(sets[k - 1]) > 0 {
