@@ -287,17 +287,54 @@ operation SparseLookupAndRotate(keys : Int[], words : Int[], angles : Double[], 
 /// The record loop of the two lookups with the controls `cs` explicit and the AND chain's scratch `aux` given (at
 /// least Length(cs) + Length(address) − 1 clean qubits): per record one comparison of cs + address with
 /// (1…1, keys[i]), c − 1 Toffolis computed and c − 1 uncomputed (c = controls + address bits), the word's CNOTs and
-/// the controlled Ry(angles[i]) on `flag` (an angle of 0 applies nothing). Adjoint: negate the angles.
+/// the controlled Ry(angles[i]) on `flag` (an angle of 0 applies nothing). Records are visited in key order and the
+/// address is complemented where the key has a 0, toggling only the bits in which consecutive keys differ.
 operation SparseLookupAndRotateWith(cs : Qubit[], keys : Int[], words : Int[], angles : Double[], address : Qubit[],
                                     target : Qubit[], flag : Qubit, aux : Qubit[]) : Unit is Adj + Ctl {
-    let ones = [true, size = Length(cs)];
-    for i in 0..Length(keys) - 1 {
-        if words[i] != 0 or angles[i] != 0.0 {
-            let bits = IntAsBoolArray(words[i], Length(target));
-            let angle = angles[i];
-            WithPattern(ones + IntAsBoolArray(keys[i], Length(address)), cs + address, aux, WriteRecord(bits, angle, target, flag, _));
+    let m = Length(address);
+    let order = RecordOrder(keys, words, angles);
+    let controls = cs + address;
+    let c = Length(controls);
+    for idx in 0..Length(order) - 1 {
+        let i = order[idx];
+        // toggles: the bits of key XOR previous key (the address holds its complement where the key is 0)
+        let toggle = IntAsBoolArray(keys[i] ^^^ (idx == 0 ? 2^m - 1 | keys[order[idx - 1]]), m);
+        for q in 0..m - 1 {
+            if toggle[q] {
+                X(address[q]);
+            }
+        }
+        let write = WriteRecord(IntAsBoolArray(words[i], Length(target)), angles[i], target, flag, _);
+        if c >= 2 {
+            within {
+                ComputeAndChain(controls, aux);
+            } apply {
+                write(aux[c - 2]);
+            }
+        } else {
+            write(controls[0]);
         }
     }
+    if Length(order) > 0 {
+        let last = IntAsBoolArray(keys[order[Length(order) - 1]] ^^^ (2^m - 1), m);
+        for q in 0..m - 1 {
+            if last[q] {
+                X(address[q]);
+            }
+        }
+    }
+}
+
+/// # Summary
+/// The records a lookup visits (nonzero word or angle), sorted by key.
+function RecordOrder(keys : Int[], words : Int[], angles : Double[]) : Int[] {
+    mutable live = [];
+    for i in 0..Length(keys) - 1 {
+        if words[i] != 0 or angles[i] != 0.0 {
+            set live += [i];
+        }
+    }
+    Std.Arrays.Sorted((i, j) -> keys[i] <= keys[j], live)
 }
 
 /// # Summary
