@@ -19,8 +19,8 @@
 //   Σ_{|d| = k} G_{d_1} ⊗ … ⊗ G_{d_j} (block (j, k)), each G1 expanded into I and F1. Term t is the Kronecker
 //   product of its factors' encodings on the slots they consume (α multiplies, ancillas add), preceded by a check
 //   (level = k − 1, slots k..N−1 zero: zero columns on padding) and followed by a level change k − 1 → j − 1 and a
-//   classical slot permutation (factor i's output into slot i). PREPARE √(α_t/α_M) on a term register, SELECT the
-//   terms: α_M = Σ_t Π_i α(d_i).
+//   classical slot permutation (factor i's output into slot i), α_t = Π_i α(d_i). PREPARE √(α_t/α_M) on a term
+//   register by input level, SELECT the terms, PREPARE† by output level: α_M = the largest level sum of the α_t.
 // * W = S_M ⊗ M' + S_idle ⊗ I: U_M on 0 ≤ t ≤ T − 1, a rotation to amplitude 1/α_M on T ≤ t ≤ K − 2 (the idle
 //   copies), a flag elsewhere (zero rows), then clock += 1; α_W = α_M.
 // * L = I − W: LCU of the identity and −W with a one-qubit PREPARE (√(1/α_L), √(α_M/α_L)): α_L = 1 + α_M.
@@ -31,6 +31,12 @@
 // unchanged; elsewhere the branch is already orthogonal to the block, and leaving it alone keeps U|0,x> and
 // U†|0,x> on few basis states (what a QSVT simulation pays for). A factor is skipped where the check or another
 // factor's flag or row-position register is set (those are not touched inside the factor, so its gate is constant).
+// Term register value 0 means no term, so the I/W rotation's uncompute need only check wflag and the term register.
+//
+// Comparisons: every multiply-controlled condition is an AND chain (c − 1 Toffolis, uncomputed in a `within`) in one
+// scratch register allocated per call, never fresh qubits per comparison; SELECT computes one membership bit per
+// operation (term ∈ the terms that contain it) for all operations at once by unary iteration over the term values,
+// and the PREPAREs are Ry trees over the nonzero amplitudes with their controls built by unary iteration too.
 import Std.Arrays.Reversed;
 import Std.Arrays.Excluding;
 import Std.Arrays.Subarray;
