@@ -539,16 +539,17 @@ function SetsContaining(sets : Int[][], t : Int) : Int[] {
 operation ComputeMembership(sets : Int[][], term : Qubit[], aux : Qubit[], sel : Qubit[]) : Unit is Adj + Ctl {
     // members[v]: the sets that contain the term with register value v
     let members = Std.Arrays.MappedOverRange(v -> v >= 1 ? SetsContaining(sets, v - 1) | [], 0..2^Length(term) - 1);
-    for b in 0..1 {
-        if SubtreeHasMembers(members, Length(term), 1, b) {
-            within {
-                if b == 0 {
-                    X(term[0]);
-                }
-            } apply {
-                MembershipSubtree(members, term, 1, b, aux, sel, term[0]);
-            }
+    let (has0, has1) = (SubtreeHasMembers(members, Length(term), 1, 0), SubtreeHasMembers(members, Length(term), 1, 1));
+    // the root: term[0] itself is the control of child 1 and its complement that of child 0
+    if has0 {
+        within {
+            X(term[0]);
+        } apply {
+            MembershipSubtree(members, term, 1, 0, aux, sel, term[0]);
         }
+    }
+    if has1 {
+        MembershipSubtree(members, term, 1, 1, aux, sel, term[0]);
     }
 }
 
@@ -572,18 +573,8 @@ operation MembershipSubtree(members : Int[][], term : Qubit[], k : Int, prefix :
     if k == tb {
         FanOut(Std.Arrays.Subarray(members[prefix], sel), ctl);
     } else {
-        for b in 0..1 {
-            if SubtreeHasMembers(members, tb, k + 1, 2 * prefix + b) {
-                within {
-                    if b == 0 {
-                        X(term[k]);
-                    }
-                    CCNOT(ctl, term[k], aux[0]);
-                } apply {
-                    MembershipSubtree(members, term, k + 1, 2 * prefix + b, aux[1...], sel, aux[0]);
-                }
-            }
-        }
+        let (has0, has1) = (SubtreeHasMembers(members, tb, k + 1, 2 * prefix), SubtreeHasMembers(members, tb, k + 1, 2 * prefix + 1));
+        UnaryChildren(has0, has1, ctl, term[k], aux[0], 2 * prefix, MembershipSubtree(members, term, k + 1, _, aux[1...], sel, aux[0]));
     }
 }
 
@@ -733,27 +724,56 @@ operation PrepareTermsTree(cs : Qubit[], amplitudes : Double[][], level : Qubit[
 
 /// # Summary
 /// The rotations of PrepareTermsTree below the node (k, prefix) where ctl is |1> (ctl = its controls' AND); scratch
-/// aux[0] is the children's control, aux[1...] theirs.
+/// aux[0] is the children's control, aux[1...] theirs. A node whose 0-half has zero weight rotates by π, which on
+/// the fresh |0> bit is a CNOT (Ry(π)|0> = X|0>, Ry(−π)|1> = X|1>): only nodes with both halves nonzero rotate. The
+/// children's controls follow the unary iteration's sibling step: aux = ctl ∧ ¬term[k] for child 0, then one CNOT
+/// from ctl turns it into ctl ∧ term[k] for child 1 (Babbush et al. 2018, Fig. 5).
 operation PrepareSubtree(a : Double[], term : Qubit[], k : Int, prefix : Int, aux : Qubit[], ctl : Qubit) : Unit is Adj + Ctl {
     let tb = Length(term);
     let span = 2^(tb - k - 1);
     let (w0, w1) = (SquaredNorm(a[2 * prefix * span..(2 * prefix + 1) * span - 1]),
                     SquaredNorm(a[(2 * prefix + 1) * span..(2 * prefix + 2) * span - 1]));
     if w1 > 0.0 {
-        Controlled Ry([ctl], (2.0 * Std.Math.ArcTan2(Sqrt(w1), Sqrt(w0)), term[k]));
+        if w0 > 0.0 {
+            Controlled Ry([ctl], (2.0 * Std.Math.ArcTan2(Sqrt(w1), Sqrt(w0)), term[k]));
+        } else {
+            CNOT(ctl, term[k]);
+        }
     }
-    if k + 1 < tb {
-        for (bit, weight) in [(false, w0), (true, w1)] {
-            if weight > 0.0 and span > 1 {
-                within {
-                    if not bit {
-                        X(term[k]);
-                    }
-                    CCNOT(ctl, term[k], aux[0]);
-                } apply {
-                    PrepareSubtree(a, term, k + 1, 2 * prefix + (bit ? 1 | 0), aux[1...], aux[0]);
-                }
+    if k + 1 < tb and span > 1 {
+        UnaryChildren(w0 > 0.0, w1 > 0.0, ctl, term[k], aux[0], 2 * prefix, PrepareSubtree(a, term, k + 1, _, aux[1...], aux[0]));
+    }
+}
+
+/// # Summary
+/// One node of a unary iteration (Babbush et al., PRX 8, 041015 (2018), Sec. III.A and Fig. 5): visit(base) where
+/// h = ctl ∧ ¬q (if has0), visit(base + 1) where h = ctl ∧ q (if has1), h clean before and after. With both children, h is
+/// computed once for child 0 (X-conjugated Toffoli), moved to child 1 by one CNOT from ctl (ctl ∧ ¬q ⊕ ctl =
+/// ctl ∧ q), and uncomputed by one Toffoli: two Toffolis per node. The visits must leave ctl, q and h unchanged.
+operation UnaryChildren(has0 : Bool, has1 : Bool, ctl : Qubit, q : Qubit, h : Qubit, base : Int, visit : (Int => Unit is Adj + Ctl)) : Unit is Adj + Ctl {
+    if has0 {
+        within {
+            X(q);
+        } apply {
+            CCNOT(ctl, q, h);
+        }
+        visit(base);
+        if has1 {
+            CNOT(ctl, h);
+            visit(base + 1);
+            CCNOT(ctl, q, h);
+        } else {
+            within {
+                X(q);
+            } apply {
+                CCNOT(ctl, q, h);
             }
+        }
+    } elif has1 {
+        within {
+            CCNOT(ctl, q, h);
+        } apply {
+            visit(base + 1);
         }
     }
 }
