@@ -8,7 +8,8 @@ The call splits into two parts:
   records — forward (writes row and row position and rotates the flag by the record's angle) and reverse (column,
   column position) — and each record costs one address comparison per QROM: an AND chain over c = 1 + address bits
   controls (the factor's gate and the address) into scratch qubits the call holds, c − 1 Toffolis computed and
-  c − 1 uncomputed, plus the forward one's controlled rotation (2 rotations). Forward addresses
+  c − 1 uncomputed, plus the forward one's rotation under the comparison (one Rzz per record and one merged Rz per
+  lookup, :func:`record_lookups`). Forward addresses
   have w_in + ⌈log₂ s_c⌉ bits (w_in = w for F1, 2w for F2), reverse ones w + ⌈log₂ s_r⌉. This part is a closed form
   (:func:`record_lookups`).
 * the **skeleton**: the same circuit with the records removed (clock comparators and increment, level checks, term
@@ -62,22 +63,28 @@ def factor_operations(N: int) -> tuple[int, int]:
 
 def record_lookups(records: int, in_width: int, out_width: int, column_slot_bits: int, row_slot_bits: int, *,
                    skipped_forward: int = 0, zero_reverse: int = 0, clifford_angles: int = 0,
-                   t_angles: int = 0) -> lg.LogicalCost:
+                   t_angles: int = 0, merged_angle: str = "rotation") -> lg.LogicalCost:
     """The two sparse QROMs of ONE factor operation over ``records`` nonzeros (module docstring).
 
     Forward (fused with the entry rotation): per record one comparison with c = 1 + w_in + ⌈log₂ s_c⌉ controls,
-    computed and uncomputed by an AND chain (2(c − 1) CCZ), and a singly-controlled Ry(4πx/2^b) = Ry(θ/2)·CNOT·Ry(−θ/2)·CNOT:
-    2 rotations, or 2 T when θ/2 is an odd multiple of π/4 (``t_angles``), or Clifford for multiples of π/2
-    (``clifford_angles``). Reverse: per record with a nonzero word one comparison with 1 + w + ⌈log₂ s_r⌉
+    computed and uncomputed by an AND chain (2(c − 1) CCZ), and the record's Ry(θ) = Ry(4πx/2^b) on the flag under
+    the comparison bit h, written as Rzz_{h,flag}(−θ/2) inside one Y-basis conjugation of the flag per lookup, with
+    the records' h-independent halves Rz(θ/2) merged into one Rz(Σθ/2) (Rz(θ/2)·Rzz(−θ/2) is Rz(θ) where h = 1 and
+    the identity where h = 0): one rotation per record, or one T when θ/2 is an odd multiple of π/4 (``t_angles``),
+    none for multiples of π/2 (``clifford_angles``), plus the merged rotation (``merged_angle``: "rotation", "t" or
+    "clifford", the class of Σθ/2). Reverse: per record with a nonzero word one comparison with 1 + w + ⌈log₂ s_r⌉
     controls. ``skipped_forward``: records with a zero word and angle (none for real nonzeros), ``zero_reverse``:
     column 0 at column position 0.
     """
     E = check_size(records, "records", minimum=0)
+    if merged_angle not in ("rotation", "t", "clifford"):
+        raise EstimateInputError(f"merged_angle must be 'rotation', 't' or 'clifford'; got {merged_angle!r}")
     c_fwd = 1 + in_width + column_slot_bits
     c_rev = 1 + out_width + row_slot_bits
     ccz = _and_chain(c_fwd) * (E - skipped_forward) + _and_chain(c_rev) * (E - zero_reverse)
-    rot = 2 * (E - clifford_angles - t_angles)
-    return lg.LogicalCost(ccz_count=ccz, t_count=2 * t_angles, rotation_count=rot, rotation_depth=rot)
+    rot = E - clifford_angles - t_angles + (merged_angle == "rotation")
+    t = t_angles + (merged_angle == "t")
+    return lg.LogicalCost(ccz_count=ccz, t_count=t, rotation_count=rot, rotation_depth=rot)
 
 
 def kronecker_alpha(N: int, f0_alpha: float, f1_alpha: float, f2_alpha: float) -> float:
@@ -130,9 +137,13 @@ def kronecker_call_cost(enc) -> lg.LogicalCost:
         eighth = [(int(v) % 2 ** max(b - 3, 0)) == 0 for v in x]
         cliff = sum(1 for q, v in zip(quarter, x) if q and int(v) != 0)
         tgate = sum(1 for q, e in zip(quarter, eighth) if e and not q)
+        total = int(sum(int(v) for v in x))  # the merged Rz(Σθ/2), Σθ/2 = 2π·total/2^b
+        merged = ("clifford" if total % 2 ** max(b - 2, 0) == 0 else
+                  "t" if total % 2 ** max(b - 3, 0) == 0 else "rotation")
         one = record_lookups(f.nnz, f.in_width, w, lc, lr,
                              skipped_forward=int(((fw == 0) & (f.angles == 0)).sum()),
-                             zero_reverse=int((rv == 0).sum()), clifford_angles=cliff, t_angles=tgate)
+                             zero_reverse=int((rv == 0).sum()), clifford_angles=cliff, t_angles=tgate,
+                             merged_angle=merged)
         rec = rec.then(one.repeat(ops))
     return _combine(skeleton_cost(enc.to_qsharp()), rec)
 

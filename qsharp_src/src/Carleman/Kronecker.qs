@@ -36,7 +36,9 @@
 // Comparisons: every multiply-controlled condition is an AND chain (c − 1 Toffolis, uncomputed in a `within`) in one
 // scratch register allocated per call, never fresh qubits per comparison; SELECT computes one membership bit per
 // operation (term ∈ the terms that contain it) for all operations at once by unary iteration over the term values,
-// and the PREPAREs are Ry trees over the nonzero amplitudes with their controls built by unary iteration too.
+// and the PREPAREs are Ry trees over the nonzero amplitudes with their controls built by unary iteration too (two
+// Toffolis per tree node, the sibling step a CNOT; a node with an empty 0-half a CNOT instead of a rotation). A
+// record's rotation under its comparison bit is one Rzz with the flag held in the Y basis for the whole lookup.
 import Std.Arrays.Reversed;
 import Std.Arrays.Excluding;
 import Std.Arrays.Subarray;
@@ -293,13 +295,40 @@ operation SparseLookupAndRotate(keys : Int[], words : Int[], angles : Double[], 
 /// The record loop of the two lookups with the controls `cs` explicit and the AND chain's scratch `aux` given (at
 /// least Length(cs) + Length(address) − 1 clean qubits): per record one comparison of cs + address with
 /// (1…1, keys[i]), c − 1 Toffolis computed and c − 1 uncomputed (c = controls + address bits), the word's CNOTs and
-/// the controlled Ry(angles[i]) on `flag` (an angle of 0 applies nothing). Records are visited in key order and the
-/// address is complemented where the key has a 0, toggling only the bits in which consecutive keys differ.
+/// Ry(angles[i]) on `flag` where the comparison bit h is |1> (an angle of 0 applies nothing). Records are visited in
+/// key order and the address is complemented where the key has a 0, toggling only the bits in which consecutive
+/// keys differ. The controlled rotations: Ry(θ) = (S·H) Rz(θ) (S·H)†, and Rz(θ/2)_flag·Rzz(−θ/2)_{h,flag} =
+/// exp(−iθ/4·Z_flag(1 − Z_h)) is Rz(θ) where h is |1> and the identity where |0>; the flag is conjugated into the Y
+/// basis once for the whole loop and the records' Rz(θ_i/2) (diagonal, nothing else in the loop touches the flag)
+/// merge into one Rz(Σθ_i/2): one Rzz per record instead of a controlled Ry (two rotations, two CNOTs and a
+/// conjugation each). `flag` must not be in `target` or `address` when some angle is nonzero.
 operation SparseLookupAndRotateWith(cs : Qubit[], keys : Int[], words : Int[], angles : Double[], address : Qubit[],
                                     target : Qubit[], flag : Qubit, aux : Qubit[]) : Unit is Adj + Ctl {
-    let m = Length(address);
     let order = RecordOrder(keys, words, angles);
     let controls = cs + address;
+    let total = Std.Arrays.Fold((acc, i) -> acc + angles[i], 0.0, order);
+    let rotates = Std.Arrays.Any(x -> x != 0.0, angles);
+    within {
+        if rotates {
+            // Ry(θ) = (S·H) Rz(θ) (S·H)†: the flag in the Y basis for the whole loop
+            Adjoint S(flag);
+            H(flag);
+        }
+    } apply {
+        if total != 0.0 {
+            // every record's h-independent half, Rz(θ_i/2), merged (all diagonal on the flag, which nothing else touches)
+            Rz(total / 2.0, flag);
+        }
+        SparseRecordLoop(controls, keys, words, angles, order, address, target, flag, aux);
+    }
+}
+
+/// # Summary
+/// The record loop of SparseLookupAndRotateWith (the flag's rotations there as Rzz(−θ_i/2) with the comparison bit,
+/// the flag already in the Y basis and the merged Rz applied).
+operation SparseRecordLoop(controls : Qubit[], keys : Int[], words : Int[], angles : Double[], order : Int[], address : Qubit[],
+                           target : Qubit[], flag : Qubit, aux : Qubit[]) : Unit is Adj + Ctl {
+    let m = Length(address);
     let c = Length(controls);
     for idx in 0..Length(order) - 1 {
         let i = order[idx];
@@ -344,7 +373,9 @@ function RecordOrder(keys : Int[], words : Int[], angles : Double[]) : Int[] {
 }
 
 /// # Summary
-/// Under the record's comparison h: target ^= the word (bits), and Ry(angle) on the flag.
+/// Under the record's comparison h: target ^= the word (bits), and Rzz(−angle/2) on (h, flag), which with the
+/// loop's merged Rz and the flag's Y-basis conjugation is Ry(angle) on the flag where h is |1>
+/// (SparseLookupAndRotateWith).
 operation WriteRecord(bits : Bool[], angle : Double, target : Qubit[], flag : Qubit, h : Qubit) : Unit is Adj + Ctl {
     for q in 0..Length(target) - 1 {
         if bits[q] {
@@ -352,7 +383,8 @@ operation WriteRecord(bits : Bool[], angle : Double, target : Qubit[], flag : Qu
         }
     }
     if angle != 0.0 {
-        Controlled Ry([h], (angle, flag));
+        // with Rz(θ/2) on the flag (applied once for all records), Rzz(−θ/2) = Rz(θ) where h is |1>, identity where |0>
+        Rzz(-angle / 2.0, h, flag);
     }
 }
 
