@@ -467,15 +467,19 @@ operation ApplyLevelCheck(u : Qubit, k : Int, level : Qubit[], slots : Qubit[][]
 }
 
 /// # Summary
-/// Scratch qubits of the AND chains of one call: enough for its largest comparison (a term value, a gate with the
-/// other M ancillas, the level check, a record address with its gate, the I/W split's ancillas).
+/// Scratch qubits of one call: enough for its largest comparison's AND chain (a term value, a gate with the other M
+/// ancillas, the level check, a record address with its gate, the I/W split's ancillas), and for SELECT's chains
+/// together with its membership bits and factor gate.
 function KroneckerScratch(data : KroneckerCarlemanData) : Int {
     let (tb, nf, lc, lr, _) = KroneckerWidths(data);
     let w = data.SlotWidth;
     let largest = Std.Math.Max([tb, 1 + KroneckerMAncillas(data) - tb, 1 + data.NumLevel + (nf - 1) * w,
                                 1 + 2 * w + lc, 1 + w + lr, 1 + KroneckerMAncillas(data), 1 + data.NumClock,
                                 KroneckerMAncillas(data) + data.NumLevel + 1]);
-    ChainScratch(largest)
+    // inside SELECT: its comparisons' chains plus its membership bits and factor gate (ApplyKroneckerSelect)
+    let inSelect = Std.Math.Max([tb, 1 + KroneckerMAncillas(data) - tb, 1 + data.NumLevel + (nf - 1) * w,
+                                 1 + 2 * w + lc, 2 + w + lr, 2 + w + lc, 1 + w]);
+    Std.Math.MaxI(ChainScratch(largest), ChainScratch(inSelect) + Length(SelectSets(data)) + 1)
 }
 
 /// # Summary
@@ -625,14 +629,17 @@ operation FanOut(targets : Qubit[], h : Qubit) : Unit is Adj + Ctl {
 /// F2, identity range checks) slot by slot, the F0 preparations into free slots, the level change, the slot
 /// permutations.
 operation ApplyKroneckerSelect(data : KroneckerCarlemanData, term : Qubit[], check : Qubit, flags : Qubit[], rowSlots : Qubit[][],
-                               colSlot : Qubit[], row : Qubit[], level : Qubit[], slots : Qubit[][], aux : Qubit[]) : Unit is Adj + Ctl {
+                               colSlot : Qubit[], row : Qubit[], level : Qubit[], slots : Qubit[][], scratch : Qubit[]) : Unit is Adj + Ctl {
     let N = data.NumSlots;
     let w = data.SlotWidth;
     let termLE = Reversed(term);
     let nt = Length(data.TermLevels);
     let sets = SelectSets(data);
     let swapGroups = SwapGroups(data);
-    use (sel, g) = (Qubit[Length(sets)], Qubit());
+    // the membership bits and the factor gate live at the end of the call's scratch (KroneckerScratch reserves them;
+    // the PREPAREs' chains, which need that room, are not running): no allocation, hence no release, per call
+    let (ns, na) = (Length(sets), Length(scratch));
+    let (aux, sel, g) = (scratch[0..na - ns - 2], scratch[na - ns - 1..na - 2], scratch[na - 1]);
     within {
         ComputeMembership(sets, term, aux, sel);
     } apply {
