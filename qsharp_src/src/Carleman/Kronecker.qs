@@ -479,7 +479,8 @@ function KroneckerScratch(data : KroneckerCarlemanData) : Int {
     // inside SELECT: its comparisons' chains plus its membership bits and factor gate (ApplyKroneckerSelect)
     let inSelect = Std.Math.Max([tb, 1 + KroneckerMAncillas(data) - tb, 1 + data.NumLevel + (nf - 1) * w,
                                  1 + 2 * w + lc, 2 + w + lr, 2 + w + lc, 1 + w]);
-    Std.Math.MaxI(ChainScratch(largest), ChainScratch(inSelect) + Length(SelectSets(data)) + 1)
+    let (_, bits) = SelectBitIndices(SelectSets(data));
+    Std.Math.MaxI(ChainScratch(largest), ChainScratch(inSelect) + bits + 1)
 }
 
 /// # Summary
@@ -551,6 +552,21 @@ function SelectSets(data : KroneckerCarlemanData) : Int[][] {
         set sets += [ts];
     }
     sets
+}
+
+/// # Summary
+/// (bit index of each set's membership bit, number of bits): the nonempty sets numbered in order, an empty set
+/// given bit 0 (its operation is never applied).
+function SelectBitIndices(sets : Int[][]) : (Int[], Int) {
+    mutable idx = [0, size = Length(sets)];
+    mutable nb = 0;
+    for i in 0..Length(sets) - 1 {
+        if Length(sets[i]) > 0 {
+            set idx w/= i <- nb;
+            set nb += 1;
+        }
+    }
+    (idx, nb)
 }
 
 /// # Summary
@@ -636,10 +652,13 @@ operation ApplyKroneckerSelect(data : KroneckerCarlemanData, term : Qubit[], che
     let nt = Length(data.TermLevels);
     let sets = SelectSets(data);
     let swapGroups = SwapGroups(data);
-    // the membership bits and the factor gate live at the end of the call's scratch (KroneckerScratch reserves them;
-    // the PREPAREs' chains, which need that room, are not running): no allocation, hence no release, per call
-    let (ns, na) = (Length(sets), Length(scratch));
-    let (aux, sel, g) = (scratch[0..na - ns - 2], scratch[na - ns - 1..na - 2], scratch[na - 1]);
+    // the membership bits (one per nonempty set; an empty set's operation is never applied, its entry only aliases
+    // a bit) and the factor gate live at the end of the call's scratch (KroneckerScratch reserves them; the
+    // PREPAREs' chains, which need that room, are not running): no allocation, hence no release, per call
+    let (bitOf, ns) = SelectBitIndices(sets);
+    let na = Length(scratch);
+    let (aux, bits, g) = (scratch[0..na - ns - 2], scratch[na - ns - 1..na - 2], scratch[na - 1]);
+    let sel = Std.Arrays.Mapped(j -> bits[j], bitOf);
     within {
         ComputeMembership(sets, term, aux, sel);
     } apply {
@@ -683,9 +702,9 @@ operation ApplyKroneckerSelect(data : KroneckerCarlemanData, term : Qubit[], che
         let ml = Length(level);
         for delta in 1..2^ml - 1 {
             // the level register is big-endian
-            let bits = IntAsBoolArray(delta, ml);
+            let flips = IntAsBoolArray(delta, ml);
             for i in 0..ml - 1 {
-                if bits[i] {
+                if flips[i] and Length(sets[5 * N + delta - 1]) > 0 {
                     CNOT(sel[5 * N + delta - 1], level[ml - 1 - i]);
                 }
             }
@@ -786,27 +805,22 @@ operation PrepareSubtree(a : Double[], term : Qubit[], k : Int, prefix : Int, au
 
 /// # Summary
 /// One node of a unary iteration (Babbush et al., PRX 8, 041015 (2018), Sec. III.A and Fig. 5): visit(base) where
-/// h = ctl ∧ ¬q (if has0), visit(base + 1) where h = ctl ∧ q (if has1), h clean before and after. With both children, h is
-/// computed once for child 0 (X-conjugated Toffoli), moved to child 1 by one CNOT from ctl (ctl ∧ ¬q ⊕ ctl =
-/// ctl ∧ q), and uncomputed by one Toffoli: two Toffolis per node. The visits must leave ctl, q and h unchanged.
+/// h = ctl ∧ ¬q (if has0), visit(base + 1) where h = ctl ∧ q (if has1), h clean before and after. h = ctl ∧ ¬q is
+/// computed as CNOT(ctl, h) then Toffoli(ctl, q, h) (ctl ⊕ ctl∧q), moved to child 1 by one CNOT from ctl
+/// (ctl ∧ ¬q ⊕ ctl = ctl ∧ q) and uncomputed by one Toffoli: two Toffolis and two CNOTs per node with both children
+/// (one child: two Toffolis, and two CNOTs for child 0). The visits must leave ctl, q and h unchanged.
 operation UnaryChildren(has0 : Bool, has1 : Bool, ctl : Qubit, q : Qubit, h : Qubit, base : Int, visit : (Int => Unit is Adj + Ctl)) : Unit is Adj + Ctl {
     if has0 {
-        within {
-            X(q);
-        } apply {
-            CCNOT(ctl, q, h);
-        }
+        CNOT(ctl, h);
+        CCNOT(ctl, q, h);
         visit(base);
         if has1 {
             CNOT(ctl, h);
             visit(base + 1);
             CCNOT(ctl, q, h);
         } else {
-            within {
-                X(q);
-            } apply {
-                CCNOT(ctl, q, h);
-            }
+            CCNOT(ctl, q, h);
+            CNOT(ctl, h);
         }
     } elif has1 {
         within {
