@@ -52,6 +52,10 @@ QEC_SCHEMES = ("surface_code", "floquet_code")
 CHUNK_DEPTH = 10**10
 #: Largest code distance the QDK estimator accepts by default (``qecScheme.maxCodeDistance``).
 MAX_CODE_DISTANCE = 50
+#: Largest code distance :func:`feasibility` asks the estimator about when it reports the distance a budget needs:
+#: beyond ~90 the QDK's T-factory search runs for minutes (measured on a 10^42-Toffoli run), so larger needs are
+#: reported as "more than" this.
+WIDE_CODE_DISTANCE = 80
 
 
 def default_schemes(preset: str) -> tuple[str, ...]:
@@ -304,7 +308,8 @@ def _record(r, preset, qec, eb, K, frontier) -> PhysicalEstimate:
 class Feasibility:
     """What it takes to make one (preset, QEC scheme) estimate feasible, computed with the QDK estimator.
 
-    ``feasible``: at ``error_budget``; ``required_code_distance``: the distance the budget needs (the QDK's default
+    ``feasible``: at ``error_budget``; ``required_code_distance``: the distance the budget needs, None above
+    :data:`WIDE_CODE_DISTANCE` (the QDK's default
     maximum is :data:`MAX_CODE_DISTANCE`), None if the estimator could not say; ``min_error_budget``: the smallest
     budget (within 10 %, rounded up to 2 significant digits) at which the estimate succeeds, None if none below 0.5 does;
     ``feasible_presets``: the presets that succeed at ``error_budget`` (surface code, Floquet for Majorana).
@@ -325,6 +330,8 @@ class Feasibility:
         parts = []
         if self.required_code_distance is not None:
             parts.append(f"it needs code distance {self.required_code_distance} > {MAX_CODE_DISTANCE} (the QDK maximum)")
+        else:
+            parts.append(f"it needs a code distance above {WIDE_CODE_DISTANCE} (the QDK maximum is {MAX_CODE_DISTANCE})")
         fixes = []
         if self.min_error_budget is not None:
             fixes.append(f"increase the error budget to ≥ {self.min_error_budget:.2g} (computed)")
@@ -368,7 +375,7 @@ def feasibility(cost: LogicalCost | dict, preset: str, qec_scheme: str = "surfac
             return _attempt(lc, p, q, budget / K, max_t_factories, EstimatorError) is not None
 
         feasible = ok(eb)
-        wide = _attempt(lc, preset, qec_scheme, eb / K, max_t_factories, EstimatorError, max_distance=10 * MAX_CODE_DISTANCE)
+        wide = _attempt(lc, preset, qec_scheme, eb / K, max_t_factories, EstimatorError, max_distance=WIDE_CODE_DISTANCE)
         required = int(wide["logicalQubit"]["codeDistance"]) if wide is not None else None
         hi = 0.5
         if feasible:
