@@ -213,3 +213,21 @@ def test_dataframe_when_pandas_present(all_presets):
     pytest.importorskip("pandas")
     df = all_presets.to_dataframe()
     assert len(df) == len(all_presets.estimates) and "physical_qubits" in df.columns
+
+
+def test_astronomical_runs_get_estimates_or_a_quick_reason():
+    """A 10^42-Toffoli run (the structured oracles' QROM at n = 1.03e8) is estimated by chunking on presets that can
+    hold the budget and refused with the needed code distance on the others, in seconds (the QDK's T-factory search
+    would run for minutes at distances near 100)."""
+    import time
+
+    from pyqgd.estimate.physical import ErrorBudgetError, estimate_physical
+
+    cost = lg.LogicalCost(num_qubits=310, t_count=10**9, rotation_count=10**29, rotation_depth=10**29,
+                          ccz_count=7 * 10**42, measurement_count=7 * 10**42)
+    t0 = time.perf_counter()
+    est = estimate_physical(cost, "qubit_gate_ns_e4").estimates[0]
+    assert est.chunks > 10**30 and est.runtime_seconds > 1e30
+    with pytest.raises(ErrorBudgetError, match="code distance above 80"):
+        estimate_physical(cost, "qubit_maj_ns_e4")
+    assert time.perf_counter() - t0 < 30
