@@ -231,3 +231,16 @@ def test_astronomical_runs_get_estimates_or_a_quick_reason():
     with pytest.raises(ErrorBudgetError, match="code distance above 80"):
         estimate_physical(cost, "qubit_maj_ns_e4")
     assert time.perf_counter() - t0 < 30
+
+
+def test_counts_beyond_64_bits_are_a_clear_failure():
+    """3·10^20 logical qubits (SelectSwap's extra qubits at n = 10^12) cannot be passed to the QDK estimator, whose
+    counters are unsigned 64-bit: a clear EstimationFailedError, which estimate_model records as infeasible."""
+    from pyqgd.estimate.errors import EstimationFailedError
+    from pyqgd.estimate.physical import estimate_physical
+
+    cost = lg.LogicalCost(num_qubits=3 * 10**20, ccz_count=10**12, measurement_count=10**12)
+    with pytest.raises(EstimationFailedError, match="64-bit"):
+        estimate_physical(cost, "qubit_gate_ns_e4")
+    me = estimate_model(paper_problem(10**12, 1000, loading="selectswap", block_encoding="sparse"), "qubit_gate_ns_e4")
+    assert "64-bit" in me.infeasible["qubit_gate_ns_e4"]

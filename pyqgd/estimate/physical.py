@@ -250,6 +250,10 @@ def estimate_physical(cost: LogicalCost | dict, presets=QUBIT_PRESETS, *, qec_sc
              + int(counts["rotationCount"]) + 30 * int(counts["rotationDepth"]))
     K = max(1, -(-depth // CHUNK_DEPTH))
     chunk = {k: (int(v) if k == "numQubits" else -(-int(v) // K)) for k, v in counts.items()}
+    too_big = {k: v for k, v in chunk.items() if v >= 2**63}
+    if too_big:  # the estimator reads unsigned 64-bit counts; chunking cannot shrink a qubit count
+        raise EstimationFailedError(
+            "beyond the QDK estimator's 64-bit counters: " + ", ".join(f"{k} = {v:.3g}" for k, v in too_big.items()))
     LogicalCounts, EstimatorError = _qdk()
     items = []
     for p, q in pairs:
