@@ -54,7 +54,7 @@ def test_model_mode_counts_value_independent_fields(instances):
         kw = {"amplitude": inst.amplitude, "amplitude_method": inst.amplitude_method} if inst.amplitude > 0 else {}
         pr = OdeProblem(n=inst.n, s=1, N=inst.N, T=inst.T, p=inst.p, epsilon=inst.epsilon, angle_bits=inst.data["AngleBits"],
                         s_M=inst.data["Sparsity"] - 1, kappa=inst.kappa, delta_aa=0.3,
-                        nnz_F0=inst.n if inst.rhs["HasConstant"] else 0, **kw)
+                        nnz_F0=inst.n if inst.rhs["HasConstant"] else 0, block_encoding="sparse", **kw)
         model = ode_solver_cost(pr)
         assert model.degree == exact.degree
         assert model.amplification_length == exact.amplification_length
