@@ -139,7 +139,7 @@ def dissipative_exponent() -> tuple[float, dict]:
 
     Ts = (10, 100, 1000, 10**4, 10**5, 10**6)
     costs = [ode_solver_cost(paper_problem(10**4, T, contraction=0.9, p=10, nnz_F0=8, norm_F0=0.05, q=2.0)) for T in Ts]
-    w = [c.total.ccz_count + c.total.t_count + c.total.rotation_count for c in costs]
+    w = [c.total.non_clifford_count for c in costs]
     fit = lambda y: float(np.polyfit(np.log(Ts), np.log(np.asarray(y, dtype=float)), 1)[0])  # noqa: E731
     att = {"kappa_degree": fit([c.degree for c in costs]), "amplification": fit([c.amplification_length for c in costs]),
            "per_call": fit([c.block_encoding.ccz_count for c in costs])}

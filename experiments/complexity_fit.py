@@ -35,7 +35,7 @@ def work(problem) -> float:
     from pyqgd.estimate import ode_solver_cost
 
     c = ode_solver_cost(problem).total
-    return float(c.ccz_count + c.t_count + c.rotation_count)
+    return float(c.non_clifford_count)
 
 
 def fit_loglog(x, y) -> float:
@@ -76,8 +76,7 @@ def sweep(loading: str, *, n: int = 103_000_000, T: int = 1000, s: int = 8, Ts=D
     logn = np.log2(np.asarray(ns, float))
 
     def call_work(c):
-        b = c.block_encoding
-        return float(b.ccz_count + b.t_count + b.rotation_count)
+        return float(c.block_encoding.non_clifford_count)
 
     return {
         "loading": loading, "block_encoding": block_encoding,
@@ -101,13 +100,12 @@ def dissipative_sweep(Ts=(10, 100, 1000, 10**4, 10**5, 10**6), **kw) -> dict:
     from pyqgd.estimate import ode_solver_cost
 
     costs = [ode_solver_cost(dissipative_problem(t, **kw)) for t in Ts]
-    w = [float(c.total.ccz_count + c.total.t_count + c.total.rotation_count) for c in costs]
+    w = [float(c.total.non_clifford_count) for c in costs]
     return {"Ts": list(Ts), "work_T": w, "T_exponent": fit_loglog(Ts, w),
             "kappa": [c.kappa for c in costs], "inverse_norm_bound": costs[0].inverse_norm_method,
             "attribution_T": {"kappa_degree": fit_loglog(Ts, [c.degree for c in costs]),
                               "amplification": fit_loglog(Ts, [c.amplification_length for c in costs]),
-                              "per_call": fit_loglog(Ts, [float(c.block_encoding.ccz_count + c.block_encoding.t_count
-                                                                + c.block_encoding.rotation_count) for c in costs])}}
+                              "per_call": fit_loglog(Ts, [float(c.block_encoding.non_clifford_count) for c in costs])}}
 
 
 def run(*, n: int = 103_000_000, T: int = 1000, **kw) -> dict:

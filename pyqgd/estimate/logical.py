@@ -104,6 +104,11 @@ class LogicalCost:
     def toffoli_count(self) -> int:
         return self.ccz_count
 
+    @property
+    def non_clifford_count(self) -> int:
+        """CCZ + T + rotations: the work measure of the exponent fits, the reports and ``block_encoding="auto"``."""
+        return self.ccz_count + self.t_count + self.rotation_count
+
     def to_counts(self, *, allocated: bool = True) -> dict:
         """The QDK ``LogicalCounts`` dict (camelCase); ``allocated`` uses ``qubits_allocated`` as numQubits."""
         return {

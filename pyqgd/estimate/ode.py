@@ -5,8 +5,8 @@ applies the real-part QSVT of P ≈ c/x to the block-encoding of L = I − S⊗M
 the final-window, level-1 subspace with fixed-point amplification (Yoder–Low–Chuang, PRL 113, 210501, 2014).
 
 **The circuit is the built one.** ``block_encoding="auto"`` (default) takes whichever of the two built encodings
-below needs fewer non-Clifford operations per run (the result's ``block_encoding_name`` says which; the Kronecker one
-from n ≈ 10 on at s = 8). With ``block_encoding="sparse"`` every count is
+below needs fewer non-Clifford operations per run (the result's ``block_encoding_name`` says which: the Kronecker one
+with QROM loading on every instance measured, n = 2 … 10¹²). With ``block_encoding="sparse"`` every count is
 :mod:`pyqgd.estimate.circuit`'s closed form of ``Carleman.HistoryState.CarlemanQsvtSolve``: the structured oracles
 with M's tables over all 4^{m_c} Carleman addresses (as ``carleman_oracle_data`` builds them), D_s exact for any
 sparsity, the clock comparators and adders, the QSVT projector phases and the amplification reflections. It equals
@@ -423,11 +423,6 @@ def ode_solver_cost(problem: OdeProblem, *, block_encoding: str | None = None, s
                    block_encoding_name=pr.block_encoding, solver=pr.solver, built=built, label=label)
 
 
-def _work(c: lg.LogicalCost) -> int:
-    """Non-Clifford operations of a run (CCZ + T + rotations), the measure "auto" minimises."""
-    return c.ccz_count + c.t_count + c.rotation_count
-
-
 def _cheapest_built(pr: OdeProblem) -> OdeCost:
     """block_encoding="auto": the built encoding with fewer non-Clifford operations per run — the structured sparse
     oracles or the Kronecker encoding (QROM loading only) — so a default estimate is the cheapest circuit we build.
@@ -443,7 +438,7 @@ def _cheapest_built(pr: OdeProblem) -> OdeCost:
             errors.append(exc)
     if not costs:
         raise errors[0]
-    return min(costs, key=lambda c: _work(c.total))
+    return min(costs, key=lambda c: c.total.non_clifford_count)
 
 
 def _other_solver(pr: OdeProblem, be, prep, m: int, kappa: float, amp: float, inv: float, qsvt_calls: int):

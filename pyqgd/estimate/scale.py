@@ -142,8 +142,7 @@ def fit_exponents(base: OdeProblem, Ts=(10, 30, 100, 300, 1000), ns=(10**4, 10**
         c = ode_solver_cost(pr)
         t = c.total
         be = c.block_encoding
-        return (t.ccz_count + t.t_count + t.rotation_count, c.degree, c.amplification_length,
-                be.ccz_count + be.t_count + be.rotation_count)
+        return t.non_clifford_count, c.degree, c.amplification_length, be.non_clifford_count
 
     pT = [parts(replace(base, T=T, p=None)) for T in Ts]
     pn = [parts(replace(base, n=n, nnz_F=None, s_w=None)) for n in ns]

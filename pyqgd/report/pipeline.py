@@ -458,9 +458,9 @@ def _estimates(n, s, N, T, epsilon, delta, presets, loadings, error_budget):
         summary = me.summary()
         summary["breakdown"] = {
             "block_encoding_calls": me.cost.block_encoding_calls,
-            "block_encoding_toffoli_equiv": _work(me.cost.block_encoding) * me.cost.block_encoding_calls,
-            "state_preparation_toffoli_equiv": _work(me.cost.state_preparation),
-            "total_toffoli_equiv": _work(me.cost.total),
+            "block_encoding_toffoli_equiv": float(me.cost.block_encoding.non_clifford_count) * me.cost.block_encoding_calls,
+            "state_preparation_toffoli_equiv": float(me.cost.state_preparation.non_clifford_count),
+            "total_toffoli_equiv": float(me.cost.total.non_clifford_count),
             "tomography_runs": me.samples,
         }
         out.append(summary)
@@ -469,6 +469,3 @@ def _estimates(n, s, N, T, epsilon, delta, presets, loadings, error_budget):
                                      ns=tuple(int(10**k) for k in range(3, 13))))
     return out, breaks
 
-
-def _work(c) -> float:
-    return float(c.ccz_count + c.t_count + c.rotation_count)
