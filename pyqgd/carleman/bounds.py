@@ -409,15 +409,12 @@ def mode_lower_bound(lam: float, z0: float, v_f0: float, k: float, U: np.ndarray
 
 def _left_modes(qmap, u_in: np.ndarray, T: int):
     """Up to MAX_MODES real left eigenpairs (λ, v) of I+F1, unit v, ordered by |λ|^T·|v·u_in| (the linear part's
-    guess of which mode dominates u(T)); dense LAPACK up to DENSE_LIMIT, ARPACK (largest |λ|) above."""
+    guess of which mode dominates u(T)); dense LAPACK, up to DENSE_LIMIT like σ_min(I+F1)."""
     n = qmap.n
-    G1T = (sp.identity(n) + qmap.F1).T
-    if n <= DENSE_LIMIT:
-        lam, V = np.linalg.eig(G1T.toarray())
-    else:
-        from scipy.sparse.linalg import eigs
-
-        lam, V = eigs(G1T.tocsr(), k=min(2 * MAX_MODES, n - 2), which="LM")
+    if n > DENSE_LIMIT:
+        raise ValueError(f"the eigenmodes of I+F1 are computed densely up to n = {DENSE_LIMIT}; pass the norms to "
+                         "amplitude_lower_bound for larger maps")
+    lam, V = np.linalg.eig((sp.identity(n) + qmap.F1).T.toarray())
     real = np.abs(lam.imag) <= 1e-10 * np.maximum(np.abs(lam.real), 1e-300)
     lam, V = lam[real].real, V[:, real].real
     V = V / np.linalg.norm(V, axis=0)
@@ -430,7 +427,8 @@ def _left_modes(qmap, u_in: np.ndarray, T: int):
 def trajectory_bounds(system: CarlemanSystem, u_in: np.ndarray, T: int, norms: MapNorms,
                       block_norms: np.ndarray | None = None) -> tuple[float, float]:
     """(ℓ_T, e_T): ‖u(T)‖ ≥ ℓ_T from the best left eigenmode (:func:`mode_lower_bound`) and ‖u(T) − ŷ_1(T)‖ ≤ e_T
-    from :func:`truncation_error_trajectory`. O(T·(N² + modes)) arithmetic after one eigen-decomposition of I+F1."""
+    from :func:`truncation_error_trajectory`. O(T·(N² + modes)) arithmetic after one dense eigen-decomposition of
+    I+F1 (n ≤ DENSE_LIMIT)."""
     qm = system.qmap
     U = norm_upper_sequence(norms.f0, norms.rho, norms.f2, float(np.linalg.norm(u_in)), T)
     e_T = float(truncation_error_trajectory(level_norm_table(norms.f0, norms.rho, norms.f2, system.N, block_norms), U)[-1])
