@@ -6,13 +6,13 @@ import Std.Diagnostics.CheckAllZero;
 import Std.Diagnostics.Fact;
 import Std.Math.AbsD;
 import Std.Measurement.MeasureInteger;
-import Carleman.Kronecker.ApplySparseFactor;
+import Carleman.KroneckerFactors.ApplySparseFactor;
 import Carleman.Kronecker.KroneckerCarlemanBlockEncoding;
 import Carleman.Kronecker.KroneckerCarlemanData;
 import Carleman.Kronecker.KroneckerMBlockEncoding;
 import Carleman.Kronecker.KroneckerStoredEntries;
 import Carleman.Kronecker.SparseFactor;
-import Carleman.Kronecker.SparseXorLookup;
+import Oracles.SparseLookup.SparseXorLookup;
 
 @Test()
 operation SparseLookupWritesOnlyListedKeys() : Unit {
