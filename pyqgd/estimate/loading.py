@@ -116,7 +116,8 @@ def qrom_read_cost(address_bits: int, width: int, controls: int = 1) -> LogicalC
     """One dense QROM read (unary iteration, the library's Select; Babbush et al. 2018 §III.A) of E = 2^a words of w
     bits under k controls (``Oracles/Qroam.qs``): E − 2 + k Toffolis and as many measurements (the AND gates'
     measurement-based uncomputation); ``num_qubits``: its scratch, ⌈log₂ E⌉ − 1 + k."""
-    a, w = check_size(address_bits, "address_bits", minimum=0), check_size(width, "width")
+    a = check_size(address_bits, "address_bits", minimum=0)
+    check_size(width, "width")
     if controls not in (0, 1):
         raise EstimateInputError(f"controls must be 0 or 1 (AND several controls into one first); got {controls}")
     E = 2**a
