@@ -72,6 +72,9 @@ import Carleman.KroneckerSelect.*;
 /// Record q: row Rows[q], column Cols[q] (big-endian slot integer; for F2 the pair (a, b) is a·2^w + b), its
 /// position ColSlots[q] < ColumnSparsity among column Cols[q]'s nonzeros, RowSlots[q] < RowSparsity among row
 /// Rows[q]'s, and Angles[q] = round(x·2^AngleBits) with −sin(2πx) = value / MaxAbs.
+/// Loading: 0 = the records read by comparisons, 1 = dense tables read by QROM, 2 = by QROAM (FwdBlocks, RevBlocks:
+/// (λ, λ′) of each read); FwdTable/RevTable the dense tables (Carleman.KroneckerFactors; empty: no reads), Mirrored
+/// the symmetric-F2 scheme (ColumnSparsity = RowSparsity then).
 struct SparseFactor {
     InWidth : Int,
     ColumnSparsity : Int,
@@ -82,6 +85,12 @@ struct SparseFactor {
     ColSlots : Int[],
     RowSlots : Int[],
     Angles : Int[],
+    Loading : Int,
+    Mirrored : Bool,
+    FwdTable : Int[],
+    RevTable : Int[],
+    FwdBlocks : (Int, Int),
+    RevBlocks : (Int, Int),
 }
 
 /// # Summary
@@ -144,11 +153,17 @@ function KroneckerWidths(data : KroneckerCarlemanData) : (Int, Int, Int, Int, In
 }
 
 /// # Summary
+/// Qubits of the shared angle register: b when a factor is read from dense tables, else none.
+function AngleRegister(data : KroneckerCarlemanData) : Int {
+    data.F1.Loading > 0 or data.F2.Loading > 0 ? data.AngleBits | 0
+}
+
+/// # Summary
 /// Ancillas of the M encoding: term register, one check flag, per slot (flag + row-slot register), the shared
-/// column-slot and row registers.
+/// column-slot, row and angle registers.
 function KroneckerMAncillas(data : KroneckerCarlemanData) : Int {
     let (tb, nf, lc, lr, _) = KroneckerWidths(data);
-    tb + 1 + nf * (1 + lr) + lc + data.SlotWidth
+    tb + 1 + nf * (1 + lr) + lc + data.SlotWidth + AngleRegister(data)
 }
 
 /// # Summary
@@ -166,6 +181,7 @@ operation ApplyKroneckerMControlled(data : KroneckerCarlemanData, active : Qubit
     let c0 = rs0 + nf * lr;
     let colSlot = anc[c0..c0 + lc - 1];
     let row = anc[c0 + lc..c0 + lc + w - 1];
+    let angle = anc[c0 + lc + w..c0 + lc + w + AngleRegister(data) - 1];
     let level = carleman[0..data.NumLevel - 1];
     let slots = Std.Arrays.Chunks(w, carleman[data.NumLevel...]);
     let idle = Length(data.TermLevels) + 2;
@@ -177,7 +193,7 @@ operation ApplyKroneckerMControlled(data : KroneckerCarlemanData, active : Qubit
     within {
         ApplyControlledOnInt(0, ApplyXorInPlace(idle, _), [active], Reversed(term));
     } apply {
-        ApplyKroneckerSelect(data, term, check, flags, rowSlots, colSlot, row, level, slots, aux);
+        ApplyKroneckerSelect(data, term, check, flags, rowSlots, colSlot, row, angle, level, slots, aux);
     }
     WithPattern(where, [active] + others, aux, Adjoint PrepareTermsTreeOn(data.TermAmplitudesOut, level, term, aux[no...], _));
 }
@@ -330,7 +346,7 @@ operation TraceSparseLookup(keys : Int[], words : Int[], addressBits : Int, widt
 /// its cost: clock arithmetic, level checks, term PREPAREs and SELECT lookups, F0 preparation, slot permutations),
 /// traced at full register sizes by pyqgd.estimate.kronecker.
 operation TraceKroneckerSkeleton(data : KroneckerCarlemanData) : Unit {
-    let strip = (f) -> new SparseFactor { ...f, Rows = [], Cols = [], ColSlots = [], RowSlots = [], Angles = [] };
+    let strip = (f) -> new SparseFactor { ...f, Rows = [], Cols = [], ColSlots = [], RowSlots = [], Angles = [], FwdTable = [], RevTable = [] };
     TraceKroneckerBlockEncoding(new KroneckerCarlemanData { ...data, F1 = strip(data.F1), F2 = strip(data.F2) });
 }
 

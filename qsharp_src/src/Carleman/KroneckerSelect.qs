@@ -192,7 +192,7 @@ function SetsContaining(sets : Int[][], t : Int) : Int[] {
 /// F2, identity range checks) slot by slot, the F0 preparations into free slots, the level change, the slot
 /// permutations.
 operation ApplyKroneckerSelect(data : KroneckerCarlemanData, term : Qubit[], check : Qubit, flags : Qubit[], rowSlots : Qubit[][],
-                               colSlot : Qubit[], row : Qubit[], level : Qubit[], slots : Qubit[][], scratch : Qubit[]) : Unit is Adj + Ctl {
+                               colSlot : Qubit[], row : Qubit[], angle : Qubit[], level : Qubit[], slots : Qubit[][], scratch : Qubit[]) : Unit is Adj + Ctl {
     let N = data.NumSlots;
     let w = data.SlotWidth;
     let termLE = Reversed(term);
@@ -224,14 +224,14 @@ operation ApplyKroneckerSelect(data : KroneckerCarlemanData, term : Qubit[], che
                 within {
                     XorIfPattern([true] + [false, size = Length(outer)], [sel[N + s]] + outer, aux, g);
                 } apply {
-                    ApplySparseFactor(data.F1, data.AngleBits, g, slots[s], flags[s], rowSlots[s], colSlot, row, aux);
+                    ApplySparseFactor(data.F1, data.AngleBits, g, slots[s], flags[s], rowSlots[s], colSlot, row, angle, aux);
                 }
             }
             if Length(sets[2 * N + s]) > 0 {
                 within {
                     XorIfPattern([true] + [false, size = Length(outer)], [sel[2 * N + s]] + outer, aux, g);
                 } apply {
-                    ApplySparseFactor(data.F2, data.AngleBits, g, slots[s] + slots[s + 1], flags[s], rowSlots[s], colSlot, row, aux);
+                    ApplySparseFactor(data.F2, data.AngleBits, g, slots[s] + slots[s + 1], flags[s], rowSlots[s], colSlot, row, angle, aux);
                 }
             }
             if Length(sets[3 * N + s]) > 0 and data.SlotSize < 2^w {
