@@ -33,8 +33,9 @@ the inputs are ``f1_alpha`` = α_1 and ``f2_alpha`` = α_2 (defaults 1 and 0.5: 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from pyqgd.estimate import loading as ld
 from pyqgd.estimate import logical as lg
 from pyqgd.estimate.errors import EstimateInputError, check_size
 
@@ -87,6 +88,48 @@ def record_lookups(records: int, in_width: int, out_width: int, column_slot_bits
     return lg.LogicalCost(ccz_count=ccz, t_count=t, rotation_count=rot, rotation_depth=rot)
 
 
+def _angle_class(num: int, den_log2: int) -> str:
+    """Class of the angle 2π·num/2^den_log2 as the tracer counts it: "clifford" (a multiple of π/2), "t" (an odd
+    multiple of π/4) or "rotation"."""
+    if den_log2 <= 2 or num % 2 ** (den_log2 - 2) == 0:
+        return "clifford"
+    return "t" if num % 2 ** (den_log2 - 3) == 0 else "rotation"
+
+
+def angle_rotation(angle_bits: int, *, conditioned: bool = False, condition_bits: int = 0) -> lg.LogicalCost:
+    """The flag's Ry(4πx/2^b) by the b-bit angle register (``RotateFlagByAngle``): one Rzz(−θ_k/2) per bit,
+    θ_k/2 = 2π·2^k/2^b (Clifford for the top two bits, T for the third), and one merged Rz(Σθ_k/2); when
+    ``conditioned`` (the mirrored F2: only where the w = ``condition_bits`` qubits of slot b are |0>), the condition's
+    AND chain (w − 1 Toffolis each way) and one Toffoli each way per bit."""
+    b = check_size(angle_bits, "angle_bits")
+    classes = [_angle_class(2**k, b) for k in range(b)] + [_angle_class(2**b - 1, b)]
+    rot = classes.count("rotation")
+    ccz = (2 * max(condition_bits - 1, 0) + 2 * b) if conditioned else 0
+    return lg.LogicalCost(ccz_count=ccz, t_count=classes.count("t"), rotation_count=rot, rotation_depth=rot)
+
+
+def dense_factor_reads(loading: str, fwd_bits: int, fwd_width: int, rev_bits: int, rev_width: int, angle_bits: int, *,
+                       fwd_blocks: tuple = (1, 1), rev_blocks: tuple = (1, 1), mirrored: bool = False,
+                       slot_bits: int = 0) -> lg.LogicalCost:
+    """ONE factor operation read from dense tables (``ApplyDenseReads``): the forward read of 2^fwd_bits words of
+    fwd_width bits and the reverse read, each under the factor's gate (:func:`pyqgd.estimate.loading.qrom_read_cost`
+    or :func:`~pyqgd.estimate.loading.qroam_read_cost` with its (λ, λ′)), and the angle rotation between them
+    (:func:`angle_rotation`). ``num_qubits``: the largest scratch a read holds beyond the call's registers."""
+    if loading not in ("qrom", "selectswap"):
+        raise EstimateInputError(f"dense tables are read by 'qrom' or 'selectswap'; got {loading!r}")
+
+    def read(bits, width, blocks):
+        if loading == "qrom":
+            return ld.qrom_read_cost(bits, width, 1)
+        return ld.qroam_read_cost(bits, width, blocks[0], blocks[1], controls=1)
+
+    fwd, rev = read(fwd_bits, fwd_width, fwd_blocks), read(rev_bits, rev_width, rev_blocks)
+    rot = angle_rotation(angle_bits, conditioned=mirrored, condition_bits=slot_bits)
+    total = fwd.then(rot).then(rev)
+    return replace(total, num_qubits=max(fwd.num_qubits, rev.num_qubits),
+                   qubits_allocated=max(fwd.num_qubits, rev.num_qubits))
+
+
 def kronecker_alpha(N: int, f0_alpha: float, f1_alpha: float, f2_alpha: float) -> float:
     """α_L = 1 + α_M of the level-split LCU (module docstring), from α_0 = ‖F0‖, α_1, α_2 (0: that F is zero)."""
     from pyqgd.quantum.kronecker import F0_CHOICE, F1_CHOICE, F2_CHOICE, IDENTITY_CHOICE, carleman_terms, level_split_alpha
@@ -111,11 +154,17 @@ def skeleton_cost(data: dict) -> lg.LogicalCost:
                           measurement_count=int(c["measurementCount"]), qubits_allocated=int(c["numQubits"]))
 
 
-def _combine(skeleton: lg.LogicalCost, records: lg.LogicalCost) -> lg.LogicalCost:
+def _combine(skeleton: lg.LogicalCost, records: lg.LogicalCost, base: int | None = None) -> lg.LogicalCost:
     """Skeleton + records. Rotation depth: the record rotations act on one flag, serialized by the comparisons
     between them, after the skeleton's layers. Peak qubits: the skeleton's (the record comparisons run in the
-    call's scratch register, which the skeleton holds at the same width)."""
-    return skeleton.then(records)
+    call's scratch register, which the skeleton holds at the same width), or the ``base`` qubits the call holds
+    throughout (:func:`call_base_qubits`) plus the scratch a dense read allocates (``records.num_qubits``: the
+    Select's, and QROAM's λ·w block) when larger."""
+    out = skeleton.then(records)
+    if base is None:
+        return out
+    return replace(out, num_qubits=max(skeleton.num_qubits, base + records.num_qubits),
+                   qubits_allocated=max(skeleton.qubits_allocated, base + records.qubits_allocated))
 
 
 def kronecker_call_cost(enc) -> lg.LogicalCost:
@@ -128,6 +177,9 @@ def kronecker_call_cost(enc) -> lg.LogicalCost:
     rec = lg.ZERO
     for f, ops, ch in ((enc.f1, n1, 2), (enc.f2, n2, 3)):
         if ch not in used or f.nnz == 0:
+            continue
+        if f.loading != "records":
+            rec = rec.then(_built_dense_reads(enc, f).repeat(ops))
             continue
         fw = f.rows + (f.row_slots << w)
         rv = f.cols + (f.col_slots << f.in_width)
@@ -145,7 +197,30 @@ def kronecker_call_cost(enc) -> lg.LogicalCost:
                              zero_reverse=int((rv == 0).sum()), clifford_angles=cliff, t_angles=tgate,
                              merged_angle=merged)
         rec = rec.then(one.repeat(ops))
-    return _combine(skeleton_cost(enc.to_qsharp()), rec)
+    data = enc.to_qsharp()
+    return _combine(skeleton_cost(data), rec, call_base_qubits(data))
+
+
+def call_base_qubits(data: dict) -> int:
+    """Qubits one call holds throughout (``ApplyKroneckerCarleman``): ancillas and system of the block-encoding, the
+    three branch qubits and the scratch register (Q# ``KroneckerScratch``), for a Q# ``KroneckerCarlemanData``."""
+    from pyqgd.quantum._context import get_context
+
+    ctx = get_context()
+    scratch = int(ctx.run(ctx.code.Carleman.KroneckerSelect.KroneckerScratch, 1, data)[0])
+    be = ctx.code.Carleman.Kronecker
+    anc = int(ctx.run(be.KroneckerMAncillas, 1, data)[0]) + 2
+    system = data["NumClock"] + data["NumLevel"] + data["NumSlots"] * data["SlotWidth"]
+    return anc + system + 3 + scratch
+
+
+def _built_dense_reads(enc, f) -> lg.LogicalCost:
+    """:func:`dense_factor_reads` of one factor of a built encoding, from its tables' sizes and (λ, λ′)."""
+    wd = enc.widths
+    w, lc, lr, b = wd["row"], wd["column_slot"], wd["row_slot"], enc.angle_bits
+    return dense_factor_reads(f.loading, len(f.fwd_table).bit_length() - 1, w + lr + b + (w if f.mirrored else 0),
+                              len(f.rev_table).bit_length() - 1, w + lc + b, b, fwd_blocks=f.fwd_blocks,
+                              rev_blocks=f.rev_blocks, mirrored=f.mirrored, slot_bits=w)
 
 
 @dataclass(frozen=True)
