@@ -40,8 +40,10 @@ def random_symmetric_qmap(n, seed=None, density=0.5):
     F0 = rng.normal(size=n) * 0.1
     F0[rng.integers(n)] = 0.07
     A = np.where(rng.random((n, n)) < density, rng.normal(size=(n, n)) * 0.2, 0.0)
+    A[0, n - 1] = 0.1  # F1 ≠ 0
     Tn = np.where(rng.random((n, n, n)) < density / 2, rng.normal(size=(n, n, n)) * 0.1, 0.0)
     Tn[0, 0, n - 1] = 0.05
+    # symmetrised in floating point, as a loss's ∇³L comes (pairs may differ in their last bits)
     Tn = sum(np.transpose(Tn, q) for q in ((0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0))) / 6
     return QuadraticMap(F0, sp.csr_matrix(A + A.T), sp.csr_matrix(Tn.reshape(n, n * n)))
 
@@ -279,7 +281,7 @@ def test_record_lookup_rule_on_a_lone_lookup():
 def test_paper_instance_model():
     from pyqgd.estimate.kronecker import kronecker_alpha, kronecker_block_encoding_cost
 
-    c = kronecker_block_encoding_cost(7_000_000, 8, 2, T=1000)
+    c = kronecker_block_encoding_cost(7_000_000, 8, 2, T=1000, loading="records")
     assert c.stored_entries == 7_000_000 * (8 + 64)
     g = 1.0 + 1.0
     assert c.alpha == pytest.approx(1.0 + max(g, 0.5 + g * g, g + 0.5, g * g))  # F0 = 0: α_M = α_G1² + α_2
@@ -289,3 +291,31 @@ def test_paper_instance_model():
 
     with pytest.raises(EstimateInputError, match="qrom"):
         kronecker_block_encoding_cost(1000, 4, 2, T=10, loading="qram")
+
+
+def test_paper_instance_dense_tables():
+    from pyqgd.estimate.kronecker import kronecker_block_encoding_cost
+    from pyqgd.estimate.loading import qroam_read_cost, qrom_read_cost
+    from pyqgd.quantum.lookups import qroam_blocks
+
+    n, s, b = 7_000_000, 8, 16
+    rec = kronecker_block_encoding_cost(n, s, 2, T=1000, loading="records")
+    qrom = kronecker_block_encoding_cost(n, s, 2, T=1000, loading="qrom")
+    qroam = kronecker_block_encoding_cost(n, s, 2, T=1000, loading="selectswap")
+    assert qroam.cost.toffoli_count <= 2e6 < qrom.cost.toffoli_count < rec.cost.toffoli_count
+    # the reads dominate: F1's two tables (2^(23+3) words) at two slots and F2's mirrored two (2^(23+6) words) at one
+    w, lc, lr = 23, 6, 6
+    reads = 0
+    for a, widths, ops in ((w + 3, (w + lr + b, w + lc + b), 2), (w + 6, (2 * w + lr + b, w + lc + b), 1)):
+        reads += ops * sum(qrom_read_cost(a, x).ccz_count for x in widths)
+    assert 0.99 < reads / qrom.cost.toffoli_count <= 1.0
+    reads = 0
+    for a, widths, ops in ((w + 3, (w + lr + b, w + lc + b), 2), (w + 6, (2 * w + lr + b, w + lc + b), 1)):
+        reads += ops * sum(qroam_read_cost(a, x, *qroam_blocks(a, x)).ccz_count for x in widths)
+    assert 0.9 < reads / qroam.cost.toffoli_count <= 1.0
+    # QROAM trades Toffolis for qubits: the λ·w blocks dominate its peak; a cap on them is honoured
+    assert qroam.cost.num_qubits > 10 * qrom.cost.num_qubits
+    capped = kronecker_block_encoding_cost(n, s, 2, T=1000, loading="selectswap", max_extra_qubits=20_000)
+    assert capped.cost.num_qubits < qroam.cost.num_qubits and capped.cost.toffoli_count > qroam.cost.toffoli_count
+    # the mirrored F2 (α_2 = s_F2·max|F2|) raises α_L over the record path's √(s_r s_c)·max|F2|
+    assert qroam.alpha == qrom.alpha > rec.alpha

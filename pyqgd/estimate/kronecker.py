@@ -238,47 +238,73 @@ class KroneckerCost:
 def kronecker_block_encoding_cost(n: int, s: int, N: int, *, T: int, p: int | None = None, s_F2: int | None = None,
                                   nnz_F0: int = 0, clock_qubits: int | None = None, angle_bits: int = 16,
                                   loading: str = "qrom", f1_alpha: float = DEFAULT_F1_ALPHA,
-                                  f2_alpha: float = DEFAULT_F2_ALPHA, norm_F0: float = 0.0) -> KroneckerCost:
+                                  f2_alpha: float = DEFAULT_F2_ALPHA, norm_F0: float = 0.0,
+                                  max_extra_qubits: int | None = None, symmetric_F2: bool = True) -> KroneckerCost:
     """Model-scale cost of one call for n parameters, s nonzeros per row and column of F1, s_F2 per row of F2
     (default s², s per column pair), nnz_F0 nonzeros of F0 (‖F0‖ = ``norm_F0``), order N, T steps, p idle steps.
 
-    Records: nnz(F1) = n·s, nnz(F2) = n·s_F2, all words nonzero. Only ``loading="qrom"`` (the built sparse QROM) is
-    modelled.
+    ``loading``: "qrom" (dense tables read by unary-iteration QROM), "selectswap" (dense tables read by QROAM with
+    measurement-based clean-up, λ from :func:`pyqgd.quantum.lookups.qroam_blocks` under ``max_extra_qubits``) or
+    "records" (one comparison per record). Dense tables: F1's over n·2^⌈log₂ s⌉ entries; F2's mirrored when
+    ``symmetric_F2`` (F2 = −(η/2)∇³L of a loss), over n·2^⌈log₂ s_F2⌉, with α_2 = s_F2·max|F2| — the input
+    ``f2_alpha`` (= √(s_r s_c)·max|F2| with s_c = s) is scaled by √(s_F2/s); a non-symmetric F2 keeps its records.
+    Records: nnz(F1) = n·s, nnz(F2) = n·s_F2, all words nonzero.
     """
-    n = check_size(n, "n")
-    s = check_size(s, "s")
-    N = check_size(N, "N")
-    T = check_size(T, "T")
+    from pyqgd.quantum.lookups import KRONECKER_LOADINGS
+
+    n, s, N, T = check_size(n, "n"), check_size(s, "s"), check_size(N, "N"), check_size(T, "T")
     p = T if p is None else check_size(p, "p", minimum=0)
     b = check_size(angle_bits, "angle_bits")
     s2 = s * s if s_F2 is None else check_size(s_F2, "s_F2")
     d0 = check_size(nnz_F0, "nnz_F0", minimum=0)
-    if loading != "qrom":
-        raise EstimateInputError(f"the Kronecker encoding reads its F records with the built sparse QROM only; got "
-                                 f"loading={loading!r}: use loading='qrom' (or block_encoding='sparse' for {loading!r})")
+    if loading not in KRONECKER_LOADINGS:
+        raise EstimateInputError(f"the Kronecker encoding reads its F tables by {', '.join(KRONECKER_LOADINGS)}; got "
+                                 f"loading={loading!r} (use block_encoding='sparse' for {loading!r})")
     if d0 and not norm_F0 > 0:
         raise EstimateInputError("nnz_F0 > 0 needs norm_F0 = ‖F0‖ > 0 for α")
     w = max(1, _bits(n))
     mt = max(1, _bits(T + 1 + p)) if clock_qubits is None else check_size(clock_qubits, "clock_qubits")
-    lc, lr = _bits(s), _bits(max(s, s2))  # F2 columns (a, b) are taken s-sparse like F1's
-    data = _skeleton_data(w, n, N, T, p, mt, b, s, s2, d0, f1_alpha, f2_alpha, norm_F0)
-    sk = skeleton_cost(data)
+    mirrored = loading != "records" and symmetric_F2 and N >= 2
+    s2c = s2 if mirrored else s  # F2's column sparsity: row a's records (mirrored), else (a, b) taken s-sparse
+    a2 = f2_alpha * math.sqrt(s2 / s) if mirrored else f2_alpha
+    lc, lr = _bits(max(s, s2c)), _bits(max(s, s2))
+    data = _skeleton_data(w, n, N, T, p, mt, b, s, s2, d0, f1_alpha, a2, norm_F0, loading, s2c)
     n1, n2 = factor_operations(N)
-    rec = record_lookups(n * s, w, w, lc, lr).repeat(n1)
-    if N >= 2:
-        rec = rec.then(record_lookups(n * s2, 2 * w, w, lc, lr).repeat(n2))
+    rec = _model_reads(loading, n, w, s, s2, lc, lr, b, mirrored, max_extra_qubits, n1, n2)
     if d0 > 1:  # the skeleton carries a 1-sparse F0: charge the rest with the sparse state-preparation model
         f0_ops = len({sl for t in data["TermFactors"] for (c, sl) in t if c == 0})
         rec = rec.then(lg.sparse_state_preparation(w, min(d0, 2**w)).repeat(f0_ops))
     nt = len(data["TermLevels"])
-    anc = 2 + _bits(nt + 3) + 1 + N * (1 + lr) + lc + w
-    cost = _combine(sk, rec)
-    alpha = kronecker_alpha(N, norm_F0 if d0 else 0.0, f1_alpha, f2_alpha)
+    anc = 2 + _bits(nt + 3) + 1 + N * (1 + lr) + lc + w + (b if loading != "records" else 0)
+    cost = _combine(skeleton_cost(data), rec, call_base_qubits(data))
+    alpha = kronecker_alpha(N, norm_F0 if d0 else 0.0, f1_alpha, a2)
     return KroneckerCost(cost=cost, alpha=alpha, stored_entries=n * s + n * s2 + d0, num_ancillas=anc,
-                         alpha_inputs={"f0_alpha": norm_F0 if d0 else 0.0, "f1_alpha": f1_alpha, "f2_alpha": f2_alpha})
+                         alpha_inputs={"f0_alpha": norm_F0 if d0 else 0.0, "f1_alpha": f1_alpha, "f2_alpha": a2})
 
 
-def _skeleton_data(w, n, N, T, p, mt, b, s, s2, d0, f1_alpha, f2_alpha, norm_F0) -> dict:
+def _model_reads(loading, n, w, s, s2, lc, lr, b, mirrored, max_extra_qubits, n1, n2) -> lg.LogicalCost:
+    """The F reads of one call at model scale: records (:func:`record_lookups`) or dense tables
+    (:func:`dense_factor_reads`, F2 mirrored or else by its records)."""
+    from pyqgd.quantum.lookups import qroam_blocks
+
+    if loading == "records":
+        rec = record_lookups(n * s, w, w, lc, lr).repeat(n1)
+        return rec.then(record_lookups(n * s2, 2 * w, w, lc, lr).repeat(n2)) if n2 else rec
+
+    def dense(pos_bits, fwd_width, rev_width, mir):
+        a = w + pos_bits
+        blocks = [qroam_blocks(a, x, max_extra_qubits=max_extra_qubits) for x in (fwd_width, rev_width)]
+        return dense_factor_reads(loading, a, fwd_width, a, rev_width, b, fwd_blocks=blocks[0], rev_blocks=blocks[1],
+                                  mirrored=mir, slot_bits=w)
+
+    rec = dense(_bits(s), w + lr + b, w + lc + b, False).repeat(n1)
+    if n2:
+        f2 = dense(_bits(s2), 2 * w + lr + b, w + lc + b, True) if mirrored else record_lookups(n * s2, 2 * w, w, lc, lr)
+        rec = rec.then(f2.repeat(n2))
+    return rec
+
+
+def _skeleton_data(w, n, N, T, p, mt, b, s, s2, d0, f1_alpha, f2_alpha, norm_F0, loading="records", s2c=None) -> dict:
     """A KroneckerCarlemanData value with the model's register sizes and terms and no records."""
     from pyqgd.quantum.kronecker import F0_CHOICE, F1_CHOICE, F2_CHOICE, IDENTITY_CHOICE, carleman_terms, level_split_alpha
 
@@ -300,12 +326,16 @@ def _skeleton_data(w, n, N, T, p, mt, b, s, s2, d0, f1_alpha, f2_alpha, norm_F0)
             rows.append([y / nrm for y in x])
         amps[side] = rows
 
-    def factor(in_width, sc, sr):
+    from pyqgd.quantum.lookups import LOADING_CODES
+
+    def factor(in_width, sc, sr, code):
         return {"InWidth": in_width, "ColumnSparsity": sc, "RowSparsity": sr, "MaxAbs": 1.0, "Rows": [], "Cols": [],
-                "ColSlots": [], "RowSlots": [], "Angles": []}
+                "ColSlots": [], "RowSlots": [], "Angles": [], "Loading": code, "Mirrored": False, "FwdTable": [],
+                "RevTable": [], "FwdBlocks": (1, 1), "RevBlocks": (1, 1)}
 
     return {"NumClock": mt, "NumLevel": ml, "SlotWidth": w, "NumSlots": N, "Steps": T, "Blocks": T + 1 + p,
-            "AngleBits": b, "AlphaM": aM, "F1": factor(w, s, s), "F2": factor(2 * w, s, s2),
+            "AngleBits": b, "AlphaM": aM, "F1": factor(w, s, s, LOADING_CODES[loading]),
+            "F2": factor(2 * w, s if s2c is None else s2c, s2, LOADING_CODES[loading] if s2c == s2 else 0),
             "F0Values": [1.0, 0.0] if d0 else [0.0, 0.0], "F0Swaps": [], "SlotSize": n,
             "TermAmplitudesIn": amps[0], "TermAmplitudesOut": amps[1],
             "TermLevels": [tuple(t["levels"]) for t in terms],

@@ -143,9 +143,15 @@ def _dense_factors(f1: SparseFactorData, f2: SparseFactorData, w: int, angle_bit
     has ∇³L's symmetry (then mirrored, column sparsity = row sparsity); F's without records keep no tables."""
     if loading == "records":
         return f1, f2
-    mirror = mirror_positions(f2.rows, f2.cols, f2.row_slots, 0, w, f2.angles) if f2.nnz else None
-    if mirror is not None:
-        f2 = replace(f2, column_sparsity=f2.row_sparsity, mirrored=True)
+    found = mirror_positions(f2.rows, f2.cols, f2.row_slots, w, f2.angles, angle_bits) if f2.nnz else None
+    mirror = None
+    if found is not None:
+        mirror, angles = found
+        n = f2.quantized.shape[0]
+        vq = -np.sin(2.0 * np.pi * angles / 2.0**angle_bits) * f2.max_abs
+        cols = (f2.cols >> w) * n + (f2.cols & (2**w - 1))
+        f2 = replace(f2, column_sparsity=f2.row_sparsity, mirrored=True, angles=angles,
+                     quantized=sp.csr_matrix((vq, (f2.rows, cols)), shape=f2.quantized.shape))
     lc = max(_bits(max(1, f1.column_sparsity)), _bits(max(1, f2.column_sparsity)))
     lr = max(_bits(max(1, f1.row_sparsity)), _bits(max(1, f2.row_sparsity)))
     out = []

@@ -45,19 +45,25 @@ def qroam_blocks(address_bits: int, width: int, *, max_extra_qubits: int | None 
     return lam, fix
 
 
-def mirror_positions(rows: np.ndarray, cols: np.ndarray, row_slots: np.ndarray, n: int, w: int,
-                     angles: np.ndarray) -> np.ndarray | None:
-    """For F2 records (row r, column key a·2^w + b, row position k, angle): the row position of each record's
-    mirror F2[a, (r, b)] in row a, or None when some mirror is missing or has another angle (not ∇³L-symmetric)."""
+def mirror_positions(rows: np.ndarray, cols: np.ndarray, row_slots: np.ndarray, w: int,
+                     angles: np.ndarray, angle_bits: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """For F2 records (row r, column key a·2^w + b, row position k, b-bit angle): (the row position of each record's
+    mirror F2[a, (r, b)] in row a, the angles made equal within each mirror pair), or None when some mirror is missing
+    or its angle differs by more than one unit (F2 is then not ∇³L-symmetric). A pair's angles may differ by one
+    unit when the two values differ in their last bits (a symmetric tensor summed in two orders); both take the
+    smaller record's, so the forward and reverse tables carry the same angle."""
     a, b = cols >> w, cols & (2**w - 1)
     where = {(int(r), int(c)): q for q, (r, c) in enumerate(zip(rows, cols))}
     out = np.zeros(len(rows), dtype=np.int64)
+    sym = angles.copy()
+    mod = 2**angle_bits
     for q in range(len(rows)):
         m = where.get((int(a[q]), (int(rows[q]) << w) | int(b[q])))
-        if m is None or angles[m] != angles[q]:
+        if m is None or min((int(angles[m]) - int(angles[q])) % mod, (int(angles[q]) - int(angles[m])) % mod) > 1:
             return None
         out[q] = row_slots[m]
-    return out
+        sym[q] = angles[min(q, m)]
+    return out, sym
 
 
 def dense_tables(f, w: int, lc: int, lr: int, angle_bits: int, mirror: np.ndarray | None) -> tuple[list, list]:
