@@ -98,13 +98,15 @@ def _angle_class(num: int, den_log2: int) -> str:
 
 def angle_rotation(angle_bits: int, *, conditioned: bool = False, condition_bits: int = 0) -> lg.LogicalCost:
     """The flag's Ry(4πx/2^b) by the b-bit angle register (``RotateFlagByAngle``): one Rzz(−θ_k/2) per bit,
-    θ_k/2 = 2π·2^k/2^b (Clifford for the top two bits, T for the third), and one merged Rz(Σθ_k/2); when
-    ``conditioned`` (the mirrored F2: only where the w = ``condition_bits`` qubits of slot b are |0>), the condition's
-    AND chain (w − 1 Toffolis each way) and one Toffoli each way per bit."""
+    θ_k/2 = 2π·2^k/2^b (Clifford for the top two bits, T for the third), and one merged Rz(Σθ_k/2), each bit's Rzz
+    under (bit AND condition): one Toffoli each way per bit; the condition is the factor's gate, and when
+    ``conditioned`` (the mirrored F2) also the w = ``condition_bits`` qubits of slot b at |0> (an AND chain of
+    w Toffolis each way)."""
     b = check_size(angle_bits, "angle_bits")
     classes = [_angle_class(2**k, b) for k in range(b)] + [_angle_class(2**b - 1, b)]
     rot = classes.count("rotation")
-    ccz = (2 * max(condition_bits - 1, 0) + 2 * b) if conditioned else 0
+    c = 1 + (condition_bits if conditioned else 0)  # the factor's gate (and slot b's bits)
+    ccz = 2 * (c - 1) + 2 * b
     return lg.LogicalCost(ccz_count=ccz, t_count=classes.count("t"), rotation_count=rot, rotation_depth=rot)
 
 

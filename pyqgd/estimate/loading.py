@@ -33,7 +33,7 @@ BUILT_LOADINGS = ("qrom",)
 #: How every table shows each loading.
 LOADING_LABELS = {
     "qrom": "QROM (built, std Select)",
-    "selectswap": "SelectSwap/QROAM (model, not built)",
+    "selectswap": "SelectSwap/QROAM (built for the Kronecker encoding, a model for the others)",
     "qram": "bucket-brigade QRAM (model, not built)",
     "qram_free": "free QRAM (lower bound, not built)",
 }

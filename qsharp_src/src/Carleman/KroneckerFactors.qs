@@ -102,7 +102,7 @@ operation ApplyDenseReads(f : SparseFactor, gate : Qubit, input : Qubit[], flag 
     let first = Reversed(input[0..w - 1]);
     let second = f.Mirrored ? Reversed(input[w..2 * w - 1]) | [];
     DenseRead(f, true, gate, colLE[0..lcf - 1] + first, Reversed(row) + rowSlotLE + angle + second);
-    RotateFlagByAngle(angle, second, flag, aux);
+    RotateFlagByAngle(angle, gate, second, flag, aux);
     DenseRead(f, false, gate, rowSlotLE[0..lrf - 1] + Reversed(row), first + colLE + angle);
 }
 
@@ -120,11 +120,12 @@ operation DenseRead(f : SparseFactor, forward : Bool, gate : Qubit, address : Qu
 }
 
 /// # Summary
-/// Ry(4πx/2^b) on the flag for the little-endian angle register x (b bits), only where `zeros` are all |0> (no
-/// condition when empty). As in Oracles.SparseLookup: the flag held in the Y basis, one Rzz(−θ_k/2) per bit k
-/// (θ_k = 4π·2^k/2^b) with the bit (or the bit AND the condition, one Toffoli each way), and the bits'
+/// Ry(4πx/2^b) on the flag for the little-endian angle register x (b bits), only where `gate` is |1> and `zeros`
+/// are all |0> (the gate matters: on a branch where an earlier factor left garbage in the shared angle register, a
+/// factor that is off must not rotate its flag). As in Oracles.SparseLookup: the flag held in the Y basis, one
+/// Rzz(−θ_k/2) per bit k (θ_k = 4π·2^k/2^b) with the bit AND the condition (one Toffoli each way), and the bits'
 /// condition-independent halves merged into one Rz(Σθ_k/2): b + 1 rotations, none of them controlled.
-operation RotateFlagByAngle(angle : Qubit[], zeros : Qubit[], flag : Qubit, aux : Qubit[]) : Unit is Adj + Ctl {
+operation RotateFlagByAngle(angle : Qubit[], gate : Qubit, zeros : Qubit[], flag : Qubit, aux : Qubit[]) : Unit is Adj + Ctl {
     let b = Length(angle);
     let thetas = Std.Arrays.MappedOverRange(k -> 4.0 * PI() * 2.0^IntAsDouble(k - b), 0..b - 1);
     within {
@@ -132,14 +133,8 @@ operation RotateFlagByAngle(angle : Qubit[], zeros : Qubit[], flag : Qubit, aux 
         H(flag);
     } apply {
         Rz(Std.Arrays.Fold((acc, x) -> acc + x, 0.0, thetas) / 2.0, flag);
-        if Length(zeros) == 0 {
-            for k in 0..b - 1 {
-                Rzz(-thetas[k] / 2.0, angle[k], flag);
-            }
-        } else {
-            let c = Length(zeros);
-            WithPattern([false, size = c], zeros, aux, RzzUnderAnd(angle, thetas, flag, aux[ChainScratch(c)], _));
-        }
+        let c = 1 + Length(zeros);
+        WithPattern([true] + [false, size = c - 1], [gate] + zeros, aux, RzzUnderAnd(angle, thetas, flag, aux[ChainScratch(c)], _));
     }
 }
 
