@@ -167,6 +167,9 @@ def test_mirrored_F2_alpha():
     assert enc.alpha_factors["F2"] == pytest.approx(S * np.max(np.abs(F2)), rel=1e-12)
     rec = kronecker_encoding(discrete_carleman(qm, 2), 2, 1, loading="records")
     assert not rec.f2.mirrored and rec.angle_register == 0 and enc.angle_register == enc.angle_bits
+    # F2 = −(η/2)∇³L of a loss has the symmetry; a random F2 has not
+    assert kronecker_encoding(_toy(3, 2), 2, 1).f2.mirrored
+    assert not kronecker_encoding(discrete_carleman(random_qmap(3, 5), 2), 2, 1).f2.mirrored
 
 
 def test_alpha_closed_form_N2():

@@ -49,17 +49,18 @@ def mirror_positions(rows: np.ndarray, cols: np.ndarray, row_slots: np.ndarray, 
                      angles: np.ndarray, angle_bits: int) -> tuple[np.ndarray, np.ndarray] | None:
     """For F2 records (row r, column key a·2^w + b, row position k, b-bit angle): (the row position of each record's
     mirror F2[a, (r, b)] in row a, the angles made equal within each mirror pair), or None when some mirror is missing
-    or its angle differs by more than one unit (F2 is then not ∇³L-symmetric). A pair's angles may differ by one
-    unit when the two values differ in their last bits (a symmetric tensor summed in two orders); both take the
-    smaller record's, so the forward and reverse tables carry the same angle."""
+    or its encoded value differs by more than 10⁻⁹·max|F2| (F2 is then not ∇³L-symmetric). A pair's values may
+    differ in their last bits (a symmetric tensor summed in two orders), and near ±max|F2| that moves the b-bit angle
+    (arcsin is steep there) by many units; both take the smaller record's angle, so the forward and reverse tables
+    carry the same one."""
     a, b = cols >> w, cols & (2**w - 1)
     where = {(int(r), int(c)): q for q, (r, c) in enumerate(zip(rows, cols))}
     out = np.zeros(len(rows), dtype=np.int64)
     sym = angles.copy()
-    mod = 2**angle_bits
+    value = -np.sin(2.0 * np.pi * angles.astype(float) / 2.0**angle_bits)  # the encoded value / max|F2|
     for q in range(len(rows)):
         m = where.get((int(a[q]), (int(rows[q]) << w) | int(b[q])))
-        if m is None or min((int(angles[m]) - int(angles[q])) % mod, (int(angles[q]) - int(angles[m])) % mod) > 1:
+        if m is None or abs(value[m] - value[q]) > 1e-9:
             return None
         out[q] = row_slots[m]
         sym[q] = angles[min(q, m)]
