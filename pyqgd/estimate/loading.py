@@ -1,7 +1,9 @@
 """Data-loading models for the oracle tables: the cost of one lookup of E entries of w bits (with k controls).
 
-Only ``qrom`` is built in this project (the std ``Select`` that ``Carleman/StructuredOracles.qs`` calls; its counts
-are traced). The others model circuits that are **not built** here and say so in :data:`LOADING_LABELS`:
+``qrom`` is built in this project (the std ``Select`` that ``Carleman/StructuredOracles.qs`` calls; its counts
+are traced), and so is a clean QROAM for the Kronecker encoding's dense F tables (``Oracles/Qroam.qs``; its closed
+form :func:`qroam_read_cost` equals the traced counts). For the structured oracles ``selectswap`` remains the model
+:func:`lookup_cost`, and the QRAMs model circuits that are **not built** here (:data:`LOADING_LABELS` says so):
 
 * ``qrom`` — unary-iteration QROM (Babbush et al., PRX 8, 041015, 2018, §III.A): E − 2 + k Toffolis and as many
   measurements, a + w + (a − 1) qubits (a = ⌈log₂ E⌉ address bits); traced (:func:`pyqgd.estimate.circuit.lookup`).
