@@ -153,7 +153,7 @@ def test_alpha_times_block_is_L_for_each_loading(n, N, loading, symmetric, block
 @pytest.mark.slow
 @pytest.mark.parametrize("symmetric", [True, False])
 @pytest.mark.parametrize("loading,block", [("qrom", None), ("selectswap", 2), ("selectswap", None), ("records", None)])
-@pytest.mark.parametrize("n,N", [(2, 2), (3, 2), (4, 2), (2, 3), (3, 3)])
+@pytest.mark.parametrize("n,N", [(2, 2), (3, 2), (4, 2), (2, 3), (3, 3), (4, 3)])
 def test_alpha_times_block_is_L_for_each_loading_grid(n, N, loading, block, symmetric):
     _check_L_loading(n, N, loading, symmetric, block)
 

@@ -74,20 +74,14 @@ def dense_tables(f, w: int, lc: int, lr: int, angle_bits: int, mirror: np.ndarra
     lrf = max(0, int(f.row_sparsity - 1).bit_length())
     fwd = np.zeros(2 ** (lcf + w), dtype=object)
     rev = np.zeros(2 ** (lrf + w), dtype=object)
-    x = f.angles.astype(object)
-    if mirror is None:
+    r, k, x = (v.astype(object) for v in (f.rows, f.row_slots, f.angles))
+    by_row = (f.row_slots + (f.rows << lrf)).astype(np.int64)  # the reverse index (k, r) of every record
+    if mirror is None:  # F1: forward index (l, c), reverse word (c, l, x)
         c, l_ = f.cols.astype(object), f.col_slots.astype(object)
-    else:
-        # forward entry of record q = F2[r, (i', b')] at row position k: index (k, r), the word of its mirror's data
-        c = f.cols >> w
-        l_ = mirror.astype(object)
-    r, k = f.rows.astype(object), f.row_slots.astype(object)
-    if mirror is None:
-        fwd[(l_ + (c << lcf)).astype(np.int64)] = r + (k << w) + (x << (w + lr))
-    else:
-        ip, bp = f.cols >> w, f.cols & (2**w - 1)
-        fwd[(f.row_slots + (f.rows << lcf)).astype(np.int64)] = (ip.astype(object) + (mirror.astype(object) << w)
-                                                                 + (x << (w + lr))
-                                                                 + (bp.astype(object) << (w + lr + angle_bits)))
-    rev[(f.row_slots + (f.rows << lrf)).astype(np.int64)] = c.astype(object) + (l_ << w) + (x << (w + lc))
+        fwd[(f.col_slots + (f.cols << lcf)).astype(np.int64)] = r + (k << w) + (x << (w + lr))
+    else:  # mirrored F2: record q = F2[r, (i', b')] at (k, r) gives column (r, b')'s entry at row i'
+        ip, bp, m = (f.cols >> w).astype(object), (f.cols & (2**w - 1)).astype(object), mirror.astype(object)
+        fwd[(f.row_slots + (f.rows << lcf)).astype(np.int64)] = ip + (m << w) + (x << (w + lr)) + (bp << (w + lr + angle_bits))
+        c, l_ = ip, m  # reverse word of F2[r, (a, b)]: slot a and the position of its mirror F2[a, (r, b)] in row a
+    rev[by_row] = c + (l_ << w) + (x << (w + lc))
     return [int(v) for v in fwd], [int(v) for v in rev]
