@@ -168,8 +168,8 @@ def test_mirrored_F2_alpha():
     rec = kronecker_encoding(discrete_carleman(qm, 2), 2, 1, loading="records")
     assert not rec.f2.mirrored and rec.angle_register == 0 and enc.angle_register == enc.angle_bits
     # F2 = −(η/2)∇³L of a loss has the symmetry; a random F2 has not
-    assert kronecker_encoding(_toy(3, 2), 2, 1).f2.mirrored
-    assert not kronecker_encoding(discrete_carleman(random_qmap(3, 5), 2), 2, 1).f2.mirrored
+    assert kronecker_encoding(_toy(3, 2), 2, 1, loading="qrom").f2.mirrored
+    assert not kronecker_encoding(discrete_carleman(random_qmap(3, 5), 2), 2, 1, loading="qrom").f2.mirrored
 
 
 def test_alpha_closed_form_N2():
@@ -206,6 +206,8 @@ def test_bad_input():
         kronecker_encoding(qm, 2, 1)
     with pytest.raises(ValueError, match="angle_bits"):
         kronecker_encoding(discrete_carleman(qm, 2), 2, 1, angle_bits=1)
+    with pytest.raises(ValueError, match="loading"):
+        kronecker_encoding(discrete_carleman(qm, 2), 2, 1, loading="qram")
     with pytest.raises(ValueError, match="which"):
         kronecker_block(kronecker_encoding(discrete_carleman(qm, 1), 1, 0), which="X")
 

@@ -322,14 +322,16 @@ class KroneckerEncoding:
 
 
 def kronecker_encoding(system: CarlemanSystem, T: int, p: int, angle_bits: int = DEFAULT_ANGLE_BITS, *,
-                       loading: str = "qrom", qroam_block: int | None = None,
+                       loading: str = "records", qroam_block: int | None = None,
                        max_extra_qubits: int | None = None) -> KroneckerEncoding:
     """The Kronecker block-encoding data of L = I − S⊗M for a discrete Carleman ``system`` (module docstring).
 
     ``loading``: how F1 and F2 are read — "qrom" (dense tables, unary-iteration QROM), "selectswap" (dense tables,
     QROAM with measurement-based clean-up; λ from :func:`pyqgd.quantum.lookups.qroam_blocks` under
     ``max_extra_qubits``, or ``qroam_block`` forced, capped at the table size) or "records" (one comparison per
-    record). F2 uses dense tables only when it has ∇³L's symmetry (``pyqgd.quantum.lookups``), else its records.
+    record; the default, because the dense loadings add a b-qubit angle register, too many for the solvers that
+    read the whole simulated state densely). F2 uses dense tables only when it has ∇³L's symmetry
+    (``pyqgd.quantum.lookups``), else its records.
     """
     if not isinstance(system, CarlemanSystem):
         raise TypeError(f"expected a CarlemanSystem (pyqgd.carleman.discrete_carleman), got {type(system).__name__}")
