@@ -324,3 +324,34 @@ def test_paper_instance_dense_tables():
     assert capped.cost.num_qubits < qroam.cost.num_qubits and capped.cost.toffoli_count > qroam.cost.toffoli_count
     # the mirrored F2 (α_2 = s_F2·max|F2|) raises α_L over the record path's √(s_r s_c)·max|F2|
     assert qroam.alpha == qrom.alpha > rec.alpha
+
+
+@pytest.mark.parametrize("loading", ["qrom", "selectswap"])
+def test_model_equals_the_traced_call_on_a_regular_instance(loading):
+    # an instance with the model's structure (every F1 row and column s-sparse, F2 ∇³L-symmetric with S per row):
+    # the model-scale cost from sizes equals the QDK trace of the built call, and α_L the built one
+    from pyqgd.estimate.kronecker import kronecker_block_encoding_cost
+    from pyqgd.quantum._context import get_context
+
+    n, T, p, b = 4, 4, 3, 16
+    F1 = np.zeros((n, n))
+    Tn = np.zeros((n, n, n))
+    for i in range(n):
+        j = (i + 1) % n
+        F1[i, i], F1[i, j], F1[j, i] = 0.3, 0.2, 0.2
+        for q in ((i, i, j), (i, j, i), (j, i, i)):
+            Tn[q] = 0.05 * (i + 1)
+    qm = QuadraticMap(np.zeros(n), sp.csr_matrix(F1), sp.csr_matrix(Tn.reshape(n, n * n)))
+    enc = kronecker_encoding(discrete_carleman(qm, 2), T, p, angle_bits=b, loading=loading)
+    s, S = enc.f1.row_sparsity, enc.f2.row_sparsity
+    assert enc.f2.mirrored and enc.f1.column_sparsity == s
+    model = kronecker_block_encoding_cost(n, s, 2, T=T, p=p, s_F2=S, angle_bits=b, loading=loading,
+                                          f1_alpha=enc.alpha_factors["F1"],
+                                          f2_alpha=enc.alpha_factors["F2"] / math.sqrt(S / s))
+    ctx = get_context()
+    traced = dict(ctx.logical_counts(ctx.code.Carleman.Kronecker.TraceKroneckerBlockEncoding, enc.to_qsharp()))
+    f = model.cost.traced_view()
+    for k in ("cczCount", "tCount", "rotationCount", "measurementCount"):
+        assert f[k] == traced[k], k
+    assert 0 <= f["numQubits"] - traced["numQubits"] <= 4
+    assert model.alpha == pytest.approx(enc.alpha, rel=1e-12)
