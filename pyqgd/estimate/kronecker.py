@@ -1,7 +1,10 @@
 """Cost of one call of the Kronecker block-encoding of the T-step Carleman matrix (``pyqgd.quantum.kronecker``,
 Q# ``Carleman/Kronecker.qs``), its α_L and its stored data, from sizes.
 
-The call splits into two parts:
+The call splits into two parts (reads of the F's, and the rest). With dense tables (``loading="qrom"`` or
+``"selectswap"``, ``pyqgd.quantum.lookups``) each factor operation is :func:`dense_factor_reads`: a forward and a
+reverse read (:func:`pyqgd.estimate.loading.qrom_read_cost` / :func:`~pyqgd.estimate.loading.qroam_read_cost`) and
+the angle rotation between them (:func:`angle_rotation`). With ``loading="records"``:
 
 * the **record lookups** (everything that scales with nnz(F1) + nnz(F2)): each factor operation (F1 at each of the N
   slots, F2 at each of the N − 1 slot pairs, every one present in some term) runs two sparse QROMs over the factor's

@@ -9,8 +9,9 @@
 //   D_s |0> = s^{-1/2} Σ_{l<s} |l>:
 //     |c>|0>_L  --D_sc-->  Σ_l |c>|l>  --lookup (c,l) ↦ (r,k) with the flag rotation by A_rc/max-->  |c>|l>|r>|k>
 //     --lookup (r,k) ↦ (c,l) clears c and l-->  |0>|0>|r>|k>  --swap r into the output slot, D_sr† on k.
-//   Lookups are sparse QROMs: one address comparison per record (the forward one also rotates the flag by the
-//   record's angle), so the data and the cost scale with nnz, never with n² (a missing record leaves the flag |1>).
+//   The lookups are either sparse QROMs (one address comparison per record, the forward one also rotating the flag
+//   by the record's angle) or dense (row, position) tables read by QROM or QROAM, F2 mirrored by ∇³L's symmetry
+//   (Carleman.KroneckerFactors); data and cost scale with nnz, never with n² (a missing record leaves the flag |1>).
 //   Top-left block A / (√(s_r s_c)·max|A|): α = √(s_r s_c)·max|A| (GSLW Lemma 48 with the row/column split).
 // * F0: a state preparation |0> → |F0/‖F0‖> on a slot known to be |0> (the sparse preparation of
 //   Carleman.HistoryState): a block-encoding of |F0><0| with α = ‖F0‖.

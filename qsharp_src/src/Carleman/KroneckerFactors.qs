@@ -77,7 +77,7 @@ operation ApplySparseFactor(f : SparseFactor, angleBits : Int, gate : Qubit, inp
 
 /// # Summary
 /// The record path: forward sparse QROM fused with the rotation, reverse sparse QROM (one comparison per record).
-operation ApplyRecordReads(f : SparseFactor, angleBits : Int, gate : Qubit, input : Qubit[], flag : Qubit,
+internal operation ApplyRecordReads(f : SparseFactor, angleBits : Int, gate : Qubit, input : Qubit[], flag : Qubit,
                            rowSlot : Qubit[], colSlot : Qubit[], row : Qubit[], aux : Qubit[]) : Unit is Adj + Ctl {
     let w = Length(row);
     let (fwdKeys, fwdWords, revKeys, revWords) = FactorLookupTables(f, w);
@@ -93,7 +93,7 @@ operation ApplyRecordReads(f : SparseFactor, angleBits : Int, gate : Qubit, inpu
 /// the mirrored F2), reverse read. Table layouts (pyqgd.quantum.kronecker): forward index l + 2^lc_f·c, word
 /// r + 2^w·k + 2^(w + lr)·x (+ 2^(w + lr + b)·b' mirrored); reverse index k + 2^lr_f·r, word c + 2^w·l + 2^(w + lc)·x
 /// (lc_f, lr_f: the factor's own position bits; lc, lr: the shared registers').
-operation ApplyDenseReads(f : SparseFactor, gate : Qubit, input : Qubit[], flag : Qubit, rowSlot : Qubit[],
+internal operation ApplyDenseReads(f : SparseFactor, gate : Qubit, input : Qubit[], flag : Qubit, rowSlot : Qubit[],
                           colSlot : Qubit[], row : Qubit[], angle : Qubit[], aux : Qubit[]) : Unit is Adj + Ctl {
     let w = Length(row);
     let (lcf, lrf) = (BitsFor(f.ColumnSparsity), BitsFor(f.RowSparsity));
@@ -109,7 +109,7 @@ operation ApplyDenseReads(f : SparseFactor, gate : Qubit, input : Qubit[], flag 
 /// # Summary
 /// target ^= table[address] under `gate`, by QROM (Loading 1) or measured QROAM (Loading 2) over the factor's
 /// forward or reverse table.
-operation DenseRead(f : SparseFactor, forward : Bool, gate : Qubit, address : Qubit[], target : Qubit[]) : Unit is Adj + Ctl {
+internal operation DenseRead(f : SparseFactor, forward : Bool, gate : Qubit, address : Qubit[], target : Qubit[]) : Unit is Adj + Ctl {
     let data = WordTable(forward ? f.FwdTable | f.RevTable, Length(target));
     if f.Loading == 1 {
         Controlled XorLookup([gate], (data, address, target));
@@ -140,7 +140,7 @@ operation RotateFlagByAngle(angle : Qubit[], gate : Qubit, zeros : Qubit[], flag
 
 /// # Summary
 /// Rzz(−θ_k/2) on (m AND angle[k], flag) for each k, the AND in the clean qubit t.
-operation RzzUnderAnd(angle : Qubit[], thetas : Double[], flag : Qubit, t : Qubit, m : Qubit) : Unit is Adj + Ctl {
+internal operation RzzUnderAnd(angle : Qubit[], thetas : Double[], flag : Qubit, t : Qubit, m : Qubit) : Unit is Adj + Ctl {
     for k in 0..Length(angle) - 1 {
         within {
             CCNOT(m, angle[k], t);

@@ -32,7 +32,7 @@ function WordTable(words : Int[], w : Int) : Bool[][] {
 
 /// # Summary
 /// log₂ of a power of two (fails otherwise).
-function Log2Exact(x : Int) : Int {
+internal function Log2Exact(x : Int) : Int {
     let b = BitSizeI(x) - 1;
     Fact(x >= 1 and 2^b == x, $"{x} is not a power of two");
     b
@@ -40,7 +40,7 @@ function Log2Exact(x : Int) : Int {
 
 /// # Summary
 /// The E/λ block words of QROAM: word h holds data[hλ + j] at bits j·w..(j + 1)·w − 1.
-function BlockTable(data : Bool[][], lambda : Int, w : Int) : Bool[][] {
+internal function BlockTable(data : Bool[][], lambda : Int, w : Int) : Bool[][] {
     MappedOverRange(h -> Std.Arrays.Flattened(data[h * lambda..(h + 1) * lambda - 1]), 0..Length(data) / lambda - 1)
 }
 
@@ -61,7 +61,7 @@ operation SwapNetwork(low : Qubit[], words : Qubit[][]) : Unit is Adj + Ctl {
 
 /// # Summary
 /// The word index at each position after SwapNetwork for low address l (classical).
-function SwapPositions(lambda : Int, l : Int) : Int[] {
+internal function SwapPositions(lambda : Int, l : Int) : Int[] {
     mutable perm = MappedOverRange(p -> p, 0..lambda - 1);
     let lb = Log2Exact(lambda);
     for j in 0..lb - 1 {
@@ -81,7 +81,7 @@ function SwapPositions(lambda : Int, l : Int) : Int[] {
 /// # Summary
 /// f(x) = parity of Σ over the block's positions p and bits q of m[p·w + q]·(word at p for address x)[q]: the phase
 /// left by measuring the λ·w block qubits in the X basis with outcomes m (all false: f = 0).
-function FixupPhases(data : Bool[][], lambda : Int, w : Int, m : Bool[]) : Bool[] {
+internal function FixupPhases(data : Bool[][], lambda : Int, w : Int, m : Bool[]) : Bool[] {
     mutable f = [false, size = Length(data)];
     if Std.Arrays.Any(b -> b, m) {
         for l in 0..lambda - 1 {
@@ -180,7 +180,7 @@ operation TraceQroamRead(a : Int, w : Int, lambda : Int, lambdaFix : Int, measur
 
 /// # Summary
 /// The lookup of DumpLookupUnitary on qs = address ⊗ target (big-endian registers).
-operation ApplyLookupOn(loading : Int, data : Bool[][], a : Int, lambda : Int, lambdaFix : Int, cs : Qubit[], qs : Qubit[]) : Unit {
+internal operation ApplyLookupOn(loading : Int, data : Bool[][], a : Int, lambda : Int, lambdaFix : Int, cs : Qubit[], qs : Qubit[]) : Unit {
     let (address, target) = (Std.Arrays.Reversed(qs[0..a - 1]), Std.Arrays.Reversed(qs[a...]));
     if loading == 1 {
         Controlled XorLookup(cs, (data, address, target));
