@@ -231,10 +231,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="QDK qubit preset (repeatable; default: all): qubit_gate_ns_e3, qubit_gate_ns_e4, "
                      "qubit_gate_us_e3, qubit_gate_us_e4, qubit_maj_ns_e4, qubit_maj_ns_e6")
     est.add_argument("--loading", choices=_loadings() + ("all",), default="all",
-                     help="data loading (default all; the Kronecker encoding is costed with QROM only)")
+                     help="data loading (default all; the Kronecker encoding reads its F tables by qrom or selectswap)")
     est.add_argument("--block-encoding", choices=("auto", "sparse", "kronecker", "f_tables_model"), default="auto",
                      help="block-encoding of the T-step matrix: auto (the cheaper built one per loading), sparse "
-                     "(structured oracles over M's tables, built), kronecker (from F0, F1, F2 alone, built, QROM only), "
+                     "(structured oracles over M's tables, built), kronecker (from F0, F1, F2 alone, built, QROM or QROAM), "
                      "f_tables_model (oracles storing only the F's: a model, not built) (default auto)")
     est.add_argument("--solver", choices=("qsvt", "kernel", "auto"), default="qsvt",
                      help="linear solver: qsvt (QSVT inversion + fixed-point amplification), kernel (kernel-reflection "
@@ -479,10 +479,10 @@ def _estimate(args) -> int:
     loadings = _selected_loadings(args.loading)
     block_encoding = args.block_encoding
     if block_encoding == "kronecker":
-        if args.loading not in ("all", "qrom"):
-            raise UsageError(f"--block-encoding kronecker is costed with QROM loading only, not {args.loading}; "
-                             "use --loading qrom (or all)")
-        loadings = ("qrom",)
+        if args.loading not in ("all", "qrom", "selectswap"):
+            raise UsageError(f"--block-encoding kronecker reads its F tables by QROM or SelectSwap/QROAM, not "
+                             f"{args.loading}; use --loading qrom, selectswap (or all)")
+        loadings = ("qrom", "selectswap") if args.loading == "all" else (args.loading,)
     readout = args.readout
     readouts = _readouts() if readout == "all" else (readout,)
     problems = [OdeProblem(n=args.params, s=args.s, N=args.order, T=args.T, epsilon=args.epsilon, loading=loading,

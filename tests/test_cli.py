@@ -200,7 +200,7 @@ def test_estimate_bad_input(capsys):
 
 
 def test_estimate_block_encoding_and_solver_choices(capsys):
-    """--block-encoding kronecker is costed (QROM only) and cheaper per call than the built sparse oracles at the same
+    """--block-encoding kronecker is costed (QROM and QROAM) and cheaper per call than the built sparse oracles at the same
     size; the default "auto" picks it; a loading it does not model is refused in one line."""
     base = ["estimate", "--params", "1000", "--T", "10", "--preset", "qubit_maj_ns_e6", "--json"]
     assert main(base + ["--loading", "qrom", "--block-encoding", "sparse"]) == 0
@@ -211,7 +211,7 @@ def test_estimate_block_encoding_and_solver_choices(capsys):
     assert auto["block_encoding"] == "kronecker" and auto["kappa"] < sparse["kappa"]
     assert main(base + ["--block-encoding", "kronecker", "--solver", "auto"]) == 0
     kron = json.loads(capsys.readouterr().out)
-    assert [e["loading"] for e in kron["estimates"]] == ["qrom"]
+    assert [e["loading"] for e in kron["estimates"]] == ["qrom", "selectswap"]
     assert kron["provenance"]["inputs"]["block_encoding"] == "kronecker"
     assert kron["estimates"][0]["kappa"] < sparse["kappa"]
     assert main(base + ["--block-encoding", "kronecker", "--loading", "qram"]) == 2

@@ -313,7 +313,7 @@ def _kronecker_block_encoding(pr: OdeProblem, mt: int) -> _Encoding:
 
     kc = kronecker_block_encoding_cost(pr.n, pr.s, pr.N, T=pr.T, p=pr.T if pr.p is None else pr.p, s_F2=pr.s_F2,
                                        nnz_F0=pr.nnz_F0, clock_qubits=mt, angle_bits=pr.angle_bits, loading=pr.loading,
-                                       norm_F0=pr.norm_F0)
+                                       norm_F0=pr.norm_F0, max_extra_qubits=pr.max_extra_qubits)
     return _Encoding(kc.cost, float(kc.alpha), int(kc.stored_entries), kc.num_ancillas)
 
 
@@ -414,7 +414,8 @@ def ode_solver_cost(problem: OdeProblem, *, block_encoding: str | None = None, s
         refl = cc.final_window_phase(mt, anc + 2, ml).then(cc.controlled_r1(anc + m + 1, None)).repeat(rounds)
         total = inner.repeat(L).then(refl)
     total = replace(total, num_qubits=qubits, qubits_allocated=max(qubits, total.qubits_allocated))
-    built = pr.block_encoding != "f_tables_model" and pr.loading == "qrom" and other is None
+    built = (pr.block_encoding != "f_tables_model" and other is None
+             and (pr.loading == "qrom" or (pr.block_encoding == "kronecker" and pr.loading == "selectswap")))
     label = f"{_BE_LABELS[pr.block_encoding]}, {LOADING_LABELS[pr.loading]}, solver {solver_label}"
     return OdeCost(problem=pr, total=total, block_encoding=be, state_preparation=prep, m_sys=m, s_L=s_L,
                    kappa=float(kappa), degree=degree, amplification_length=L, success_probability=lam,
