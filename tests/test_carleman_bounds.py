@@ -187,7 +187,9 @@ def test_trajectory_bounds_hold_at_every_step(n, N, T, f0, kind):
         for t in (1, T // 2, T):
             ell, e_t = trajectory_bounds(system, u, t, norms, exact_block_norms(system))
             assert ell <= np.linalg.norm(true[t]) * (1 + 1e-12)
-            assert e_t == pytest.approx(e[t])
+            # the linear comparison can only tighten the upper sequence, hence the truncation bound
+            assert np.linalg.norm(true[t] - carl[t]) <= e_t * (1 + 1e-9) + 1e-15
+            assert e_t <= e[t] * (1 + 1e-12)
 
 
 def test_trajectory_bounds_follow_the_slowest_mode():
