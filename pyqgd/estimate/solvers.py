@@ -36,7 +36,7 @@ from pyqgd.estimate.logical import EstimateInputError, LogicalCost, fixed_point_
 __all__ = ["SolverCalls", "qsvt_calls", "kernel_reflection_calls", "hhl_calls", "dalzell_published_calls",
            "compare_solvers", "cheapest_rigorous", "carleman_solver_options", "kernel_reflection_cost",
            "kernel_reflection_overhead", "qsvt_scale", "SOLVERS", "ASYMPTOTIC_QSVT_SCALE", "history_kernel_calls",
-           "history_kernel_circuit", "history_kernel_qubits"]
+           "history_kernel_circuit", "history_kernel_qubits", "history_kernel_rotation_depth"]
 
 #: c·κ of the Chebyshev-optimal inverse polynomial with max |P| = 0.9, for κ → ∞ (measured here, κ = 300 and 1000).
 ASYMPTOTIC_QSVT_SCALE = 0.80746
@@ -282,3 +282,72 @@ def history_kernel_qubits(encoding_peak: int, ancillas: int, system: int, level:
         k = ancillas + 3 + system
         q = max(q, 2 * k - 2, k + 1 + ancillas + 3 + level - 1)
     return q
+
+
+def history_kernel_rotation_depth(call_depth: int, ancillas: int, rhs_b: dict, rhs_e: dict, phases, alphas=(),
+                                  betas=()) -> int:
+    """Rotation depth of ``HistoryKernelSolveWith`` by the layering of
+    :func:`pyqgd.estimate.circuit.solver_rotation_depth` (std gate order inside every PrepareHistoryRhs, CNOTs
+    synchronising, every Toffoli-containing block a barrier): one call of the encoding is a barrier block of depth
+    ``call_depth``; the reflection's R1(π) with m controls, the projector phases on the ``ancillas`` + 1 ancillas of
+    G and the amplification's phases are barriers. ``rhs_b``/``rhs_e``: the Q# HistoryRhs dicts of |b'⟩ and |e⟩."""
+    from pyqgd.estimate import circuit as cc
+
+    m = rhs_b["NumClock"] + rhs_b["NumLevel"] + rhs_b["NumSlots"] * rhs_b["NumSlot"]
+    sys = [("s", k) for k in range(m)]
+    anc = [("a", k) for k in range(ancillas + 1)]
+    lay = cc._Layers()
+
+    def sync_or_barrier(qs):
+        if cc.mcx(len(qs) - 1).ccz_count:
+            lay.barrier()
+        else:
+            lay.sync(qs)
+
+    def projector(phase):
+        sync_or_barrier(anc + ["sig"])
+        lay.sync(["sig", "lcu"])
+        lay.rot("lcu", 2 * phase)
+        lay.sync(["sig", "lcu"])
+        sync_or_barrier(anc + ["sig"])
+
+    def encoding():
+        lay.barrier(call_depth)
+        lay.barrier()
+
+    def reflection():
+        cc._rhs_layers(lay, rhs_b, sys, adjoint=True)
+        lay.barrier(cc.controlled_r1(m, math.pi).rotation_count)
+        cc._rhs_layers(lay, rhs_b, sys)
+
+    def run(adjoint=False):
+        d = len(phases) - 1
+        order = [phases[d - k] for k in range(d + 1)]
+        if adjoint:
+            order = order[::-1]
+        else:
+            cc._rhs_layers(lay, rhs_e, sys)
+        projector(order[0])
+        for k, ph in enumerate(order[1:], start=1):
+            # forward: G at odd k (encoding, then reflection), G† at even k (reflection, then encoding†); for the
+            # even degree of K the adjoint run meets them in the same pattern
+            if k % 2 == 1:
+                encoding()
+                reflection()
+            else:
+                reflection()
+                encoding()
+            projector(ph)
+        if adjoint:
+            cc._rhs_layers(lay, rhs_e, sys, adjoint=True)
+
+    run()
+    level = rhs_b["NumLevel"]
+    for a, bt in zip(alphas, betas):
+        lay.barrier()
+        lay.barrier(cc.controlled_r1(len(anc) + 2 + level, bt).rotation_count)
+        lay.barrier()
+        run(adjoint=True)
+        lay.barrier(cc.controlled_r1(len(anc) + 2 + m - 1, -a).rotation_count)
+        run()
+    return lay.depth

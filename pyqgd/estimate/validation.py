@@ -403,7 +403,7 @@ def _kernel(system, u_in, T, p, encoding, epsilon, delta, angle_bits, name):
     """The history kernel solve's arguments (:func:`pyqgd.quantum.qlss.history_kernel_setup`, a-priori bracket) and
     its cost (:func:`pyqgd.estimate.solvers.history_kernel_circuit` with the encoding's exact call cost)."""
     from pyqgd.estimate import circuit as cc
-    from pyqgd.estimate.solvers import history_kernel_circuit
+    from pyqgd.estimate.solvers import history_kernel_circuit, history_kernel_rotation_depth
     from pyqgd.quantum.qlss import history_kernel_setup
     from pyqgd.quantum.structured_oracles import carleman_layout
 
@@ -430,6 +430,8 @@ def _kernel(system, u_in, T, p, encoding, epsilon, delta, angle_bits, name):
                                       clock=lay.clock_qubits, level=lay.level_qubits, system=lay.system_qubits,
                                       steps=T, blocks=lay.blocks, degree=len(phases) - 1, phases=phases,
                                       alphas=st.alphas, betas=st.betas)
+    depth = history_kernel_rotation_depth(be.rotation_depth, anc, st.rhs_b, st.rhs_e, phases, st.alphas, st.betas)
+    total = replace(total, rotation_depth=depth)
     return CombinationInstance(name, (encoding, "qrom", "kernel"), op,
                                (st.data, st.rhs_b, st.rhs_e, phases, st.alphas, st.betas), total,
                                (len(phases) - 1) * (2 * len(st.alphas) + 1))
@@ -458,7 +460,7 @@ def combination_instance(combination: tuple, system, u_in, T: int, p: int, *, ep
 #: The small instances every combination is traced on: name, n, N, T, p, ‖F0‖ scale, seed (T + p + 1 never a power
 #: of two, so the kernel solve has its pad block).
 COMBINATION_SPECS = (("n2_N1_T3", 2, 1, 3, 1, 0.0, 11), ("n2_N2_T2", 2, 2, 2, 2, 0.01, 12),
-                     ("n3_N1_T4", 3, 1, 4, 2, 0.01, 13), ("n2_N1_T5", 2, 1, 5, 4, 0.0, 14))
+                     ("n3_N1_T4", 3, 1, 4, 2, 0.01, 13), ("n2_N2_T4", 2, 2, 4, 2, 0.0, 15))
 
 
 def example_combination_instances(combination: tuple) -> list[CombinationInstance]:
@@ -470,9 +472,9 @@ def example_combination_instances(combination: tuple) -> list[CombinationInstanc
         rng = np.random.default_rng(seed)
         A = rng.normal(size=(n, n))
         H = A @ A.T / n + 0.5 * np.eye(n)
-        qm = QuadraticMap(f0 * rng.normal(size=n) if f0 else None, -0.2 * H, 0.005 * rng.normal(size=(n, n * n)))
+        qm = QuadraticMap(f0 * rng.normal(size=n) if f0 else None, -0.2 * H, 0.02 * rng.normal(size=(n, n * n)))
         u = 0.2 * rng.normal(size=n) / np.sqrt(n)
-        out.append(combination_instance(combination, discrete_carleman(qm, N), u, T, p, name=name))
+        out.append(combination_instance(combination, discrete_carleman(qm, N), u, T, p, name=name, angle_bits=10))
     return out
 
 
