@@ -16,8 +16,11 @@ the QDK trace of the whole solver field by field (``tests/test_estimate_solver.p
   the nonzero records, α_L = 1 + α_M; QROM loading only);
 * ``block_encoding="f_tables_model"``: oracles that store only F0, F1, F2 (n(1 + s + s²) entries) — **a circuit that
   is not built** (the model this package used before the solver was traced), kept for comparison and labelled so;
-* ``solver="qsvt"`` (built), ``"kernel"`` (Dalzell's kernel reflection with the call counts of
-  ``pyqgd.estimate.solvers``; its controlled encoding is charged as the uncontrolled one — a model) or ``"auto"``;
+* ``solver="qsvt"`` (built), ``"kernel"`` (built: Dalzell's kernel reflection on the history system,
+  ``Solvers.HistoryKernel`` — the pad block of the clock replaces the augmentation qubit, so the encoding is called
+  uncontrolled and |b'⟩ is the structured |B⟩ preparation; t and the good amplitude from the rigorous bracket
+  A ≤ ‖Π_good L⁻¹B‖/‖B‖, ‖L⁻¹B‖/‖B‖ ≤ U of docs/math.md Eq. 17; O(κ log(1/ε)·U/A) calls) or ``"auto"`` (the
+  built solver with fewer non-Clifford operations);
 * ``loading``: how each table lookup is priced (:mod:`pyqgd.estimate.loading`; only "qrom" is built).
 
 Register sizes (:class:`pyqgd.quantum.structured_oracles.CarlemanLayout`): w = ⌈log₂ n⌉, m_ℓ = ⌈log₂ N⌉,
@@ -68,8 +71,8 @@ ARITH_TOFFOLIS_PER_SLOT = 4
 #: Block-encodings of L: "auto" (the cheaper built one, see :func:`ode_solver_cost`), the built structured oracles,
 #: the built Kronecker encoding, and the not-built F-tables model.
 BLOCK_ENCODINGS = ("auto", "sparse", "kronecker", "f_tables_model")
-#: Solvers: the built QSVT + fixed-point amplification; "kernel" (Dalzell's kernel reflection, call counts from
-#: ``pyqgd.estimate.solvers``) and "auto" (the one with fewer block-encoding calls).
+#: Solvers: the built QSVT + fixed-point amplification; "kernel" (the built kernel-reflection history solve) and
+#: "auto" (the built one with fewer non-Clifford operations per run).
 SOLVERS = ("qsvt", "kernel", "auto")
 #: Largest T the estimator accepts (κ ∝ T stays below 10^15, where double-precision degrees stop being exact).
 MAX_STEPS = 10**12

@@ -8,8 +8,11 @@ forms of :mod:`pyqgd.estimate.logical` and ``logical_counts`` traced by the QDK 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -479,24 +482,62 @@ def example_combination_instances(combination: tuple) -> list[CombinationInstanc
 
 
 _TRACE_CACHE: dict = {}
+#: Traced counts of the combination instances, keyed by a hash of the Q# sources and the call (operation and
+#: arguments): a change to any .qs file or argument misses the cache and traces again.
+TRACE_CACHE_FILE = Path(__file__).with_name("combination_traces.json")
 
 
-def validate_combinations(combinations=BUILT_COMBINATIONS) -> dict[tuple, list[TraceComparison]]:
+def _sources_hash() -> str:
+    from pyqgd.quantum._context import qsharp_project_root
+
+    h = hashlib.sha256()
+    for f in sorted(Path(qsharp_project_root(), "src").rglob("*.qs")):
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _traced_counts(ctx, inst: CombinationInstance, sources: str, disk: dict) -> tuple[dict, float, bool]:
+    """(logical counts, seconds, from cache) of one instance's Q# entry."""
+    key = hashlib.sha256(json.dumps([sources, inst.operation, inst.args], sort_keys=True, default=str).encode()
+                         ).hexdigest()
+    if key in disk:
+        return disk[key], 0.0, True
+    op = ctx.code
+    for part in inst.operation.split("."):
+        op = getattr(op, part)
+    t0 = time.perf_counter()
+    counts = {k: int(v) for k, v in dict(ctx.logical_counts(op, *inst.args)).items() if isinstance(v, (int, float))}
+    disk[key] = counts
+    return counts, time.perf_counter() - t0, False
+
+
+def validate_combinations(combinations=BUILT_COMBINATIONS, *, cache_file: Path | None = TRACE_CACHE_FILE,
+                          depth_tolerance: float = 0.02) -> dict[tuple, list[TraceComparison]]:
     """Each built combination's whole solver traced (``logical_counts`` of its Q# entry) on
-    :func:`example_combination_instances` against its cost formula (exact fields equal, rotation depth within 2 %).
-    Results are cached per process (the tests and the benchmark share them)."""
+    :func:`example_combination_instances` against its cost formula (exact fields equal, rotation depth within
+    ``depth_tolerance``). Traced counts are cached in ``cache_file`` under a hash of the Q# sources and the call
+    (None: no disk cache) and per process."""
     from pyqgd.quantum._context import get_context
 
     ctx = get_context()
-    out = {}
+    disk = json.loads(cache_file.read_text()) if cache_file is not None and cache_file.exists() else {}
+    sources = _sources_hash()
+    out, wrote = {}, False
     for comb in combinations:
         if comb not in _TRACE_CACHE:
             res = []
             for inst in example_combination_instances(comb):
-                op = ctx.code
-                for part in inst.operation.split("."):
-                    op = getattr(op, part)
-                res.append(compare_with_trace(op, inst.args, inst.cost, name=f"{'/'.join(comb)} {inst.name}"))
+                traced, secs, hit = _traced_counts(ctx, inst, sources, disk)
+                wrote |= not hit
+                formula = inst.cost.traced_view()
+                errs = [abs(int(formula[k]) - traced.get(k, 0)) / max(traced.get(k, 0), 1) for k in EXACT_FIELDS]
+                depth = abs(int(formula["rotationDepth"]) - traced.get("rotationDepth", 0)) / max(
+                    traced.get("rotationDepth", 0), 1)
+                res.append(TraceComparison(name=f"{'/'.join(comb)} {inst.name}", traced=traced, formula=formula,
+                                           agree=max(errs) == 0 and depth <= depth_tolerance, rel_err=max(errs),
+                                           depth_rel_err=depth, trace_seconds=secs))
             _TRACE_CACHE[comb] = res
         out[comb] = _TRACE_CACHE[comb]
+    if wrote and cache_file is not None:
+        cache_file.write_text(json.dumps(disk, indent=0, sort_keys=True))
     return out
