@@ -124,6 +124,9 @@ def test_kronecker_encoding_in_the_solver_composition():
     clock = (2 * pr.T).bit_length()  # ⌈log₂(T + p + 1)⌉ with p = T
     ref = kr.kronecker_block_encoding_cost(pr.n, pr.s, pr.N, T=pr.T, p=pr.T, clock_qubits=clock, angle_bits=pr.angle_bits)
     assert c.alpha == pytest.approx(ref.alpha) and c.block_encoding == ref.cost
-    assert c.total.num_qubits == ref.cost.num_qubits + 2 and c.table_entries == ref.stored_entries
+    # peak: the encoding's + lcu, sig, or the amplification's phase on all k = anc + 2 + m qubits with its k − 2
+    # helpers (logical.phase_on_all_zero, traced), m = clock + level + N slots
+    k = ref.num_ancillas + 2 + clock + 1 + 2 * (pr.n - 1).bit_length()
+    assert c.total.num_qubits == max(ref.cost.num_qubits + 2, 2 * k - 2) and c.table_entries == ref.stored_entries
     assert c.kappa == pytest.approx(ref.alpha * c.inverse_norm)
     assert c.total.ccz_count >= c.block_encoding_calls * ref.cost.ccz_count

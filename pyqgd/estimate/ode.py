@@ -61,6 +61,7 @@ from pyqgd.estimate import logical as lg
 from pyqgd.estimate.errors import EstimateInputError, check_epsilon, check_real, check_size
 from pyqgd.estimate.loading import LOADING_LABELS, check_loading, extra_qubits, lookup_cost
 from pyqgd.estimate.readout import check_readout
+from pyqgd.estimate.solvers import all_zero_phase_peak
 
 __all__ = ["OdeProblem", "OdeCost", "ode_solver_cost", "ARITH_TOFFOLIS_PER_SLOT", "BLOCK_ENCODINGS", "SOLVERS",
            "MAX_STEPS", "carleman_sparsity", "success_probability_bound", "polynomial_precision", "qsvt_scale_kappa"]
@@ -459,7 +460,7 @@ def _qsvt_cost(pr: OdeProblem) -> OdeCost:
     refl = (cc.final_window_phase(c.mt, c.ancillas + 2, c.ml).then(cc.controlled_r1(c.ancillas + c.m + 1, None))
             .repeat(rounds))
     total = inner.repeat(L).then(refl)
-    qubits = max(c.qubits, 2 * (c.ancillas + c.m + 1)) if rounds else c.qubits
+    qubits = max(c.qubits, all_zero_phase_peak(c.ancillas + 2 + c.m)) if rounds else c.qubits
     total = replace(total, num_qubits=qubits, qubits_allocated=max(qubits, total.qubits_allocated))
     built = pr.block_encoding != "f_tables_model" and pr.loading == "qrom"
     return OdeCost(problem=pr, total=total, block_encoding=c.be, state_preparation=c.prep, m_sys=c.m, s_L=c.s_L,

@@ -36,7 +36,7 @@ from pyqgd.estimate.logical import EstimateInputError, LogicalCost, fixed_point_
 __all__ = ["SolverCalls", "qsvt_calls", "kernel_reflection_calls", "hhl_calls", "dalzell_published_calls",
            "compare_solvers", "cheapest_rigorous", "carleman_solver_options", "kernel_reflection_cost",
            "kernel_reflection_overhead", "qsvt_scale", "SOLVERS", "ASYMPTOTIC_QSVT_SCALE", "history_kernel_calls",
-           "history_kernel_circuit", "history_kernel_qubits", "history_kernel_rotation_depth"]
+           "history_kernel_circuit", "history_kernel_qubits", "history_kernel_rotation_depth", "all_zero_phase_peak"]
 
 #: c·κ of the Chebyshev-optimal inverse polynomial with max |P| = 0.9, for κ → ∞ (measured here, κ = 300 and 1000).
 ASYMPTOTIC_QSVT_SCALE = 0.80746
@@ -280,8 +280,15 @@ def history_kernel_qubits(encoding_peak: int, ancillas: int, system: int, level:
     q = encoding_peak + 3
     if amplified:
         k = ancillas + 3 + system
-        q = max(q, 2 * k - 2, k + 1 + ancillas + 3 + level - 1)
+        q = max(q, all_zero_phase_peak(k), k + 1 + ancillas + 3 + level - 1)
     return q
+
+
+def all_zero_phase_peak(k: int) -> int:
+    """Peak live qubits of ``ApplyPhaseOnAllZero`` on k qubits (the amplification's reflection about the start
+    state): R1 with c = k − 1 controls holds c − 1 helpers, 2k − 2 in all (:func:`pyqgd.estimate.logical.phase_on_all_zero`,
+    traced)."""
+    return max(2 * k - 2, k)
 
 
 def history_kernel_rotation_depth(call_depth: int, ancillas: int, rhs_b: dict, rhs_e: dict, phases, alphas=(),

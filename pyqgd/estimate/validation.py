@@ -378,6 +378,7 @@ def _kronecker_qsvt(system, u_in, T, p, epsilon, delta, angle_bits, name):
     from pyqgd.estimate import circuit as cc
     from pyqgd.estimate.kronecker import kronecker_call_cost
     from pyqgd.estimate.ode import polynomial_precision, success_probability_bound
+    from pyqgd.estimate.solvers import all_zero_phase_peak
     from pyqgd.quantum import fixed_point_schedule, inverse_polynomial, qsvt_angles
     from pyqgd.quantum.kronecker import kronecker_encoding
     from pyqgd.quantum.structured_oracles import history_rhs
@@ -397,8 +398,12 @@ def _kronecker_qsvt(system, u_in, T, p, epsilon, delta, angle_bits, name):
                                     angle_bits=angle_bits, degree=len(phases) - 1, rhs=_rhs_spec(rhs), phases=phases,
                                     alphas=sched.alphas.tolist(), betas=sched.betas.tolist(),
                                     block_encoding=kronecker_call_cost(enc), ancillas=enc.num_ancillas)
+    total = sc.total
+    if len(sched.alphas):  # the reflection about the start state on all anc + 2 + m qubits, with its helpers
+        q = max(total.num_qubits, all_zero_phase_peak(enc.num_ancillas + 2 + lay.system_qubits))
+        total = replace(total, num_qubits=q, qubits_allocated=q)
     return CombinationInstance(name, ("kronecker", "qrom", "qsvt"), "Carleman.Kronecker.CarlemanQsvtSolveKronecker",
-                               (data, phases, rhs, sched.alphas.tolist(), sched.betas.tolist()), sc.total,
+                               (data, phases, rhs, sched.alphas.tolist(), sched.betas.tolist()), total,
                                sc.block_encoding_calls)
 
 
