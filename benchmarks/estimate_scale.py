@@ -5,8 +5,13 @@
     agree (exact except the stated rotation-depth tolerance, see pyqgd.estimate.validation).
 (b) The wall time of a full all-presets estimate at n = 1.03e8, T = 1000 (QROM and QRAM), plus the README table.
 (c) The whole T-step solver (CarlemanQsvtSolve) traced at the shared small instances against ode_solver_cost.
-(d) Per-run Toffolis at the paper instance (n = 7e6, T = 1000, ε = δ = 1e-2, s = 8, N = 2): the previous model
-    (re-evaluated here from its committed formula, ``legacy_per_run``) next to the built circuit and the models.
+(c') Every built (encoding, loading, solver) combination — structured sparse / Kronecker encoding × QROM × QSVT /
+    kernel reflection — traced whole on 4 small instances against its formula (pyqgd.estimate.validation
+    .validate_combinations; traced counts cached under a hash of the Q# sources).
+(d) Per run at the paper instance (n = 7e6, T = 1000, ε = δ = 1e-2, s = 8, N = 2): the previous model
+    (re-evaluated here from its committed formula, ``legacy_per_run``) next to every built combination and the
+    models; the headline is the cheapest built combination whose whole-solver trace agrees, with its calls,
+    rotations, logical qubits and physical qubits / runtime on qubit_gate_ns_e3 and qubit_maj_ns_e4.
 (e) Exponent fits with their attribution, including a fully dissipative family.
 Last line: one JSON object.
 """

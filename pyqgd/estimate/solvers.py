@@ -292,12 +292,13 @@ def all_zero_phase_peak(k: int) -> int:
 
 
 def history_kernel_rotation_depth(call_depth: int, ancillas: int, rhs_b: dict, rhs_e: dict, phases, alphas=(),
-                                  betas=()) -> int:
+                                  betas=(), *, call_layers=None) -> int:
     """Rotation depth of ``HistoryKernelSolveWith`` by the layering of
     :func:`pyqgd.estimate.circuit.solver_rotation_depth` (std gate order inside every PrepareHistoryRhs, CNOTs
     synchronising, every Toffoli-containing block a barrier): one call of the encoding is a barrier block of depth
-    ``call_depth``; the reflection's R1(π) with m controls, the projector phases on the ``ancillas`` + 1 ancillas of
-    G and the amplification's phases are barriers. ``rhs_b``/``rhs_e``: the Q# HistoryRhs dicts of |b'⟩ and |e⟩."""
+    ``call_depth`` (or ``call_layers(layers)`` lays one call out, e.g. the structured encoding's D_s and oracles);
+    the reflection's R1(π) with m controls, the projector phases on the ``ancillas`` + 1 ancillas of G and the
+    amplification's phases are barriers. ``rhs_b``/``rhs_e``: the Q# HistoryRhs dicts of |b'⟩ and |e⟩."""
     from pyqgd.estimate import circuit as cc
 
     m = rhs_b["NumClock"] + rhs_b["NumLevel"] + rhs_b["NumSlots"] * rhs_b["NumSlot"]
@@ -319,8 +320,11 @@ def history_kernel_rotation_depth(call_depth: int, ancillas: int, rhs_b: dict, r
         sync_or_barrier(anc + ["sig"])
 
     def encoding():
-        lay.barrier(call_depth)
-        lay.barrier()
+        if call_layers is not None:
+            call_layers(lay)
+        else:
+            lay.barrier(call_depth)
+            lay.barrier()
 
     def reflection():
         cc._rhs_layers(lay, rhs_b, sys, adjoint=True)

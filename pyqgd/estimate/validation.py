@@ -4,6 +4,12 @@ Two independent sources of cost (STYLE.md §2, Qualtran's ``assert_equivalent_bl
 forms of :mod:`pyqgd.estimate.logical` and ``logical_counts`` traced by the QDK from
 ``qsharp_src/src/Estimation/Traces.qs`` (the Bridge circuits without dumps) in the package's private
 ``qdk.Context``. :func:`example_instances` are the shared small instances (tests, benchmark, notebooks).
+
+The whole solvers: :func:`validate_solver` (``CarlemanQsvtSolve`` against ``ode_solver_cost``) and
+:func:`validate_combinations`, which traces every built (encoding, loading, solver) combination of
+:data:`BUILT_COMBINATIONS` whole — QSVT and kernel reflection (``Solvers/HistoryKernel.qs``) on the structured sparse
+and the Kronecker encodings — on 4 small instances against its formula; traced counts are cached on disk under a
+hash of the Q# sources and the call, so the check stays in the default test suite.
 """
 
 from __future__ import annotations
@@ -438,7 +444,12 @@ def _kernel(system, u_in, T, p, encoding, epsilon, delta, angle_bits, name):
                                       clock=lay.clock_qubits, level=lay.level_qubits, system=lay.system_qubits,
                                       steps=T, blocks=lay.blocks, degree=len(phases) - 1, phases=phases,
                                       alphas=st.alphas, betas=st.betas)
-    depth = history_kernel_rotation_depth(be.rotation_depth, anc, st.rhs_b, st.rhs_e, phases, st.alphas, st.betas)
+    layers = None
+    if encoding == "sparse":
+        idx = [("i", k) for k in range(lay.system_qubits)]
+        layers = lambda lyr: cc._be_layers(lyr, st.data, idx)  # noqa: E731
+    depth = history_kernel_rotation_depth(be.rotation_depth, anc, st.rhs_b, st.rhs_e, phases, st.alphas, st.betas,
+                                          call_layers=layers)
     total = replace(total, rotation_depth=depth)
     return CombinationInstance(name, (encoding, "qrom", "kernel"), op,
                                (st.data, st.rhs_b, st.rhs_e, phases, st.alphas, st.betas), total,
