@@ -160,6 +160,14 @@ class GdSolveResult:
 
         return solve_result_html(self)
 
+    def how_simulated(self) -> str:
+        """"Q# circuit, N qubits, C calls counted, S s simulated" (N: qubits of the circuit's final state, C: the
+        block-encoding calls the Q# program counted) or "block level (why)"."""
+        if self.calls_counted_by_qsharp:
+            return (f"Q# circuit, {self.details.get('circuit_qubits')} qubits, {self.block_encoding_calls} calls "
+                    f"counted, {self.simulated_seconds:.1f} s simulated")
+        return f"block level ({self.details.get('simulate_reason', 'chosen by the caller')})"
+
     def to_dict(self) -> dict:
         """Plain JSON-able dict (arrays as lists)."""
         d = asdict(self)
@@ -333,32 +341,42 @@ def _inversion_cost(alpha: float, pr: dict, delta: float) -> dict:
 @dataclass(frozen=True)
 class CircuitRun:
     """One run of ``Solve.HistorySolve`` on the local simulator: ``system_amplitudes`` (the 2^m amplitudes with every
-    solver ancilla |0⟩), ``calls`` (block-encoding calls counted by the Q# program while it ran),
-    ``nonzero_amplitudes`` and ``qubits`` of its final state, ``seconds`` of Q# simulation."""
+    solver ancilla |0⟩ at the end) and ``first_amplitudes`` (the same after the first QSVT, before amplification;
+    the same array without amplification), ``calls`` (block-encoding calls counted by the Q# program while it ran),
+    ``nonzero_amplitudes`` and ``qubits`` of its final state, ``seconds`` of Q# simulation (wall clock) and the
+    ``cpu_seconds`` this process spent in it."""
 
     system_amplitudes: np.ndarray
+    first_amplitudes: np.ndarray
     calls: int
     nonzero_amplitudes: int
     qubits: int
     seconds: float
+    cpu_seconds: float
+
+
+def _system_block(dump, system_qubits: int) -> np.ndarray:
+    """The amplitudes of a dump with every ancilla (the most significant qubits) |0⟩: indices < 2^m, read sparsely."""
+    psi = np.zeros(2**system_qubits, dtype=complex)
+    for k, a in dump.get_dict().items():
+        if int(k) < 2**system_qubits:
+            psi[int(k)] = complex(a)
+    return psi
 
 
 def run_history_solve(operation, data, phases, rhs, alphas, betas, system_qubits: int) -> CircuitRun:
-    """Run a ``Solve.HistorySolve`` entry (``operation(data, phases, rhs, alphas, betas) : Int``) once, reading its
-    final dump sparsely (the ancillas are the most significant qubits, so "all ancillas |0⟩" is index < 2^m)."""
-    t0 = time.perf_counter()
+    """Run a ``Solve.HistorySolve`` entry (``operation(data, phases, rhs, alphas, betas) : Int``) once; its dumps
+    (after the first QSVT when amplifying, and at the end) are read sparsely."""
+    t0, c0 = time.perf_counter(), time.process_time()
     res = get_context().run(operation, 1, data, list(phases), rhs, list(alphas), list(betas), save_events=True)[0]
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     dumps = [e.state_dump() for e in res["events"] if e.is_state_dump()]
     if not dumps:
         raise RuntimeError("the Q# solve produced no state dump")
-    amps = dumps[-1].get_dict()
-    psi = np.zeros(2**system_qubits, dtype=complex)
-    for k, a in amps.items():
-        if int(k) < 2**system_qubits:
-            psi[int(k)] = complex(a)
-    return CircuitRun(system_amplitudes=psi, calls=int(res["result"]), nonzero_amplitudes=len(amps),
-                      qubits=int(dumps[-1].qubit_count), seconds=seconds)
+    last = _system_block(dumps[-1], system_qubits)
+    return CircuitRun(system_amplitudes=last, first_amplitudes=_system_block(dumps[0], system_qubits),
+                      calls=int(res["result"]), nonzero_amplitudes=len(dumps[-1].get_dict()),
+                      qubits=int(dumps[-1].qubit_count), seconds=seconds, cpu_seconds=cpu)
 
 
 def final_window_state(psi: np.ndarray, lay, T: int) -> tuple[np.ndarray, float]:
@@ -382,39 +400,43 @@ def window_fidelity(V: np.ndarray, u) -> float:
 AUTO_CIRCUIT_SECONDS = 60.0
 AUTO_MAX_AMPLITUDES = 2**22
 
-#: The probe of :func:`predict_circuit_seconds`: a degree-5 QSVT (and one amplification round when amplifying).
+#: The probes of :func:`predict_circuit_seconds`: a degree-1 QSVT, and a degree-5 one (with one amplification round
+#: when the plan amplifies); the difference of their CPU seconds per call excludes the per-run overhead.
 PROBE_PHASES = (0.3, -0.2, 0.5, 0.1, -0.4, 0.2)
 
-#: Measured (benchmarks/simulate.py) ratio of a whole run's seconds per call, and of its nonzero amplitudes, to the
-#: probe's: the state keeps spreading over the first calls, then saturates.
-PROBE_GROWTH = 2.0
+#: Measured (benchmarks/simulate.py) ratio of a whole run's CPU seconds per call to the probes' marginal one, and of
+#: its nonzero amplitudes to the probe's: the state keeps spreading over the first calls, then saturates.
+PROBE_GROWTH = 1.0
 
 
 def predict_circuit_seconds(operation, data, rhs, plan: InversionPlan, system_qubits: int) -> dict:
-    """Simulator seconds and nonzero amplitudes of the planned run, from a cheap probe run of the same Q# operation
-    (``PROBE_PHASES``, 5 or 15 calls): seconds ≈ calls × (probe seconds per call) × ``PROBE_GROWTH``, amplitudes ≈
-    probe amplitudes × ``PROBE_GROWTH`` (the simulator's cost per gate is proportional to the nonzero amplitudes)."""
+    """CPU seconds and nonzero amplitudes of the planned run from two cheap probe runs of the same Q# operation
+    (``PROBE_PHASES``: 1 call, then 5 or 15): seconds ≈ calls × (marginal CPU seconds per probe call) ×
+    ``PROBE_GROWTH``, amplitudes ≈ probe amplitudes × ``PROBE_GROWTH`` (the simulator's cost per gate is
+    proportional to the nonzero amplitudes it holds)."""
     amp = ([0.5], [-0.5]) if plan.schedule is not None else ([], [])
+    small = run_history_solve(operation, data, PROBE_PHASES[:2], rhs, [], [], system_qubits)
     probe = run_history_solve(operation, data, PROBE_PHASES, rhs, *amp, system_qubits)
-    per_call = probe.seconds / max(probe.calls, 1)
+    per_call = max(probe.cpu_seconds - small.cpu_seconds, 0.0) / (probe.calls - small.calls)
+    per_call = max(per_call, probe.cpu_seconds / probe.calls / 4.0)  # timer noise on tiny runs
     return {"seconds": plan.calls * per_call * PROBE_GROWTH,
-            "nonzero_amplitudes": int(probe.nonzero_amplitudes * PROBE_GROWTH), "probe_calls": probe.calls,
-            "probe_seconds": probe.seconds, "probe_amplitudes": probe.nonzero_amplitudes,
+            "nonzero_amplitudes": int(probe.nonzero_amplitudes * PROBE_GROWTH), "probe_calls": probe.calls + 1,
+            "probe_seconds": probe.seconds + small.seconds, "probe_amplitudes": probe.nonzero_amplitudes,
             "seconds_per_call": per_call * PROBE_GROWTH}
 
 
-def _auto_choice(enc, op, rhs, plan, m, max_degree) -> tuple[str, str, dict | None]:
+def _auto_choice(enc, op, rhs, plan, m, max_degree, budget) -> tuple[str, str, dict | None]:
     """("circuit" | "block", the reason, the prediction) for ``simulate="auto"``."""
     if plan.degree > max_degree:
         return "block", f"degree {plan.degree} > max_degree {max_degree}", None
     if plan.schedule is not None and plan.schedule.length > 10_001:
         return "block", f"amplification length {plan.schedule.length} > 10001", None
     pred = predict_circuit_seconds(op, enc.to_qsharp(), rhs.qsharp, plan, m)
-    why = (f"{plan.calls} calls × {1e3 * pred['seconds_per_call']:.1f} ms ≈ {pred['seconds']:.0f} s predicted, "
+    why = (f"{plan.calls} calls × {1e3 * pred['seconds_per_call']:.1f} ms ≈ {pred['seconds']:.0f} CPU-s predicted, "
            f"~{pred['nonzero_amplitudes']} nonzero amplitudes")
-    if pred["seconds"] <= AUTO_CIRCUIT_SECONDS and pred["nonzero_amplitudes"] <= AUTO_MAX_AMPLITUDES:
+    if pred["seconds"] <= budget and pred["nonzero_amplitudes"] <= AUTO_MAX_AMPLITUDES:
         return "circuit", why, pred
-    return "block", f"circuit over the auto budget of {AUTO_CIRCUIT_SECONDS:.0f} s: {why}", pred
+    return "block", f"the circuit is over the {budget:.0f} s budget: {why}", pred
 
 
 def _resolve_system(system, u_in, T, N):
@@ -479,6 +501,7 @@ def solve_gd(
     max_degree: int = DEFAULT_MAX_DEGREE,
     max_qubits: int = MAX_SIMULATED_QUBITS,
     require_dissipative: bool = True,
+    circuit_budget_seconds: float = AUTO_CIRCUIT_SECONDS,
 ) -> GdSolveResult:
     """Simulate the quantum Carleman GD solver (module docstring) and compare with the classical answers.
 
@@ -501,7 +524,7 @@ def solve_gd(
     encoding is checked to represent in the tests) in numpy: the same post-selected state and success probability;
     amplification is then the YLC closed form (it does not change the post-selected state) and the call count
     degree × length. ``simulate="auto"`` (default) runs the circuit when a probe of the same Q# operation predicts at
-    most ``AUTO_CIRCUIT_SECONDS`` of simulation (:func:`predict_circuit_seconds`), else the block level;
+    most ``circuit_budget_seconds`` (default ``AUTO_CIRCUIT_SECONDS``) of simulation (:func:`predict_circuit_seconds`), else the block level;
     ``details["simulate"]`` says which ran and ``details["simulate_reason"]`` why. ``block_encoding`` is "kronecker"
     (default: built from F0, F1, F2 alone, ``pyqgd.quantum.kronecker``; α_L = 1 + α_M) or "sparse" (structured
     oracles over M's tables). All input checks (:func:`check_gd_input`), the parameter bounds and the degree check run
@@ -521,6 +544,8 @@ def solve_gd(
                          max_qubits=max_qubits if simulate == "circuit" else 2 * MAX_BLOCK_SYSTEM_QUBITS + 3,
                          require_dissipative=require_dissipative)
     T, p, u = chk["T"], chk["p"], chk["u"]
+    if simulate != "block":
+        get_context()  # compiled once per process, before the clocks start
     t_prep = time.perf_counter()
     enc = _encoding(block_encoding, system, T, p, angle_bits)
     ins = _instance(system, u, T, p, enc, epsilon, parameters)
@@ -536,12 +561,13 @@ def solve_gd(
         if simulate != "block" else None
     reason, pred = "chosen by the caller", None
     if simulate == "auto":
-        simulate, reason, pred = _auto_choice(enc, op, ins["rhs"], plan, m, max_degree)
+        simulate, reason, pred = _auto_choice(enc, op, ins["rhs"], plan, m, max_degree, circuit_budget_seconds)
     x_poly = _psv_transpose(ins["Lq"] / ins["alpha"], plan.polynomial) @ (ins["rhs"].vector / ins["Bn"])
     p_pred = float(np.sum(x_poly[ins["good"]] ** 2))
     p_amp_pred = None if plan.schedule is None else float(fixed_point_success(p_pred, plan.schedule))
     run = _run(simulate, op, enc, ins, plan, m, x_poly)
-    run["preparation_seconds"] += time.perf_counter() - t_prep - run["qsharp_seconds"]
+    probe = 0.0 if pred is None else pred["probe_seconds"]
+    run["preparation_seconds"] += time.perf_counter() - t_prep - run["qsharp_seconds"] - probe
     return _result(system, T, p, enc, ins, chk, plan, run, p_pred, p_amp_pred, epsilon, parameters, block_encoding,
                    angle_bits, delta, {"simulate": simulate, "simulate_reason": reason, "prediction": pred})
 
@@ -551,28 +577,22 @@ _SOLVE_OPERATIONS = {"sparse": "HistorySolveStructured", "kronecker": "HistorySo
 
 
 def _run(simulate, op, enc, ins, plan, m, x_poly) -> dict:
-    """The circuit (two Q# runs when amplifying: without and with the schedule) or the block-level transform."""
+    """The circuit (one Q# run: its first dump is the state before amplification) or the block-level transform."""
     if simulate != "circuit":
         return {"psi": x_poly, "psi0": x_poly, "calls": plan.calls, "counted_by_qsharp": False, "p_amp": None,
                 "angle_error": None, "nonzero_amplitudes": None, "qubits_dumped": None, "qsharp_seconds": 0.0,
-                "preparation_seconds": 0.0, "runs": []}
+                "qsharp_cpu_seconds": 0.0,
+                "preparation_seconds": 0.0}
     t0 = time.perf_counter()
     angles = qsvt_angles(plan.polynomial)
     prep = time.perf_counter() - t0
-    data, rhs = enc.to_qsharp(), ins["rhs"].qsharp
-    first = run_history_solve(op, data, angles.phases.tolist(), rhs, [], [], m)
-    runs, last = [first], first
-    if plan.schedule is not None:
-        last = run_history_solve(op, data, angles.phases.tolist(), rhs, plan.schedule.alphas.tolist(),
-                                 plan.schedule.betas.tolist(), m)
-        runs.append(last)
-    p_amp = None if plan.schedule is None else float(np.sum(np.abs(last.system_amplitudes[ins["good"]]) ** 2))
-    return {"psi": last.system_amplitudes, "psi0": first.system_amplitudes, "calls": last.calls,
+    amp = ([], []) if plan.schedule is None else (plan.schedule.alphas.tolist(), plan.schedule.betas.tolist())
+    run = run_history_solve(op, enc.to_qsharp(), angles.phases.tolist(), ins["rhs"].qsharp, *amp, m)
+    p_amp = None if plan.schedule is None else float(np.sum(np.abs(run.system_amplitudes[ins["good"]]) ** 2))
+    return {"psi": run.system_amplitudes, "psi0": run.first_amplitudes, "calls": run.calls,
             "counted_by_qsharp": True, "p_amp": p_amp, "angle_error": float(angles.max_error),
-            "nonzero_amplitudes": last.nonzero_amplitudes, "qubits_dumped": last.qubits,
-            "qsharp_seconds": sum(r.seconds for r in runs), "preparation_seconds": prep,
-            "runs": [{"calls": r.calls, "seconds": r.seconds, "nonzero_amplitudes": r.nonzero_amplitudes}
-                     for r in runs]}
+            "nonzero_amplitudes": run.nonzero_amplitudes, "qubits_dumped": run.qubits, "qsharp_seconds": run.seconds,
+            "qsharp_cpu_seconds": run.cpu_seconds, "preparation_seconds": prep}
 
 
 def _result(system, T, p, enc, ins, chk, plan, run, p_pred, p_amp_pred, epsilon, parameters, block_encoding,
@@ -615,7 +635,7 @@ def _result(system, T, p, enc, ins, chk, plan, run, p_pred, p_amp_pred, epsilon,
             "ideal_success_probability": float((plan.polynomial.scale * alpha) ** 2 * np.sum(Y[good] ** 2)
                                                / ins["Bn"] ** 2),
             "qsvt_success_probability": float(np.sum(np.abs(psi0) ** 2)), "parameters": parameters, **how,
-            "block_encoding": block_encoding, "polynomial_precision": plan.eps_p, "runs": run["runs"],
+            "block_encoding": block_encoding, "polynomial_precision": plan.eps_p,
             "lambda_min": plan.lambda_min, "delta": None if sched is None else delta,
             "amplification_width": None if sched is None else sched.width,
             "angle_reconstruction_error": run["angle_error"], "kappa_matrix": float(np.linalg.cond(ins["Lq"])),
@@ -627,6 +647,7 @@ def _result(system, T, p, enc, ins, chk, plan, run, p_pred, p_amp_pred, epsilon,
             "explicit_table_entries": 5 * 4**m, "padding_leakage": float(
                 1.0 - np.sum(np.abs(psi[good]) ** 2) / max(np.sum(np.abs(psi) ** 2), 1e-300)),
             "circuit_qubits": run["qubits_dumped"] if circuit else None,
+            "simulated_cpu_seconds": run["qsharp_cpu_seconds"],
         },
     )
 

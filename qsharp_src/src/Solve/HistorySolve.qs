@@ -37,12 +37,16 @@ operation PrepareAndInvertHistoryCounted(phases : Double[], be : BlockEncoding, 
 /// # Summary
 /// The solve on any block-encoding `be` of L^T/α (the adjoint of an encoding of L): A = (QSVT ∘ prepare |B>), then
 /// S_s(α_j) S_t(β_j) for j = 1..l (none when `alphas` is empty), S_t = e^{iβ} on the final window (clock ≥ `steps`,
-/// level 1, solver ancillas |0>), S_s = A (e^{−iα} on |0…0>) A†. Dumps [lcu, sig] + be's ancillas + sys and returns
-/// the block-encoding calls, counted while running: degree·(2l + 1) when every loop ran as planned.
+/// level 1, solver ancillas |0>), S_s = A (e^{−iα} on |0…0>) A†. Dumps [lcu, sig] + be's ancillas + sys after A
+/// (the state before amplification) and, when amplifying, again at the end; returns the block-encoding calls,
+/// counted while running: degree·(2l + 1) when every loop ran as planned.
 operation HistorySolve(be : BlockEncoding, steps : Int, phases : Double[], rhs : HistoryRhs, alphas : Double[], betas : Double[]) : Int {
     let numAnc = be.NumAncillas + 2;
     use qs = Qubit[numAnc + be.NumSystem];
     mutable calls = PrepareAndInvertHistoryCounted(phases, be, rhs, qs, false);
+    if Length(alphas) > 0 {
+        DumpMachine();
+    }
     for j in 0..Length(alphas) - 1 {
         ApplyPhaseOnFinalWindow(betas[j], steps, numAnc, rhs, qs);
         set calls += PrepareAndInvertHistoryCounted(phases, be, rhs, qs, true);
