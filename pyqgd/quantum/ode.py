@@ -23,6 +23,12 @@ Parameters from bounds. By default κ, a and the amplification bound come from
 solution is computed only for comparison (fidelities, predictions, the instance-exact cost in ``details``).
 The predictions beside the simulated numbers are independent numpy computations: the exact polynomial transform
 V P(Σ) Uᵀ of the encoded L (success before amplification) and the YLC closed form (after it).
+
+One driver for every encoding: :func:`plan_inversion` (κ → polynomial → amplification, classical, once per solve),
+the run — the Q# operation ``Solve.HistorySolve`` (:func:`run_history_solve`; it counts its block-encoding calls
+while it runs) or the block level — and the read-out (:func:`final_window_state`), into a :class:`GdSolveResult`.
+``simulate="auto"`` predicts the circuit's CPU seconds from two probe runs of the same Q# operation
+(:func:`predict_circuit_seconds`).
 """
 
 from __future__ import annotations
