@@ -410,9 +410,9 @@ AUTO_MAX_AMPLITUDES = 2**22
 #: when the plan amplifies); the difference of their CPU seconds per call excludes the per-run overhead.
 PROBE_PHASES = (0.3, -0.2, 0.5, 0.1, -0.4, 0.2)
 
-#: Calibration of the probes on measured runs (benchmarks/simulate.py): the whole run's CPU seconds per call over the
-#: probes' marginal one was 1.35, 1.34 and 2.3 (n = 2 / 3, N = 1 and n = 2, N = 2 at T = 4; the state keeps spreading
-#: over the first calls, then saturates), so predictions are the probe's × 2 (0.9–1.5× the measured CPU seconds).
+#: Calibration of the probes on measured runs (benchmarks/simulate.py, five circuit rows): the probe alone predicted
+#: 0.43–0.95× the measured CPU seconds (least at n = 2, N = 2, whose state keeps spreading over the first calls
+#: before it saturates), so predictions are the probe's × 2 (0.86–1.9×: the budget errs on the block-level side).
 PROBE_GROWTH = 2.0
 
 
