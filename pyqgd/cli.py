@@ -457,7 +457,8 @@ def _simulate(args) -> int:
         print(json.dumps(d, indent=2, default=lambda o: getattr(o, "tolist", lambda: str(o))()))
         return 0
     print(f"toy GD, n = {args.params}, N = {args.order}, T = {args.T}, η = {args.eta}: QSVT solver, "
-          f"{res.how_simulated()}")
+          f"{res.how_simulated()}" + ("" if res.calls_counted_by_qsharp else "; --circuit runs it anyway, a smaller "
+                                      "--T fits the budget"))
     print(f"  fidelity with classical Carleman u_T: {res.fidelity_carleman:.6f}; with true GD u_T: {res.fidelity_gd:.6f}")
     print(f"  success probability {res.success_probability:.4g} (predicted {res.success_probability_predicted:.4g})"
           + (f", amplified {res.amplified_success_probability:.4g}" if res.amplified_success_probability else ""))
