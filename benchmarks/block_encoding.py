@@ -5,7 +5,7 @@ Per instance (toy GD maps: toy_cubic loss, η = 0.2, expansion offset 0.1 so tha
 α_L/‖L‖, κ_eff = α_L·‖L⁻¹‖ (‖·‖ from numpy's SVD of the padded L), the traced logical counts of ONE block-encoding call
 (CCZ, T, rotations; ``qsharp.logical_counts`` of ``TraceStructuredBlockEncoding`` / ``TraceKroneckerBlockEncoding``),
 stored numbers, and max|α·block − L| of the new encoding (Q# unitary dump vs numpy). Then the wall time of the
-amplified QSVT solve of the n = 2, N = 2, T = 4 toy (the same driver ``simulate_history_solve`` for both encodings:
+amplified QSVT solve of the n = 2, N = 2, T = 4 toy (the same driver ``pyqgd.quantum.ode.solve_gd`` for both encodings:
 the un-amplified run and the amplified run, as ``solve_gd`` does; the wall time includes the driver's classical work,
 the Q# simulation time is printed beside it), and of an un-amplified n = 4 solve (the old amplified one takes too long
 for a benchmark). Finally the paper instance (n = 7·10⁶, s = 8, N = 2, T = 1000): α_L and Toffolis
@@ -32,7 +32,8 @@ import numpy as np
 from pyqgd.carleman import discrete_carleman
 from pyqgd.dynamics import gd_map, toy_cubic
 from pyqgd.quantum._context import get_context
-from pyqgd.quantum.kronecker import kronecker_block, kronecker_encoding, simulate_history_solve
+from pyqgd.quantum.kronecker import kronecker_block, kronecker_encoding
+from pyqgd.quantum.ode import solve_gd
 from pyqgd.quantum.structured_oracles import carleman_oracle_data, padded_tstep_matrix
 
 # (name, n, N, T, p)
@@ -68,13 +69,9 @@ def _encodings(n, N, T, p):
 
 
 def _solve(which, s, old, new, T, p, amplify):
-    ctx = get_context()
-    if which == "old":
-        op, data, L, a = ctx.code.Carleman.HistoryState.CarlemanQsvtSolve, old.to_qsharp(), old.quantized_matrix(), old.alpha
-    else:
-        op, data, L, a = new.solve_operation(ctx), new.to_qsharp(), new.quantized_matrix(), new.alpha
     t0 = time.perf_counter()
-    r = simulate_history_solve(op, data, L, a, s, _u(s.n), T, p, amplify=amplify)
+    r = solve_gd(s, _u(s.n), T, p, amplify=amplify, parameters="exact", simulate="circuit",
+                 block_encoding="sparse" if which == "old" else "kronecker")
     return r, time.perf_counter() - t0
 
 
@@ -161,12 +158,12 @@ def main() -> None:
             out = {}
             for which in ("new", "old"):
                 r, wall = _solve(which, s, old, new, T, p, amplify)
-                out[which] = {"wall_s": wall, "simulation_s": r.seconds, "degree": r.degree,
+                out[which] = {"wall_s": wall, "simulation_s": r.simulated_seconds, "degree": r.degree,
                               "amplification_length": r.amplification_length,
                               "calls": r.block_encoding_calls, "fidelity_carleman": r.fidelity_carleman,
                               "success_probability": r.success_probability,
                               "amplified_success_probability": r.amplified_success_probability}
-                print(f"  {label:24} {which}: {wall:7.1f} s ({r.seconds:.1f} s in Q#), degree {r.degree}, "
+                print(f"  {label:24} {which}: {wall:7.1f} s ({r.simulated_seconds:.1f} s in Q#), degree {r.degree}, "
                       f"AA length {r.amplification_length}, "
                       f"{r.block_encoding_calls} calls, fidelity {r.fidelity_carleman:.6f}", flush=True)
             out["speedup"] = out["old"]["wall_s"] / out["new"]["wall_s"]

@@ -49,7 +49,7 @@ from pyqgd.quantum.oracles import DEFAULT_ANGLE_BITS
 from pyqgd.quantum.structured_oracles import CarlemanLayout, carleman_layout, padded_tstep_matrix, sparse_swaps
 
 __all__ = ["KroneckerEncoding", "kronecker_encoding", "SparseFactorData", "carleman_terms", "DEFAULT_ANGLE_BITS",
-           "F0_CHOICE", "IDENTITY_CHOICE", "F1_CHOICE", "F2_CHOICE", "level_split_alpha", "kronecker_block", "kronecker_column", "kronecker_solve", "simulate_history_solve", "KroneckerSolveResult"]
+           "F0_CHOICE", "IDENTITY_CHOICE", "F1_CHOICE", "F2_CHOICE", "level_split_alpha", "kronecker_block", "kronecker_column"]
 
 #: Factor choices of a term (the Q# TermFactors codes) and the number of slots each consumes.
 F0_CHOICE, IDENTITY_CHOICE, F1_CHOICE, F2_CHOICE = 0, 1, 2, 3
@@ -429,101 +429,10 @@ def kronecker_block(enc: KroneckerEncoding, *, which: str = "L") -> tuple[np.nda
     return _block_from_choi(amps, nq, ns), int(stored)
 
 
-@dataclass(frozen=True)
-class KroneckerSolveResult:
-    """One simulated QSVT solve through ``CarlemanQsvtSolveKronecker`` (the flow of ``pyqgd.quantum.ode.solve_gd``).
+def __getattr__(name: str):
+    """``kronecker_solve`` moved to :mod:`pyqgd.quantum.ode` (the one solve driver); the old import still works."""
+    if name == "kronecker_solve":
+        from pyqgd.quantum import ode
 
-    ``fidelity_carleman``: ⟨û|ρ|û⟩ of the read-out level-1 state (clock traced out over the final window) with
-    ``solve_history``'s u_T; ``success_probability`` (before amplification) and ``amplified_success_probability``
-    of the good subspace; ``block_encoding_calls`` as returned by Q#; ``seconds`` of Q# simulation.
-    """
-
-    alpha: float
-    kappa: float
-    degree: int
-    amplification_length: int
-    block_encoding_calls: int
-    success_probability: float
-    amplified_success_probability: float | None
-    fidelity_carleman: float
-    state: np.ndarray
-    u_carleman: np.ndarray
-    seconds: float
-
-
-def _final_window_state(amps: dict, lay: CarlemanLayout, T: int):
-    """(level-1 read-out over clock ≥ T, probability of the good subspace) from a solver dump (ancillas first)."""
-    m = lay.system_qubits
-    Kp, Dc = 2**lay.clock_qubits, 2**lay.carleman_qubits
-    psi = np.zeros(2**m, dtype=complex)
-    for k, a in amps.items():
-        if k < 2**m:
-            psi[k] = a
-    lvl_shift = lay.carleman_qubits - lay.level_qubits
-    idx = np.arange(2**m)
-    good = (idx // Dc >= T) & (((idx % Dc) >> lvl_shift) == 0)
-    V = psi.reshape(Kp, Dc)[T:][:, lay.carleman_index()[: lay.n]]
-    return V, float(np.sum(np.abs(psi[good]) ** 2))
-
-
-def simulate_history_solve(operation, data: dict, L_encoded: np.ndarray, alpha: float, system: CarlemanSystem, u_in,
-                           T: int, p: int, *, epsilon: float = 0.01, amplify: bool = True,
-                           delta: float = 0.3) -> KroneckerSolveResult:
-    """|B⟩ → QSVT inversion of L → fixed-point amplification → level-1 read-out, through a Q# solver entry with the
-    signature of ``HistoryState.CarlemanQsvtSolve`` (``data`` its encoding's struct, ``L_encoded`` the padded L that
-    encoding represents, times ``alpha``). The same flow for any encoding, so that two encodings compare fairly.
-
-    κ = α/σ_min(L) from the SVD (simulator sizes), P ≈ c/x of relative error ``epsilon`` on [1/κ, 1]
-    (``inverse_polynomial``); the amplification's lower bound is (1 − 2ε)²(cα)²‖Π_good L⁻¹B‖²/‖B‖² from the
-    classical history solution, as ``solve_gd`` does at simulator sizes.
-    """
-    import time
-
-    from pyqgd.carleman import solve_history
-    from pyqgd.quantum.amplification import fixed_point_schedule
-    from pyqgd.quantum.polynomials import inverse_polynomial
-    from pyqgd.quantum.qsp import qsvt_angles
-    from pyqgd.quantum.structured_oracles import history_rhs
-
-    lay = carleman_layout(system, T, p)
-    smin = float(np.linalg.svd(L_encoded / alpha, compute_uv=False).min())
-    kappa = max(1.0 / smin * (1.0 + 1e-6), 1.0 + 1e-6)
-    poly = inverse_polynomial(kappa, epsilon)
-    angles = qsvt_angles(poly)
-    rhs = history_rhs(system, u_in, T, p)
-    hist = solve_history(system, np.asarray(u_in, dtype=float), T, p)
-    sched = None
-    if amplify:
-        Y = np.linalg.solve(L_encoded, rhs.vector)
-        _, ideal = _final_window_state({k: Y[k] for k in range(len(Y))}, lay, T)
-        lam = (1.0 - 2.0 * epsilon) ** 2 * (poly.scale * alpha) ** 2 * ideal
-        sched = fixed_point_schedule(min(max(lam, 1e-12), 1.0), delta)
-    t0 = time.perf_counter()
-    amps, _, calls = _last_dump(operation, data, angles.phases.tolist(), rhs.qsharp, [], [])
-    _, p0 = _final_window_state(amps, lay, T)
-    p_amp = None
-    if sched is not None:
-        amps, _, calls = _last_dump(operation, data, angles.phases.tolist(), rhs.qsharp, sched.alphas.tolist(),
-                                    sched.betas.tolist())
-        _, p_amp = _final_window_state(amps, lay, T)
-    seconds = time.perf_counter() - t0
-    V, _ = _final_window_state(amps, lay, T)
-    state = V.sum(axis=0)
-    state = state / np.linalg.norm(state)
-    uc = hist.u_final / np.linalg.norm(hist.u_final)
-    fid = float(np.sum(np.abs(V @ uc) ** 2) / np.sum(np.abs(V) ** 2))
-    return KroneckerSolveResult(alpha=float(alpha), kappa=float(kappa), degree=angles.degree,
-                                amplification_length=1 if sched is None else sched.length,
-                                block_encoding_calls=int(calls), success_probability=p0,
-                                amplified_success_probability=p_amp, fidelity_carleman=fid,
-                                state=np.real_if_close(state), u_carleman=hist.u_final, seconds=seconds)
-
-
-def kronecker_solve(system: CarlemanSystem, u_in, T: int, p: int, *, epsilon: float = 0.01, amplify: bool = True,
-                    delta: float = 0.3, angle_bits: int = DEFAULT_ANGLE_BITS) -> KroneckerSolveResult:
-    """:func:`simulate_history_solve` through ``CarlemanQsvtSolveKronecker`` with this module's encoding."""
-    from pyqgd.quantum._context import get_context
-
-    enc = kronecker_encoding(system, T, p, angle_bits=angle_bits)
-    return simulate_history_solve(enc.solve_operation(get_context()), enc.to_qsharp(), enc.quantized_matrix(),
-                                  enc.alpha, system, u_in, T, p, epsilon=epsilon, amplify=amplify, delta=delta)
+        return ode.kronecker_solve
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
