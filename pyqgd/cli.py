@@ -400,7 +400,6 @@ def _analyze(args) -> int:
     from pyqgd.report.pipeline import analyze
 
     loadings = _selected_loadings(args.loading) if args.loading else _PIPELINE_LOADINGS
-    out = _output(args, _REPORT_NAMES)
     eta = args.eta  # None: the pipeline chooses η = 1/λ_max and states it in the report
     torch.manual_seed(args.seed)
     model, loss_fn, data, loading = args.model or "mlp", None, None, "built-in"
@@ -417,6 +416,7 @@ def _analyze(args) -> int:
         loading = (f"state_dict into {args.model_class}" if not args.unsafe_load else
                    f"--unsafe-load (code in the file was run), weights into {args.model_class}" if args.model_class
                    else "--unsafe-load: full unpickling (code in the file was run)")
+    out = _output(args, _REPORT_NAMES)  # after the files are checked: a refused run leaves --out untouched
     inputs = _pipeline_inputs(args, eta, presets, loadings, prune=args.prune, max_params=args.max_params,
                               simulate=not args.no_simulate,
                               model=str(args.model_file or model), data=str(args.data_file) if args.data_file else None,
