@@ -18,6 +18,10 @@ __all__ = [
 ]
 
 
+class EstimateInputError(ValueError):
+    """A size, count or precision passed to the cost model is out of range."""
+
+
 class TooLargeError(ValueError):
     """An explicit object (matrix, state vector) would not fit the memory or qubit budget; the message says what to use instead."""
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import numbers
 
-from pyqgd._checks import TooLargeError
+from pyqgd._checks import EstimateInputError, TooLargeError
 
 __all__ = ["MAX_PARAMS", "MAX_ORDER", "MAX_PIPELINE_ORDER", "MAX_SPARSITY", "MAX_TRACED_SPARSITY", "MAX_STEPS", "MIN_EPSILON",
            "MAX_INT64", "SizeLimitError", "check_cost_sizes", "check_pipeline_order"]
@@ -44,7 +44,7 @@ MIN_EPSILON = 1e-12
 MAX_INT64 = 2**63 - 1
 
 
-class SizeLimitError(TooLargeError):
+class SizeLimitError(TooLargeError, EstimateInputError):
     """A size is above what pyqgd computes in seconds and a few hundred MB; the message names the limit."""
 
 

@@ -85,7 +85,8 @@ def _safe_load(path: Path, what: str, unsafe: bool):
             raise ModelFileError(
                 f"{what} {path} contains pickled Python objects, which can run code when loaded: "
                 + (_SAVE_HINT if what == "model file" else "save (inputs, targets) as plain tensors")
-                + ", or pass --unsafe-load if you trust the file") from None
+                + f", or pass {'--unsafe-load' if what == 'model file' else '--unsafe-load-data'} if you trust the "
+                "file") from None
         raise _not_a_torch_file(path, what, exc) from None
     except (RuntimeError, EOFError, ValueError, OSError, zipfile.BadZipFile, UnicodeDecodeError, AttributeError,
             KeyError, IndexError, TypeError, ImportError) as exc:
@@ -161,7 +162,7 @@ def _into_class(state: dict, model_class: str, path: Path):
         module.load_state_dict(state, strict=True)
     except RuntimeError as exc:
         first = str(exc).splitlines()[0]
-        raise ModelFileError(f"the weights in {path} do not fit {model_class} ({first}); check that the "
+        raise ModelFileError(f"the state_dict in {path} does not fit {model_class} ({first}); check that the "
                              "class matches the saved weights") from None
     return module
 
