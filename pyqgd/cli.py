@@ -359,10 +359,11 @@ def _write_report(report, args, out, provenance) -> int:
 
 def _check_pipeline_sizes(args) -> None:
     """The limits of :mod:`pyqgd.limits` on the pipeline's options, before any folder is touched."""
-    from pyqgd.limits import check_cost_sizes, check_pipeline_order
+    from pyqgd.limits import check_cost_sizes, check_max_params, check_pipeline_order
 
     check_pipeline_order(args.order)
     check_cost_sizes(N=args.order, T=args.T, epsilon=args.epsilon)
+    check_max_params(getattr(args, "max_params", None))
 
 
 def _demo(args) -> int:

@@ -31,7 +31,8 @@ import numbers
 from pyqgd._checks import EstimateInputError, TooLargeError
 
 __all__ = ["MAX_PARAMS", "MAX_ORDER", "MAX_PIPELINE_ORDER", "MAX_SPARSITY", "MAX_TRACED_SPARSITY", "MAX_STEPS", "MIN_EPSILON",
-           "MAX_INT64", "SizeLimitError", "check_cost_sizes", "check_pipeline_order"]
+           "MAX_INT64", "MAX_PIPELINE_STEPS", "MAX_PIPELINE_PARAMS", "MAX_TOY_PARAMS", "SizeLimitError",
+           "check_cost_sizes", "check_pipeline_order", "check_pipeline_arguments", "check_max_params"]
 
 MAX_PARAMS = 10**15
 MAX_ORDER = 6
@@ -96,3 +97,63 @@ def check_pipeline_order(N, n: int | None = None) -> None:
     cannot handle in seconds: N ≤ :data:`MAX_PIPELINE_ORDER`."""
     _above(N, MAX_PIPELINE_ORDER, "N (Carleman order)", "for the pipeline (explicit Carleman systems, cost traces)",
            f"use N ≤ {MAX_PIPELINE_ORDER} (orders 2–4 are the useful ones), or `pyqgd estimate` for costs alone")
+
+
+#: Largest number of true GD steps the pipeline takes (expansion steps, reference / check steps): each is a forward
+#: and backward pass of the model, and the reference trajectory is kept in memory.
+MAX_PIPELINE_STEPS = 10**5
+#: Largest number of surviving parameters the pipeline differentiates (dense Hessian n × n, third derivatives n × n²).
+MAX_PIPELINE_PARAMS = 2000
+#: Largest toy loss (``toy_n``): its explicit Carleman checks hold Σ_j n^j entries per order.
+MAX_TOY_PARAMS = 64
+
+
+def check_pipeline_arguments(*, T, N, epsilon, delta, error_budget, check_steps, expansion_steps, almost_fraction,
+                             toy_n, seed, max_params, max_batches, check_orders, simulate) -> None:
+    """Type and range of every argument of :func:`pyqgd.report.analyze` that is not a model, before any work: a
+    ``TypeError`` / ``ValueError`` of pyqgd's (:class:`SizeLimitError` for sizes) saying what to pass."""
+    from pyqgd._checks import check_positive_int
+
+    T, N = check_positive_int(T, "T"), check_positive_int(N, "N")
+    for name, v in (("epsilon", epsilon), ("delta", delta), ("error_budget", error_budget)):
+        _check_unit(v, name, open_low=True)
+    _check_unit(almost_fraction, "almost_fraction", open_low=False)
+    check_pipeline_order(N)
+    check_cost_sizes(N=N, T=T, epsilon=epsilon)
+    _above(check_positive_int(check_steps, "check_steps"), MAX_PIPELINE_STEPS, "check_steps", "true GD steps",
+           "compare fewer steps")
+    if expansion_steps is not None:
+        _above(check_positive_int(expansion_steps, "expansion_steps", minimum=0), MAX_PIPELINE_STEPS,
+               "expansion_steps", "true GD steps", "expand after fewer steps")
+    _above(check_positive_int(toy_n, "toy_n"), MAX_TOY_PARAMS, "toy_n", "toy parameters", "use a smaller toy loss")
+    check_positive_int(seed, "seed", minimum=0)
+    check_max_params(max_params)
+    if max_batches is not None:
+        check_positive_int(max_batches, "max_batches")
+    if check_orders is not None:
+        if isinstance(check_orders, (str, bytes)) or not hasattr(check_orders, "__iter__"):
+            raise TypeError(f"check_orders must be a sequence of Carleman orders such as (1, 2, 3), got {check_orders!r}")
+        for order in check_orders:
+            check_pipeline_order(check_positive_int(order, "check_orders entry"))
+    if not isinstance(simulate, bool):
+        raise TypeError(f"simulate must be True or False, got {simulate!r}")
+
+
+def check_max_params(max_params) -> None:
+    """``max_params`` (surviving parameters of the pipeline) is None or an int in [1, MAX_PIPELINE_PARAMS]."""
+    from pyqgd._checks import check_positive_int
+
+    if max_params is not None:
+        _above(check_positive_int(max_params, "max_params"), MAX_PIPELINE_PARAMS, "max_params",
+               "surviving parameters (dense Hessians)", "prune harder, or use `pyqgd estimate` for the cost alone")
+
+
+def _check_unit(v, name: str, *, open_low: bool) -> float:
+    """v in (0, 1) (``open_low``) or [0, 1]; a TypeError for non-numbers (strings included)."""
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {type(v).__name__} {v!r}")
+    x = float(v)
+    ok = (0 < x < 1) if open_low else (0 <= x <= 1)
+    if not ok:  # NaN fails both
+        raise ValueError(f"{name} must lie in {'(0, 1)' if open_low else '[0, 1]'}, got {v!r}")
+    return x
