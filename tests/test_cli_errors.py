@@ -401,3 +401,58 @@ def test_progress_bar_is_closed_before_the_error_line(tmp_path, capsys, monkeypa
     assert not list(getattr(tqdm, "_instances", ()))
     last = err.rstrip("\n").split("\n")[-1].split("\r")[-1]
     assert last.startswith("pyqgd demo: internal error")
+
+
+# ---- a refused run leaves --out untouched ------------------------------------------------------------------------
+
+def _snapshot(folder):
+    if not folder.exists():
+        return None
+    return {p.relative_to(folder).as_posix(): (p.read_bytes() if p.is_file() else None, p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*"))} | {".": folder.stat().st_mtime_ns}
+
+
+REFUSED = [
+    (EST + ["--order", "30"], "limit of 6"),
+    (EST + ["--params", "1e30"], "limit of 1e+15"),
+    (EST + ["--params", "9.3e18"], "limit of 1e+15"),
+    (EST + ["--params", "1e9", "--s", "1e4"], "block-encoding sparse"),
+    (EST + ["--epsilon", "1e-300"], "1e-12"),
+    (EST + ["--T", "1e13"], "segments"),
+    (["demo", "--order", "30"], "limit of 6"),
+    (["demo", "--order", "12"], "limit of 6"),
+    (["demo", "--epsilon", "1e-13"], "1e-12"),
+    (["analyze", "--order", "20"], "limit of 6"),
+    (["analyze", "--max-params", "1e6"], "max_params"),
+    (["simulate", "--order", "200"], "limit of 6"),
+    (["demo", "--preset", "nope"], "unknown qubit preset"),
+]
+
+
+@pytest.mark.parametrize("argv,needle", REFUSED, ids=[" ".join(c[0])[-40:] for c in REFUSED])
+def test_refused_run_leaves_out_untouched(argv, needle, tmp_path, capsys):
+    """Refused before any work: exit 2, one line, and --out exactly as it was (an earlier report and a user's file
+    in it unchanged, not even its mtime) — or still absent."""
+    import time
+
+    existing, absent = tmp_path / "existing", tmp_path / "absent"
+    assert main(EST + ["--out", str(existing), "--block-encoding", "sparse", "--loading", "qrom"]) == 0
+    (existing / "notes.txt").write_text("mine")
+    capsys.readouterr()
+    before = _snapshot(existing)
+    time.sleep(0.01)
+    for out in (existing, absent):
+        extra = [] if argv[0] == "simulate" else ["--out", str(out)]
+        t0 = time.perf_counter()
+        code, _, err = run(argv + extra, capsys)
+        assert time.perf_counter() - t0 < 10
+        assert_one_line(code, err, 2, needle, argv[0])
+    assert _snapshot(existing) == before and not absent.exists()
+
+
+def test_files_refused_leave_out_untouched(files, tmp_path, capsys):
+    out = tmp_path / "o"
+    for model, data in (("net_ts.pt", "data.pt"), ("net_pickled.pt", "data.pt"), ("net_sd.pt", "net_pickled.pt")):
+        code, _, err = run(["analyze", "--model-file", files / model, "--data-file", files / data,
+                            "--model-class", "user_nets:Net", "--out", out], capsys)
+        assert code == 2 and not out.exists(), err
