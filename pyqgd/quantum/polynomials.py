@@ -94,7 +94,7 @@ def optimal_inverse_degree(kappa: float, epsilon: float) -> int:
     n = math.ceil(math.acosh(1.0 / epsilon) / a - 1e-12)
     n = max(n, 1)
     while _inv_cosh(n * a) > epsilon:  # guard the ceil against rounding
-        n += 1
+        n += max(1, n >> 50)  # beyond 2^50, +1 would not change n·a in floating point (an endless loop)
     return 2 * n - 1
 
 
