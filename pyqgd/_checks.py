@@ -35,9 +35,17 @@ def _ragged(exc: ValueError) -> bool:
     return "inhomogeneous" in str(exc) or "sequence" in str(exc)
 
 
+def _complex(x) -> bool:
+    """np.iscomplexobj, False for what numpy cannot make an array of (ragged lists: the conversion says why)."""
+    try:
+        return bool(np.iscomplexobj(x))
+    except (ValueError, TypeError):
+        return False
+
+
 def as_finite_vector(x, name: str, n: int | None = None) -> np.ndarray:
     """A float64 copy of a 1-D array; raise if it is complex, not finite or not of length n."""
-    if np.iscomplexobj(x):
+    if _complex(x):
         raise TypeError(f"{name} must be real, got a complex array")
     try:
         v = np.array(x, dtype=float, copy=True)
@@ -67,7 +75,7 @@ def as_sparse_coefficient(a, name: str) -> sp.csr_matrix:
             raise TypeError(f"{name} must hold real numbers, got a sparse matrix of dtype {a.dtype}")
         m = sp.csr_matrix(a, dtype=float, copy=True)
     else:
-        if np.iscomplexobj(a):
+        if _complex(a):
             raise TypeError(f"{name} must be real, got a complex array")
         try:
             arr = np.asarray(a, dtype=float)

@@ -234,7 +234,7 @@ def test_cost_formulas_are_O1_in_memory_at_any_sparsity(tmp_path):
     """s_L ~ 10^36 nonzeros per row (n = 10^12, s = 10^6, N = 6): before, a list of s_L amplitudes (n = 10^12,
     s = 100, N = 3 took 78 s and 1.5 GB); now counts of the state preparation in O(m²) time."""
     r = _cost_child("sparse n=1e12 s=1e6 N=6", tmp_path)
-    assert r["seconds"] < 5 and r["peak_mb"] < 400, r
+    assert r["seconds"] < 30 and r["peak_mb"] < 400, r
 
 
 def test_estimate_at_order_6_is_fast(tmp_path):
