@@ -6,6 +6,7 @@ times bytes), not read back from the guard.
 """
 
 import json
+import math
 import subprocess
 import sys
 import textwrap
@@ -242,3 +243,39 @@ def test_estimate_at_order_6_is_fast(tmp_path):
     r = _cost_child("estimate --params 1e3 --order 6", tmp_path)
     assert r["results"][0].startswith("exit 0"), r
     assert r["seconds"] < 30 and r["peak_mb"] < 600, r
+
+
+def test_carleman_sparsity_closed_form_equals_the_enumeration():
+    """s_M against the module docstring's definition enumerated literally: Σ over d ∈ {0,1,2}^j with 1 ≤ |d| ≤ N of
+    Π r_{d_i} (rows), Σ over j of the same with |d| = k (columns), capped at Σ n^j."""
+    import itertools
+
+    from pyqgd.estimate.ode import carleman_sparsity
+
+    def literal(n, s, N, s_F2, nnz_F0):
+        r = (1 if nnz_F0 else 0, s + 1, s * s if s_F2 is None else s_F2)
+        c = (nnz_F0, s + 1, s)
+        rows = max(sum(math.prod(r[x] for x in d) for d in itertools.product(range(3), repeat=j) if 1 <= sum(d) <= N)
+                   for j in range(1, N + 1))
+        cols = max(sum(math.prod(c[x] for x in d) for j in range(1, N + 1)
+                       for d in itertools.product(range(3), repeat=j) if sum(d) == k) for k in range(1, N + 1))
+        return min(max(rows, cols), sum(n**j for j in range(1, N + 1)))
+
+    for n, s, N, s_F2, nnz_F0 in itertools.product((2, 7, 10**6), (1, 2, 5), (1, 2, 3, 5), (None, 3), (0, 2)):
+        if s <= n and nnz_F0 <= n:
+            assert carleman_sparsity(n, s, N, s_F2=s_F2, nnz_F0=nnz_F0) == literal(n, s, N, s_F2, nnz_F0)
+
+
+def test_uniform_state_preparation_counts_equal_the_enumeration():
+    """The O(m²) counts of s equal amplitudes against the std recursion run on the 2^m amplitudes, for every s that
+    is not a power of two up to 300 and three register widths each."""
+    from pyqgd.estimate import circuit as cc
+
+    for s in range(3, 301):
+        if s & (s - 1) == 0:
+            continue
+        m0 = (s - 1).bit_length()
+        for m in (m0, m0 + 1, m0 + 3):
+            a, b = cc._uniform_prep(s, m), cc.prepare_pure_state([1.0] * s, m)
+            assert (a.rotation_count, a.t_count, a.ccz_count, a.rotation_depth) == \
+                (b.rotation_count, b.t_count, b.ccz_count, b.rotation_depth), (s, m)
