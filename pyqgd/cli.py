@@ -52,10 +52,9 @@ _EXAMPLES = {
   pyqgd analyze mlp
   pyqgd analyze mlp --prune 0.95 --eta 0.5
   pyqgd analyze cnn --no-simulate --out runs/cnn
-  pyqgd analyze --model-file net.pt --data-file batch.pt --loss mse
-      net.pt: torch.jit.save(torch.jit.script(model), "net.pt"); batch.pt: torch.save((X, y), "batch.pt")
   pyqgd analyze --model-file weights.pt --model-class mypkg.nets:Net --data-file batch.pt --loss cross_entropy
-      weights.pt: torch.save(model.state_dict(), "weights.pt"); mypkg.nets.Net() must build the model""",
+      weights.pt: torch.save(model.state_dict(), "weights.pt"); mypkg.nets.Net() must build the model;
+      batch.pt: torch.save((X, y), "batch.pt")""",
     "simulate": """examples:
   pyqgd simulate
   pyqgd simulate --params 2 --order 2 --T 2 --epsilon 0.05 --json""",
@@ -183,7 +182,7 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("model", nargs="?", default=None, choices=("mlp", "cnn", "transformer"),
                     help="built-in model: mlp, cnn or transformer (default mlp; not with --model-file)")
     an.add_argument("--model-file", type=Path, metavar="FILE",
-                    help="your model: TorchScript (torch.jit.save) or a state_dict (torch.save(model.state_dict())) "
+                    help="your model's weights: a state_dict (torch.save(model.state_dict())) "
                     "with --model-class")
     an.add_argument("--model-class", metavar="MODULE:CLASS",
                     help="the class a state_dict --model-file loads into, e.g. mypkg.nets:Net (built with no arguments)")
@@ -193,8 +192,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="loss for --model-file (default mse): mse needs float targets of the outputs' shape; "
                     "cross_entropy needs ≥ 2 outputs and integer labels")
     an.add_argument("--unsafe-load", action="store_true",
-                    help="also accept fully pickled files (torch.save(model)). RISK: unpickling runs any code the file "
+                    help="also accept a --model-file that is code: TorchScript (torch.jit.save; its weights go into "
+                    "--model-class) or a pickled module (torch.save(model)). RISK: loading runs any code the file "
                     "contains, with your permissions; use only for files you made yourself")
+    an.add_argument("--unsafe-load-data", action="store_true",
+                    help="also accept a pickled --data-file (any Python objects). RISK: runs code from the file")
     an.add_argument("--prune", type=_prune, default=None,
                     help="fraction of weights pruned by magnitude (default: automatic, see --max-params)")
     an.add_argument("--max-params", type=_count, default=None, metavar="n",
@@ -357,9 +359,19 @@ def _write_report(report, args, out, provenance) -> int:
 
 # ---- the commands --------------------------------------------------------------------------------------------------
 
+def _check_pipeline_sizes(args) -> None:
+    """The limits of :mod:`pyqgd.limits` on the pipeline's options, before any folder is touched."""
+    from pyqgd.limits import check_cost_sizes, check_max_params, check_pipeline_order
+
+    check_pipeline_order(args.order)
+    check_cost_sizes(N=args.order, T=args.T, epsilon=args.epsilon)
+    check_max_params(getattr(args, "max_params", None))
+
+
 def _demo(args) -> int:
     from pyqgd.report.pipeline import analyze
 
+    _check_pipeline_sizes(args)
     presets = _presets(args, ("qubit_gate_ns_e4", "qubit_maj_ns_e6"))
     loadings = _selected_loadings(args.loading) if args.loading else _PIPELINE_LOADINGS
     out = _output(args, _REPORT_NAMES)
@@ -379,8 +391,9 @@ def _analyze(args) -> int:
         for flag, value in (("--model-class", args.model_class), ("--loss", args.loss)):
             if value is not None:
                 raise UsageError(f"{flag} applies to --model-file only; the built-in models bring their own")
-        if args.unsafe_load:
-            raise UsageError("--unsafe-load applies to --model-file / --data-file only")
+        if args.unsafe_load or args.unsafe_load_data:
+            raise UsageError("--unsafe-load and --unsafe-load-data apply to --model-file / --data-file only")
+    _check_pipeline_sizes(args)
     presets = _presets(args, ("qubit_gate_ns_e4", "qubit_maj_ns_e6"))
     try:
         import torch
@@ -390,7 +403,6 @@ def _analyze(args) -> int:
     from pyqgd.report.pipeline import analyze
 
     loadings = _selected_loadings(args.loading) if args.loading else _PIPELINE_LOADINGS
-    out = _output(args, _REPORT_NAMES)
     eta = args.eta  # None: the pipeline chooses η = 1/λ_max and states it in the report
     torch.manual_seed(args.seed)
     model, loss_fn, data, loading = args.model or "mlp", None, None, "built-in"
@@ -401,11 +413,13 @@ def _analyze(args) -> int:
         check_readable(args.data_file, "data file")
         loss = args.loss or "mse"
         model = load_model_file(args.model_file, model_class=args.model_class, unsafe=args.unsafe_load)
-        data = load_data_file(args.data_file, unsafe=args.unsafe_load)
+        data = load_data_file(args.data_file, unsafe=args.unsafe_load_data)
         check_model_data(model, data, loss)
         loss_fn = mse_loss if loss == "mse" else torch.nn.functional.cross_entropy
-        loading = ("full unpickling (--unsafe-load)" if args.unsafe_load else
-                   f"state_dict into {args.model_class}" if args.model_class else "TorchScript")
+        loading = (f"state_dict into {args.model_class}" if not args.unsafe_load else
+                   f"--unsafe-load (code in the file was run), weights into {args.model_class}" if args.model_class
+                   else "--unsafe-load: full unpickling (code in the file was run)")
+    out = _output(args, _REPORT_NAMES)  # after the files are checked: a refused run leaves --out untouched
     inputs = _pipeline_inputs(args, eta, presets, loadings, prune=args.prune, max_params=args.max_params,
                               simulate=not args.no_simulate,
                               model=str(args.model_file or model), data=str(args.data_file) if args.data_file else None,
@@ -442,6 +456,9 @@ def _check_simulator_size(n: int, N: int, T: int) -> None:
 def _simulate(args) -> int:
     import numpy as np
 
+    from pyqgd.limits import check_pipeline_order
+
+    check_pipeline_order(args.order)
     _check_simulator_size(args.params, args.order, args.T)
     from pyqgd.carleman import discrete_carleman
     from pyqgd.dynamics import gd_map, toy_cubic
@@ -474,9 +491,6 @@ def _estimate(args) -> int:
     if args.s > args.params:
         raise UsageError(f"--s {args.s} exceeds --params {args.params}: a row has at most n nonzeros")
     presets = _presets(args, QUBIT_PRESETS)
-    out = None
-    if args.out is not None:
-        out = _output(args, ("estimate.json",))
     loadings = _selected_loadings(args.loading)
     block_encoding = args.block_encoding
     if block_encoding == "kronecker":
@@ -488,7 +502,10 @@ def _estimate(args) -> int:
     readouts = _readouts() if readout == "all" else (readout,)
     problems = [OdeProblem(n=args.params, s=args.s, N=args.order, T=args.T, epsilon=args.epsilon, loading=loading,
                            block_encoding=block_encoding, solver=args.solver)
-                for loading in loadings]  # validated together before any estimate runs
+                for loading in loadings]  # validated together before any estimate runs, and before --out is touched
+    out = None
+    if args.out is not None:
+        out = _output(args, ("estimate.json",))
     results = [estimate_model(problem, presets, error_budget=args.error_budget, delta=args.delta,
                               **({} if r is None else {"readout": r}))
                for problem in problems for r in readouts]

@@ -62,6 +62,7 @@ from pyqgd.estimate.errors import EstimateInputError, check_epsilon, check_real,
 from pyqgd.estimate.loading import LOADING_LABELS, check_loading, extra_qubits, lookup_cost
 from pyqgd.estimate.readout import check_readout
 from pyqgd.estimate.solvers import all_zero_phase_peak
+from pyqgd.limits import check_cost_sizes
 
 __all__ = ["OdeProblem", "OdeCost", "ode_solver_cost", "ARITH_TOFFOLIS_PER_SLOT", "BLOCK_ENCODINGS", "SOLVERS",
            "MAX_STEPS", "carleman_sparsity", "success_probability_bound", "polynomial_precision", "qsvt_scale_kappa"]
@@ -134,6 +135,8 @@ class OdeProblem:
     instance: object = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
+        check_cost_sizes(self.n, self.s, self.N, self.T, self.epsilon, s_F2=self.s_F2,
+                         block_encoding=self.block_encoding)  # before any work
         check_size(self.n, "n")
         check_size(self.s, "s")
         check_size(self.N, "N")
@@ -234,23 +237,22 @@ class OdeCost:
 
 def carleman_sparsity(n: int, s: int, N: int, *, s_F2: int | None = None, nnz_F0: int = 0) -> int:
     """s_M: max row/column nonzeros of M (+ its diagonal) for the exact discrete map (module docstring; an upper
-    bound, exact when no two Kronecker terms of a block share a position)."""
+    bound, exact when no two Kronecker terms of a block share a position).
+
+    Closed form of the module docstring's sums: block row j holds R_j = Σ_{k=1}^{N} [x^k] r(x)^j nonzeros with
+    r(x) = r_0 + r_1 x + r_2 x², i.e. R_j = Σ_{i=0}^{j} C(j, i) r_2^i Σ_{l} C(j−i, l) r_1^l r_0^{j−i−l} over
+    1 ≤ l + 2i ≤ N; column level k holds C_k = Σ_{j=1}^{N} [x^k] c(x)^j alike. Both are sums of O(N²) products
+    of binomials, computed without expanding any polynomial beyond degree N (N ≤ 8 in practice)."""
     s2 = s * s if s_F2 is None else s_F2
-    r = (1 if nnz_F0 else 0, s + 1, s2)
-    c = (nnz_F0, s + 1, s)
+    r0, r1, r2 = (1 if nnz_F0 else 0), s + 1, s2
+    c0, c1, c2 = nnz_F0, s + 1, s
 
-    def poly_pow(base, j):
-        out = [1]
-        for _ in range(j):
-            nxt = [0] * (len(out) + 2)
-            for i, a in enumerate(out):
-                for k, b in enumerate(base):
-                    nxt[i + k] += a * b
-            out = nxt
-        return out
+    def coefficient(a0, a1, a2, j, k):  # [x^k] (a0 + a1 x + a2 x²)^j, multinomial closed form
+        return sum(math.comb(j, i) * math.comb(j - i, k - 2 * i) * a2**i * a1 ** (k - 2 * i) * a0 ** (j - k + i)
+                   for i in range(max(0, k - j), k // 2 + 1))
 
-    rows = max(sum(poly_pow(r, j)[1:N + 1]) for j in range(1, N + 1))
-    cols = max(sum(poly_pow(c, j)[k] if k < len(poly_pow(c, j)) else 0 for j in range(1, N + 1)) for k in range(1, N + 1))
+    rows = max(sum(coefficient(r0, r1, r2, j, k) for k in range(1, min(N, 2 * j) + 1)) for j in range(1, N + 1))
+    cols = max(sum(coefficient(c0, c1, c2, j, k) for j in range(1, N + 1)) for k in range(1, N + 1))
     return min(max(rows, cols), sum(n**j for j in range(1, N + 1)))
 
 

@@ -231,8 +231,13 @@ def analyze(model="mlp", *, loss_fn=None, data=None, prune=None, prune_scope: st
     """
     import time
 
+    from pyqgd.limits import check_pipeline_arguments
     from pyqgd.problem import GDProblem
 
+    check_pipeline_arguments(T=T, N=N, epsilon=epsilon, delta=delta, error_budget=error_budget, check_steps=check_steps,
+                             expansion_steps=expansion_steps, almost_fraction=almost_fraction, toy_n=toy_n, seed=seed,
+                             max_params=max_params, max_batches=max_batches, check_orders=check_orders,
+                             simulate=simulate)
     T = check_positive_int(T, "T")
     N = check_positive_int(N, "N")
     if eta is not None:
