@@ -158,6 +158,8 @@ class KroneckerCost:
     stored_entries: int
     num_ancillas: int
     alpha_inputs: dict
+    #: (name, count, cost of one) of the parts that compose ``cost`` (read by ``pyqgd.estimate.tree``).
+    parts: tuple = ()
 
 
 def kronecker_block_encoding_cost(n: int, s: int, N: int, *, T: int, p: int | None = None, s_F2: int | None = None,
@@ -190,17 +192,23 @@ def kronecker_block_encoding_cost(n: int, s: int, N: int, *, T: int, p: int | No
     sk = skeleton_cost(data)
     n1, n2 = factor_operations(N)
     rec = record_lookups(n * s, w, w, lc, lr).repeat(n1)
+    parts = [("skeleton (traced): clock, levels, PREPARE/SELECT, swaps", 1, sk),
+             (f"F1 record lookups ({n * s:,} records)", n1, record_lookups(n * s, w, w, lc, lr))]
     if N >= 2:
         rec = rec.then(record_lookups(n * s2, 2 * w, w, lc, lr).repeat(n2))
+        parts.append((f"F2 record lookups ({n * s2:,} records)", n2,
+                      record_lookups(n * s2, 2 * w, w, lc, lr)))
     if d0 > 1:  # the skeleton carries a 1-sparse F0: charge the rest with the sparse state-preparation model
         f0_ops = len({sl for t in data["TermFactors"] for (c, sl) in t if c == 0})
         rec = rec.then(lg.sparse_state_preparation(w, min(d0, 2**w)).repeat(f0_ops))
+        parts.append(("F0 state preparation (sparse model)", f0_ops, lg.sparse_state_preparation(w, min(d0, 2**w))))
     nt = len(data["TermLevels"])
     anc = 2 + _bits(nt + 3) + 1 + N * (1 + lr) + lc + w
     cost = _combine(sk, rec)
     alpha = kronecker_alpha(N, norm_F0 if d0 else 0.0, f1_alpha, f2_alpha)
     return KroneckerCost(cost=cost, alpha=alpha, stored_entries=n * s + n * s2 + d0, num_ancillas=anc,
-                         alpha_inputs={"f0_alpha": norm_F0 if d0 else 0.0, "f1_alpha": f1_alpha, "f2_alpha": f2_alpha})
+                         alpha_inputs={"f0_alpha": norm_F0 if d0 else 0.0, "f1_alpha": f1_alpha, "f2_alpha": f2_alpha},
+                         parts=tuple(parts))
 
 
 def _skeleton_data(w, n, N, T, p, mt, b, s, s2, d0, f1_alpha, f2_alpha, norm_F0) -> dict:
