@@ -34,6 +34,7 @@ from pyqgd._display import (
     solve_result_html,
     solve_result_repr,
 )
+from pyqgd.estimate.classical import STEP_OVERHEAD_S, classical_wall_seconds
 
 __all__ = ["STEP_OVERHEAD_S", "classical_wall_seconds", "overhead_dominated_below", "bottom_line", "model_bottom_line",
            "classical_note", "report_rows", "report_dataframe", "report_html", "report_repr", "display_figures",
@@ -51,25 +52,10 @@ def loading_label(e: dict) -> str:
     enc = "/".join(ENCODING_NAMES.get(b, b) for b in str(e.get("block_encoding") or "").split("/") if b)
     return f"{e['loading'].upper()} loading" + (f" ({enc})" if enc else "")
 
-#: Fixed wall time of one GD step on a GPU, independent of n (≈ 10 kernel launches × 5 µs); docs/math.md Eq. (15).
-STEP_OVERHEAD_S = 5e-5
-
-
 def _classical_model():
     from pyqgd.estimate import ClassicalModel
 
     return ClassicalModel()
-
-
-def classical_wall_seconds(n: int, T: int, flops_seconds: float | None = None, *, step_overhead_s: float = STEP_OVERHEAD_S,
-                           model=None) -> float:
-    """docs/math.md Eq. (15): T·t_step plus the FLOP-limited time (``flops_seconds`` if given, else the classical
-    model's)."""
-    from pyqgd.estimate import classical_gd_seconds
-
-    if flops_seconds is None:
-        flops_seconds = classical_gd_seconds(n, T, model or _classical_model())
-    return T * step_overhead_s + float(flops_seconds)
 
 
 def overhead_dominated_below(*, step_overhead_s: float = STEP_OVERHEAD_S, model=None) -> float:
