@@ -126,7 +126,21 @@ def model_estimate_html(me) -> str:
     cols += [("runtime_s", "per run"), ("total_s", "total with read-out"), ("classical_s", "GPU")]
     if me.infeasible:
         cols.append(("infeasible", "why infeasible"))
-    return head + html_table(rows, cols, formats=_FMT)
+    return bottom_line_html(me.summary()["bottom_line"]) + head + html_table(rows, cols, formats=_FMT) + (
+        "<h4>Where the cost of one run goes</h4>" + me.cost_tree()._repr_html_())
+
+
+def bottom_line_html(line: dict) -> str:
+    """A bottom line (:meth:`pyqgd.estimate.bottom_line.BottomLine.as_dict`) in HTML: the cheapest built option in
+    bold, the alternatives, one line per infeasibility reason."""
+    from pyqgd.estimate.bottom_line import BottomLine, Option
+
+    bl = BottomLine(None if line["best"] is None else Option(**line["best"]),
+                    tuple(Option(**o) for o in line["alternatives"]),
+                    tuple((r["reason"], tuple(r["options"])) for r in line["infeasible"]), line.get("classical_seconds"))
+    first, *rest = bl.lines()
+    items = "".join(f"<li>{html.escape(x.strip())}</li>" for x in rest if x.strip() != "Alternatives:")
+    return f"<p class='pyqgd-bottom-line'><b>{html.escape(first)}</b></p>" + (f"<ul>{items}</ul>" if items else "")
 
 
 # ---------------------------------------------------------------- solve results

@@ -27,7 +27,7 @@ from pyqgd.estimate import circuit as cc
 from pyqgd.estimate import logical as lg
 from pyqgd.estimate.errors import EstimateInputError
 
-__all__ = ["CostNode", "cost_tree", "REST", "ADDITIVE"]
+__all__ = ["CostNode", "cost_tree", "tree_html", "REST", "ADDITIVE"]
 
 #: Name of the leaf that holds what the itemised parts do not account for (none for the built compositions).
 REST = "other (not itemised)"
@@ -145,25 +145,29 @@ class CostNode:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        """An expandable tree (nested <details>): each line names the operation, its count, its totals over the
-        run and its share; the top two levels open."""
-        root = max(self.non_clifford * self.count, 1)
+        return tree_html(self.to_dict())
 
-        def one(node, depth, mult):
-            m = mult * node.count
-            c = node.cost
-            share = m * node.non_clifford / root
-            bar = f'<span style="display:inline-block;width:{80 * share:.1f}px;height:.7em;background:#4c78a8"></span>'
-            label = (f"<b>{html.escape(node.name)}</b> × {_g(node.count)} — CCZ {_g(m * c.ccz_count)}, "
-                     f"T {_g(m * c.t_count)}, rotations {_g(m * c.rotation_count)}, {node.qubits:,} qubits, "
-                     f"{100 * share:.1f}% {bar}")
-            if not node.children:
-                return f'<div class="pyqgd-leaf" style="margin-left:1.2em">{label}</div>'
-            inner = "".join(one(ch, depth + 1, m) for ch in node.children)
-            return (f'<details{" open" if depth < 2 else ""} style="margin-left:{0 if depth == 0 else 1.2}em">'
-                    f"<summary>{label}</summary>{inner}</details>")
 
-        return f'<div class="pyqgd-cost-tree">{one(self, 0, 1)}</div>'
+def tree_html(tree: dict, *, open_levels: int = 2) -> str:
+    """An expandable HTML tree (nested <details>) of a cost tree's JSON (:meth:`CostNode.to_dict`): each line names
+    the operation, its count per parent, its CCZ, T and rotations over the whole run, its qubits and its share
+    (with a bar); the top ``open_levels`` levels start open."""
+
+    def one(node, depth, mult):
+        m = mult * node["count"]
+        bar = (f'<span style="display:inline-block;width:{80 * node["share"]:.1f}px;height:.7em;'
+               'background:#4c78a8;margin-left:.4em"></span>')
+        label = (f"<b>{html.escape(node['name'])}</b> × {_g(node['count'])} — CCZ {_g(m * node['ccz'])}, "
+                 f"T {_g(m * node['t'])}, rotations {_g(m * node['rotations'])}, {node['qubits']:,} qubits, "
+                 f"{100 * node['share']:.1f}%{bar}")
+        if not node["children"]:
+            return f'<div class="pyqgd-leaf" style="margin-left:1.2em">{label}</div>'
+        inner = "".join(one(ch, depth + 1, m) for ch in node["children"])
+        return (f'<details{" open" if depth < open_levels else ""} style="margin-left:{0 if depth == 0 else 1.2}em">'
+                f"<summary>{label}</summary>{inner}</details>")
+
+    note = f"<p><small>{html.escape(tree['note'])}</small></p>" if tree.get("note") else ""
+    return f'<div class="pyqgd-cost-tree">{note}{one(tree, 0, 1)}</div>'
 
 
 def _g(x) -> str:

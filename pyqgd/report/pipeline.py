@@ -81,7 +81,7 @@ class AnalysisReport:
         d, s = self.dissipation, self.spectrum
         prov = (getattr(self, "problem", None) or {}).get("provenance", {})
         lines = [
-            render.bottom_line(self),
+            render.bottom_line(self), *render.bottom_line_lines(self),
             f"pyqgd analysis of '{self.model}': {self.n} surviving of {self.n_total} parameters "
             f"(pruned {self.prune:.0%}), η = {self.eta:.4g}, T = {self.T}, Carleman order N = {self.N}, ε = {self.epsilon}",
             *[f"  {label}: {prov[k]}" for k, label in _PROVENANCE_LINES if prov.get(k)],
@@ -116,8 +116,8 @@ class AnalysisReport:
                 lines.append(f"    {row['preset']:<18} {row['physical_qubits']:>12,d} qubits  d = {row.get('code_distance')}"
                              f"  per run {render.human_seconds(row['runtime_s'])}  total with read-out "
                              f"{render.human_seconds(total)}")
-            for preset, why in (e.get("infeasible") or {}).items():
-                lines.append(f"    {preset:<18} infeasible: {why}")
+            if e.get("infeasible"):
+                lines.append(f"    infeasible on {', '.join(e['infeasible'])} (the reason is above)")
         if self.estimates:
             lines.append(f"  ({render.classical_note(self)})")
         for b in self.break_even:
