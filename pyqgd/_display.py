@@ -104,6 +104,10 @@ def estimates_html(pe, *, caption: str | None = None) -> str:
                      formats=_FMT)
     if pe.notes:
         out += "<ul>" + "".join(f"<li><small>{html.escape(n)}</small></li>" for n in pe.notes) + "</ul>"
+    if pe.estimates and all(e.qdk_result is not None for e in pe.estimates):
+        from pyqgd.estimate.qdk_views import qdk_html
+
+        out += qdk_html(pe)
     return out
 
 
