@@ -8,10 +8,10 @@ import pytest
 
 os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
 
+from browser import CHROMIUM, dump_dom, screenshot  # noqa: E402
+
 from pyqgd.estimate import estimate_physical  # noqa: E402
 from pyqgd.estimate.qdk_views import qdk_groups, qdk_html, qdk_summary_rows, qdk_widgets  # noqa: E402
-
-from browser import CHROMIUM, dump_dom, screenshot  # noqa: E402
 
 COUNTS = {"numQubits": 100, "tCount": 10**9, "rotationCount": 10**6, "rotationDepth": 10**6, "cczCount": 10**9,
           "ccixCount": 0, "measurementCount": 10**9}
