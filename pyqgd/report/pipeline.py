@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from pyqgd._checks import check_positive_float, check_positive_int
+from pyqgd._progress import resolve_progress
 from pyqgd.carleman import (
     MapNorms,
     NotDissipativeError,
@@ -210,7 +211,7 @@ def analyze(model="mlp", *, loss_fn=None, data=None, prune=None, prune_scope: st
             epsilon: float = 1e-2, delta: float = 1e-2, presets=("qubit_gate_ns_e4", "qubit_maj_ns_e6"),
             loadings=("qrom", "qram"), error_budget: float = 1e-3, check_steps: int = 5, simulate: bool = True,
             expansion_steps: int | None = None, max_batches: int | None = None, almost_fraction: float = 0.9,
-            check_orders=None, toy_n: int = 2, seed: int = 0, progress: bool = False,
+            check_orders=None, toy_n: int = 2, seed: int = 0, progress: bool | None = None,
             progress_label: str = "pyqgd analyze") -> AnalysisReport:
     """Run the whole pipeline on ``model`` (see module docstring) and return an :class:`AnalysisReport`.
 
@@ -241,6 +242,7 @@ def analyze(model="mlp", *, loss_fn=None, data=None, prune=None, prune_scope: st
     check_steps = check_positive_int(check_steps, "check_steps")
     timings = {}
     t0 = time.perf_counter()
+    progress = resolve_progress(progress)  # None: shown where a person watches (pyqgd._progress)
     stages = _progress(progress, 6, progress_label)
     if isinstance(model, GDProblem):
         problem = model.with_T(T) if model.T != T else model
