@@ -286,8 +286,8 @@ def _call(cost, count: int = 1, name_suffix: str = "") -> CostNode:
 
 
 def _qsvt_run(cost) -> CostNode:
-    """QSVT + fixed-point amplification as :func:`pyqgd.estimate.ode.ode_solver_cost` composes it: L inner calls
-    (|B⟩ then the QSVT: d calls and d + 1 projector phases) and (L − 1)/2 reflection rounds
+    """QSVT + fixed-point amplification as :func:`pyqgd.estimate.ode.ode_solver_cost` composes it: L inner calls,
+    each |B⟩ then the QSVT (d calls and d + 1 projector phases), and (L − 1)/2 reflection rounds
     (``HistoryState.ApplyPhaseOnFinalWindow`` and the R1 on the whole register)."""
     pr = cost.problem
     d, L = cost.degree, cost.amplification_length
@@ -313,9 +313,9 @@ def _qsvt_run(cost) -> CostNode:
         return _node("solver run", 1, cost.total, [amp])
     qsvt_cost = _minus(inner, cost.state_preparation)
     phases = _split("projector phase", _minus(qsvt_cost, cost.block_encoding.repeat(d)), d + 1)
-    qsvt = _node(f"QSVT of P(x) ≈ c/x, degree {d}", 1, qsvt_cost, [_call(cost, d), phases])
-    amp = _node(f"fixed-point amplification, L = {L}", 1, cost.total,
-                [_node("inner call: |B⟩ then QSVT", L, inner, [prep, qsvt]), refl_round])
+    qsvt = _node(f"QSVT of P(x) ≈ c/x, degree {d}", L, qsvt_cost, [_call(cost, d), phases])
+    amp = _node(f"fixed-point amplification, L = {L} inner calls", 1, cost.total,
+                [replace(prep, count=L), qsvt, refl_round])
     return _node("solver run", 1, cost.total, [amp])
 
 
