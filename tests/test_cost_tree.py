@@ -101,3 +101,17 @@ def test_rejects_what_is_not_a_cost():
         cost_tree(object())
     with pytest.raises(EstimateInputError):
         cost_tree(replace)
+
+
+def test_readme_cost_tree_is_the_paper_scale_run():
+    """The README's table is this tree at n = 7×10⁶, T = 1000 (default encoding: Kronecker with QROM)."""
+    from pathlib import Path
+
+    from pyqgd.estimate import paper_problem
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = cost_tree(ode_solver_cost(paper_problem(7_000_000, 1000))).markdown(max_depth=4).splitlines()
+    shown = [ln for ln in readme.splitlines() if ln.startswith("| ") and ln.split("|")[1].strip().isdigit()
+             and "· " in ln or ln.startswith("| 0 | solver run")]
+    assert table[0] in readme and len(shown) >= 10
+    assert all(ln in table for ln in shown), [ln for ln in shown if ln not in table]

@@ -144,6 +144,16 @@ class CostNode:
                          f"{_g(r['total_rotations']):>10} {r['qubits']:>8,} {100 * r['share']:>6.1f}%")
         return "\n".join(lines)
 
+    def markdown(self, max_depth: int | None = None) -> str:
+        """A Markdown table (the README's): level, operation, count per parent, totals over the run, qubits, share."""
+        lines = ["| level | operation | count per parent | Toffolis (whole run) | T | rotations | logical qubits | share |",
+                 "|---|---|---|---|---|---|---|---|"]
+        for r in self.rows(max_depth):
+            name = ("· " * r["depth"] + r["name"]).replace("|", "\\|")
+            lines.append(f"| {r['depth']} | {name} | {_g(r['count'])} | {_g(r['total_ccz'])} | {_g(r['total_t'])} | "
+                         f"{_g(r['total_rotations'])} | {r['qubits']} | {100 * r['share']:.1f} % |")
+        return "\n".join(lines)
+
     def _repr_html_(self) -> str:
         return tree_html(self.to_dict())
 
