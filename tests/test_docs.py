@@ -46,8 +46,8 @@ def test_docstrings_cite_existing_sections():
 def test_site_builds_strict(tmp_path):
     pytest.importorskip("mkdocs", reason="the docs build needs the 'dev' (or 'docs') extra: pip install -e '.[dev]'")
     pytest.importorskip("mkdocstrings", reason="pip install -e '.[dev]'")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "QDK_PYTHON_TELEMETRY": "none"}
-    # run from tmp_path: mkdocs-jupyter writes its .cache/ into the working directory
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "QDK_PYTHON_TELEMETRY": "none", "PYQGD_DOCS_EXECUTE": "false"}
+    # (the notebooks' execution at build is checked by the browser test) run from tmp_path: mkdocs-jupyter writes its .cache/ into the working directory
     proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(ROOT / "mkdocs.yml"),
                            "-d", str(tmp_path / "site")], cwd=tmp_path, capture_output=True, text=True, env=env,
                           timeout=300)
