@@ -16,9 +16,10 @@ def _base(tmp: Path) -> list[str]:
             "--virtual-time-budget=20000"]
 
 
-def dump_dom(url: str, tmp: Path, timeout: int = 120) -> str:
-    """The DOM after the page's scripts ran (virtual time lets MathJax and friends finish)."""
-    out = subprocess.run(_base(tmp) + ["--dump-dom", url], capture_output=True, text=True, timeout=timeout)
+def dump_dom(url: str, tmp: Path, timeout: int = 120, size: str = "1280,900") -> str:
+    """The DOM after the page's scripts ran (virtual time lets MathJax and friends finish) in a window of ``size``."""
+    out = subprocess.run(_base(tmp) + [f"--window-size={size}", "--dump-dom", url], capture_output=True, text=True,
+                         timeout=timeout)
     if out.returncode != 0:
         raise RuntimeError(f"chromium failed ({out.returncode}): {out.stderr[-2000:]}")
     return out.stdout

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from browser import CHROMIUM, dump_dom
 
 ROOT = Path(__file__).resolve().parents[1]
