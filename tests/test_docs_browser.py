@@ -67,10 +67,13 @@ def test_maths_render_offline_and_fit(tmp_path):
 @pytest.mark.slow  # executes every notebook at build (minutes)
 def test_notebooks_show_their_outputs(tmp_path):
     site = _build(tmp_path / "site", execute=True)
-    for stem in ("01_carleman_linearization", "03_resource_estimates"):
+    for stem in ("01_carleman_linearization", "02_qsharp_block_encoding_and_solvers", "03_resource_estimates",
+                 "05_paper_experiments"):
         dom = _rendered(site / "notebooks" / stem / "index.html", tmp_path)
-        assert "In&nbsp;[&nbsp;]" not in dom and "In [ ]" not in dom
-        assert re.search(r"jp-OutputArea-output", dom) and ("<img" in dom or "<svg" in dom)
+        assert "In&nbsp;[&nbsp;]" not in dom and "In [ ]" not in dom, stem  # every code cell ran
+        assert len(re.findall(r'class="[^"]*jp-OutputArea-output', dom)) >= 3, stem  # and shows its output
+        assert "data:image/png" in dom, stem  # its plots are there
+        assert "<mjx-container" in dom or "$" not in (ROOT / "notebooks" / f"{stem}.ipynb").read_text(), stem
     dom = _rendered(site / "notebooks" / "03_resource_estimates" / "index.html", tmp_path)
     assert "Bottom line:" in dom and "pyqgd-cost-tree" in dom
     assert not re.search(r"\b\d{2}\.000000\b", dom)  # code distances as integers
