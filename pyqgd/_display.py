@@ -130,7 +130,9 @@ def model_estimate_html(me) -> str:
     cols += [("runtime_s", "per run"), ("total_s", "total with read-out"), ("classical_s", "GPU")]
     if me.infeasible:
         cols.append(("infeasible", "why infeasible"))
-    return bottom_line_html(me.summary()["bottom_line"]) + head + html_table(rows, cols, formats=_FMT) + (
+    from pyqgd.estimate.bottom_line import bottom_line
+
+    return bottom_line_html(bottom_line([me]).as_dict()) + head + html_table(rows, cols, formats=_FMT) + (
         "<h4>Where the cost of one run goes</h4>" + me.cost_tree()._repr_html_())
 
 

@@ -91,7 +91,10 @@ def infeasible_reason(message: str) -> str:
 
 
 def _summary(e) -> dict:
-    return e if isinstance(e, dict) else e.summary()
+    """An estimate's summary figures (without its cost tree, which the bottom line does not need)."""
+    if isinstance(e, dict):
+        return e
+    return e._fields() if hasattr(e, "_fields") else e.summary()
 
 
 _ENCODINGS = {"kronecker": "Kronecker", "sparse": "structured oracles", "f_tables_model": "F-tables model"}
