@@ -117,15 +117,18 @@ def model_estimate_html(me) -> str:
     For ``ModelEstimate._repr_html_``: ``from pyqgd._display import model_estimate_html; return
     model_estimate_html(self)``.
     """
+    from pyqgd.estimate.classical import classical_wall_seconds
+
     pr = me.problem
+    gpu = classical_wall_seconds(pr.n, pr.T, me.classical_seconds)
     rows = []
     for r in (me.physical.rows() if me.physical is not None else []):
         key = r["preset"] + ("" if r["qec"] == "surface_code" else "/" + r["qec"])
-        rows.append({**r, "total_s": me.total_seconds.get(key), "classical_s": me.classical_seconds})
+        rows.append({**r, "total_s": me.total_seconds.get(key), "classical_s": gpu})
     rows += [{"preset": p, "qec": "—", "infeasible": why} for p, why in me.infeasible.items()]
     head = (f"<p><b>n = {pr.n:,}, T = {pr.T:,}, N = {pr.N}, ε = {pr.epsilon:g}, {pr.loading.upper()} loading</b>: "
-            f"QSVT degree {me.cost.degree:,}, {me.samples:,} read-out runs; GPU (arithmetic) "
-            f"{human_seconds(me.classical_seconds)}</p>")
+            f"QSVT degree {me.cost.degree:,}, {me.samples:.3g} read-out runs ({me.readout}); GPU "
+            f"{human_seconds(gpu)} (docs/math.md Eq. (15))</p>")
     cols = [c for c in _EST_COLUMNS if c[0] not in ("runtime_s", "logical_qubits", "t_factories")]
     cols += [("runtime_s", "per run"), ("total_s", "total with read-out"), ("classical_s", "GPU")]
     if me.infeasible:

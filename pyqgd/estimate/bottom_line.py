@@ -36,16 +36,18 @@ class Option:
     runtime_seconds: float
     runs: int
     total_seconds: float
+    readout: str = ""
 
     def line(self) -> str:
+        how = f" ({self.readout})" if self.readout else ""
         return (f"{self.label} on {self.preset}: {self.physical_qubits:,} physical qubits, "
                 f"{format_seconds(self.runtime_seconds)} per run, {format_seconds(self.total_seconds)} with "
-                f"{self.runs:.3g} read-out runs")
+                f"{self.runs:.3g} read-out runs{how}")
 
     def as_dict(self) -> dict:
         return {"label": self.label, "built": self.built, "preset": self.preset,
                 "physical_qubits": int(self.physical_qubits), "runtime_seconds": float(self.runtime_seconds),
-                "runs": int(self.runs), "total_seconds": float(self.total_seconds)}
+                "runs": int(self.runs), "total_seconds": float(self.total_seconds), "readout": self.readout}
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,8 @@ def bottom_line(estimates, preset: str | None = None) -> BottomLine:
             total = (s.get("total_seconds") or {}).get(key)
             if total is not None:
                 opts.append(Option(label, bool(s.get("built")), key, int(row["physical_qubits"]),
-                                   float(row["runtime_s"]), int(s.get("samples") or 0), float(total)))
+                                   float(row["runtime_s"]), int(s.get("samples") or 0), float(total),
+                                   str(s.get("readout") or "")))
         for p, why in (s.get("infeasible") or {}).items():
             if preset is None or p == preset:
                 groups.setdefault(infeasible_reason(why), []).append(f"{label} on {p}")

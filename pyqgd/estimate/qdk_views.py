@@ -14,7 +14,7 @@
 
 Runs longer than the estimator's counters are estimated in K sequential chunks
 (:func:`pyqgd.estimate.estimate_physical`): the QDK figures then describe one chunk (qubits, distance, shares);
-runtimes in :func:`qdk_summary_rows` are the whole run's.
+runtimes and the error-budget split in :func:`qdk_summary_rows` are the whole run's (K × the chunk's ε/K).
 """
 
 from __future__ import annotations
@@ -70,7 +70,8 @@ def qdk_summary_rows(estimates) -> list[dict]:
         b = _path(r, "physicalCounts/breakdown") or {}
         run_ns = float(_path(r, "physicalCounts/runtime") or 0.0)
         factory_ns = float(_path(r, "tfactory/runtime") or 0.0) * float(b.get("numTfactoryRuns", 0))
-        budget = r.get("errorBudget") or {}
+        # a run estimated in K chunks gives each chunk ε/K: the split of the whole run's budget is K × the chunk's
+        budget = {k: e.chunks * v for k, v in (r.get("errorBudget") or {}).items()}
         rows.append({"preset": e.preset, "qec": e.qec_scheme, "physical_qubits": e.physical_qubits,
                      "algorithm_qubits": int(b.get("physicalQubitsForAlgorithm", 0)),
                      "t_factory_qubits": int(b.get("physicalQubitsForTfactories", 0)),
