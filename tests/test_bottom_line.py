@@ -100,3 +100,10 @@ def test_bottom_line_of_model_estimates():
     assert line.best.built and line.best.label.startswith("Kronecker + QROM")
     assert [a.label for a in line.alternatives] == ["structured oracles + QRAM (model)"]
     assert line.lines()[0].startswith("Bottom line: ")
+
+
+def test_readme_bottom_line_is_the_default_command(capsys):
+    """The README quotes the first line `pyqgd estimate --params 7e6 --T 1000` prints with every default."""
+    quoted = next(ln for ln in README.read_text().splitlines() if ln.startswith("Bottom line: "))
+    assert main(["estimate", "--params", "7e6", "--T", "1000"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == quoted
