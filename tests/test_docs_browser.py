@@ -16,6 +16,7 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium: apt-get i
 
 
 @pytest.mark.slow  # executes every notebook at build (minutes)
+@pytest.mark.timeout(2700)
 def test_notebooks_show_their_outputs(tmp_path):
     pytest.importorskip("mkdocs")
     site = build(tmp_path / "site", execute=True)
