@@ -56,6 +56,7 @@ def test_html_has_a_block_per_preset_and_the_frontier_plot_exists(pe):
     pf = estimate_physical(COUNTS, ("qubit_gate_ns_e4",), qec_schemes="surface_code", frontier=True)
     assert len(pf.frontier_rows()) > 1 and frontier(pf).axes[0].lines
     assert qdk_summary_rows(pf)[0]["code_distance"] == pf.estimates[0].code_distance
+    assert "Space–time frontier" in qdk_html(pf) and "Space–time frontier" not in qdk_html(pe)
 
 
 def test_widgets_where_installed(pe):

@@ -92,6 +92,11 @@ def qdk_html(estimates) -> str:
     parts = [html_table(qdk_summary_rows(estimates), SUMMARY_COLUMNS, formats=fmt,
                         caption="QDK estimator: physical qubits (algorithm vs T factories), code distance, T factories, "
                                 "error-budget split, rQOPS")]
+    frontier = estimates.frontier_rows()
+    if frontier:  # estimates made with frontier=True: the QDK's space–time trade-off, point by point
+        parts.append(html_table(frontier, [("preset", "preset"), ("qec", "QEC"), ("physical_qubits", "physical qubits"),
+                                           ("runtime_s", "runtime"), ("t_factories", "T factories")],
+                                formats=fmt, caption="Space–time frontier (QDK estimator)"))
     for e in estimates.estimates:
         body = "".join(
             f"<table class='pyqgd-qdk-group'><caption>{html.escape(g['title'])}</caption>"
