@@ -109,12 +109,12 @@ def bottom_line_lines(report) -> list[str]:
 
 
 def best_estimate(report) -> dict | None:
-    """The report's estimate (a summary dict) the bottom line names, else its first built one."""
+    """The report's estimate (a summary dict) the bottom line names, else its first built one, else its first."""
     best = _line(report).best
     for e in report.estimates:
         if best is not None and _estimate_label(e) == best.label:
             return e
-    return next((e for e in report.estimates if e.get("built")), None)
+    return next((e for e in report.estimates if e.get("built")), report.estimates[0] if report.estimates else None)
 
 
 def _crossover(b: dict, T: int) -> int | None:
