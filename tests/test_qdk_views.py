@@ -59,10 +59,15 @@ def test_html_has_a_block_per_preset_and_the_frontier_plot_exists(pe):
     assert "Space–time frontier" in qdk_html(pf) and "Space–time frontier" not in qdk_html(pe)
 
 
-def test_widgets_where_installed(pe):
+def test_widgets_where_installed(pe, monkeypatch):
     pytest.importorskip("qsharp_widgets")
+    from pyqgd.estimate.qdk_views import show_qdk_widgets
+
     w = qdk_widgets(pe)
     assert type(w["overview"]).__name__ == "EstimatesOverview" and len(w["space"]) == len(pe.estimates)
+    assert show_qdk_widgets(pe) is False  # no one watches a test: no widget (a static page would need a CDN)
+    monkeypatch.setenv("PYQGD_PROGRESS", "1")
+    assert show_qdk_widgets(pe) is True
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no chromium: apt-get install chromium")

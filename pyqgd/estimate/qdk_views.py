@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import html
 
-__all__ = ["qdk_groups", "qdk_summary_rows", "qdk_html", "qdk_widgets", "SUMMARY_COLUMNS"]
+__all__ = ["qdk_groups", "qdk_summary_rows", "qdk_html", "qdk_widgets", "show_qdk_widgets", "SUMMARY_COLUMNS"]
 
 #: (key, header) of :func:`qdk_summary_rows` in display order.
 SUMMARY_COLUMNS = [("preset", "preset"), ("qec", "QEC"), ("physical_qubits", "physical qubits"),
@@ -127,3 +127,21 @@ def qdk_widgets(estimates):
     names = [f"{e.preset} ({e.qec_scheme})" for e in estimates.estimates]
     return {"overview": w.EstimatesOverview({str(i): dict(r) for i, r in enumerate(results)}, runNames=names),
             "space": [w.SpaceChart(r) for r in results], "details": [w.EstimateDetails(r) for r in results]}
+
+
+def show_qdk_widgets(estimates, index: int = 0) -> bool:
+    """Display the ``SpaceChart`` and ``EstimateDetails`` of one kept result where ``qsharp_widgets`` is installed
+    and a person watches a notebook (:func:`pyqgd._progress.default_progress`: not in a headless run or a static
+    page, where the widgets' scripts would have to come from a CDN); returns whether they were shown."""
+    from pyqgd._progress import default_progress
+
+    try:
+        import qsharp_widgets as w
+        from IPython.display import display
+    except ImportError:
+        return False
+    if not default_progress():
+        return False
+    r = _result(estimates.estimates[index])
+    display(w.SpaceChart(r), w.EstimateDetails(r))
+    return True
