@@ -29,4 +29,5 @@ def test_notebooks_show_their_outputs(tmp_path):
         assert "<mjx-container" in dom or "$" not in (ROOT / "notebooks" / f"{stem}.ipynb").read_text(), stem
     dom = rendered(site / "notebooks" / "03_resource_estimates" / "index.html", tmp_path)
     assert "Bottom line:" in dom and "pyqgd-cost-tree" in dom
+    assert "unpkg.com" not in dom and "googleapis" not in dom  # nothing from a CDN
     assert not re.search(r"\b\d{2}\.000000\b", dom)  # code distances as integers
