@@ -244,7 +244,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="linear solver: qsvt (QSVT inversion + fixed-point amplification), kernel (kernel-reflection "
                      "QLSS, Dalzell 2024), auto (the cheaper of the two) (default qsvt)")
     est.add_argument("--readout", choices=_readouts() + ("all",), default=None,
-                     help="how the trained parameters are read out (default: the estimator's)")
+                     help="how the trained parameters are read out (default: the cheaper of the two per estimate; "
+                     "all: one estimate per read-out)")
+    est.add_argument("--breakdown", action="store_true",
+                     help="print the cost tree of the bottom-line option: where one run's Toffolis, T gates and "
+                     "rotations go (solve → amplification → QSVT → block-encoding call → lookups …)")
     est.add_argument("--json", action="store_true", help="print JSON instead of tables")
     est.add_argument("--out", type=Path, metavar="DIR", help="also write estimate.json into this folder")
     est.add_argument("--force", action="store_true", help="replace files in --out that pyqgd did not write")
@@ -486,7 +490,9 @@ def _simulate(args) -> int:
 
 
 def _estimate(args) -> int:
-    from pyqgd.estimate import QUBIT_PRESETS, OdeProblem, estimate_model, format_seconds
+    from pyqgd.estimate import QUBIT_PRESETS, OdeProblem, estimate_model
+    from pyqgd.estimate.bottom_line import bottom_line
+    from pyqgd.estimate.tree import cost_tree
 
     if args.s > args.params:
         raise UsageError(f"--s {args.s} exceeds --params {args.params}: a row has at most n nonzeros")
@@ -507,13 +513,17 @@ def _estimate(args) -> int:
     if args.out is not None:
         out = _output(args, ("estimate.json",))
     results = [estimate_model(problem, presets, error_budget=args.error_budget, delta=args.delta,
-                              **({} if r is None else {"readout": r}))
+                              readout="all" if r is None else r)
                for problem in problems for r in readouts]
     inputs = {"n": args.params, "T": args.T, "s": args.s, "N": args.order, "epsilon": args.epsilon,
               "delta": args.delta, "error_budget": args.error_budget, "presets": list(presets),
-              "loadings": list(loadings), "readout": readout if readout != "all" else list(_readouts()),
+              "loadings": list(loadings), "readout": readout,
               "block_encoding": block_encoding, "solver": args.solver}
-    report = {"provenance": _provenance(args, inputs), "estimates": [r.summary() for r in results]}
+    line = bottom_line(results, presets[0] if len(presets) == 1 else None)
+    chosen = _bottom_line_estimate(results, line)
+    tree = cost_tree(chosen.cost)
+    report = {"bottom_line": line.as_dict(), "provenance": _provenance(args, inputs),
+              "cost_tree": tree.to_dict(), "estimates": [r.summary() for r in results]}
     text = json.dumps(report, indent=2, default=str)
     if out is not None:
         from pyqgd.report.io import atomic_write_text
@@ -523,27 +533,44 @@ def _estimate(args) -> int:
     if args.json:
         print(text)
         return 0
+    print("\n".join(line.lines()) + "\n")
+    if args.breakdown:
+        print("Cost tree of one run (counts per parent; CCZ, T, rotations over the whole run):")
+        print(tree.table() + "\n")
     for r in results:
-        c = r.cost
-        print(f"== n = {args.params:.3g}, T = {args.T}, s = {args.s}, N = {args.order}, ε = {args.epsilon:g}, "
-              f"loading = {r.problem.loading.upper()}")
-        print(f"   QSVT degree {c.degree}, amplification rounds {c.amplification_length}, κ ≈ {c.kappa:.3g}, "
-              f"tomography runs {r.samples:.3g}")
-        if r.physical is not None:
-            print(r.physical.table())
-        reasons = set(r.infeasible.values())
-        if len(reasons) == 1 and len(r.infeasible) > 1:
-            print(f"   all {len(r.infeasible)} presets infeasible — {reasons.pop()}")
-        else:
-            for preset, why in r.infeasible.items():
-                print(f"   {preset}: infeasible — {why}")
-        best = min(r.total_seconds.items(), key=lambda kv: kv[1]) if r.total_seconds else None
-        if best:
-            print(f"   fastest total with read-out: {best[0]} {format_seconds(best[1])} vs classical GPU "
-                  f"{format_seconds(r.classical_seconds)}\n")
+        _print_estimate(args, r)
     if out is not None:
         print(f"wrote {args.out / 'estimate.json'}")
     return 0
+
+
+def _bottom_line_estimate(results, line):
+    """The estimate the bottom line names (the first built one, else the first, when none is feasible)."""
+    if line.best is not None:
+        for r in results:
+            if r.cost.label == line.best.label:
+                return r
+    return next((r for r in results if r.cost.built), results[0])
+
+
+def _print_estimate(args, r) -> None:
+    from dataclasses import replace
+
+    from pyqgd.estimate.bottom_line import DEVICE_PLAN_QUBITS
+
+    """One estimate's details: its solver figures and its physical table (infeasible presets are in the bottom
+    line's lines, once per reason)."""
+    c = r.cost
+    print(f"== {c.label}: n = {args.params:.3g}, T = {args.T}, s = {args.s}, N = {args.order}, ε = {args.epsilon:g}")
+    print(f"   QSVT degree {c.degree}, amplification rounds {c.amplification_length}, κ ≈ {c.kappa:.3g}, "
+          f"read-out runs {r.samples:.3g} ({r.readout})")
+    if r.physical is not None:
+        rows = tuple(e for e in r.physical.estimates if e.physical_qubits <= DEVICE_PLAN_QUBITS)
+        if rows:
+            print(replace(r.physical, estimates=rows).table())
+        if len(rows) < len(r.physical.estimates) + len(r.infeasible):
+            print("   (presets not listed are infeasible: see the lines above)")
+    print()
 
 
 # ---- the error policy ----------------------------------------------------------------------------------------------

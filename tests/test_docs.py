@@ -3,13 +3,11 @@ the equation numbers the docstrings cite."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from browser import CHROMIUM
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,15 +41,38 @@ def test_docstrings_cite_existing_sections():
     assert not missing, f"docstrings cite sections docs/math.md does not have: {missing}"
 
 
-def test_site_builds_strict(tmp_path):
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The site built once (notebooks not executed: the slow browser check executes them)."""
     pytest.importorskip("mkdocs", reason="the docs build needs the 'dev' (or 'docs') extra: pip install -e '.[dev]'")
     pytest.importorskip("mkdocstrings", reason="pip install -e '.[dev]'")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "QDK_PYTHON_TELEMETRY": "none"}
-    # run from tmp_path: mkdocs-jupyter writes its .cache/ into the working directory
-    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", str(ROOT / "mkdocs.yml"),
-                           "-d", str(tmp_path / "site")], cwd=tmp_path, capture_output=True, text=True, env=env,
-                          timeout=300)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    api = (tmp_path / "site" / "api" / "report" / "index.html").read_text(encoding="utf-8")
+    from docs_site import build
+
+    return build(tmp_path_factory.mktemp("docs") / "site", execute=False)
+
+
+def test_site_builds_strict(site):
+    api = (site / "api" / "report" / "index.html").read_text(encoding="utf-8")
     assert "analyze" in api and "AnalysisReport" in api  # the API reference is generated from the docstrings
-    assert (tmp_path / "site" / "notebooks" / "03_resource_estimates" / "index.html").exists()
+    assert (site / "notebooks" / "03_resource_estimates" / "index.html").exists()
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no chromium: apt-get install chromium")
+def test_maths_render_offline_and_fit_in_a_browser(site, tmp_path):
+    """MathJax served with the site typesets every equation of the maths page in headless Chromium, nothing is left
+    as raw TeX, the equation numbers are shown, and no display equation is wider than its column (1280 px window)."""
+    from docs_site import rendered
+
+    page = site / "math" / "index.html"
+    html = page.read_text(encoding="utf-8")
+    assert "unpkg.com" not in html and "cdn" not in html.lower()  # MathJax is served with the site
+    assert (site / "javascripts" / "mathjax" / "tex-mml-chtml.js").exists()
+    dom = rendered(page, tmp_path)
+    tags = len(re.findall(r"\\tag\{\d+\}", (ROOT / "docs" / "math.md").read_text(encoding="utf-8")))
+    eqs = int(re.search(r'data-eqs="(\d+)"', dom).group(1))
+    assert eqs >= tags and "<mjx-container" in dom
+    body = re.sub(r"<script.*?</script>", "", dom, flags=re.S)
+    assert "\\tag{" not in body and "\\[" not in body  # nothing left as raw TeX
+    missing = [k for k in range(1, tags + 1) if f'id="mjx-eqn:{k}"' not in dom]
+    assert not missing, f"equations without their typeset number: {missing}"
+    assert 'data-overflow="0"' in dom, "a display equation overflows the column"

@@ -18,7 +18,8 @@ import pytest
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 DEFAULT_TIMEOUT = 120
-KERNEL_ENV = {"QDK_PYTHON_TELEMETRY": "none", "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+KERNEL_ENV = {"QDK_PYTHON_TELEMETRY": "none", "MPLBACKEND": "Agg", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+              "PYQGD_PROGRESS": "0"}  # no one watches a headless run: no progress widgets in the outputs
 
 
 def _timeout(path: Path) -> int:

@@ -18,7 +18,11 @@ from dataclasses import dataclass
 
 from pyqgd.estimate.errors import check_epsilon, check_real, check_size
 
-__all__ = ["ClassicalModel", "classical_gd_seconds", "classical_gd_flops", "tomography_samples"]
+__all__ = ["ClassicalModel", "classical_gd_seconds", "classical_gd_flops", "tomography_samples", "STEP_OVERHEAD_S",
+           "classical_wall_seconds"]
+
+#: Fixed wall time of one GD step on a GPU, independent of n (≈ 10 kernel launches × 5 µs); docs/math.md Eq. (15).
+STEP_OVERHEAD_S = 5e-5
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,16 @@ def classical_gd_flops(n: int, T: int, model: ClassicalModel = ClassicalModel())
 def classical_gd_seconds(n: int, T: int, model: ClassicalModel = ClassicalModel()) -> float:
     """Wall time of T gradient steps at the model's effective GPU throughput."""
     return classical_gd_flops(n, T, model) / (model.gpu_flops * model.utilization)
+
+
+def classical_wall_seconds(n: int, T: int, flops_seconds: float | None = None, *,
+                           step_overhead_s: float = STEP_OVERHEAD_S, model: ClassicalModel | None = None) -> float:
+    """docs/math.md Eq. (15): T·t_step plus the FLOP-limited time (``flops_seconds`` if given, else the model's):
+    the GPU time every output of pyqgd quotes (a step of a small network costs its kernel launches, not its
+    arithmetic)."""
+    if flops_seconds is None:
+        flops_seconds = classical_gd_seconds(n, T, model or ClassicalModel())
+    return check_size(T, "T") * step_overhead_s + float(flops_seconds)
 
 
 def tomography_samples(s_w: int, delta: float) -> int:

@@ -238,6 +238,8 @@ class KroneckerCost:
     stored_entries: int
     num_ancillas: int
     alpha_inputs: dict
+    #: (name, count, cost of one) of the parts that compose ``cost`` (read by ``pyqgd.estimate.tree``).
+    parts: tuple = ()
 
 
 def kronecker_block_encoding_cost(n: int, s: int, N: int, *, T: int, p: int | None = None, s_F2: int | None = None,
@@ -275,26 +277,34 @@ def kronecker_block_encoding_cost(n: int, s: int, N: int, *, T: int, p: int | No
     lc, lr = _bits(max(s, s2c)), _bits(max(s, s2))
     data = _skeleton_data(w, n, N, T, p, mt, b, s, s2, d0, f1_alpha, a2, norm_F0, loading, s2c)
     n1, n2 = factor_operations(N)
-    rec = _model_reads(loading, n, w, s, s2, lc, lr, b, mirrored, max_extra_qubits, n1, n2)
+    sk = skeleton_cost(data)
+    parts = [("skeleton (traced): clock, levels, PREPARE/SELECT, swaps", 1, sk)]
+    parts += _model_reads(loading, n, w, s, s2, lc, lr, b, mirrored, max_extra_qubits, n1, n2)
     if d0 > 1:  # the skeleton carries a 1-sparse F0: charge the rest with the sparse state-preparation model
         f0_ops = len({sl for t in data["TermFactors"] for (c, sl) in t if c == 0})
-        rec = rec.then(lg.sparse_state_preparation(w, min(d0, 2**w)).repeat(f0_ops))
+        parts.append(("F0 state preparation (sparse model)", f0_ops, lg.sparse_state_preparation(w, min(d0, 2**w))))
     nt = len(data["TermLevels"])
     anc = 2 + _bits(nt + 3) + 1 + N * (1 + lr) + lc + w + (b if loading != "records" else 0)
-    cost = _combine(skeleton_cost(data), rec, call_base_qubits(data))
+    rec = lg.ZERO
+    for _, count, one in parts[1:]:
+        rec = rec.then(one.repeat(count))
+    cost = _combine(sk, rec, call_base_qubits(data))
     alpha = kronecker_alpha(N, norm_F0 if d0 else 0.0, f1_alpha, a2)
     return KroneckerCost(cost=cost, alpha=alpha, stored_entries=n * s + n * s2 + d0, num_ancillas=anc,
-                         alpha_inputs={"f0_alpha": norm_F0 if d0 else 0.0, "f1_alpha": f1_alpha, "f2_alpha": a2})
+                         alpha_inputs={"f0_alpha": norm_F0 if d0 else 0.0, "f1_alpha": f1_alpha, "f2_alpha": a2},
+                         parts=tuple(parts))
 
 
-def _model_reads(loading, n, w, s, s2, lc, lr, b, mirrored, max_extra_qubits, n1, n2) -> lg.LogicalCost:
-    """The F reads of one call at model scale: records (:func:`record_lookups`) or dense tables
-    (:func:`dense_factor_reads`, F2 mirrored or else by its records)."""
+def _model_reads(loading, n, w, s, s2, lc, lr, b, mirrored, max_extra_qubits, n1, n2) -> list:
+    """The F reads of one call at model scale as (name, count, cost of one read): records (:func:`record_lookups`)
+    or dense tables (:func:`dense_factor_reads`, F2 mirrored or else by its records)."""
     from pyqgd.quantum.lookups import qroam_blocks
 
     if loading == "records":
-        rec = record_lookups(n * s, w, w, lc, lr).repeat(n1)
-        return rec.then(record_lookups(n * s2, 2 * w, w, lc, lr).repeat(n2)) if n2 else rec
+        reads = [(f"F1 record lookups ({n * s:,} records)", n1, record_lookups(n * s, w, w, lc, lr))]
+        if n2:
+            reads.append((f"F2 record lookups ({n * s2:,} records)", n2, record_lookups(n * s2, 2 * w, w, lc, lr)))
+        return reads
 
     def dense(pos_bits, fwd_width, rev_width, mir):
         a = w + pos_bits
@@ -302,11 +312,13 @@ def _model_reads(loading, n, w, s, s2, lc, lr, b, mirrored, max_extra_qubits, n1
         return dense_factor_reads(loading, a, fwd_width, a, rev_width, b, fwd_blocks=blocks[0], rev_blocks=blocks[1],
                                   mirrored=mir, slot_bits=w)
 
-    rec = dense(_bits(s), w + lr + b, w + lc + b, False).repeat(n1)
+    reads = [(f"F1 dense {loading.upper()} reads ({n * 2**_bits(s):,} entries)", n1,
+              dense(_bits(s), w + lr + b, w + lc + b, False))]
     if n2:
-        f2 = dense(_bits(s2), 2 * w + lr + b, w + lc + b, True) if mirrored else record_lookups(n * s2, 2 * w, w, lc, lr)
-        rec = rec.then(f2.repeat(n2))
-    return rec
+        reads.append((f"F2 mirrored dense {loading.upper()} reads ({n * 2**_bits(s2):,} entries)", n2,
+                       dense(_bits(s2), 2 * w + lr + b, w + lc + b, True)) if mirrored else
+                      (f"F2 record lookups ({n * s2:,} records)", n2, record_lookups(n * s2, 2 * w, w, lc, lr)))
+    return reads
 
 
 def _skeleton_data(w, n, N, T, p, mt, b, s, s2, d0, f1_alpha, f2_alpha, norm_F0, loading="records", s2c=None) -> dict:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from pyqgd.estimate.classical import ClassicalModel, classical_gd_seconds
+from pyqgd.estimate.classical import ClassicalModel, classical_gd_seconds, classical_wall_seconds
 from pyqgd.estimate.errors import ErrorBudgetError, EstimationFailedError, check_epsilon
 from pyqgd.estimate.loading import LOADING_LABELS, qram_router_error_needed
 from pyqgd.estimate.ode import OdeCost, OdeProblem, ode_solver_cost
@@ -55,10 +55,21 @@ class ModelEstimate:
     qram_router_error: float | None = None
 
     def summary(self) -> dict:
+        """JSON-ready figures: ``bottom_line`` first (this estimate's fastest feasible preset, its infeasible presets
+        one line per reason), then the inputs, the logical counts, the physical rows and ``cost_tree`` (one run as a
+        tree of its operations, :mod:`pyqgd.estimate.tree`)."""
+        from pyqgd.estimate.bottom_line import bottom_line
+        from pyqgd.estimate.tree import cost_tree
+
+        base = self._fields()
+        return {"bottom_line": bottom_line([base]).as_dict(), **base, "cost_tree": cost_tree(self.cost).to_dict()}
+
+    def _fields(self) -> dict:
         c = self.cost
         return {"n": self.problem.n, "T": self.problem.T, "loading": self.problem.loading, "samples": self.samples,
                 "degree": c.degree, "amplification_length": c.amplification_length,
                 "logical_counts": c.total.to_counts(), "classical_seconds": self.classical_seconds,
+                "classical_wall_seconds": classical_wall_seconds(self.problem.n, self.problem.T, self.classical_seconds),
                 "total_seconds": self.total_seconds, "infeasible": self.infeasible,
                 "physical": [] if self.physical is None else self.physical.rows(),
                 "loading_label": LOADING_LABELS[self.problem.loading], "circuit": c.label, "built": c.built,
@@ -67,6 +78,12 @@ class ModelEstimate:
                 "success_probability": c.success_probability, "amplitude_bound": c.amplitude_method,
                 "readout": self.readout, "readouts": self.readouts or {},
                 "qram_router_error_needed": self.qram_router_error}
+
+    def cost_tree(self):
+        """One run as a tree of its operations (:func:`pyqgd.estimate.tree.cost_tree`)."""
+        from pyqgd.estimate.tree import cost_tree
+
+        return cost_tree(self.cost)
 
     def _repr_html_(self) -> str:
         from pyqgd._display import model_estimate_html
@@ -187,6 +204,7 @@ def markdown_table(estimates: list[ModelEstimate], presets=("qubit_gate_ns_e4", 
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for me in estimates:
         c = me.cost
+        wall = classical_wall_seconds(me.problem.n, me.problem.T, me.classical_seconds)  # docs/math.md Eq. (15)
         circuit = c.label
         if me.problem.loading in ("qram", "qram_free"):
             circuit += f" (+{c.total.qram_cells:.2e} QRAM cells)"
@@ -198,5 +216,5 @@ def markdown_table(estimates: list[ModelEstimate], presets=("qubit_gate_ns_e4", 
                 row = ("infeasible", "—", "—")
             lines.append(f"| {me.problem.n:.3g} | {me.problem.T} | {circuit} | {c.total.ccz_count:.3g} | "
                          f"{c.total.qubits_allocated:,d} | {p} | {row[0]} | {row[1]} | {me.samples:.3g} ({me.readout}) | "
-                         f"{row[2]} | {format_seconds(me.classical_seconds)} |")
+                         f"{row[2]} | {format_seconds(wall)} |")
     return "\n".join(lines)

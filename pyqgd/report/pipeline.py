@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from pyqgd._checks import check_positive_float, check_positive_int
+from pyqgd._progress import resolve_progress
 from pyqgd.carleman import (
     MapNorms,
     NotDissipativeError,
@@ -82,7 +83,7 @@ class AnalysisReport:
         d, s = self.dissipation, self.spectrum
         prov = (getattr(self, "problem", None) or {}).get("provenance", {})
         lines = [
-            render.bottom_line(self),
+            render.bottom_line(self), *render.bottom_line_lines(self),
             f"pyqgd analysis of '{self.model}': {self.n} surviving of {self.n_total} parameters "
             f"(pruned {self.prune:.0%}), η = {self.eta:.4g}, T = {self.T}, Carleman order N = {self.N}, ε = {self.epsilon}",
             *[f"  {label}: {prov[k]}" for k, label in _PROVENANCE_LINES if prov.get(k)],
@@ -119,8 +120,8 @@ class AnalysisReport:
                 lines.append(f"    {row['preset']:<18} {row['physical_qubits']:>12,d} qubits  d = {row.get('code_distance')}"
                              f"  per run {render.human_seconds(row['runtime_s'])}  total with read-out "
                              f"{render.human_seconds(total)}")
-            for preset, why in (e.get("infeasible") or {}).items():
-                lines.append(f"    {preset:<18} infeasible: {why}")
+            if e.get("infeasible"):
+                lines.append(f"    infeasible on {', '.join(e['infeasible'])} (the reason is above)")
         if self.estimates:
             lines.append(f"  ({render.classical_note(self)})")
         for b in self.break_even:
@@ -213,7 +214,7 @@ def analyze(model="mlp", *, loss_fn=None, data=None, prune=None, prune_scope: st
             epsilon: float = 1e-2, delta: float = 1e-2, presets=("qubit_gate_ns_e4", "qubit_maj_ns_e6"),
             loadings=("qrom", "qram"), error_budget: float = 1e-3, check_steps: int = 5, simulate: bool = True,
             expansion_steps: int | None = None, max_batches: int | None = None, almost_fraction: float = 0.9,
-            check_orders=None, toy_n: int = 2, seed: int = 0, progress: bool = False,
+            check_orders=None, toy_n: int = 2, seed: int = 0, progress: bool | None = None,
             progress_label: str = "pyqgd analyze") -> AnalysisReport:
     """Run the whole pipeline on ``model`` (see module docstring) and return an :class:`AnalysisReport`.
 
@@ -249,6 +250,7 @@ def analyze(model="mlp", *, loss_fn=None, data=None, prune=None, prune_scope: st
     check_steps = check_positive_int(check_steps, "check_steps")
     timings = {}
     t0 = time.perf_counter()
+    progress = resolve_progress(progress)  # None: shown where a person watches (pyqgd._progress)
     stages = _progress(progress, 6, progress_label)
     if isinstance(model, GDProblem):
         problem = model.with_T(T) if model.T != T else model

@@ -16,10 +16,13 @@ import numpy as np
 from pyqgd.report.render import loading_label
 
 __all__ = ["figures", "write_all", "save", "trajectory_error", "spectrum", "error_proxy", "cost_breakdown",
+           "cost_tree_icicle",
            "qubits_runtime", "break_even", "frontier", "human_time_axis", "DPI", "FORMATS"]
 
 DPI = 300
 FORMATS = ("png", "svg")
+#: E(t) is drawn down to this fraction of its maximum (beyond, the modes have converged to machine precision).
+ERROR_PROXY_FLOOR = 1e-12
 
 _YEAR = 365.25 * 86400
 #: Human time units for the secondary axis: (seconds, label).
@@ -139,7 +142,9 @@ def spectrum(report):
     fig = _figure()
     ax = fig.add_subplot()
     lo, hi = float(x.min()), float(x.max())
-    pad = 0.05 * (hi - lo) if hi > lo else max(0.05 * abs(hi), 0.05)
+    if hi - lo >= 0.1:  # data on the window's scale (e.g. n = 2: two values): both edges in view, not a full-axis fill
+        lo, hi = min(lo, 0.0), max(hi, 2.0)
+    pad = 0.08 * (hi - lo) if hi > lo else max(0.05 * abs(hi), 0.05)
     lo, hi = lo - pad, hi + pad
     ax.axvspan(max(lo, 0.0), min(hi, 2.0), color="tab:green", alpha=0.12, label="dissipative window 0 < ηλ < 2")
     if lo < 0:
@@ -179,7 +184,18 @@ def error_proxy(report):
         return None
     fig = _figure()
     ax = fig.add_subplot()
-    ax.semilogy(report.error_proxy["t"], E, label=f"E(t), cut-off {report.error_proxy.get('cutoff', 0.4)}")
+    t = np.asarray(report.error_proxy["t"], dtype=float)
+    E = np.asarray(E, dtype=float)
+    floor = ERROR_PROXY_FLOOR * max(float(E.max()), np.finfo(float).tiny)
+    shown = E >= floor
+    ax.semilogy(t[shown], E[shown], label=f"E(t), cut-off {report.error_proxy.get('cutoff', 0.4)}")
+    if not shown.all():
+        t0 = t[~shown][0]
+        ax.axhline(floor, color="0.5", lw=0.8, ls=":")
+        ax.text(0.98, 0.06, f"below 10⁻¹² of its maximum from t = {t0:,.0f} (not drawn)", transform=ax.transAxes,
+                ha="right", fontsize=7.5, color="0.3")
+        ax.set_ylim(bottom=floor / 30)
+    ax.set_xlim(float(t.min()), float(t.max()))
     ax.set_xlabel("GD step t")
     ax.set_ylabel("E(t)  (dimensionless)")
     _titled(fig, ax, "Error proxy E(t) of the modes with |ηλ| ≥ cut-off (Liu et al. 2024, Eqs. 7–8)", report)
@@ -189,27 +205,57 @@ def error_proxy(report):
 
 
 def cost_breakdown(report):
-    """Logical work of one run by component, per loading, and × the number of read-out (tomography) runs."""
-    if not report.estimates:
+    """Where one run's cost goes: the icicle of the bottom-line estimate's cost tree (:func:`cost_tree_icicle`), with
+    the read-out multiplier in the title."""
+    from pyqgd.report.render import best_estimate, loading_label
+
+    est = best_estimate(report) if report.estimates else None
+    if est is None or not est.get("cost_tree"):
         return None
-    fig = _figure()
-    ax = fig.add_subplot()
-    labels = ["block-encoding\ncalls", "state\npreparation", "one run\n(total)", "all read-out\nruns"]
-    k = max(1, len(report.estimates))
-    width = 0.8 / k
-    for i, e in enumerate(report.estimates):
-        b = e["breakdown"]
-        vals = [b["block_encoding_toffoli_equiv"], b["state_preparation_toffoli_equiv"], b["total_toffoli_equiv"],
-                b["total_toffoli_equiv"] * b["tomography_runs"]]
-        bars = ax.bar(np.arange(4) + (i - (k - 1) / 2) * width, vals, width, label=loading_label(e))
-        ax.bar_label(bars, [f"{v:.1e}" for v in vals], fontsize=6.5, padding=1)
-    ax.set_yscale("log")
-    ax.set_xticks(np.arange(4), labels)
-    ax.set_ylabel("logical operations (Toffoli + T + rotations)")
-    _titled(fig, ax, "Where the logical cost goes (one solver run, and all read-out runs)", report)
-    ax.legend(fontsize=8)
-    ax.margins(y=0.15)
+    fig = cost_tree_icicle(est["cost_tree"], title=f"Where the cost goes: one run of {loading_label(est)} "
+                                                   f"(× {est['samples']:.3g} read-out runs)")
+    fig.suptitle(_caption(report), fontsize=8.5, color="0.3")
     return fig
+
+
+def cost_tree_icicle(tree: dict, *, title: str | None = None, max_depth: int = 7):
+    """Icicle plot of a cost tree's JSON (:meth:`pyqgd.estimate.tree.CostNode.to_dict`): one row per level, each
+    operation a bar whose width is its share of the run's non-Clifford operations (CCZ + T + rotations, all its
+    executions); labels where the bar is wide enough, colours by the branch under the root's first split."""
+    fig = _figure((8.0, 0.55 * max_depth + 1.6))
+    ax = fig.add_subplot()
+    palette = [f"C{i}" for i in range(10)]
+
+    def draw(node, depth, x0, colour):
+        w = float(node["share"])
+        if depth > max_depth or w <= 0:
+            return
+        ax.barh(-depth, w, left=x0, height=0.92, color=colour, edgecolor="white", linewidth=0.6,
+                alpha=max(0.35, 1 - 0.08 * depth))
+        if w > 0.07:
+            name = node["name"] if len(node["name"]) <= int(w * 95) else node["name"][:max(int(w * 95) - 1, 3)] + "…"
+            ax.text(x0 + w / 2, -depth, f"{name}\n{w:.0%}", ha="center", va="center", fontsize=6.5)
+        x = x0
+        for i, ch in enumerate(node["children"]):
+            draw(ch, depth + 1, x, palette[i % 10] if depth == _split_depth(tree) else colour)
+            x += float(ch["share"])
+
+    draw(tree, 0, 0.0, "0.75")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(-max_depth - 0.6, 0.6)
+    ax.set_yticks([])
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    ax.set_xlabel("share of the run's non-Clifford operations (CCZ + T + rotations)")
+    ax.set_title(title or "Where the cost of one run goes", fontsize=10)
+    return fig
+
+
+def _split_depth(tree: dict) -> int:
+    """Depth of the first node with more than one child (where the colours start)."""
+    depth, node = 0, tree
+    while len(node["children"]) == 1:
+        node, depth = node["children"][0], depth + 1
+    return depth
 
 
 def qubits_runtime(report):
@@ -277,13 +323,14 @@ def break_even(report):
             ax.loglog(ns, wall, "k-", lw=2, label=f"classical GPU (incl. {STEP_OVERHEAD_S * 1e6:.0f} µs/step overhead)")
             ax.loglog(ns, [r["classical_seconds"] for r in rows], "k--", lw=0.9, label="classical GPU, arithmetic only")
             classical_drawn = True
+    ax.axvline(report.n, color="tab:red", lw=1.2, ls="-.", label=f"this model: n = {report.n:,}")
     if none:
         ax.text(0.98, 0.03, "no feasible estimate at any n: " + ", ".join(none), transform=ax.transAxes, ha="right",
                 fontsize=7, color="0.3")
     ax.set_xlabel("surviving parameters n")
     ax.set_ylabel(f"time to train T = {report.T:,} steps (s)")
     _titled(fig, ax, "Break-even: fault-tolerant quantum vs GPU training", report)
-    _legend(fig, ax)
+    _legend(fig, ax, ncol=1)
     ax.grid(alpha=0.3, which="major")
     human_time_axis(ax, "y")
     return fig

@@ -34,8 +34,10 @@ from pyqgd._display import (
     solve_result_html,
     solve_result_repr,
 )
+from pyqgd.estimate.classical import STEP_OVERHEAD_S, classical_wall_seconds
 
 __all__ = ["STEP_OVERHEAD_S", "classical_wall_seconds", "overhead_dominated_below", "bottom_line", "model_bottom_line",
+           "bottom_line_lines", "best_estimate",
            "classical_note", "report_rows", "report_dataframe", "report_html", "report_repr", "display_figures",
            "estimates_html", "estimates_repr", "model_estimate_html", "solve_result_html", "solve_result_repr",
            "html_table", "human_seconds", "dataframe", "loading_label"]
@@ -51,25 +53,10 @@ def loading_label(e: dict) -> str:
     enc = "/".join(ENCODING_NAMES.get(b, b) for b in str(e.get("block_encoding") or "").split("/") if b)
     return f"{e['loading'].upper()} loading" + (f" ({enc})" if enc else "")
 
-#: Fixed wall time of one GD step on a GPU, independent of n (≈ 10 kernel launches × 5 µs); docs/math.md Eq. (15).
-STEP_OVERHEAD_S = 5e-5
-
-
 def _classical_model():
     from pyqgd.estimate import ClassicalModel
 
     return ClassicalModel()
-
-
-def classical_wall_seconds(n: int, T: int, flops_seconds: float | None = None, *, step_overhead_s: float = STEP_OVERHEAD_S,
-                           model=None) -> float:
-    """docs/math.md Eq. (15): T·t_step plus the FLOP-limited time (``flops_seconds`` if given, else the classical
-    model's)."""
-    from pyqgd.estimate import classical_gd_seconds
-
-    if flops_seconds is None:
-        flops_seconds = classical_gd_seconds(n, T, model or _classical_model())
-    return T * step_overhead_s + float(flops_seconds)
 
 
 def overhead_dominated_below(*, step_overhead_s: float = STEP_OVERHEAD_S, model=None) -> float:
@@ -93,14 +80,41 @@ def _sci(x: float) -> str:
 # ---------------------------------------------------------------- AnalysisReport
 
 
+def _line(report):
+    from pyqgd.estimate.bottom_line import bottom_line as line
+
+    return line(report.estimates)
+
+
 def _best_quantum(report) -> tuple[str, str, float] | None:
-    """(loading, preset, total seconds with read-out) of the fastest feasible quantum option, or None."""
-    best = None
+    """(loading, preset, total seconds with read-out) of the cheapest feasible BUILT option (the bottom line of
+    :mod:`pyqgd.estimate.bottom_line`), or None."""
+    best = _line(report).best
+    if best is None:
+        return None
+    est = next(e for e in report.estimates if _estimate_label(e) == best.label)
+    return est["loading"], best.preset, best.total_seconds
+
+
+def _estimate_label(e: dict) -> str:
+    from pyqgd.estimate.bottom_line import _label
+
+    return _label(e)
+
+
+def bottom_line_lines(report) -> list[str]:
+    """After the bottom line: the alternatives (each estimate's fastest preset) and one line per infeasibility
+    reason."""
+    return _line(report).lines()[1:]
+
+
+def best_estimate(report) -> dict | None:
+    """The report's estimate (a summary dict) the bottom line names, else its first built one, else its first."""
+    best = _line(report).best
     for e in report.estimates:
-        for preset, t in (e.get("total_seconds") or {}).items():
-            if t is not None and (best is None or t < best[2]):
-                best = (e["loading"], preset, float(t))
-    return best
+        if best is not None and _estimate_label(e) == best.label:
+            return e
+    return next((e for e in report.estimates if e.get("built")), report.estimates[0] if report.estimates else None)
 
 
 def _crossover(b: dict, T: int) -> int | None:
@@ -137,14 +151,16 @@ def bottom_line(report) -> str:
         why = getattr(report, "stopped", None) or f"verdict: {report.verdict}"
         return f"No fault-tolerant estimate was made for {what} ({why}); a GPU needs {human_seconds(classical)}."
     if best is None:
-        return (f"No preset can run {what} within the error budget (see the estimates); a GPU needs "
-                f"{human_seconds(classical)}.")
+        return (f"No built circuit can run {what} within the error budget on any preset (see the estimates); a GPU "
+                f"needs {human_seconds(classical)}.")
     loading, preset, q = best
     sweeps = [b for b in report.break_even if b.get("preset") == preset and b.get("loading") == loading]
     wins = _wins(sweeps[0], report.T) if sweeps else ""
-    est = next((e for e in report.estimates if e.get("loading") == loading), {"loading": loading})
-    return (f"On {preset} with {loading_label(est)}, {what} would take {human_seconds(q)} on a fault-tolerant "
-            f"computer vs {human_seconds(classical)} on a GPU{wins}.")
+    est = best_estimate(report) or {"loading": loading}
+    phys = next((r["physical_qubits"] for r in est.get("physical", []) if r["preset"] == preset.split("/")[0]), None)
+    qubits = "" if phys is None else f" ({phys:,} physical qubits)"
+    return (f"On {preset}{qubits} with {loading_label(est)}, {what} would take {human_seconds(q)} on a "
+            f"fault-tolerant computer vs {human_seconds(classical)} on a GPU{wins}.")
 
 
 def model_bottom_line(me, sweep: dict | None = None) -> str:
@@ -217,6 +233,8 @@ def report_html(report) -> str:
     parts = [
         f"<div class='pyqgd-report'><h3>pyqgd analysis of {html.escape(str(report.model))}</h3>",
         f"<p><b>{html.escape(bottom_line(report))}</b></p>",
+        "<ul>" + "".join(f"<li>{html.escape(x.strip())}</li>" for x in bottom_line_lines(report)
+                         if x.strip() != "Alternatives:") + "</ul>",
         f"<p>{report.n:,} surviving of {report.n_total:,} parameters (pruned {report.prune:.0%}), η = {report.eta:g}, "
         f"T = {report.T:,}, Carleman order N = {report.N}, ε = {report.epsilon:g}</p>",
         f"<p>Verdict: <b style='color:{colour}'>{html.escape(report.verdict.upper())}</b></p><ul>"
@@ -246,6 +264,11 @@ def report_html(report) -> str:
         ("total_s", "total"), ("classical_s", "GPU")], caption="Fault-tolerant estimates (one run, and total with "
                                                               "read-out) vs the GPU", formats={**PCT_FORMAT, **TIME_FORMAT}))
     parts.append(f"<p><small>{html.escape(classical_note(report))}.</small></p>")
+    best = best_estimate(report)
+    if best is not None and best.get("cost_tree"):
+        from pyqgd.estimate.tree import tree_html
+
+        parts.append("<h4>Where the cost of one run goes</h4>" + tree_html(best["cost_tree"]))
     be = [{"loading": b["loading"].upper(), "preset": b["preset"],
            "crossover": _sci(c) if (c := _crossover(b, report.T)) else f"none up to n = {_sci(b['rows'][-1]['n'])}"}
           for b in report.break_even if b.get("rows")]

@@ -1,0 +1,404 @@
+"""Where the cost goes: one solver run (:func:`pyqgd.estimate.ode.ode_solver_cost`) as a tree of its operations.
+
+The tree is read off the same composition the estimate uses — never a second model of the circuit:
+
+* the top levels from the :class:`~pyqgd.estimate.ode.OdeCost` fields: the run (``total``) = L inner calls
+  (|B⟩ preparation ``state_preparation`` + the QSVT of degree d: d block-encoding calls ``block_encoding`` and d + 1
+  projector phases) and (L − 1)/2 amplification reflection rounds (Yoder–Low–Chuang 2014); for the kernel-reflection
+  solver (a model, :func:`pyqgd.estimate.solvers.kernel_reflection_cost`) 2L preparations and L kernel runs;
+* one block-encoding call from the functions that compose it: for the structured oracles
+  :func:`pyqgd.estimate.circuit.carleman_block_encoding`'s parts (D_s, column / entry / row oracles with their
+  lookups, adders, comparators and rotations, GSLW 2019 Lemma 48), for the Kronecker encoding the ``parts`` of
+  :func:`pyqgd.estimate.kronecker.kronecker_block_encoding_cost` (traced skeleton and record lookups).
+
+Every node holds the cost of ONE execution and its ``count`` per execution of its parent, so a node's cost is the sum
+over its children of count × cost (CCZ, T, rotations, measurements; qubits are peaks). Where a part is derived by
+subtraction (e.g. the projector phases = QSVT − d block-encoding calls) the remainder is split into ``count`` equal
+executions only when it divides exactly. If a composition changes so that the itemised parts no longer add up, the
+difference appears as a leaf ``"other (not itemised)"`` and the sums still hold (the tests assert there is none).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field, fields, replace
+
+from pyqgd.estimate import circuit as cc
+from pyqgd.estimate import logical as lg
+from pyqgd.estimate.errors import EstimateInputError
+
+__all__ = ["CostNode", "cost_tree", "tree_html", "REST", "ADDITIVE"]
+
+#: Name of the leaf that holds what the itemised parts do not account for (none for the built compositions).
+REST = "other (not itemised)"
+#: The LogicalCost fields that add up the tree (qubits are peaks, QRAM cells a maximum).
+ADDITIVE = ("ccz_count", "t_count", "rotation_count", "measurement_count", "qram_queries")
+
+
+def _minus(a: lg.LogicalCost, b: lg.LogicalCost) -> lg.LogicalCost:
+    return replace(a, **{f: getattr(a, f) - getattr(b, f) for f in ADDITIVE},
+                   rotation_depth=max(a.rotation_depth - b.rotation_depth, 0))
+
+
+def _is_zero(c: lg.LogicalCost) -> bool:
+    return all(getattr(c, f) == 0 for f in ADDITIVE)
+
+
+def _nonnegative(c: lg.LogicalCost) -> bool:
+    return all(getattr(c, f) >= 0 for f in ADDITIVE)
+
+
+def _per(c: lg.LogicalCost, k: int) -> lg.LogicalCost | None:
+    """c split into k equal executions, or None when a count does not divide."""
+    if k <= 0 or any(getattr(c, f) % k for f in ADDITIVE):
+        return None
+    return replace(c, **{f: getattr(c, f) // k for f in ADDITIVE}, rotation_depth=c.rotation_depth // k)
+
+
+@dataclass(frozen=True)
+class CostNode:
+    """One operation of the run: ``cost`` of ONE execution (a :class:`~pyqgd.estimate.logical.LogicalCost`), run
+    ``count`` times per execution of its parent; ``children`` itemise ``cost`` (their count × cost sum to it)."""
+
+    name: str
+    count: int
+    cost: lg.LogicalCost
+    children: tuple = ()
+    note: str = ""
+    root_total: lg.LogicalCost | None = field(default=None, compare=False, repr=False)
+
+    # ---- figures -----------------------------------------------------------------------------------------------
+    @property
+    def qubits(self) -> int:
+        return int(max(self.cost.num_qubits, self.cost.qubits_allocated))
+
+    @property
+    def non_clifford(self) -> int:
+        return self.cost.non_clifford_count
+
+    def walk(self, depth: int = 0, multiplicity: int = 1, path: tuple = ()):
+        """Yield (node, depth, executions per run = product of counts from the root, path of names)."""
+        mult = multiplicity * self.count
+        here = path + (self.name,)
+        yield self, depth, mult, here
+        for ch in self.children:
+            yield from ch.walk(depth + 1, mult, here)
+
+    def leaves_total(self) -> dict:
+        """Σ over leaves of (product of counts from the root) × leaf cost, per additive field (the root's totals)."""
+        out = dict.fromkeys(ADDITIVE, 0)
+        for node, _, mult, _ in self.walk():
+            if not node.children:
+                for f in ADDITIVE:
+                    out[f] += mult * getattr(node.cost, f)
+        return out
+
+    def find(self, name: str) -> "CostNode | None":
+        """The first node (depth-first) whose name starts with ``name``."""
+        return next((n for n, *_ in self.walk() if n.name.startswith(name)), None)
+
+    # ---- views -------------------------------------------------------------------------------------------------
+    def to_dict(self, *, _root: int | None = None, _mult: int = 1) -> dict:
+        """Nested JSON: {"name", "count", "ccz", "t", "rotations", "measurements", "qubits", "share", "children"}
+        with the counts of ONE execution; ``share`` is this node's fraction of the run's non-Clifford operations
+        (CCZ + T + rotations) over all its executions."""
+        root = self.non_clifford * self.count if _root is None else _root
+        mult = _mult * self.count
+        c = self.cost
+        return {"name": self.name, "count": int(self.count), "ccz": int(c.ccz_count), "t": int(c.t_count),
+                "rotations": int(c.rotation_count), "measurements": int(c.measurement_count), "qubits": self.qubits,
+                "share": (mult * self.non_clifford / root) if root else 0.0,
+                **({"note": self.note} if self.note else {}),
+                "children": [ch.to_dict(_root=root, _mult=mult) for ch in self.children]}
+
+    def rows(self, max_depth: int | None = None) -> list[dict]:
+        """One row per node (depth-first): depth, path, count, executions per run, per-execution and total counts,
+        qubits and share of the run's non-Clifford operations."""
+        root = max(self.non_clifford * self.count, 1)
+        out = []
+        for node, depth, mult, path in self.walk():
+            if max_depth is not None and depth > max_depth:
+                continue
+            c = node.cost
+            out.append({"depth": depth, "name": node.name, "path": " / ".join(path), "count": int(node.count),
+                        "executions": int(mult), "ccz": int(c.ccz_count), "t": int(c.t_count),
+                        "rotations": int(c.rotation_count), "measurements": int(c.measurement_count),
+                        "total_ccz": int(mult * c.ccz_count), "total_t": int(mult * c.t_count),
+                        "total_rotations": int(mult * c.rotation_count), "qubits": node.qubits,
+                        "share": mult * node.non_clifford / root})
+        return out
+
+    def to_dataframe(self, max_depth: int | None = None):
+        """pandas DataFrame, one row per node (:meth:`rows`)."""
+        import pandas as pd
+
+        return pd.DataFrame(self.rows(max_depth))
+
+    def table(self, max_depth: int | None = None) -> str:
+        """Text table (indented names): count per parent, totals over the run, qubits, share."""
+        head = f"{'operation':<60} {'count':>9} {'CCZ (run)':>10} {'T (run)':>9} {'rot. (run)':>10} {'qubits':>8} {'share':>7}"
+        lines = ([self.note] if self.note else []) + [head, "-" * len(head)]
+        for r in self.rows(max_depth):
+            name = ("  " * r["depth"] + r["name"])[:60]
+            lines.append(f"{name:<60} {_g(r['count']):>9} {_g(r['total_ccz']):>10} {_g(r['total_t']):>9} "
+                         f"{_g(r['total_rotations']):>10} {r['qubits']:>8,} {100 * r['share']:>6.1f}%")
+        return "\n".join(lines)
+
+    def markdown(self, max_depth: int | None = None) -> str:
+        """A Markdown table (the README's): level, operation, count per parent, totals over the run, qubits, share."""
+        lines = ["| level | operation | count per parent | Toffolis (whole run) | T | rotations | logical qubits | share |",
+                 "|---|---|---|---|---|---|---|---|"]
+        for r in self.rows(max_depth):
+            name = ("· " * r["depth"] + r["name"]).replace("|", "\\|")
+            lines.append(f"| {r['depth']} | {name} | {_g(r['count'])} | {_g(r['total_ccz'])} | {_g(r['total_t'])} | "
+                         f"{_g(r['total_rotations'])} | {r['qubits']} | {100 * r['share']:.1f} % |")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return tree_html(self.to_dict())
+
+
+def tree_html(tree: dict, *, open_levels: int = 2) -> str:
+    """An expandable HTML tree (nested <details>) of a cost tree's JSON (:meth:`CostNode.to_dict`): each line names
+    the operation, its count per parent, its CCZ, T and rotations over the whole run, its qubits and its share
+    (with a bar); the top ``open_levels`` levels start open."""
+
+    def one(node, depth, mult):
+        m = mult * node["count"]
+        bar = (f'<span style="display:inline-block;width:{80 * node["share"]:.1f}px;height:.7em;'
+               'background:#4c78a8;margin-left:.4em"></span>')
+        label = (f"<b>{html.escape(node['name'])}</b> × {_g(node['count'])} — CCZ {_g(m * node['ccz'])}, "
+                 f"T {_g(m * node['t'])}, rotations {_g(m * node['rotations'])}, {node['qubits']:,} qubits, "
+                 f"{100 * node['share']:.1f}%{bar}")
+        if not node["children"]:
+            return f'<div class="pyqgd-leaf" style="margin-left:1.2em">{label}</div>'
+        inner = "".join(one(ch, depth + 1, m) for ch in node["children"])
+        return (f'<details{" open" if depth < open_levels else ""} style="margin-left:{0 if depth == 0 else 1.2}em">'
+                f"<summary>{label}</summary>{inner}</details>")
+
+    note = f"<p><small>{html.escape(tree['note'])}</small></p>" if tree.get("note") else ""
+    return f'<div class="pyqgd-cost-tree">{note}{one(tree, 0, 1)}</div>'
+
+
+def _g(x) -> str:
+    x = int(x)
+    return f"{x:,}" if abs(x) < 10**6 else f"{x:.3g}"
+
+
+def _node(name: str, count: int, cost: lg.LogicalCost, parts=(), note: str = "") -> CostNode:
+    """A node whose ``parts`` (CostNodes) itemise ``cost``; what they leave is the ``REST`` leaf, and parts that
+    exceed ``cost`` (a composition this module does not know) are dropped for one ``REST`` leaf."""
+    parts = tuple(p for p in parts if p is not None and p.count > 0)
+    if not parts:
+        return CostNode(name, int(count), cost, (), note)
+    used = lg.ZERO
+    for p in parts:
+        used = used.then(p.cost.repeat(p.count))
+    rest = _minus(cost, used)
+    if not _nonnegative(rest):
+        return CostNode(name, int(count), cost, (CostNode(REST, 1, cost),), note)
+    if not _is_zero(rest):
+        parts += (CostNode(REST, 1, replace(rest, num_qubits=0, qubits_allocated=0)),)
+    return CostNode(name, int(count), cost, parts, note)
+
+
+def _split(name: str, total: lg.LogicalCost, count: int, parts=(), note: str = "") -> CostNode | None:
+    """``total`` as ``count`` equal executions when it divides, else one execution of all of them."""
+    if count <= 0:
+        return None
+    one = _per(total, count)
+    if one is None:
+        return _node(f"{name} (all {count:,})", 1, total, parts, note)
+    return _node(name, count, one, parts, note)
+
+
+# ---- one block-encoding call ---------------------------------------------------------------------------------------
+
+
+def _sparse_call(cost, be: lg.LogicalCost) -> CostNode:
+    """The structured-oracle call as :func:`pyqgd.estimate.circuit.carleman_block_encoding` composes it."""
+    from pyqgd.estimate.loading import lookup_cost
+
+    pr = cost.problem
+    p = pr.T if pr.p is None else pr.p
+    mt = max(1, (pr.T + p).bit_length())
+    mc = cost.m_sys - mt
+    b = pr.angle_bits
+
+    def lk(E, width, controls):
+        return lookup_cost(pr.loading, E, width, controls, max_extra_qubits=pr.max_extra_qubits)
+
+    def lookup(width, controls, count):
+        return CostNode(f"table lookup ({pr.loading.upper()}, 4^{mc} entries × {width} bits)", count,
+                        lk(4**mc, width, controls))
+
+    def column(extra=()):
+        return [CostNode("index adder (IncByI, m qubits)", 1, cc.adder(mt + mc)),
+                CostNode("l_t = 0 copy (controlled CNOT + X)", mc, cc.mcx(mt + 1).then(cc.mcx(mt))),
+                lookup(mc, mt, 2),
+                CostNode("controlled swaps", mc, cc.mcx(mt + 1)),
+                CostNode("clock adder (IncByLE, m_t qubits)", 1 + len(extra), cc.adder(mt))]
+
+    idle = p > 0
+    max_abs = 1.0 if max(1.0, pr.max_entry) == 1.0 else None
+    col = cc.carleman_column_oracle(mt, mc, lk)
+    row = cc.carleman_row_oracle(mt, mc, lk)
+    entry = cc.carleman_entry_oracle(mt, mc, b, idle=idle, max_abs=max_abs, lookup_fn=lk)
+    flags = [CostNode("register equalities (multi-controlled X)", 1,
+                      cc.mcx(mt).then(cc.mcx(mc)).then(cc.mcx(mt)).then(cc.mcx(2).repeat(2)).then(cc.mcx(3))),
+             CostNode("shift adders (IncByI)", 2, cc.adder(mt)),
+             CostNode("clock comparators (ApplyIfInRange)", 2 if idle else 1, cc.in_range(mt, True)),
+             lookup(b, 0, 1)]
+    flag_cost = lg.ZERO
+    for f in flags:
+        flag_cost = flag_cost.then(f.cost.repeat(f.count))
+    entry_parts = [_node("case flags (computed, uncomputed)", 2, flag_cost, flags),
+                   CostNode("flag rotations (controlled Ry)", 1, _minus(entry, flag_cost.repeat(2)))]
+    ds = cc.index_superposition(cost.s_L, cost.m_sys)
+    parts = [CostNode(f"D_s: index superposition over s_L = {cost.s_L}", 2, ds),
+             _node("column oracle", 1, col, column()),
+             _node("entry oracle", 1, entry, entry_parts),
+             _node("row oracle†", 1, row, column(extra=("negation",)))]
+    return _node("block-encoding call (structured sparse oracles)", 1, be, parts)
+
+
+def _kronecker_call(cost, be: lg.LogicalCost) -> CostNode:
+    """The Kronecker call as :func:`pyqgd.estimate.kronecker.kronecker_block_encoding_cost` composes it (its
+    ``parts``), recomputed with the estimate's arguments; not itemised when it differs from the estimate's call."""
+    from pyqgd.estimate.kronecker import kronecker_block_encoding_cost
+
+    pr = cost.problem
+    p = pr.T if pr.p is None else pr.p
+    mt = max(1, (pr.T + p).bit_length())
+    kc = kronecker_block_encoding_cost(pr.n, pr.s, pr.N, T=pr.T, p=p, s_F2=pr.s_F2, nnz_F0=pr.nnz_F0,
+                                       clock_qubits=mt, angle_bits=pr.angle_bits, loading=pr.loading,
+                                       norm_F0=pr.norm_F0)
+    if kc.cost != be:
+        return _node("block-encoding call (Kronecker encoding)", 1, be)
+    parts = [CostNode(name, k, c) for name, k, c in getattr(kc, "parts", ())]
+    return _node("block-encoding call (Kronecker encoding)", 1, be, parts)
+
+
+def _call(cost, count: int = 1, name_suffix: str = "") -> CostNode:
+    be = cost.block_encoding
+    if cost.exact_instance:
+        node = CostNode("block-encoding call (structured sparse oracles, exact instance)", 1, be)
+    elif cost.block_encoding_name == "sparse":
+        node = _sparse_call(cost, be)
+    elif cost.block_encoding_name == "kronecker":
+        node = _kronecker_call(cost, be)
+    else:
+        node = CostNode("block-encoding call (F-tables model, not built)", 1, be)
+    return replace(node, name=node.name + name_suffix, count=count)
+
+
+# ---- the run -------------------------------------------------------------------------------------------------------
+
+
+def _qsvt_run(cost) -> CostNode:
+    """QSVT + fixed-point amplification as :func:`pyqgd.estimate.ode.ode_solver_cost` composes it: L inner calls,
+    each |B⟩ then the QSVT (d calls and d + 1 projector phases), and (L − 1)/2 reflection rounds
+    (``HistoryState.ApplyPhaseOnFinalWindow`` and the R1 on the whole register)."""
+    pr = cost.problem
+    d, L = cost.degree, cost.amplification_length
+    prep = CostNode("|B⟩ preparation (history-state right-hand side)", 1, cost.state_preparation)
+    rounds = (L - 1) // 2
+    refl_round = None
+    if rounds and not cost.exact_instance:
+        p = pr.T if pr.p is None else pr.p
+        mt = max(1, (pr.T + p).bit_length())
+        a, ml = _ancillas(cost), (pr.N - 1).bit_length()
+        window = CostNode("phase on the final window (R1 on all-zero)", 1, cc.controlled_r1(a + 2 + ml, None))
+        refl_round = _node("reflection round", rounds, cc.final_window_phase(mt, a + 2, ml).then(
+            cc.controlled_r1(a + cost.m_sys + 1, None)), [
+            CostNode("clock comparison (clock < T, computed and uncomputed)", 2, cc.in_range(mt, False)), window,
+            CostNode("phase on all-zero of the whole register (R1)", 1, cc.controlled_r1(a + cost.m_sys + 1, None))])
+    inner_all = cost.total if refl_round is None else _minus(cost.total, refl_round.cost.repeat(rounds))
+    inner = _per(inner_all, L)
+    if inner is None or cost.exact_instance:  # the instance's phases differ per round: itemise the calls only
+        amp = _node(f"fixed-point amplification, L = {L}", 1, cost.total, [
+            replace(prep, count=L), _call(cost, d * L),
+            CostNode("projector phases and reflections (instance phases)", 1,
+                     _minus(cost.total, cost.state_preparation.repeat(L).then(cost.block_encoding.repeat(d * L))))])
+        return _node("solver run", 1, cost.total, [amp])
+    qsvt_cost = _minus(inner, cost.state_preparation)
+    phases = _split("projector phase", _minus(qsvt_cost, cost.block_encoding.repeat(d)), d + 1)
+    qsvt = _node(f"QSVT of P(x) ≈ c/x, degree {d}", L, qsvt_cost, [_call(cost, d), phases])
+    amp = _node(f"fixed-point amplification, L = {L} inner calls", 1, cost.total,
+                [replace(prep, count=L), qsvt, refl_round])
+    return _node("solver run", 1, cost.total, [amp])
+
+
+def _kernel_run(cost) -> CostNode:
+    """Kernel reflection (a model): 2L |B⟩ preparations, then L kernel runs — d calls of the (controlled) encoding
+    with their G_t overhead and d + 1 projector phases on G's m + 3 ancillas — and (L − 1)/2 rounds of phases on
+    all-zero (:func:`pyqgd.estimate.solvers.kernel_reflection_cost`)."""
+    from pyqgd.estimate import solvers as sv
+
+    d, L, m = cost.degree, cost.amplification_length, cost.m_sys
+    rounds = (L - 1) // 2
+    prep = CostNode("|B⟩ preparation (history-state right-hand side)", 2 * L, cost.state_preparation)
+    solver = _minus(cost.total, cost.state_preparation.repeat(2 * L))
+    run = cost.block_encoding.then(sv.kernel_reflection_overhead(m, None)).repeat(d).then(
+        lg.projector_phase(m + 3).repeat(d + 1))
+    kernel_run = _node(f"kernel run, degree {d}", L, run, [
+        _call(cost, d, " (controlled, charged as uncontrolled)"),
+        CostNode("G_t overhead (kernel reflection)", d, sv.kernel_reflection_overhead(m, None)),
+        CostNode("projector phase (G's m + 3 ancillas)", d + 1, lg.projector_phase(m + 3))])
+    rnd = None
+    if rounds:
+        rnd = _node("reflection round", rounds, lg.phase_on_all_zero(m + 6).then(lg.phase_on_all_zero(2 * m + 6)), [
+            CostNode("phase on all-zero of the good register", 1, lg.phase_on_all_zero(m + 6)),
+            CostNode("phase on all-zero of the whole register", 1, lg.phase_on_all_zero(2 * m + 6))])
+    kernel = _node(f"kernel-reflection solver (model), L = {L}", 1, solver, [kernel_run, rnd])
+    return _node("solver run", 1, cost.total, [prep, kernel])
+
+
+def _ancillas(cost) -> int:
+    """The block-encoding's ancillas the estimate's projector phases act on (m + 1 for the structured oracles,
+    the Kronecker encoding's own count)."""
+    if cost.block_encoding_name == "kronecker" and not cost.exact_instance:
+        from pyqgd.estimate.kronecker import kronecker_block_encoding_cost
+
+        pr = cost.problem
+        p = pr.T if pr.p is None else pr.p
+        mt = max(1, (pr.T + p).bit_length())
+        return kronecker_block_encoding_cost(pr.n, pr.s, pr.N, T=pr.T, p=p, s_F2=pr.s_F2, nnz_F0=pr.nnz_F0,
+                                             clock_qubits=mt, angle_bits=pr.angle_bits, loading=pr.loading,
+                                             norm_F0=pr.norm_F0).num_ancillas
+    return cost.m_sys + 1
+
+
+def cost_tree(cost) -> CostNode:
+    """The cost tree of one solver run (module docstring) for an :class:`~pyqgd.estimate.ode.OdeCost` (or a
+    :class:`~pyqgd.estimate.scale.ModelEstimate`, whose ``cost`` is used). The root is the run, with the estimate's
+    total cost: its leaves × the counts up the tree sum to ``cost.total``."""
+    from pyqgd.estimate.ode import OdeCost
+
+    cost = getattr(cost, "cost", cost) if not isinstance(cost, OdeCost) else cost
+    if not isinstance(cost, OdeCost):
+        raise EstimateInputError(f"cost_tree takes an OdeCost or a ModelEstimate, got {type(cost).__name__}")
+    root = _qsvt_run(cost) if cost.solver == "qsvt" or _is_qsvt(cost) else _kernel_run(cost)
+    return replace(_inherit_qubits(root, root.qubits), note=cost.label, root_total=cost.total)
+
+
+def _inherit_qubits(node: CostNode, live: int) -> CostNode:
+    """Parts whose cost function counts no qubits run on their parent's live register: give them its count."""
+    q = node.qubits or live
+    cost = node.cost if node.qubits else replace(node.cost, num_qubits=q, qubits_allocated=q)
+    return replace(node, cost=cost, children=tuple(_inherit_qubits(c, q) for c in node.children))
+
+
+def _is_qsvt(cost) -> bool:
+    """solver="auto" keeps the QSVT when the kernel reflection is not cheaper; the label says which ran."""
+    return "solver qsvt" in cost.label or cost.exact_instance
+
+
+def _check_fields():  # the additive fields exist on LogicalCost (fails at import if the cost type changes)
+    names = {f.name for f in fields(lg.LogicalCost)}
+    missing = [f for f in ADDITIVE if f not in names]
+    if missing:
+        raise ImportError(f"LogicalCost lost the fields {missing} the cost tree adds up")
+
+
+_check_fields()
