@@ -54,7 +54,7 @@ class UnsupportedLayerError(TypeError):
 def check_supported_layers(model) -> None:
     """Raise :class:`UnsupportedLayerError` naming the first module of a type in :data:`UNSUPPORTED`."""
     for name, module in model.named_modules():
-        kind = type(module).__name__
+        kind = getattr(module, "original_name", None) or type(module).__name__  # TorchScript keeps the eager name
         if kind in UNSUPPORTED:
             raise UnsupportedLayerError(
                 f"module '{name}' ({kind}) has no forward-mode derivative in torch, which the Hessian and the "

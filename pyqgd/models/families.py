@@ -54,7 +54,7 @@ class _BNDropoutCNN(nn.Module):
 
 def bn_dropout_cnn(seed: int = 0):
     """Conv 3×3 (1 → 4), BatchNorm, tanh, average pool, Dropout(0.2), linear 64 → 10 on the digits images
-    (698 parameters), trained 15 epochs with cross-entropy; 256 examples."""
+    (698 parameters), trained 15 epochs with cross-entropy; 64 examples."""
     from pyqgd.models.zoo import train
 
     torch.manual_seed(seed)
@@ -62,7 +62,7 @@ def bn_dropout_cnn(seed: int = 0):
     task = digits_data(image=True, seed=seed)
     train(model, F.cross_entropy, task, epochs=15, lr=1e-2, seed=seed)
     model.eval()
-    return model, F.cross_entropy, task.batch(256, seed=seed)
+    return model, F.cross_entropy, task.batch(64, seed=seed)
 
 
 class _GRURegressor(nn.Module):
