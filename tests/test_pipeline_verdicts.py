@@ -25,6 +25,16 @@ def _one_thread(torch_single_thread):
     yield
 
 
+_BUILT = {}
+
+
+def _family(factory):
+    """Each family is built (and trained) once per test session: analyze and gd_problem never modify the model."""
+    if factory not in _BUILT:
+        _BUILT[factory] = factory()
+    return _BUILT[factory]
+
+
 def _gate_accepts(problem) -> bool:
     try:
         check_gd_input(discrete_carleman(problem.qmap, 2), problem.u_in, 4, 0, max_qubits=10**6)
@@ -39,7 +49,7 @@ FIELDS = ("verdict", "eta", "n")
 @pytest.mark.parametrize("family,kw", [(tanh_mlp, dict(max_params=24)), (converged_logistic, {}),
                                        (sparse_trained_mlp, SPARSE)])
 def test_verdict_and_fractions_identical_with_and_without_simulation(family, kw):
-    model, loss_fn, data = family()
+    model, loss_fn, data = _family(family)
     on = analyze(model, loss_fn=loss_fn, data=data, simulate=True, **kw, **QUICK)
     off = analyze(model, loss_fn=loss_fn, data=data, simulate=False, **kw, **QUICK)
     assert on.simulation != off.simulation or "skipped" in on.simulation  # the switch did switch something
@@ -51,7 +61,7 @@ def test_verdict_and_fractions_identical_with_and_without_simulation(family, kw)
 
 
 def test_eta_spectrum_and_fractions_are_taken_at_the_expansion_point():
-    model, loss_fn, data = tanh_mlp()
+    model, loss_fn, data = _family(tanh_mlp)
     p = gd_problem(model, loss_fn, data, max_params=24, expansion_steps=3)
     # independent: the Hessian eigenvalues of the map the problem carries, −F1/η, by numpy
     lam = np.linalg.eigvalsh(-p.qmap.F1.toarray() / p.eta)
@@ -79,7 +89,7 @@ def test_flat_modes_are_reported_apart_and_never_dissipative():
 
 @pytest.mark.parametrize("family,kw", [(converged_logistic, {}), (sparse_trained_mlp, SPARSE)])
 def test_a_positive_definite_converged_model_is_dissipative_and_never_refused_by_the_gate(family, kw):
-    model, loss_fn, data = family()
+    model, loss_fn, data = _family(family)
     r = analyze(model, loss_fn=loss_fn, data=data, simulate=False, **kw, **QUICK)
     assert r.spectrum["lambda_min"] > 0 and r.verdict == "dissipative"
     p = gd_problem(model, loss_fn, data, expansion_steps="auto", **({"max_params": 100} | kw))
@@ -88,14 +98,14 @@ def test_a_positive_definite_converged_model_is_dissipative_and_never_refused_by
 
 
 def test_gate_refusal_comes_with_a_non_dissipative_verdict():
-    model, loss_fn, data = tanh_mlp()
+    model, loss_fn, data = _family(tanh_mlp)
     r = analyze(model, loss_fn=loss_fn, data=data, max_params=24, simulate=False, **QUICK)
     p = gd_problem(model, loss_fn, data, max_params=24, expansion_steps="auto")
     assert (r.verdict == "dissipative") == _gate_accepts(p) or r.spectrum["flat_fraction"] > 0
 
 
 def test_carleman_check_measures_truncation_and_never_prints_an_error_above_a_bound():
-    model, loss_fn, data = converged_logistic()
+    model, loss_fn, data = _family(converged_logistic)
     r = analyze(model, loss_fn=loss_fn, data=data, simulate=False, **QUICK)
     check = r.carleman_check
     assert np.linalg.norm(gd_problem(model, loss_fn, data, expansion_steps="auto").u_in) < 1e-6  # converged
@@ -115,7 +125,7 @@ def test_carleman_check_measures_truncation_and_never_prints_an_error_above_a_bo
 def test_memory_budget_refuses_before_any_derivative_pass(monkeypatch):
     from pyqgd.models.taylor import GDExpansion
 
-    model, loss_fn, data = tanh_mlp()
+    model, loss_fn, data = _family(tanh_mlp)
 
     def boom(*a, **k):
         raise AssertionError("a derivative stage started although the budget refuses it")
@@ -128,7 +138,7 @@ def test_memory_budget_refuses_before_any_derivative_pass(monkeypatch):
 
 
 def test_chunking_within_a_small_budget_gives_the_same_coefficients():
-    model, loss_fn, data = tanh_mlp()
+    model, loss_fn, data = _family(tanh_mlp)
     work = {}
     small = gd_problem(model, loss_fn, data, max_params=24, memory_budget_gb=0.075, work=work)
     assert work["third_rows_per_pass"] < 24 and work["predicted_third_gb"] <= 0.075

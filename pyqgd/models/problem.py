@@ -380,39 +380,8 @@ def gd_problem(model, loss_fn, data, *, eta: float | None = None, T: int = 100, 
     base.eval()
     loss, loss_name = as_loss(loss_fn, base, batches[0])
     notes = []
-    auto = mask is None and prune_amount != 0
-    if mask is None:
-        if prune_amount == 0:
-            pr = PruneResult(ParameterMask.full(model), "no pruning")
-        else:
-            pr = prune(model, prune_amount, scope=prune_scope, keep=keep, max_params=max_params)
-        mask, prune_desc = pr.mask, pr.description
-    else:
-        prune_desc = f"given mask: {mask.n_surviving} of {mask.n_total} parameters"
-
-    # connectivity: cheap gradients only, before any Hessian or third-order pass. Survivors that cannot move the
-    # loss are excluded and (when pyqgd pruned) replaced by the next largest entries of the same tensors.
-    ex = GDExpansion(base, loss, batches, eta=1.0, mask=mask, dtype=dtype)
-    dead = dead_parameters(ex)
-    excluded = np.zeros(mask.n_total, bool)
-    for _ in range(4 if auto else 0):
-        if not dead.size or dead.size == ex.n:
-            break
-        excluded[mask.indices[dead]] = True
-        pr = prune(model, prune_amount, scope=prune_scope, keep=keep, max_params=max_params, exclude=excluded)
-        mask, prune_desc = pr.mask, pr.description + f"; {int(excluded.sum())} disconnected entries replaced"
-        ex = GDExpansion(base, loss, batches, eta=1.0, mask=mask, dtype=dtype)
-        dead = dead_parameters(ex)
-    if dead.size == ex.n:
-        raise DisconnectedModelError(
-            f"the pruned network is disconnected: none of its {ex.n} surviving parameters changes the loss ({prune_desc})."
-            " Prune less, use scope='per_layer', or keep=('norm', 'bias')")
-    if dead.size:
-        keep_flat = np.array(mask.keep)
-        keep_flat[mask.indices[dead]] = False
-        mask = ParameterMask(mask.layout, keep_flat)
-        notes.append(f"{dead.size} surviving parameters do not influence the loss (disconnected) and were dropped")
-        ex = GDExpansion(base, loss, batches, eta=1.0, mask=mask, dtype=dtype)
+    ex, mask, prune_desc = _connected_expansion(model, base, loss, batches, mask, prune_amount, prune_scope, keep,
+                                                max_params, dtype, notes)
     limit = exact_third_max_n() if max_n is None else int(max_n)
     if ex.n > limit:
         raise ValueError(f"{ex.n} surviving parameters: the exact third-order tensor fits in memory up to n = {limit}; "
@@ -457,6 +426,46 @@ def gd_problem(model, loss_fn, data, *, eta: float | None = None, T: int = 100, 
     prov = Provenance(model=name or type(model).__name__, n_total=int(n_total), pruning=prune_desc, loss=loss_name,
                       data=data_desc, expansion_point=where, eta_source=eta_source, notes=tuple(notes))
     return GDProblem(qm, u_in, eta, T, SpectrumSummary(lam), ref, prov)
+
+
+def _connected_expansion(model, base, loss, batches, mask, prune_amount, prune_scope, keep, max_params, dtype, notes):
+    """(GDExpansion at the checkpoint with η = 1, mask, pruning sentence) after pruning and the connectivity check:
+    cheap gradients only, before any Hessian or third-order pass. Survivors that cannot move the loss are excluded
+    and (when pyqgd pruned) replaced by the next largest entries of the same tensors; ``notes`` gets what was dropped."""
+    from pyqgd.models.taylor import GDExpansion
+
+    auto = mask is None and prune_amount != 0
+    if mask is None:
+        if prune_amount == 0:
+            pr = PruneResult(ParameterMask.full(model), "no pruning")
+        else:
+            pr = prune(model, prune_amount, scope=prune_scope, keep=keep, max_params=max_params)
+        mask, prune_desc = pr.mask, pr.description
+    else:
+        prune_desc = f"given mask: {mask.n_surviving} of {mask.n_total} parameters"
+
+    ex = GDExpansion(base, loss, batches, eta=1.0, mask=mask, dtype=dtype)
+    dead = dead_parameters(ex)
+    excluded = np.zeros(mask.n_total, bool)
+    for _ in range(4 if auto else 0):
+        if not dead.size or dead.size == ex.n:
+            break
+        excluded[mask.indices[dead]] = True
+        pr = prune(model, prune_amount, scope=prune_scope, keep=keep, max_params=max_params, exclude=excluded)
+        mask, prune_desc = pr.mask, pr.description + f"; {int(excluded.sum())} disconnected entries replaced"
+        ex = GDExpansion(base, loss, batches, eta=1.0, mask=mask, dtype=dtype)
+        dead = dead_parameters(ex)
+    if dead.size == ex.n:
+        raise DisconnectedModelError(
+            f"the pruned network is disconnected: none of its {ex.n} surviving parameters changes the loss ({prune_desc})."
+            " Prune less, use scope='per_layer', or keep=('norm', 'bias')")
+    if dead.size:
+        keep_flat = np.array(mask.keep)
+        keep_flat[mask.indices[dead]] = False
+        mask = ParameterMask(mask.layout, keep_flat)
+        notes.append(f"{dead.size} surviving parameters do not influence the loss (disconnected) and were dropped")
+        ex = GDExpansion(base, loss, batches, eta=1.0, mask=mask, dtype=dtype)
+    return ex, mask, prune_desc
 
 
 #: GD step counts tried by ``expansion_steps="auto"`` (a doubling schedule, capped: steps cost one gradient each).

@@ -292,22 +292,14 @@ def analyze(model="mlp", *, loss_fn=None, data=None, prune=None, prune_scope: st
     t0, c0 = time.perf_counter(), time.process_time()
     stages = _progress(progress, 6, progress_label)
     work = {}
-    if isinstance(model, GDProblem):
-        problem = _given_problem(model, T, eta)
-    elif isinstance(model, str) and model == "toy":
-        from pyqgd.dynamics import gd_problem, toy_cubic
-
-        loss = toy_cubic(check_positive_int(toy_n, "toy_n"), seed=seed, cubic=0.5)
-        problem = gd_problem(loss, eta, u_in=np.full(loss.n, 0.1), T=100 if T is None else T,
-                             reference_steps=check_steps, name="toy")
-    else:
-        problem = _torch_problem(model, loss_fn, data, prune=prune, prune_scope=prune_scope, keep=keep,
-                                 max_params=max_params, eta=eta, T=100 if T is None else T,
-                                 expansion_steps=expansion_steps, check_steps=check_steps, max_batches=max_batches,
-                                 seed=seed, progress=progress, memory_budget_gb=memory_budget_gb, work=work)
-        if isinstance(problem, AnalysisReport):  # disconnected: stopped before any expensive stage
-            stages.close()
-            return problem
+    problem = _make_problem(model, loss_fn, data, T=T, eta=eta, toy_n=toy_n, seed=seed, check_steps=check_steps,
+                            work=work, torch_kw=dict(prune=prune, prune_scope=prune_scope, keep=keep,
+                                                     max_params=max_params, expansion_steps=expansion_steps,
+                                                     max_batches=max_batches, progress=progress,
+                                                     memory_budget_gb=memory_budget_gb))
+    if isinstance(problem, AnalysisReport):  # disconnected: stopped before any expensive stage
+        stages.close()
+        return problem
     T = problem.T
     timings["coefficients"] = time.perf_counter() - t0
     timings.update({k: v for k, v in work.items()})
@@ -354,6 +346,20 @@ def analyze(model="mlp", *, loss_fn=None, data=None, prune=None, prune_scope: st
         dissipation=diss, verdict=verdict, verdict_reasons=reasons, carleman_check=check, error_proxy=proxy,
         simulation=sim, estimates=estimates, break_even=breaks, timings=timings, problem=problem.summary(),
         stopped=stopped)
+
+
+def _make_problem(model, loss_fn, data, *, T, eta, toy_n, seed, check_steps, work, torch_kw):
+    """The GDProblem to analyse (a given one, the toy, or a torch model's), or a stopped report (disconnected)."""
+    if isinstance(model, GDProblem):
+        return _given_problem(model, T, eta)
+    if isinstance(model, str) and model == "toy":
+        from pyqgd.dynamics import gd_problem, toy_cubic
+
+        loss = toy_cubic(check_positive_int(toy_n, "toy_n"), seed=seed, cubic=0.5)
+        return gd_problem(loss, eta, u_in=np.full(loss.n, 0.1), T=100 if T is None else T,
+                          reference_steps=check_steps, name="toy")
+    return _torch_problem(model, loss_fn, data, eta=eta, T=100 if T is None else T, check_steps=check_steps,
+                          seed=seed, work=work, **torch_kw)
 
 
 def _given_problem(problem, T, eta):
