@@ -3,11 +3,11 @@ derivatives torch cannot take.
 
 **Memory.** A vmapped forward-over-reverse pass over k tangent vectors keeps about k copies of the forward
 activations (and their tangents): peak ≈ c_H · 8 bytes · A · k for k Hessian rows, where A is the number of
-activation entries of one forward pass over the largest batch (counted with forward hooks on the leaf modules). A
+activation entries of one forward pass over the largest batch. A
 third-order row is the forward-mode derivative of the whole Hessian (``torch.func.hessian`` vmaps over all n
-basis vectors), so k rows take ≈ c_K · 8 · A · n · k. The constants (c_H = 6, c_K = 10, plus a fixed 64 MiB) are
-upper envelopes of the resident-memory growth measured on an MLP, a BatchNorm CNN, a GRU and a transformer block
-(2-CPU machine, float64); the sparse third-order tensor adds 40 bytes per stored entry, n³ in the worst case.
+basis vectors), so k rows take ≈ c_K · 8 · A · n · k. A counts the entries autograd saves for one backward pass
+(:func:`activation_entries`). The constants (c_H = c_K = 6, plus a fixed 64 MiB) are upper envelopes of the
+resident-memory growth measured on an MLP, a BatchNorm CNN, a GRU and a transformer block (2-CPU machine, float64); the sparse third-order tensor adds 40 bytes per stored entry, n³ in the worst case.
 :func:`plan_exact_stages` picks the largest chunks that fit ``budget`` bytes, or raises :class:`MemoryBudgetError`
 — before anything is allocated — with the ``max_params`` / batch size that would fit.
 
@@ -33,7 +33,7 @@ __all__ = ["MemoryBudgetError", "UnsupportedLayerError", "StagePlan", "plan_exac
 
 #: Memory the derivative stages may use by default (GiB): with torch and the QDK loaded (~0.7 GiB) a run stays < 3 GiB.
 DEFAULT_MEMORY_BUDGET_GB = 1.5
-_C_HESSIAN, _C_THIRD, _FIXED = 6.0, 10.0, 64 * 2**20
+_C_HESSIAN, _C_THIRD, _FIXED = 6.0, 6.0, 64 * 2**20
 _THIRD_BYTES_PER_ENTRY = 40
 
 #: module type name → workaround for layers whose derivatives torch cannot take in forward mode.
@@ -85,25 +85,23 @@ def raise_unsupported(model, exc: BaseException, run) -> None:
     ) from exc
 
 
-def activation_entries(model, batches) -> int:
-    """Entries of all leaf-module outputs in one forward pass over the largest batch (forward hooks, no grad)."""
+def activation_entries(expansion) -> int:
+    """Entries of the tensors autograd saves for the backward pass of one loss evaluation over the largest batch
+    (counted with ``torch.autograd.graph.saved_tensors_hooks``): the activations a derivative pass keeps alive,
+    including those inside fused modules (a GRU's gates at every time step, attention weights)."""
     count = [0]
 
-    def hook(_m, _i, out):
-        outs = out if isinstance(out, (tuple, list)) else (out,)
-        count[0] += sum(t.numel() for t in outs if isinstance(t, torch.Tensor))
+    def pack(t):
+        count[0] += t.numel()
+        return t
 
     best = 0
-    hooks = [m.register_forward_hook(hook) for m in model.modules() if not list(m.children())]
-    try:
-        with torch.no_grad():
-            for xs, _y, _w in batches:
-                count[0] = sum(t.numel() for t in xs)
-                model(*xs)
-                best = max(best, count[0])
-    finally:
-        for h in hooks:
-            h.remove()
+    u = expansion._u(None).clone().requires_grad_(True)
+    with torch.enable_grad(), torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        for xs, y, _w in expansion._batches:
+            count[0] = 0
+            expansion._loss_batch(u, xs, y)
+            best = max(best, count[0])
     return best
 
 
@@ -149,7 +147,7 @@ def plan_exact_stages(expansion, budget_gb: float = DEFAULT_MEMORY_BUDGET_GB, *,
         raise ValueError(f"memory_budget_gb must be a positive number of GiB, got {budget_gb!r}")
     budget = float(budget_gb) * 2**30
     n = expansion.n
-    A = activation_entries(expansion._model, expansion._batches)
+    A = activation_entries(expansion)
     bytes_per = 8 if expansion.dtype == torch.float64 else 4
     per_h = _C_HESSIAN * bytes_per * A
     per_k = _C_THIRD * bytes_per * A * n
