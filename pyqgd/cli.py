@@ -201,7 +201,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="fraction of weights pruned by magnitude (default: automatic, see --max-params)")
     an.add_argument("--max-params", type=_count, default=None, metavar="n",
                     help="with automatic pruning, keep about this many parameters (default: the pipeline's)")
-    an.add_argument("--no-simulate", action="store_true", help="skip the Q# simulation attempt")
+    an.add_argument("--no-simulate", action="store_true",
+                    help="skip the Q# simulation attempt (the expansion point and the verdict do not change)")
+    an.add_argument("--memory-gb", type=_positive, default=None, metavar="GB",
+                    help="memory the Hessian and third-order stages may use (default 1.5); their time and memory are "
+                    "predicted before they start, and a model that does not fit is refused with the option that fits")
     _pipeline_options(an, eta_default="1/λ_max of the Hessian, stated in the report")
 
     sim = command("simulate", "a toy GD instance on the local Q# simulator",
@@ -430,6 +434,8 @@ def _analyze(args) -> int:
                               loss=args.loss or ("mse" if args.model_file else None), model_loading=loading)
     provenance = _provenance(args, inputs, torch_used=True)
     extra = {} if args.max_params is None else {"max_params": args.max_params}
+    if args.memory_gb is not None:
+        extra["memory_budget_gb"] = args.memory_gb
     report = analyze(model, loss_fn=loss_fn, data=data, prune=args.prune, simulate=not args.no_simulate,
                      **extra, **_analyze_kwargs(args, eta, presets, loadings))
     return _write_report(report, args, out, provenance)

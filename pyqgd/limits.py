@@ -114,7 +114,8 @@ def check_pipeline_arguments(*, T, N, epsilon, delta, error_budget, check_steps,
     ``TypeError`` / ``ValueError`` of pyqgd's (:class:`SizeLimitError` for sizes) saying what to pass."""
     from pyqgd._checks import check_positive_int
 
-    T, N = check_positive_int(T, "T"), check_positive_int(N, "N")
+    N = check_positive_int(N, "N")
+    T = None if T is None else check_positive_int(T, "T")   # None: the GDProblem's own T (or the default)
     for name, v in (("epsilon", epsilon), ("delta", delta), ("error_budget", error_budget)):
         _check_unit(v, name, open_low=True)
     _check_unit(almost_fraction, "almost_fraction", open_low=False)
@@ -122,7 +123,7 @@ def check_pipeline_arguments(*, T, N, epsilon, delta, error_budget, check_steps,
     check_cost_sizes(N=N, T=T, epsilon=epsilon)
     _above(check_positive_int(check_steps, "check_steps"), MAX_PIPELINE_STEPS, "check_steps", "true GD steps",
            "compare fewer steps")
-    if expansion_steps is not None:
+    if expansion_steps is not None and not (isinstance(expansion_steps, str) and expansion_steps == "auto"):
         _above(check_positive_int(expansion_steps, "expansion_steps", minimum=0), MAX_PIPELINE_STEPS,
                "expansion_steps", "true GD steps", "expand after fewer steps")
     _above(check_positive_int(toy_n, "toy_n"), MAX_TOY_PARAMS, "toy_n", "toy parameters", "use a smaller toy loss")
