@@ -27,6 +27,8 @@ import sys
 import traceback
 from pathlib import Path
 
+from pyqgd import registry
+
 __all__ = ["main", "build_parser", "UsageError"]
 
 #: Output files of a report (the plots' stems; each may be written as PNG, SVG or PDF).
@@ -240,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "qubit_gate_us_e3, qubit_gate_us_e4, qubit_maj_ns_e4, qubit_maj_ns_e6")
     est.add_argument("--loading", choices=_loadings() + ("all",), default="all",
                      help="data loading (default all; the Kronecker encoding reads its F tables by qrom or selectswap)")
-    est.add_argument("--block-encoding", choices=("auto", "sparse", "kronecker", "f_tables_model"), default="auto",
+    est.add_argument("--block-encoding", choices=("auto",) + registry.names("encoding"), default="auto",
                      help="block-encoding of the T-step matrix: auto (the cheaper built one per loading), sparse "
                      "(structured oracles over M's tables, built), kronecker (from F0, F1, F2 alone, built, QROM or QROAM), "
                      "f_tables_model (oracles storing only the F's: a model, not built) (default auto)")
@@ -552,9 +554,11 @@ def _estimate(args) -> int:
 
 def _bottom_line_estimate(results, line):
     """The estimate the bottom line names (the first built one, else the first, when none is feasible)."""
+    from pyqgd.estimate.bottom_line import option_label
+
     if line.best is not None:
         for r in results:
-            if r.cost.label == line.best.label:
+            if option_label(r.summary()) == line.best.label:
                 return r
     return next((r for r in results if r.cost.built), results[0])
 

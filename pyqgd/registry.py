@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Literal, Protocol, runtime_checkable
 
 __all__ = ["Circuit", "BlockEncodingBuilder", "ENCODINGS", "LOADINGS", "SOLVERS", "REGISTRY", "get", "names",
-           "built", "label", "UnknownCircuitError"]
+           "built", "built_combination", "label", "UnknownCircuitError"]
 
 Kind = Literal["encoding", "loading", "solver"]
 
@@ -31,17 +31,16 @@ class UnknownCircuitError(ValueError):
 class BlockEncodingBuilder(Protocol):
     """What a block-encoding builder returns: the data a Q# solve needs and the matrix it encodes.
 
-    ``alpha`` is the normalization (the Q# unitary's top-left block is L/α), ``to_qsharp()`` the struct passed to the
-    Q# operations, ``solve_operation(ctx)`` the Q# solve entry point, ``quantized_matrix()`` the matrix the circuit
-    really encodes (angles quantized), against which simulations are compared.
+    ``alpha`` is the normalization (the Q# unitary's top-left block is L/α), ``num_ancillas`` the encoding's ancilla
+    qubits, ``to_qsharp()`` the struct passed to its Q# operations (the solve driver runs the encoding's
+    ``Solve.HistorySolve`` entry on it), ``quantized_matrix()`` the matrix the circuit really encodes (angles
+    quantized), against which simulations are compared.
     """
 
-    @property
-    def alpha(self) -> float: ...
+    alpha: float
+    num_ancillas: int
 
     def to_qsharp(self): ...
-
-    def solve_operation(self, ctx): ...
 
     def quantized_matrix(self): ...
 
@@ -63,7 +62,10 @@ class Circuit:
     qsharp: tuple[str, ...] = ()
     builder: str | None = None
     cost: str | None = None
-    aliases: tuple[str, ...] = field(default=())
+    #: for a loading: the encodings it is built for (empty: every built encoding)
+    built_with: tuple[str, ...] = field(default=())
+    #: the status shown after the label, when "built" / "model, not built" says too little
+    status: str | None = None
 
     def resolve(self, which: Literal["builder", "cost"]) -> Callable:
         """The Python callable behind ``builder`` or ``cost`` (imported on first use)."""
@@ -76,36 +78,40 @@ class Circuit:
     @property
     def display(self) -> str:
         """The label with its status: "Kronecker encoding (built)" / "… (model, not built)"."""
-        return f"{self.label} ({'built' if self.built else 'model, not built'})"
+        return f"{self.label} ({self.status or ('built' if self.built else 'model, not built')})"
 
 
 ENCODINGS = (
     Circuit("encoding", "kronecker", "Kronecker encoding", True,
-            qsharp=("Carleman.Kronecker.ApplyKroneckerCarleman",),
+            qsharp=("Carleman.Kronecker.ApplyKroneckerCarleman", "Solve.HistorySolve.HistorySolveKronecker"),
             builder="pyqgd.quantum.kronecker:kronecker_encoding",
             cost="pyqgd.estimate.kronecker:kronecker_block_encoding_cost"),
     Circuit("encoding", "sparse", "structured oracles", True,
-            qsharp=("Carleman.StructuredOracles.CarlemanSparseOracles",),
+            qsharp=("Carleman.StructuredOracles.CarlemanSparseOracles", "Solve.HistorySolve.HistorySolveStructured"),
             builder="pyqgd.quantum.ode:SparseEncoding",
             cost="pyqgd.estimate.circuit:carleman_block_encoding"),
-    Circuit("encoding", "f_tables_model", "F-tables model", False),
+    Circuit("encoding", "f_tables_model", "F-tables model", False, status="not built"),
 )
 
 LOADINGS = (
-    Circuit("loading", "qrom", "QROM", True, qsharp=("Std.TableLookup.Select",),
-            cost="pyqgd.estimate.loading:lookup_cost"),
-    Circuit("loading", "selectswap", "SelectSwap/QROAM", False, cost="pyqgd.estimate.loading:lookup_cost"),
+    Circuit("loading", "qrom", "QROM", True, qsharp=("Std.TableLookup.Select", "Oracles.Qroam.TraceQromRead"),
+            cost="pyqgd.estimate.loading:lookup_cost", status="built, std Select"),
+    Circuit("loading", "selectswap", "SelectSwap/QROAM", True, qsharp=("Oracles.Qroam.QroamXor",),
+            cost="pyqgd.estimate.loading:lookup_cost", built_with=("kronecker",),
+            status="built for the Kronecker encoding, a model for the others"),
     Circuit("loading", "qram", "bucket-brigade QRAM", False, cost="pyqgd.estimate.loading:lookup_cost"),
-    Circuit("loading", "qram_free", "free QRAM (lower bound)", False, cost="pyqgd.estimate.loading:lookup_cost"),
+    Circuit("loading", "qram_free", "free QRAM", False, cost="pyqgd.estimate.loading:lookup_cost",
+            status="lower bound, not built"),
 )
 
 SOLVERS = (
     Circuit("solver", "qsvt", "QSVT inversion + fixed-point amplification", True,
-            qsharp=("Qsvt.Qsvt.ApplyRealQsvt", "Amplification.FixedPoint.ApplyFixedPointAmplification"),
+            qsharp=("Solve.HistorySolve.HistorySolve", "Qsvt.Qsvt.ApplyRealQsvt",
+                    "Amplification.FixedPoint.ApplyFixedPointAmplification"),
             cost="pyqgd.estimate.solvers:qsvt_calls"),
     Circuit("solver", "kernel", "kernel reflection (Dalzell 2024)", True,
-            qsharp=("Solvers.KernelReflection.KernelReflectionSolveWith",),
-            cost="pyqgd.estimate.solvers:kernel_reflection_calls"),
+            qsharp=("Solvers.HistoryKernel.HistoryKernelSolveWith", "Solvers.KernelReflection.KernelReflectionSolveWith"),
+            cost="pyqgd.estimate.solvers:history_kernel_calls"),
     Circuit("solver", "hhl", "HHL (qubitized-walk phase estimation)", True,
             qsharp=("Solvers.Hhl.HhlSolveWith",), cost="pyqgd.estimate.solvers:hhl_calls"),
 )
@@ -129,6 +135,13 @@ def get(kind: Kind, name: str) -> Circuit:
 def built(kind: Kind, name: str) -> bool:
     """Whether ``name`` is a circuit built (and traced) in ``qsharp_src``."""
     return get(kind, name).built
+
+
+def built_combination(encoding: str, loading: str) -> bool:
+    """Whether the encoding with that loading is a circuit built in ``qsharp_src`` (both built, and the loading
+    built for that encoding)."""
+    e, ld = get("encoding", encoding), get("loading", loading)
+    return e.built and ld.built and (not ld.built_with or encoding in ld.built_with)
 
 
 def label(kind: Kind, name: str) -> str:

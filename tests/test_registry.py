@@ -29,7 +29,7 @@ def test_names_are_unique_per_kind_and_labelled():
         for n in ns:
             c = registry.get(kind, n)
             assert c.label and c.kind == kind
-            assert c.display.endswith("(built)") == c.built
+            assert ("not built" in c.display) == (not c.built) and ("built" in c.display)
 
 
 def test_every_reference_resolves_and_every_qsharp_operation_exists():

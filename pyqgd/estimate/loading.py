@@ -23,22 +23,19 @@ form :func:`qroam_read_cost` equals the traced counts). For the structured oracl
 
 from __future__ import annotations
 
+from pyqgd import registry
 from pyqgd.estimate.errors import EstimateInputError, check_size
 from pyqgd.estimate.logical import LOADINGS, LogicalCost
 
 __all__ = ["LOADINGS", "BUILT_LOADINGS", "LOADING_LABELS", "check_loading", "selectswap_block", "lookup_cost",
            "extra_qubits", "qram_router_error_needed", "qrom_read_cost", "qroam_read_cost", "qroam_blocks"]
 
-#: Loadings whose circuit exists in ``qsharp_src`` (the others are models of circuits not built here).
-BUILT_LOADINGS = ("qrom",)
+#: Loadings whose circuit exists in ``qsharp_src`` for some encoding (:func:`pyqgd.registry.built_combination` says
+#: for which; the others are models of circuits not built here).
+BUILT_LOADINGS = registry.names("loading", built_only=True)
 
-#: How every table shows each loading.
-LOADING_LABELS = {
-    "qrom": "QROM (built, std Select)",
-    "selectswap": "SelectSwap/QROAM (built for the Kronecker encoding, a model for the others)",
-    "qram": "bucket-brigade QRAM (model, not built)",
-    "qram_free": "free QRAM (lower bound, not built)",
-}
+#: How every table shows each loading (the registry's label and status).
+LOADING_LABELS = {c.name: c.display for c in registry.LOADINGS}
 
 
 def check_loading(loading: str) -> str:

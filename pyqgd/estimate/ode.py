@@ -56,6 +56,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from pyqgd import registry
 from pyqgd.estimate import circuit as cc
 from pyqgd.estimate import logical as lg
 from pyqgd.estimate.errors import EstimateInputError, check_epsilon, check_real, check_size
@@ -72,15 +73,14 @@ ARITH_TOFFOLIS_PER_SLOT = 4
 
 #: Block-encodings of L: "auto" (the cheaper built one, see :func:`ode_solver_cost`), the built structured oracles,
 #: the built Kronecker encoding, and the not-built F-tables model.
-BLOCK_ENCODINGS = ("auto", "sparse", "kronecker", "f_tables_model")
+BLOCK_ENCODINGS = ("auto",) + registry.names("encoding")
 #: Solvers: the built QSVT + fixed-point amplification; "kernel" (the built kernel-reflection history solve) and
 #: "auto" (the built one with fewer non-Clifford operations per run).
 SOLVERS = ("qsvt", "kernel", "auto")
 #: Largest T the estimator accepts (κ ∝ T stays below 10^15, where double-precision degrees stop being exact).
 MAX_STEPS = 10**12
 
-_BE_LABELS = {"sparse": "structured sparse oracles (built)", "kronecker": "Kronecker encoding (built)",
-              "f_tables_model": "F-tables-only oracles (model, not built)"}
+_BE_LABELS = {c.name: c.display for c in registry.ENCODINGS}
 
 
 def _bits(x: int) -> int:
@@ -440,8 +440,7 @@ def _circuit(pr: OdeProblem, *, pad_block: bool = False) -> _Circuit:
 def _built(pr: OdeProblem) -> bool:
     """Whether the priced circuit is built in ``qsharp_src``: a built encoding whose lookups are built — QROM
     everywhere, and QROAM (``loading="selectswap"``) in the Kronecker encoding's dense tables."""
-    return pr.block_encoding != "f_tables_model" and (
-        pr.loading == "qrom" or (pr.block_encoding == "kronecker" and pr.loading == "selectswap"))
+    return registry.built_combination(pr.block_encoding, pr.loading)
 
 
 def _label(pr: OdeProblem, solver_label: str) -> str:

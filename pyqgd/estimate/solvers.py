@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from pyqgd import registry
 from pyqgd.estimate.logical import EstimateInputError, LogicalCost, fixed_point_length, phase_on_all_zero, projector_phase
 
 __all__ = ["SolverCalls", "qsvt_calls", "kernel_reflection_calls", "hhl_calls", "dalzell_published_calls",
@@ -40,7 +41,7 @@ __all__ = ["SolverCalls", "qsvt_calls", "kernel_reflection_calls", "hhl_calls", 
 
 #: c·κ of the Chebyshev-optimal inverse polynomial with max |P| = 0.9, for κ → ∞ (measured here, κ = 300 and 1000).
 ASYMPTOTIC_QSVT_SCALE = 0.80746
-SOLVERS = ("qsvt", "kernel", "hhl")
+SOLVERS = registry.names("solver")
 
 
 @dataclass(frozen=True)

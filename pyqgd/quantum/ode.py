@@ -40,6 +40,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg  # noqa: F401  (sp.linalg.norm)
 
+from pyqgd import registry
 from pyqgd._checks import TooLargeError, as_finite_vector, check_positive_float, check_positive_int
 from pyqgd.carleman import (
     CarlemanSystem,
@@ -60,7 +61,6 @@ from pyqgd.quantum.amplification import (
     fixed_point_schedule,
     fixed_point_success,
 )
-from pyqgd.quantum.kronecker import kronecker_encoding
 from pyqgd.quantum.oracles import DEFAULT_ANGLE_BITS
 from pyqgd.quantum.polynomials import (
     MAX_DEGREE,
@@ -255,11 +255,12 @@ class SparseEncoding:
 
 
 def _encoding(kind: str, system, T, p, angle_bits):
-    if kind == "sparse":
-        return SparseEncoding(system, T, p, angle_bits)
-    if kind == "kronecker":
-        return kronecker_encoding(system, T, p, angle_bits=angle_bits)
-    raise ValueError(f"block_encoding must be 'sparse' or 'kronecker', got {kind!r}")
+    """The built block-encoding ``kind`` of the registry (:mod:`pyqgd.registry`), from its builder."""
+    entry = registry.get("encoding", kind)
+    if not entry.built:
+        raise ValueError(f"block_encoding {kind!r} is a cost model, not a built circuit; simulate one of "
+                         f"{', '.join(registry.names('encoding', built_only=True))}")
+    return entry.resolve("builder")(system, T, p, angle_bits=angle_bits)
 
 
 def gd_solver_parameters(alpha: float, epsilon: float, inverse_norm: float, amplitude: float, solution_norm: float,

@@ -171,6 +171,7 @@ function KroneckerMAncillas(data : KroneckerCarlemanData) : Int {
 /// The M encoding controlled on `active` (the LCU branch that applies M): PREPARE by input level, SELECT, PREPARE† by
 /// output level (the row/column split: α_M is the largest level sum of term α's, not their total). With active |0>
 /// the term register holds the do-nothing index nt + 2 during SELECT, so SELECT itself needs no control.
+@Config(Unrestricted)
 operation ApplyKroneckerMControlled(data : KroneckerCarlemanData, active : Qubit, anc : Qubit[], carleman : Qubit[], aux : Qubit[]) : Unit is Adj + Ctl {
     let (tb, nf, lc, lr, b) = KroneckerWidths(data);
     let w = data.SlotWidth;
@@ -201,6 +202,7 @@ operation ApplyKroneckerMControlled(data : KroneckerCarlemanData, active : Qubit
 
 /// # Summary
 /// The M encoding (always active).
+@Config(Unrestricted)
 operation ApplyKroneckerM(data : KroneckerCarlemanData, anc : Qubit[], carleman : Qubit[]) : Unit is Adj + Ctl {
     use (active, aux) = (Qubit(), Qubit[KroneckerScratch(data)]);
     within {
@@ -212,6 +214,7 @@ operation ApplyKroneckerM(data : KroneckerCarlemanData, anc : Qubit[], carleman 
 
 /// # Summary
 /// The block-encoding of M' alone on level ⊗ slots (α = AlphaM).
+@Config(Unrestricted)
 function KroneckerMBlockEncoding(data : KroneckerCarlemanData) : BlockEncoding {
     new BlockEncoding {
         Alpha = data.AlphaM,
@@ -225,6 +228,7 @@ function KroneckerMBlockEncoding(data : KroneckerCarlemanData) : BlockEncoding {
 /// The block-encoding unitary of L = I − W (file header), W = S_M ⊗ M' + S_idle ⊗ I, anc = [lcu, wflag] + M ancillas,
 /// sys = clock + level + slots. Only the parts that differ between the branches are controlled on lcu: M through
 /// its PREPAREs (ApplyKroneckerMControlled), the idle rotation, the zero-row flag and the clock increment.
+@Config(Unrestricted)
 operation ApplyKroneckerCarleman(data : KroneckerCarlemanData, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
     let lcu = anc[0];
     let wflag = anc[1];
@@ -265,6 +269,7 @@ operation ApplyKroneckerCarleman(data : KroneckerCarlemanData, anc : Qubit[], sy
 
 /// # Summary
 /// The Kronecker block-encoding of L: top-left block L / α_L, α_L = 1 + α_M (file header).
+@Config(Unrestricted)
 function KroneckerCarlemanBlockEncoding(data : KroneckerCarlemanData) : BlockEncoding {
     new BlockEncoding {
         Alpha = 1.0 + data.AlphaM,
@@ -278,6 +283,7 @@ function KroneckerCarlemanBlockEncoding(data : KroneckerCarlemanData) : BlockEnc
 /// HistoryState.CarlemanQsvtSolve with the Kronecker block-encoding: |B>, QSVT inversion of L (on the adjoint
 /// encoding, as there), fixed-point amplification of the final-window level-1 subspace (none when alphas is empty).
 /// Dumps [lcu, sig] + ancillas + sys and returns the number of block-encoding calls.
+@Config(Unrestricted)
 operation CarlemanQsvtSolveKronecker(data : KroneckerCarlemanData, phases : Double[], rhs : HistoryRhs, alphas : Double[], betas : Double[]) : Int {
     let be = AdjointBlockEncoding(KroneckerCarlemanBlockEncoding(data));
     let numAnc = be.NumAncillas + 2;
@@ -299,6 +305,7 @@ operation CarlemanQsvtSolveKronecker(data : KroneckerCarlemanData, phases : Doub
 
 /// # Summary
 /// Dumps the columns (ancillas |0>) of the Kronecker block-encoding of L; returns the stored-entry count.
+@Config(Unrestricted)
 operation DumpKroneckerColumns(data : KroneckerCarlemanData) : Int {
     let be = KroneckerCarlemanBlockEncoding(data);
     DumpBlockColumns(ApplyBlockEncodingToRegister(be, _), be.NumAncillas, be.NumSystem);
@@ -307,6 +314,7 @@ operation DumpKroneckerColumns(data : KroneckerCarlemanData) : Int {
 
 /// # Summary
 /// Dumps the columns of the M' encoding alone (level ⊗ slots); returns the stored-entry count.
+@Config(Unrestricted)
 operation DumpKroneckerMColumns(data : KroneckerCarlemanData) : Int {
     let be = KroneckerMBlockEncoding(data);
     DumpBlockColumns(ApplyBlockEncodingToRegister(be, _), be.NumAncillas, be.NumSystem);
@@ -316,6 +324,7 @@ operation DumpKroneckerMColumns(data : KroneckerCarlemanData) : Int {
 /// # Summary
 /// Applies the block-encoding of L (`ofL`) or of M' alone to one basis column |0>_anc |col>_sys and dumps
 /// (single-column read-out for sizes whose Choi state is too large).
+@Config(Unrestricted)
 operation DumpKroneckerColumn(data : KroneckerCarlemanData, ofL : Bool, col : Int) : Unit {
     let be = ofL ? KroneckerCarlemanBlockEncoding(data) | KroneckerMBlockEncoding(data);
     use (anc, sys) = (Qubit[be.NumAncillas], Qubit[be.NumSystem]);
@@ -327,6 +336,7 @@ operation DumpKroneckerColumn(data : KroneckerCarlemanData, ofL : Bool, col : In
 
 /// # Summary
 /// One call of the Kronecker block-encoding of L without dumps (traced by the resource estimator).
+@Config(Unrestricted)
 operation TraceKroneckerBlockEncoding(data : KroneckerCarlemanData) : Unit {
     let be = KroneckerCarlemanBlockEncoding(data);
     use (anc, sys) = (Qubit[be.NumAncillas], Qubit[be.NumSystem]);
@@ -346,6 +356,7 @@ operation TraceSparseLookup(keys : Int[], words : Int[], addressBits : Int, widt
 /// One call of the Kronecker block-encoding of L with the F records removed (the n- and nnz-independent part of
 /// its cost: clock arithmetic, level checks, term PREPAREs and SELECT lookups, F0 preparation, slot permutations),
 /// traced at full register sizes by pyqgd.estimate.kronecker.
+@Config(Unrestricted)
 operation TraceKroneckerSkeleton(data : KroneckerCarlemanData) : Unit {
     let strip = (f) -> new SparseFactor { ...f, Rows = [], Cols = [], ColSlots = [], RowSlots = [], Angles = [], FwdTable = [], RevTable = [] };
     TraceKroneckerBlockEncoding(new KroneckerCarlemanData { ...data, F1 = strip(data.F1), F2 = strip(data.F2) });

@@ -36,7 +36,7 @@ import Oracles.UnaryIteration.*;
 import Oracles.PrepareTree.*;
 import Carleman.KroneckerSelect.*;
 import Carleman.Kronecker.*;
-import Oracles.Qroam.QroamXor;
+import Oracles.Qroam.*;
 import Oracles.Qroam.WordTable;
 import Oracles.TableLookup.XorLookup;
 
@@ -59,6 +59,7 @@ function FactorLookupTables(f : SparseFactor, w : Int) : (Int[], Int[], Int[], I
 /// factor's own ancillas, colSlot/row/angle are shared and return to |0> on every path with flag |0>. The flag is
 /// raised (gated), then the reads write (row, row position) and rotate the flag by Ry(4πx/2^b):
 /// Ry(4πx)|1> = −sin(2πx)|0> + cos(2πx)|1>, amplitude value/MaxAbs on |0>, and 0 where no record matches.
+@Config(Unrestricted)
 operation ApplySparseFactor(f : SparseFactor, angleBits : Int, gate : Qubit, input : Qubit[], flag : Qubit,
                             rowSlot : Qubit[], colSlot : Qubit[], row : Qubit[], angle : Qubit[], aux : Qubit[]) : Unit is Adj + Ctl {
     let w = Length(row);
@@ -93,6 +94,7 @@ internal operation ApplyRecordReads(f : SparseFactor, angleBits : Int, gate : Qu
 /// the mirrored F2), reverse read. Table layouts (pyqgd.quantum.kronecker): forward index l + 2^lc_f·c, word
 /// r + 2^w·k + 2^(w + lr)·x (+ 2^(w + lr + b)·b' mirrored); reverse index k + 2^lr_f·r, word c + 2^w·l + 2^(w + lc)·x
 /// (lc_f, lr_f: the factor's own position bits; lc, lr: the shared registers').
+@Config(Unrestricted)
 internal operation ApplyDenseReads(f : SparseFactor, gate : Qubit, input : Qubit[], flag : Qubit, rowSlot : Qubit[],
                           colSlot : Qubit[], row : Qubit[], angle : Qubit[], aux : Qubit[]) : Unit is Adj + Ctl {
     let w = Length(row);
@@ -109,6 +111,7 @@ internal operation ApplyDenseReads(f : SparseFactor, gate : Qubit, input : Qubit
 /// # Summary
 /// target ^= table[address] under `gate`, by QROM (Loading 1) or measured QROAM (Loading 2) over the factor's
 /// forward or reverse table.
+@Config(Unrestricted)
 internal operation DenseRead(f : SparseFactor, forward : Bool, gate : Qubit, address : Qubit[], target : Qubit[]) : Unit is Adj + Ctl {
     let data = WordTable(forward ? f.FwdTable | f.RevTable, Length(target));
     if f.Loading == 1 {

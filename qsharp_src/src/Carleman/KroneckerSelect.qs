@@ -191,6 +191,7 @@ function SetsContaining(sets : Int[][], t : Int) : Int[] {
 /// so a gate carries one extra control, never the term register. Order: input checks, the consuming factors (F1,
 /// F2, identity range checks) slot by slot, the F0 preparations into free slots, the level change, the slot
 /// permutations.
+@Config(Unrestricted)
 operation ApplyKroneckerSelect(data : KroneckerCarlemanData, term : Qubit[], check : Qubit, flags : Qubit[], rowSlots : Qubit[][],
                                colSlot : Qubit[], row : Qubit[], angle : Qubit[], level : Qubit[], slots : Qubit[][], scratch : Qubit[]) : Unit is Adj + Ctl {
     let N = data.NumSlots;

@@ -126,6 +126,10 @@ operation PhaseLookup(f : Bool[], lambdaFix : Int, address : Qubit[]) : Unit {
 /// # Summary
 /// target ^= data[address] by QROAM with blocks of λ = lambda words (module header); E = Length(data) = 2^a. The
 /// block register is cleared by measurement and a phase lookup split at λ′ = lambdaFix (`measured`), or unitarily.
+// @Config(Unrestricted): measurement-based uncomputation branches on measurement results, which base-profile
+// QIR (pyqgd.quantum.azure) cannot express; it and the Kronecker encoding built on it compile for simulation and
+// estimation only.
+@Config(Unrestricted)
 operation QroamXor(lambda : Int, lambdaFix : Int, measured : Bool, data : Bool[][], address : Qubit[], target : Qubit[]) : Unit is Adj + Ctl {
     body (...) {
         Controlled QroamXor([], (lambda, lambdaFix, measured, data, address, target));
@@ -172,6 +176,7 @@ operation TraceQromRead(a : Int, w : Int, controls : Int) : Unit {
 
 /// # Summary
 /// One QROAM read (QroamXor) of E = 2^a words of w bits under `controls` controls, for the cost rules.
+@Config(Unrestricted)
 operation TraceQroamRead(a : Int, w : Int, lambda : Int, lambdaFix : Int, measured : Bool, controls : Int) : Unit {
     use (cs, address, target) = (Qubit[controls], Qubit[a], Qubit[w]);
     Controlled QroamXor(cs, (lambda, lambdaFix, measured, WordTable(MappedOverRange(i -> i % 2^w, 0..2^a - 1), w), address, target));
@@ -180,6 +185,7 @@ operation TraceQroamRead(a : Int, w : Int, lambda : Int, lambdaFix : Int, measur
 
 /// # Summary
 /// The lookup of DumpLookupUnitary on qs = address ⊗ target (big-endian registers).
+@Config(Unrestricted)
 internal operation ApplyLookupOn(loading : Int, data : Bool[][], a : Int, lambda : Int, lambdaFix : Int, cs : Qubit[], qs : Qubit[]) : Unit {
     let (address, target) = (Std.Arrays.Reversed(qs[0..a - 1]), Std.Arrays.Reversed(qs[a...]));
     if loading == 1 {
@@ -193,6 +199,7 @@ internal operation ApplyLookupOn(loading : Int, data : Bool[][], a : Int, lambda
 /// Dumps the unitary (Choi state) of the lookup of `words` (E = 2^a, w bits) on address ⊗ target (big-endian dump:
 /// address register first): loading 1 = QROM, 2 = QROAM measured, 3 = QROAM unitary; under one control held |1>
 /// when `gated` (the control is the dump's most significant qubit).
+@Config(Unrestricted)
 operation DumpLookupUnitary(loading : Int, words : Int[], a : Int, w : Int, lambda : Int, lambdaFix : Int, gated : Bool) : Unit {
     use c = Qubit();
     if gated {

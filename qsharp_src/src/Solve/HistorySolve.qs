@@ -11,7 +11,7 @@ import BlockEncoding.SparseAccess.SparseBlockEncoding;
 import Carleman.HistoryState.ApplyPhaseOnFinalWindow;
 import Carleman.HistoryState.HistoryRhs;
 import Carleman.HistoryState.PrepareHistoryRhs;
-import Carleman.Kronecker.KroneckerCarlemanBlockEncoding;
+import Carleman.Kronecker.*;
 import Carleman.Kronecker.KroneckerCarlemanData;
 import Carleman.StructuredOracles.CarlemanOracleData;
 import Carleman.StructuredOracles.CarlemanSparseOracles;
@@ -60,6 +60,7 @@ operation HistorySolve(be : BlockEncoding, steps : Int, phases : Double[], rhs :
 
 /// # Summary
 /// HistorySolve on the Kronecker block-encoding of L (Carleman.Kronecker, built from F0, F1, F2 alone).
+@Config(Unrestricted)
 operation HistorySolveKronecker(data : KroneckerCarlemanData, phases : Double[], rhs : HistoryRhs, alphas : Double[], betas : Double[]) : Int {
     HistorySolve(AdjointBlockEncoding(KroneckerCarlemanBlockEncoding(data)), data.Steps, phases, rhs, alphas, betas)
 }
@@ -85,6 +86,7 @@ function IdleBlockEncoding(be : BlockEncoding) : BlockEncoding {
 /// # Summary
 /// HistorySolveKronecker with the encoding replaced by IdleBlockEncoding (for traces: the solve's cost without its
 /// calls; the dump and the returned count are those of the identity circuit).
+@Config(Unrestricted)
 operation HistorySolveKroneckerWithoutCalls(data : KroneckerCarlemanData, phases : Double[], rhs : HistoryRhs, alphas : Double[], betas : Double[]) : Int {
     HistorySolve(IdleBlockEncoding(KroneckerCarlemanBlockEncoding(data)), data.Steps, phases, rhs, alphas, betas)
 }

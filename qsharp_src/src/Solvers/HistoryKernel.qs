@@ -23,7 +23,7 @@ import Carleman.StructuredOracles.ApplyIfInRange;
 import Carleman.StructuredOracles.CarlemanOracleData;
 import Carleman.StructuredOracles.CarlemanSparseOracles;
 import Carleman.Kronecker.KroneckerCarlemanData;
-import Carleman.Kronecker.KroneckerCarlemanBlockEncoding;
+import Carleman.Kronecker.*;
 import Solvers.KernelReflection.ApplyReflectionAboutState;
 
 /// # Summary
@@ -106,12 +106,14 @@ operation HistoryKernelSolveWith(be : BlockEncoding, steps : Int, blocks : Int, 
 
 /// # Summary
 /// The kernel-reflection history solve on the Kronecker encoding of L (dumps the state).
+@Config(Unrestricted)
 operation CarlemanKernelSolveKronecker(data : KroneckerCarlemanData, rhsB : HistoryRhs, rhsE : HistoryRhs, phases : Double[], alphas : Double[], betas : Double[]) : Int {
     HistoryKernelSolveWith(KroneckerCarlemanBlockEncoding(data), data.Steps, data.Blocks, rhsB, rhsE, phases, alphas, betas, true)
 }
 
 /// # Summary
 /// The same circuit without the dump, for resource tracing (`logical_counts`).
+@Config(Unrestricted)
 operation TraceCarlemanKernelSolveKronecker(data : KroneckerCarlemanData, rhsB : HistoryRhs, rhsE : HistoryRhs, phases : Double[], alphas : Double[], betas : Double[]) : Int {
     HistoryKernelSolveWith(KroneckerCarlemanBlockEncoding(data), data.Steps, data.Blocks, rhsB, rhsE, phases, alphas, betas, false)
 }

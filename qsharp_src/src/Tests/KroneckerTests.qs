@@ -6,10 +6,10 @@ import Std.Diagnostics.CheckAllZero;
 import Std.Diagnostics.Fact;
 import Std.Math.AbsD;
 import Std.Measurement.MeasureInteger;
-import Carleman.KroneckerFactors.ApplySparseFactor;
-import Carleman.Kronecker.KroneckerCarlemanBlockEncoding;
+import Carleman.KroneckerFactors.*;
+import Carleman.Kronecker.*;
 import Carleman.Kronecker.KroneckerCarlemanData;
-import Carleman.Kronecker.KroneckerMBlockEncoding;
+import Carleman.Kronecker.*;
 import Carleman.Kronecker.KroneckerStoredEntries;
 import Carleman.Kronecker.SparseFactor;
 import Oracles.SparseLookup.SparseXorLookup;
@@ -41,6 +41,7 @@ function ShiftFactor(bits : Int) : SparseFactor {
 }
 
 @Test()
+@Config(Unrestricted)
 operation SparseFactorOfAPermutationIsThePermutation() : Unit {
     let bits = 8;
     for c in 0..3 {
@@ -76,6 +77,7 @@ function IdentityCarlemanData() : KroneckerCarlemanData {
 }
 
 @Test()
+@Config(Unrestricted)
 operation IdentityCarlemanMIsTheIdentity() : Unit {
     let be = KroneckerMBlockEncoding(IdentityCarlemanData());
     Fact(AbsD(be.Alpha - 1.0) < 1e-15 and be.NumSystem == 1, "M encoding registers");
@@ -90,6 +92,7 @@ operation IdentityCarlemanMIsTheIdentity() : Unit {
 }
 
 @Test()
+@Config(Unrestricted)
 operation KroneckerEncodingOfLHasAlphaOnePlusAlphaM() : Unit {
     let data = IdentityCarlemanData();
     let be = KroneckerCarlemanBlockEncoding(data);

@@ -4,13 +4,14 @@ import Std.Arrays.Reversed;
 import Std.Diagnostics.CheckAllZero;
 import Std.Diagnostics.Fact;
 import Std.Measurement.MeasureInteger;
-import Oracles.Qroam.QroamXor;
+import Oracles.Qroam.*;
 import Oracles.Qroam.WordTable;
 import Oracles.TableLookup.XorLookup;
 import Carleman.Kronecker.SparseFactor;
-import Carleman.KroneckerFactors.ApplySparseFactor;
+import Carleman.KroneckerFactors.*;
 
 @Test()
+@Config(Unrestricted)
 operation DenseLookupsReadEveryAddress() : Unit {
     let words = [5, 0, 7, 3, 1, 6, 2, 4];
     let data = WordTable(words, 3);
@@ -44,6 +45,7 @@ function DenseShiftFactor(bits : Int, loading : Int) : SparseFactor {
 }
 
 @Test()
+@Config(Unrestricted)
 operation DenseFactorOfAPermutationIsThePermutation() : Unit {
     let bits = 6;
     for loading in 1..2 {
