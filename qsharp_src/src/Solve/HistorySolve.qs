@@ -15,7 +15,7 @@ import Carleman.Kronecker.*;
 import Carleman.Kronecker.KroneckerCarlemanData;
 import Carleman.StructuredOracles.CarlemanOracleData;
 import Carleman.StructuredOracles.CarlemanSparseOracles;
-import Amplification.FixedPoint.ApplyPhaseOnAllZero;
+import Amplification.FixedPoint.FixedPointRoundsCounted;
 import Qsvt.Qsvt.ApplyRealQsvtCounted;
 
 /// # Summary
@@ -47,12 +47,8 @@ operation HistorySolve(be : BlockEncoding, steps : Int, phases : Double[], rhs :
     if Length(alphas) > 0 {
         DumpMachine();
     }
-    for j in 0..Length(alphas) - 1 {
-        ApplyPhaseOnFinalWindow(betas[j], steps, numAnc, rhs, qs);
-        set calls += PrepareAndInvertHistoryCounted(phases, be, rhs, qs, true);
-        ApplyPhaseOnAllZero(-alphas[j], qs);
-        set calls += PrepareAndInvertHistoryCounted(phases, be, rhs, qs, false);
-    }
+    let applyA = PrepareAndInvertHistoryCounted(phases, be, rhs, _, _);
+    set calls += FixedPointRoundsCounted(applyA, ApplyPhaseOnFinalWindow(_, steps, numAnc, rhs, _), qs, alphas, betas);
     DumpMachine();
     ResetAll(qs);
     calls
