@@ -458,7 +458,7 @@ def carleman_solver_circuit(*, clock: int, carleman: int, level: int, slot: int,
 
     ``block_encoding`` (one call, with ``num_qubits`` = its peak qubits *including* its ``ancillas`` and the system
     register) and ``ancillas`` replace the structured sparse encoding by another one plugged into the same solver
-    (e.g. ``CarlemanQsvtSolveKronecker`` / ``CarlemanSolveWith``): the |B⟩ preparation, QSVT and amplification are
+    (e.g. ``Solve.HistorySolve.HistorySolveKronecker`` / ``Solve.HistorySolve.HistorySolve``): the |B⟩ preparation, QSVT and amplification are
     unchanged, the projector phases act on its ancillas, and the peak qubits are its peak + 2 (lcu, sig).
     """
     mt, mc = clock, carleman

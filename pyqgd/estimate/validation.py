@@ -376,7 +376,7 @@ def _rhs_spec(rhs: dict):
 
 
 def _kronecker_qsvt(system, u_in, T, p, epsilon, delta, angle_bits, name):
-    """CarlemanQsvtSolveKronecker's arguments (κ from the SVD of the encoded L, the a-priori amplitude bound of
+    """Solve.HistorySolve.HistorySolveKronecker's arguments (κ from the SVD of the encoded L, the a-priori amplitude bound of
     :func:`pyqgd.carleman.carleman_bounds`, as :func:`solver_instance`) and its cost: the solver of
     :func:`pyqgd.estimate.circuit.carleman_solver_circuit` with the instance's exact call cost
     (:func:`pyqgd.estimate.kronecker.kronecker_call_cost`)."""
@@ -408,7 +408,7 @@ def _kronecker_qsvt(system, u_in, T, p, epsilon, delta, angle_bits, name):
     if len(sched.alphas):  # the reflection about the start state on all anc + 2 + m qubits, with its helpers
         q = max(total.num_qubits, all_zero_phase_peak(enc.num_ancillas + 2 + lay.system_qubits))
         total = replace(total, num_qubits=q, qubits_allocated=q)
-    return CombinationInstance(name, ("kronecker", "qrom", "qsvt"), "Carleman.Kronecker.CarlemanQsvtSolveKronecker",
+    return CombinationInstance(name, ("kronecker", "qrom", "qsvt"), "Solve.HistorySolve.HistorySolveKronecker",
                                (data, phases, rhs, sched.alphas.tolist(), sched.betas.tolist()), total,
                                sc.block_encoding_calls)
 

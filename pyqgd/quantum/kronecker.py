@@ -307,10 +307,6 @@ class KroneckerEncoding:
             "TermSwaps": [[tuple(s) for s in t["swaps"]] for t in self.terms],
         }
 
-    def solve_operation(self, ctx):
-        """The Q# entry ``Carleman.Kronecker.CarlemanQsvtSolveKronecker`` in the given context."""
-        return ctx.code.Carleman.Kronecker.CarlemanQsvtSolveKronecker
-
     def quantized_system(self) -> CarlemanSystem:
         """The discrete Carleman system of the F's the circuit encodes (F1, F2 through their b-bit angles)."""
         return discrete_carleman(self.quantized_qmap, self.layout.N)

@@ -280,30 +280,6 @@ function KroneckerCarlemanBlockEncoding(data : KroneckerCarlemanData) : BlockEnc
 }
 
 /// # Summary
-/// HistoryState.CarlemanQsvtSolve with the Kronecker block-encoding: |B>, QSVT inversion of L (on the adjoint
-/// encoding, as there), fixed-point amplification of the final-window level-1 subspace (none when alphas is empty).
-/// Dumps [lcu, sig] + ancillas + sys and returns the number of block-encoding calls.
-@Config(Unrestricted)
-operation CarlemanQsvtSolveKronecker(data : KroneckerCarlemanData, phases : Double[], rhs : HistoryRhs, alphas : Double[], betas : Double[]) : Int {
-    let be = AdjointBlockEncoding(KroneckerCarlemanBlockEncoding(data));
-    let numAnc = be.NumAncillas + 2;
-    use qs = Qubit[numAnc + be.NumSystem];
-    let prep = PrepareAndInvertHistory(phases, be, rhs, _);
-    prep(qs);
-    for j in 0..Length(alphas) - 1 {
-        ApplyPhaseOnFinalWindow(betas[j], data.Steps, numAnc, rhs, qs);
-        within {
-            Adjoint prep(qs);
-        } apply {
-            ApplyPhaseOnAllZero(-alphas[j], qs);
-        }
-    }
-    DumpMachine();
-    ResetAll(qs);
-    (Length(phases) - 1) * (2 * Length(alphas) + 1)
-}
-
-/// # Summary
 /// Dumps the columns (ancillas |0>) of the Kronecker block-encoding of L; returns the stored-entry count.
 @Config(Unrestricted)
 operation DumpKroneckerColumns(data : KroneckerCarlemanData) : Int {
