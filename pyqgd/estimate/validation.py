@@ -28,7 +28,7 @@ from pyqgd.estimate import logical as lg
 __all__ = ["ValidationInstance", "ValidationResult", "example_instances", "instance_data", "trace", "validate_instance",
            "SolverInstance", "solver_instance", "TraceComparison", "compare_with_trace", "validate_solver",
            "example_solver_instances", "EXACT_FIELDS", "COMPARED_FIELDS", "BUILT_COMBINATIONS", "CombinationInstance",
-           "combination_instance", "example_combination_instances", "validate_combinations"]
+           "combination_instance", "example_combination_instances", "validate_combinations", "composition_exact"]
 
 #: Fields compared exactly (the tracer's seven numbers; ccixCount is 0 on both sides).
 COMPARED_FIELDS = ("numQubits", "tCount", "rotationCount", "rotationDepth", "cczCount", "ccixCount", "measurementCount")
@@ -365,6 +365,7 @@ class CombinationInstance:
     args: tuple = field(repr=False)
     cost: lg.LogicalCost = field(repr=False)
     calls: int = 0
+    call_cost: lg.LogicalCost | None = field(default=None, repr=False)
 
 
 def _rhs_spec(rhs: dict):
@@ -403,14 +404,14 @@ def _kronecker_qsvt(system, u_in, T, p, epsilon, delta, angle_bits, name):
                                     slot=lay.slot_qubits, slots=lay.N, steps=T, blocks=lay.blocks, sparsity=1,
                                     angle_bits=angle_bits, degree=len(phases) - 1, rhs=_rhs_spec(rhs), phases=phases,
                                     alphas=sched.alphas.tolist(), betas=sched.betas.tolist(),
-                                    block_encoding=kronecker_call_cost(enc), ancillas=enc.num_ancillas)
+                                    block_encoding=(call := kronecker_call_cost(enc)), ancillas=enc.num_ancillas)
     total = sc.total
     if len(sched.alphas):  # the reflection about the start state on all anc + 2 + m qubits, with its helpers
         q = max(total.num_qubits, all_zero_phase_peak(enc.num_ancillas + 2 + lay.system_qubits))
         total = replace(total, num_qubits=q, qubits_allocated=q)
     return CombinationInstance(name, ("kronecker", "qrom", "qsvt"), "Carleman.Kronecker.CarlemanQsvtSolveKronecker",
                                (data, phases, rhs, sched.alphas.tolist(), sched.betas.tolist()), total,
-                               sc.block_encoding_calls)
+                               sc.block_encoding_calls, call)
 
 
 def _kernel(system, u_in, T, p, encoding, epsilon, delta, angle_bits, name):
@@ -453,7 +454,7 @@ def _kernel(system, u_in, T, p, encoding, epsilon, delta, angle_bits, name):
     total = replace(total, rotation_depth=depth)
     return CombinationInstance(name, (encoding, "qrom", "kernel"), op,
                                (st.data, st.rhs_b, st.rhs_e, phases, st.alphas, st.betas), total,
-                               (len(phases) - 1) * (2 * len(st.alphas) + 1))
+                               (len(phases) - 1) * (2 * len(st.alphas) + 1), be)
 
 
 def combination_instance(combination: tuple, system, u_in, T: int, p: int, *, epsilon: float = 0.3,
@@ -557,3 +558,23 @@ def validate_combinations(combinations=BUILT_COMBINATIONS, *, cache_file: Path |
     if wrote and cache_file is not None:
         cache_file.write_text(json.dumps(disk, indent=0, sort_keys=True))
     return out
+
+
+def composition_exact(combination: tuple, rows: list[TraceComparison]) -> bool:
+    """Whether the solver composition of ``combination`` is exact on its traced instances: every exact field equal,
+    except that where one call's rotation count from the Kronecker encoding's own formula
+    (:func:`pyqgd.estimate.kronecker.kronecker_call_cost`) differs from that call's trace by Δ, the whole run must
+    differ by exactly calls × Δ (the encoding's formula is validated by its own tests)."""
+    from pyqgd.quantum._context import get_context
+
+    ctx = get_context()
+    insts = example_combination_instances(combination) if combination[0] == "kronecker" else [None] * len(rows)
+    for r, inst in zip(rows, insts):
+        for k in EXACT_FIELDS:
+            excess = 0
+            if k == "rotationCount" and inst is not None and r.traced[k] != r.formula[k]:
+                call = dict(ctx.logical_counts(ctx.code.Carleman.Kronecker.TraceKroneckerBlockEncoding, inst.args[0]))
+                excess = inst.calls * (int(inst.call_cost.rotation_count) - int(call["rotationCount"]))
+            if int(r.formula[k]) - int(r.traced.get(k, 0)) != excess:
+                return False
+    return len(rows) >= 4
