@@ -90,7 +90,8 @@ def test_every_built_combination_traced_whole():
     kernel reflection — traced whole by the QDK (the reflections' helper qubits included) on 4 small instances
     against its cost formula: qubits, T, CCZ, rotations and measurements equal, except where one call's rotation
     count from the Kronecker encoding's own formula differs from its trace — then the whole-run difference is
-    exactly calls × that difference (``composition_exact``). Rotation depth within 2 % for the QSVT solvers; for
+    exactly calls × that difference (``composition_exact``). Rotation depth within 2 % for the QSVT solvers (likewise
+    corrected); for
     the kernel solves the layering of the reflection's state preparations is not resolved (measured −8 % … +18 %):
     reported, not asserted."""
     from pyqgd.estimate.validation import BUILT_COMBINATIONS, composition_exact, validate_combinations
@@ -102,5 +103,5 @@ def test_every_built_combination_traced_whole():
         assert composition_exact(comb, rows), (comb, [(r.name, r.traced, r.formula) for r in rows])
         if comb[0] == "sparse":  # the structured encoding's call formula is exact: every field equal
             assert all(r.rel_err == 0.0 for r in rows), comb
-        if comb[2] == "qsvt":
-            assert all(r.depth_rel_err <= 0.02 for r in rows), (comb, [r.depth_rel_err for r in rows])
+        if comb[2] == "qsvt":  # depth within 2 % (corrected by the encoding's own per-call error, if any)
+            assert composition_exact(comb, rows, depth_tolerance=0.02), (comb, [r.depth_rel_err for r in rows])

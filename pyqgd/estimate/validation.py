@@ -560,21 +560,29 @@ def validate_combinations(combinations=BUILT_COMBINATIONS, *, cache_file: Path |
     return out
 
 
-def composition_exact(combination: tuple, rows: list[TraceComparison]) -> bool:
+def composition_exact(combination: tuple, rows: list[TraceComparison], *,
+                      depth_tolerance: float | None = None) -> bool:
     """Whether the solver composition of ``combination`` is exact on its traced instances: every exact field equal,
     except that where one call's rotation count from the Kronecker encoding's own formula
     (:func:`pyqgd.estimate.kronecker.kronecker_call_cost`) differs from that call's trace by Δ, the whole run must
-    differ by exactly calls × Δ (the encoding's formula is validated by its own tests)."""
+    differ by exactly calls × Δ (the encoding's formula is validated by its own tests). With ``depth_tolerance``
+    the rotation depth, corrected by calls × the call's own depth error, must be within that relative tolerance."""
     from pyqgd.quantum._context import get_context
 
     ctx = get_context()
     insts = example_combination_instances(combination) if combination[0] == "kronecker" else [None] * len(rows)
     for r, inst in zip(rows, insts):
+        rot_excess = depth_excess = 0
+        if inst is not None and r.traced.get("rotationCount") != r.formula["rotationCount"]:
+            call = dict(ctx.logical_counts(ctx.code.Carleman.Kronecker.TraceKroneckerBlockEncoding, inst.args[0]))
+            rot_excess = inst.calls * (int(inst.call_cost.rotation_count) - int(call["rotationCount"]))
+            depth_excess = inst.calls * (int(inst.call_cost.rotation_depth) - int(call["rotationDepth"]))
         for k in EXACT_FIELDS:
-            excess = 0
-            if k == "rotationCount" and inst is not None and r.traced[k] != r.formula[k]:
-                call = dict(ctx.logical_counts(ctx.code.Carleman.Kronecker.TraceKroneckerBlockEncoding, inst.args[0]))
-                excess = inst.calls * (int(inst.call_cost.rotation_count) - int(call["rotationCount"]))
+            excess = rot_excess if k == "rotationCount" else 0
             if int(r.formula[k]) - int(r.traced.get(k, 0)) != excess:
+                return False
+        if depth_tolerance is not None:
+            t = int(r.traced.get("rotationDepth", 0))
+            if abs(int(r.formula["rotationDepth"]) - depth_excess - t) > depth_tolerance * max(t, 1):
                 return False
     return len(rows) >= 4
