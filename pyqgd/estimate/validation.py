@@ -483,8 +483,18 @@ COMBINATION_SPECS = (("n2_N1_T3", 2, 1, 3, 1, 0.0, 11), ("n2_N2_T2", 2, 2, 2, 2,
                      ("n3_N1_T4", 3, 1, 4, 2, 0.01, 13), ("n2_N2_T4", 2, 2, 4, 2, 0.0, 15))
 
 
+_INSTANCE_CACHE: dict = {}
+
+
 def example_combination_instances(combination: tuple) -> list[CombinationInstance]:
-    """:data:`COMBINATION_SPECS` built for ``combination`` (dissipative GD maps, a-priori bounds)."""
+    """:data:`COMBINATION_SPECS` built for ``combination`` (dissipative GD maps, a-priori bounds); built once per
+    process."""
+    if combination not in _INSTANCE_CACHE:
+        _INSTANCE_CACHE[combination] = _build_combination_instances(combination)
+    return _INSTANCE_CACHE[combination]
+
+
+def _build_combination_instances(combination: tuple) -> list[CombinationInstance]:
     from pyqgd.carleman import QuadraticMap, discrete_carleman
 
     out = []
