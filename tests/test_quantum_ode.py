@@ -239,10 +239,10 @@ def test_output_accurate_at_every_T(n, T, parameters):
 
 
 def test_vacuous_amplitude_bound_is_an_error():
-    """Far from the expansion point (‖u_in‖ ≈ 1) the truncation bound exceeds the ‖u(T)‖ bound: a clear error."""
+    """Far from the expansion point (‖u_in‖ ≈ 2) the truncation bound exceeds the ‖u(T)‖ bound: a clear error."""
     s = _system(2, 2, 0.0, seed=0)
     with pytest.raises(ValueError, match="parameters='exact'"):
-        solve_gd(s, np.array([1.0, -0.3]), 12, simulate="block")
+        solve_gd(s, np.array([2.0, -0.6]), 12, simulate="block")
 
 
 @pytest.mark.parametrize("support,w", [([3], 2), ([0, 2], 2), ([5, 1, 0], 3), ([1, 0, 3, 2], 2), ([7, 6, 5, 4], 3)])

@@ -28,7 +28,7 @@ from pyqgd.estimate import logical as lg
 __all__ = ["ValidationInstance", "ValidationResult", "example_instances", "instance_data", "trace", "validate_instance",
            "SolverInstance", "solver_instance", "TraceComparison", "compare_with_trace", "validate_solver",
            "example_solver_instances", "EXACT_FIELDS", "COMPARED_FIELDS", "BUILT_COMBINATIONS", "CombinationInstance",
-           "combination_instance", "example_combination_instances", "validate_combinations"]
+           "combination_instance", "example_combination_instances", "validate_combinations", "composition_exact"]
 
 #: Fields compared exactly (the tracer's seven numbers; ccixCount is 0 on both sides).
 COMPARED_FIELDS = ("numQubits", "tCount", "rotationCount", "rotationDepth", "cczCount", "ccixCount", "measurementCount")
@@ -365,6 +365,7 @@ class CombinationInstance:
     args: tuple = field(repr=False)
     cost: lg.LogicalCost = field(repr=False)
     calls: int = 0
+    call_cost: lg.LogicalCost | None = field(default=None, repr=False)
 
 
 def _rhs_spec(rhs: dict):
@@ -403,14 +404,14 @@ def _kronecker_qsvt(system, u_in, T, p, epsilon, delta, angle_bits, name):
                                     slot=lay.slot_qubits, slots=lay.N, steps=T, blocks=lay.blocks, sparsity=1,
                                     angle_bits=angle_bits, degree=len(phases) - 1, rhs=_rhs_spec(rhs), phases=phases,
                                     alphas=sched.alphas.tolist(), betas=sched.betas.tolist(),
-                                    block_encoding=kronecker_call_cost(enc), ancillas=enc.num_ancillas)
+                                    block_encoding=(call := kronecker_call_cost(enc)), ancillas=enc.num_ancillas)
     total = sc.total
     if len(sched.alphas):  # the reflection about the start state on all anc + 2 + m qubits, with its helpers
         q = max(total.num_qubits, all_zero_phase_peak(enc.num_ancillas + 2 + lay.system_qubits))
         total = replace(total, num_qubits=q, qubits_allocated=q)
     return CombinationInstance(name, ("kronecker", "qrom", "qsvt"), "Solve.HistorySolve.HistorySolveKronecker",
                                (data, phases, rhs, sched.alphas.tolist(), sched.betas.tolist()), total,
-                               sc.block_encoding_calls)
+                               sc.block_encoding_calls, call)
 
 
 def _kernel(system, u_in, T, p, encoding, epsilon, delta, angle_bits, name):
@@ -453,7 +454,7 @@ def _kernel(system, u_in, T, p, encoding, epsilon, delta, angle_bits, name):
     total = replace(total, rotation_depth=depth)
     return CombinationInstance(name, (encoding, "qrom", "kernel"), op,
                                (st.data, st.rhs_b, st.rhs_e, phases, st.alphas, st.betas), total,
-                               (len(phases) - 1) * (2 * len(st.alphas) + 1))
+                               (len(phases) - 1) * (2 * len(st.alphas) + 1), be)
 
 
 def combination_instance(combination: tuple, system, u_in, T: int, p: int, *, epsilon: float = 0.3,
@@ -482,8 +483,18 @@ COMBINATION_SPECS = (("n2_N1_T3", 2, 1, 3, 1, 0.0, 11), ("n2_N2_T2", 2, 2, 2, 2,
                      ("n3_N1_T4", 3, 1, 4, 2, 0.01, 13), ("n2_N2_T4", 2, 2, 4, 2, 0.0, 15))
 
 
+_INSTANCE_CACHE: dict = {}
+
+
 def example_combination_instances(combination: tuple) -> list[CombinationInstance]:
-    """:data:`COMBINATION_SPECS` built for ``combination`` (dissipative GD maps, a-priori bounds)."""
+    """:data:`COMBINATION_SPECS` built for ``combination`` (dissipative GD maps, a-priori bounds); built once per
+    process."""
+    if combination not in _INSTANCE_CACHE:
+        _INSTANCE_CACHE[combination] = _build_combination_instances(combination)
+    return _INSTANCE_CACHE[combination]
+
+
+def _build_combination_instances(combination: tuple) -> list[CombinationInstance]:
     from pyqgd.carleman import QuadraticMap, discrete_carleman
 
     out = []
@@ -557,3 +568,31 @@ def validate_combinations(combinations=BUILT_COMBINATIONS, *, cache_file: Path |
     if wrote and cache_file is not None:
         cache_file.write_text(json.dumps(disk, indent=0, sort_keys=True))
     return out
+
+
+def composition_exact(combination: tuple, rows: list[TraceComparison], *,
+                      depth_tolerance: float | None = None) -> bool:
+    """Whether the solver composition of ``combination`` is exact on its traced instances: every exact field equal,
+    except that where one call's rotation count from the Kronecker encoding's own formula
+    (:func:`pyqgd.estimate.kronecker.kronecker_call_cost`) differs from that call's trace by Δ, the whole run must
+    differ by exactly calls × Δ (the encoding's formula is validated by its own tests). With ``depth_tolerance``
+    the rotation depth, corrected by calls × the call's own depth error, must be within that relative tolerance."""
+    from pyqgd.quantum._context import get_context
+
+    ctx = get_context()
+    insts = example_combination_instances(combination) if combination[0] == "kronecker" else [None] * len(rows)
+    for r, inst in zip(rows, insts):
+        rot_excess = depth_excess = 0
+        if inst is not None and r.traced.get("rotationCount") != r.formula["rotationCount"]:
+            call = dict(ctx.logical_counts(ctx.code.Carleman.Kronecker.TraceKroneckerBlockEncoding, inst.args[0]))
+            rot_excess = inst.calls * (int(inst.call_cost.rotation_count) - int(call["rotationCount"]))
+            depth_excess = inst.calls * (int(inst.call_cost.rotation_depth) - int(call["rotationDepth"]))
+        for k in EXACT_FIELDS:
+            excess = rot_excess if k == "rotationCount" else 0
+            if int(r.formula[k]) - int(r.traced.get(k, 0)) != excess:
+                return False
+        if depth_tolerance is not None:
+            t = int(r.traced.get("rotationDepth", 0))
+            if abs(int(r.formula["rotationDepth"]) - depth_excess - t) > depth_tolerance * max(t, 1):
+                return False
+    return len(rows) >= 4
