@@ -12,7 +12,8 @@ from pyqgd.estimate.tree import ADDITIVE, REST, cost_tree
 
 COMBOS = [(be, ld, sv) for be in ("sparse", "kronecker", "f_tables_model")
           for ld in ("qrom", "selectswap", "qram", "qram_free") for sv in ("qsvt", "kernel", "auto")
-          if not (be == "kronecker" and ld != "qrom")]
+          if not (be == "kronecker" and ld not in ("qrom", "selectswap"))
+          and not (be == "f_tables_model" and sv == "kernel")]   # the kernel solve is built for the built encodings
 
 
 def _json_leaves(d, mult=1, out=None):

@@ -21,6 +21,7 @@ difference appears as a leaf ``"other (not itemised)"`` and the sums still hold 
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import dataclass, field, fields, replace
 
 from pyqgd.estimate import circuit as cc
@@ -330,28 +331,40 @@ def _qsvt_run(cost) -> CostNode:
 
 
 def _kernel_run(cost) -> CostNode:
-    """Kernel reflection (a model): 2L |B⟩ preparations, then L kernel runs — d calls of the (controlled) encoding
-    with their G_t overhead and d + 1 projector phases on G's m + 3 ancillas — and (L − 1)/2 rounds of phases on
-    all-zero (:func:`pyqgd.estimate.solvers.kernel_reflection_cost`)."""
-    from pyqgd.estimate import solvers as sv
-
+    """The kernel-reflection history solve (``Solvers.HistoryKernel``) as
+    :func:`pyqgd.estimate.solvers.history_kernel_circuit` composes it: L = 2l + 1 runs, each |e⟩'s preparation then
+    the real QSVT of G (d calls of G and d + 1 projector phases), one call of G being a call of the encoding, |b'⟩
+    prepared and unprepared and the reflection's R1(π); l amplification rounds (window flag and phases)."""
     d, L, m = cost.degree, cost.amplification_length, cost.m_sys
     rounds = (L - 1) // 2
-    prep = CostNode("|B⟩ preparation (history-state right-hand side)", 2 * L, cost.state_preparation)
-    solver = _minus(cost.total, cost.state_preparation.repeat(2 * L))
-    run = cost.block_encoding.then(sv.kernel_reflection_overhead(m, None)).repeat(d).then(
-        lg.projector_phase(m + 3).repeat(d + 1))
-    kernel_run = _node(f"kernel run, degree {d}", L, run, [
-        _call(cost, d, " (controlled, charged as uncontrolled)"),
-        CostNode("G_t overhead (kernel reflection)", d, sv.kernel_reflection_overhead(m, None)),
-        CostNode("projector phase (G's m + 3 ancillas)", d + 1, lg.projector_phase(m + 3))])
-    rnd = None
+    prep = cost.state_preparation
+    g = cost.block_encoding.then(prep).then(prep).then(cc.controlled_r1(m, math.pi))
+    g_node = _node("call of G = kernel operator", d, g, [
+        _call(cost, 1), CostNode("|b′⟩ preparation and unpreparation", 2, prep),
+        CostNode("reflection phase R1(π) on the system", 1, cc.controlled_r1(m, math.pi))])
+    runs_total = _minus(cost.total, _rounds_cost(cost, rounds)) if rounds else cost.total
+    run = _per(runs_total, L)
+    if run is None:
+        return _node("solver run", 1, cost.total, [replace(g_node, count=d * L)])
+    qsvt_cost = _minus(run, prep)
+    phases = _split("projector phase (G's ancillas)", _minus(qsvt_cost, g.repeat(d)), d + 1)
+    qsvt = _node(f"QSVT of G, degree {d}", 1, qsvt_cost, [g_node, phases])
+    kernel_run = _node("kernel run", L, run, [CostNode("|e⟩ preparation (history-state right-hand side)", 1, prep),
+                                               qsvt])
+    refl = None
     if rounds:
-        rnd = _node("reflection round", rounds, lg.phase_on_all_zero(m + 6).then(lg.phase_on_all_zero(2 * m + 6)), [
-            CostNode("phase on all-zero of the good register", 1, lg.phase_on_all_zero(m + 6)),
-            CostNode("phase on all-zero of the whole register", 1, lg.phase_on_all_zero(2 * m + 6))])
-    kernel = _node(f"kernel-reflection solver (model), L = {L}", 1, solver, [kernel_run, rnd])
-    return _node("solver run", 1, cost.total, [prep, kernel])
+        refl = CostNode("amplification round (window flag, phases)", rounds, _per(_rounds_cost(cost, rounds), rounds))
+    amp = _node(f"kernel reflection, L = {L} runs", 1, cost.total, [kernel_run, refl])
+    return _node("solver run", 1, cost.total, [amp])
+
+
+def _rounds_cost(cost, rounds: int) -> lg.LogicalCost:
+    """The amplification rounds of the kernel solve: cost.total less its L runs (what the runs do not account for)."""
+    prep = cost.state_preparation
+    g = cost.block_encoding.then(prep).then(prep).then(cc.controlled_r1(cost.m_sys, math.pi))
+    a = _ancillas(cost) + 1
+    run = prep.then(cc.real_qsvt(g, a, cost.degree))
+    return _minus(cost.total, run.repeat(2 * rounds + 1))
 
 
 def _ancillas(cost) -> int:
