@@ -236,9 +236,9 @@ class GDProblem:
         self._check_spectrum()
 
     def _check_spectrum(self) -> None:
-        """The spectrum and η must be those of F1 = −η∇²L: the eigenvalues of −F1/η lie in [λ_min, λ_max] of the
-        spectrum (up to 10⁻⁶ relative; Lanczos/SLQ nodes lie inside the true range) and the extremes are matched when
-        the spectrum is exact. Checked on the dense F1 up to n = 500, ~50 ms (beyond, the caller's spectrum is trusted)."""
+        """The spectrum and η must be those of F1 = −η∇²L: every node of the spectrum lies in the range of the
+        eigenvalues of −F1/η (up to 10⁻⁶ relative; Lanczos and SLQ nodes lie inside it) and an exact spectrum has its
+        extremes. Checked densely up to n = 500 (~50 ms); beyond, the caller's spectrum is trusted."""
         n = self.n
         if n > 500 or self.qmap.F1.nnz == 0:
             return
