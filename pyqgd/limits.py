@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import numbers
 
-from pyqgd._checks import EstimateInputError, TooLargeError
+from pyqgd._checks import EstimateInputError, InputTypeError, TooLargeError
 
 __all__ = ["MAX_PARAMS", "MAX_ORDER", "MAX_PIPELINE_ORDER", "MAX_SPARSITY", "MAX_TRACED_SPARSITY", "MAX_STEPS", "MIN_EPSILON",
            "MAX_INT64", "MAX_PIPELINE_STEPS", "MAX_PIPELINE_PARAMS", "MAX_TOY_PARAMS", "SizeLimitError",
@@ -133,11 +133,11 @@ def check_pipeline_arguments(*, T, N, epsilon, delta, error_budget, check_steps,
         check_positive_int(max_batches, "max_batches")
     if check_orders is not None:
         if isinstance(check_orders, (str, bytes)) or not hasattr(check_orders, "__iter__"):
-            raise TypeError(f"check_orders must be a sequence of Carleman orders such as (1, 2, 3), got {check_orders!r}")
+            raise InputTypeError(f"check_orders must be a sequence of Carleman orders such as (1, 2, 3), got {check_orders!r}")
         for order in check_orders:
             check_pipeline_order(check_positive_int(order, "check_orders entry"))
     if not isinstance(simulate, bool):
-        raise TypeError(f"simulate must be True or False, got {simulate!r}")
+        raise InputTypeError(f"simulate must be True or False, got {simulate!r}")
 
 
 def check_max_params(max_params) -> None:
@@ -152,7 +152,7 @@ def check_max_params(max_params) -> None:
 def _check_unit(v, name: str, *, open_low: bool) -> float:
     """v in (0, 1) (``open_low``) or [0, 1]; a TypeError for non-numbers (strings included)."""
     if isinstance(v, bool) or not isinstance(v, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(v).__name__} {v!r}")
+        raise InputTypeError(f"{name} must be a number, got {type(v).__name__} {v!r}")
     x = float(v)
     ok = (0 < x < 1) if open_low else (0 <= x <= 1)
     if not ok:  # NaN fails both
