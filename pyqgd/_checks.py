@@ -15,7 +15,14 @@ __all__ = [
     "check_memory",
     "as_memory_limit",
     "TooLargeError",
+    "InputTypeError",
+    "EstimateInputError",
 ]
+
+
+class InputTypeError(TypeError):
+    """An argument of the wrong type (a string where a number goes, a list where a matrix goes); the message says
+    what to pass. Every TypeError pyqgd raises on purpose is one of these."""
 
 
 class EstimateInputError(ValueError):
@@ -46,15 +53,15 @@ def _complex(x) -> bool:
 def as_finite_vector(x, name: str, n: int | None = None) -> np.ndarray:
     """A float64 copy of a 1-D array; raise if it is complex, not finite or not of length n."""
     if _complex(x):
-        raise TypeError(f"{name} must be real, got a complex array")
+        raise InputTypeError(f"{name} must be real, got a complex array")
     try:
         v = np.array(x, dtype=float, copy=True)
     except ValueError as exc:
         if not _ragged(exc):
-            raise TypeError(f"{name} must be a real 1-D array, got {type(x).__name__}") from exc
+            raise InputTypeError(f"{name} must be a real 1-D array, got {type(x).__name__}") from exc
         raise ValueError(f"{name} must be a real 1-D array: its entries have different lengths") from exc
     except TypeError as exc:
-        raise TypeError(f"{name} must be a real 1-D array, got {type(x).__name__}") from exc
+        raise InputTypeError(f"{name} must be a real 1-D array, got {type(x).__name__}") from exc
     if v.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {v.shape}")
     if n is not None and v.shape[0] != n:
@@ -69,28 +76,28 @@ def as_sparse_coefficient(a, name: str) -> sp.csr_matrix:
     if sp.issparse(a):
         # checked before the conversion: casting to float would drop the imaginary part with only a warning
         if np.issubdtype(a.dtype, np.complexfloating):
-            raise TypeError(f"{name} must be real, got a complex {a.dtype} sparse matrix; pass its real part "
+            raise InputTypeError(f"{name} must be real, got a complex {a.dtype} sparse matrix; pass its real part "
                             "explicitly if that is what you mean")
         if not (np.issubdtype(a.dtype, np.floating) or np.issubdtype(a.dtype, np.integer) or a.dtype == bool):
-            raise TypeError(f"{name} must hold real numbers, got a sparse matrix of dtype {a.dtype}")
+            raise InputTypeError(f"{name} must hold real numbers, got a sparse matrix of dtype {a.dtype}")
         m = sp.csr_matrix(a, dtype=float, copy=True)
     else:
         if _complex(a):
-            raise TypeError(f"{name} must be real, got a complex array")
+            raise InputTypeError(f"{name} must be real, got a complex array")
         try:
             arr = np.asarray(a, dtype=float)
         except ValueError as exc:
             if not _ragged(exc):
-                raise TypeError(f"{name} must be a real matrix (numpy array or scipy.sparse), got "
+                raise InputTypeError(f"{name} must be a real matrix (numpy array or scipy.sparse), got "
                                 f"{type(a).__name__}") from exc
             raise ValueError(f"{name} must be a rectangular real matrix: its rows have different lengths") from exc
         except TypeError as exc:
-            raise TypeError(f"{name} must be a real matrix (numpy array or scipy.sparse), got {type(a).__name__}") from exc
+            raise InputTypeError(f"{name} must be a real matrix (numpy array or scipy.sparse), got {type(a).__name__}") from exc
         if arr.ndim != 2:
             raise ValueError(f"{name} must be 2-D, got shape {arr.shape}")
         m = sp.csr_matrix(arr)
     if np.iscomplexobj(m.data):
-        raise TypeError(f"{name} must be real")
+        raise InputTypeError(f"{name} must be real")
     if not np.all(np.isfinite(m.data)):
         raise ValueError(f"{name} contains NaN or inf; check the loss and the expansion point")
     m.sum_duplicates()
@@ -101,7 +108,7 @@ def as_sparse_coefficient(a, name: str) -> sp.csr_matrix:
 def check_positive_int(v, name: str, minimum: int = 1) -> int:
     """v as int, raising TypeError for non-integers and ValueError below ``minimum``."""
     if isinstance(v, bool) or not isinstance(v, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {v!r}")
+        raise InputTypeError(f"{name} must be an integer, got {v!r}")
     if v < minimum:
         raise ValueError(f"{name} must be ≥ {minimum}, got {v}")
     return int(v)
@@ -110,7 +117,7 @@ def check_positive_int(v, name: str, minimum: int = 1) -> int:
 def check_positive_float(v, name: str) -> float:
     """v as a finite float > 0."""
     if isinstance(v, bool) or not isinstance(v, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {v!r}")
+        raise InputTypeError(f"{name} must be a real number, got {v!r}")
     v = float(v)
     if not np.isfinite(v) or v <= 0:
         raise ValueError(f"{name} must be finite and > 0, got {v}")
@@ -133,7 +140,7 @@ def as_memory_limit(limit) -> float:
         except ValueError:
             raise ValueError(f"memory_limit {limit!r} is not a size; write bytes or e.g. '8G', '512M'") from None
     elif isinstance(limit, bool) or not isinstance(limit, numbers.Real):
-        raise TypeError(f"memory_limit must be a number of bytes or a string such as '8G', got {type(limit).__name__}")
+        raise InputTypeError(f"memory_limit must be a number of bytes or a string such as '8G', got {type(limit).__name__}")
     else:
         value = float(limit)
     if not value > 0:  # also NaN

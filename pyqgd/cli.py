@@ -586,13 +586,13 @@ def _print_estimate(args, r) -> None:
 # ---- the error policy ----------------------------------------------------------------------------------------------
 
 def _user_error_types() -> tuple:
-    from pyqgd._checks import TooLargeError
+    from pyqgd._checks import InputTypeError, TooLargeError
     from pyqgd.carleman import NotDissipativeError
     from pyqgd.estimate.errors import ErrorBudgetError, EstimateInputError, UnknownPresetError
     from pyqgd.report.io import OutputError
 
     types = (UsageError, TooLargeError, NotDissipativeError, EstimateInputError, UnknownPresetError, ErrorBudgetError,
-             OutputError)
+             OutputError, InputTypeError)
     files = sys.modules.get("pyqgd.models.files")  # loaded only when a model file was read (it may need torch)
     return types + ((files.ModelFileError,) if files is not None else ())
 

@@ -22,7 +22,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from pyqgd._checks import as_finite_vector, as_sparse_coefficient, check_positive_float, check_positive_int
+from pyqgd._checks import (
+    InputTypeError,
+    as_finite_vector,
+    as_sparse_coefficient,
+    check_positive_float,
+    check_positive_int,
+)
 
 __all__ = ["QuadraticMap", "SpectrumSummary", "Provenance", "GDProblem"]
 
@@ -41,7 +47,7 @@ class QuadraticMap:
 
     def __init__(self, F0=None, F1=None, F2=None):
         if F1 is None:
-            raise TypeError("QuadraticMap needs F1 (an n × n matrix); pass F0=None or F2=None to omit the others")
+            raise InputTypeError("QuadraticMap needs F1 (an n × n matrix); pass F0=None or F2=None to omit the others")
         F1c = as_sparse_coefficient(F1, "F1")
         n = F1c.shape[0]
         if n == 0:
@@ -209,7 +215,7 @@ class GDProblem:
 
     def __post_init__(self):
         if not isinstance(self.qmap, QuadraticMap):
-            raise TypeError(f"qmap must be a QuadraticMap, got {type(self.qmap).__name__}")
+            raise InputTypeError(f"qmap must be a QuadraticMap, got {type(self.qmap).__name__}")
         n = self.qmap.n
         u = as_finite_vector(self.u_in, "u_in", n)
         u.setflags(write=False)
@@ -232,15 +238,15 @@ class GDProblem:
         ref.setflags(write=False)
         object.__setattr__(self, "reference", ref)
         if not isinstance(self.provenance, Provenance):
-            raise TypeError("provenance must be a Provenance")
+            raise InputTypeError("provenance must be a Provenance")
         self._check_spectrum()
 
     def _check_spectrum(self) -> None:
-        """The spectrum and η must be those of F1 = −η∇²L: the eigenvalues of −F1/η lie in [λ_min, λ_max] of the
-        spectrum (up to 10⁻⁶ relative; Lanczos/SLQ nodes lie inside the true range) and the extremes are matched when
-        the spectrum is exact. Checked on the dense F1 up to n = 2000 (beyond, the caller's spectrum is trusted)."""
+        """The spectrum and η must be those of F1 = −η∇²L: every node of the spectrum lies in the range of the
+        eigenvalues of −F1/η (up to 10⁻⁶ relative; Lanczos and SLQ nodes lie inside it) and an exact spectrum has its
+        extremes. Checked densely up to n = 500 (~50 ms); beyond, the caller's spectrum is trusted."""
         n = self.n
-        if n > 2000 or self.qmap.F1.nnz == 0:
+        if n > 500 or self.qmap.F1.nnz == 0:
             return
         H = -self.qmap.F1.toarray() / self.eta
         if not np.allclose(H, H.T, rtol=1e-8, atol=1e-12 * max(1.0, float(np.abs(H).max()))):

@@ -89,7 +89,7 @@ CASES = [
     (["simulate", "--params", "0"], "--params"),
     (["simulate", "--params", "x"], "--params"),
     (["simulate", "--params", "2000"], "simulator limit"),
-    (["simulate", "--order", "40"], "limit of 6"),
+    (["simulate", "--order", "40"], "limit of 4"),
     (["simulate", "--T", "100000"], "simulator limit"),
     (["simulate", "--T", "-1"], "--T"),
     (["simulate", "--eta", "0"], "--eta"),
@@ -419,12 +419,12 @@ REFUSED = [
     (EST + ["--params", "1e9", "--s", "1e4"], "block-encoding sparse"),
     (EST + ["--epsilon", "1e-300"], "1e-12"),
     (EST + ["--T", "1e13"], "segments"),
-    (["demo", "--order", "30"], "limit of 6"),
-    (["demo", "--order", "12"], "limit of 6"),
+    (["demo", "--order", "30"], "limit of 4"),
+    (["demo", "--order", "12"], "limit of 4"),
     (["demo", "--epsilon", "1e-13"], "1e-12"),
-    (["analyze", "--order", "20"], "limit of 6"),
+    (["analyze", "--order", "20"], "limit of 4"),
     (["analyze", "--max-params", "1e6"], "max_params"),
-    (["simulate", "--order", "200"], "limit of 6"),
+    (["simulate", "--order", "200"], "limit of 4"),
     (["demo", "--preset", "nope"], "unknown qubit preset"),
 ]
 
@@ -456,3 +456,33 @@ def test_files_refused_leave_out_untouched(files, tmp_path, capsys):
         code, _, err = run(["analyze", "--model-file", files / model, "--data-file", files / data,
                             "--model-class", "user_nets:Net", "--out", out], capsys)
         assert code == 2 and not out.exists(), err
+
+
+def test_torchscript_payload_never_runs_by_default(tmp_path, capsys):
+    """A TorchScript module whose forward writes a file (torch.from_file(path, shared=True) creates it) is refused
+    as code without --unsafe-load: the file is never created and --out never touched."""
+    torch = pytest.importorskip("torch")
+    marker = tmp_path / "written_by_the_model"
+
+    class Evil(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = torch.nn.Linear(3, 1)
+            self.path = str(marker)
+
+        def forward(self, x):
+            written = torch.from_file(self.path, shared=True, size=8)
+            return self.lin(x) + 0.0 * written.sum()
+
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.jit.save(torch.jit.script(Evil()), tmp_path / "evil_ts.pt")
+    torch.save((torch.zeros(4, 3), torch.zeros(4, 1)), tmp_path / "data.pt")
+    code, _, err = run(["analyze", "--model-file", tmp_path / "evil_ts.pt", "--data-file", tmp_path / "data.pt",
+                        "--out", tmp_path / "o"], capsys)
+    assert_one_line(code, err, 2, "TorchScript, which is code", "analyze")
+    assert not marker.exists() and not (tmp_path / "o").exists()
+    torch.jit.load(str(tmp_path / "evil_ts.pt"))(torch.zeros(1, 3))  # the payload is real: running it writes
+    assert marker.exists()

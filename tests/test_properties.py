@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from pyqgd._checks import as_memory_limit  # noqa: E402
-from pyqgd.cli import _is_user_error, main  # noqa: E402
+from pyqgd.cli import UsageError, _is_user_error, main  # noqa: E402
 from pyqgd.estimate import OdeProblem, ode_solver_cost  # noqa: E402
 from pyqgd.limits import check_pipeline_arguments  # noqa: E402
 from pyqgd.problem import GDProblem, QuadraticMap, SpectrumSummary  # noqa: E402
@@ -170,7 +170,7 @@ def test_cli_options_any_value(params, T, order, s, epsilon, command, tmp_path_f
 
     def stub(*a, **k):
         reached.append(a)
-        raise ValueError("stub: validation passed")
+        raise UsageError("stub: validation passed")  # a user-error class: exit 2, the example stops here
 
     import pyqgd.quantum
 

@@ -26,7 +26,7 @@ import scipy.sparse as sp
 from scipy.optimize import brentq, minimize_scalar
 from scipy.sparse.linalg import ArpackError, ArpackNoConvergence, LinearOperator, aslinearoperator, eigs, eigsh
 
-from pyqgd._checks import as_finite_vector, check_positive_int
+from pyqgd._checks import InputTypeError, as_finite_vector, check_positive_int
 from pyqgd.carleman.history import backward_solve, forward_solve, tstep_matrix, tstep_operator
 from pyqgd.carleman.quadratic import QuadraticMap
 from pyqgd.carleman.system import CarlemanSystem
@@ -328,7 +328,7 @@ def diagnose(system: CarlemanSystem, u_in, T: int, p: int = 0, *, kappa: bool = 
     (None in ``to_dict``) when ‖L⁻¹‖ overflows float64 (a non-dissipative map over many steps).
     """
     if not isinstance(system, CarlemanSystem):
-        raise TypeError(f"expected a CarlemanSystem (from discrete_carleman or euler_carleman), got {type(system).__name__}")
+        raise InputTypeError(f"expected a CarlemanSystem (from discrete_carleman or euler_carleman), got {type(system).__name__}")
     qm = system.qmap
     u_in = as_finite_vector(u_in, "u_in", qm.n)
     T = check_positive_int(T, "T")

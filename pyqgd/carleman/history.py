@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
-from pyqgd._checks import as_finite_vector, check_memory, check_positive_int
+from pyqgd._checks import InputTypeError, as_finite_vector, check_memory, check_positive_int
 from pyqgd.carleman.system import CarlemanSystem
 
 __all__ = ["HistorySolution", "tstep_matrix", "tstep_rhs", "tstep_operator", "solve_history", "forward_solve", "backward_solve"]
@@ -26,7 +26,7 @@ __all__ = ["HistorySolution", "tstep_matrix", "tstep_rhs", "tstep_operator", "so
 
 def _check(system, T, p):
     if not isinstance(system, CarlemanSystem):
-        raise TypeError(f"expected a CarlemanSystem (from discrete_carleman or euler_carleman), got {type(system).__name__}")
+        raise InputTypeError(f"expected a CarlemanSystem (from discrete_carleman or euler_carleman), got {type(system).__name__}")
     return check_positive_int(T, "T (number of steps)"), check_positive_int(p, "p (padding steps)", minimum=0)
 
 
@@ -38,7 +38,7 @@ def tstep_matrix(system: CarlemanSystem, T: int, p: int = 0, *, memory_limit: fl
     """
     T, p = _check(system, T, p)
     if system.matrix_free:
-        raise TypeError("tstep_matrix needs an explicit M; this system is matrix-free: use tstep_operator instead")
+        raise InputTypeError("tstep_matrix needs an explicit M; this system is matrix-free: use tstep_operator instead")
     M = system.M.tocsr()
     D, K = system.dim, T + 1 + p
     nnz = D + T * (M.nnz + D) + p * 2 * D

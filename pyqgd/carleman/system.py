@@ -25,7 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
-from pyqgd._checks import TooLargeError, as_finite_vector, check_memory, check_positive_float, check_positive_int
+from pyqgd._checks import InputTypeError, TooLargeError, as_finite_vector, check_memory, check_positive_float, check_positive_int
 from pyqgd.carleman.kron import KronTerm, apply_terms, assemble_csr
 from pyqgd.carleman.quadratic import QuadraticMap
 from pyqgd.problem import GDProblem
@@ -238,7 +238,7 @@ def _as_map(qmap) -> QuadraticMap:
     if isinstance(qmap, GDProblem):
         return qmap.qmap
     if not isinstance(qmap, QuadraticMap):
-        raise TypeError(f"expected a QuadraticMap or a GDProblem, got {type(qmap).__name__}; build one with "
+        raise InputTypeError(f"expected a QuadraticMap or a GDProblem, got {type(qmap).__name__}; build one with "
                         "QuadraticMap(F0, F1, F2) or pyqgd.dynamics.gd_problem / pyqgd.models.gd_problem")
     return qmap
 
@@ -270,7 +270,7 @@ def continuous_carleman(qmap: QuadraticMap, N: int, *, matrix_free: bool = False
     A is CSR (or a ``LinearOperator`` when ``matrix_free``); b = [F0; 0; …; 0].
     """
     if not isinstance(qmap, QuadraticMap):
-        raise TypeError(f"expected a QuadraticMap (the gradient-flow field), got {type(qmap).__name__}")
+        raise InputTypeError(f"expected a QuadraticMap (the gradient-flow field), got {type(qmap).__name__}")
     N = _check_N(N)
     _check_dim(qmap.n, N, memory_limit, f"the continuous Carleman matrix (n={qmap.n}, N={N})")
     terms, b = _continuous_terms(qmap, N)
@@ -285,7 +285,7 @@ def euler_carleman(qmap: QuadraticMap, N: int, h: float, *, matrix_free: bool = 
     GD map ``qmap.scaled(h)``; the two one-step matrices differ by O(h²).
     """
     if not isinstance(qmap, QuadraticMap):
-        raise TypeError(f"expected a QuadraticMap, got {type(qmap).__name__}")
+        raise InputTypeError(f"expected a QuadraticMap, got {type(qmap).__name__}")
     N = _check_N(N)
     h = check_positive_float(h, "h (Euler step)")
     _check_dim(qmap.n, N, memory_limit, f"the Euler Carleman matrix (n={qmap.n}, N={N})")

@@ -10,7 +10,7 @@ import math
 import numbers
 
 # defined with the shared input checks, so that the size limits (pyqgd.limits, below this layer) derive from it
-from pyqgd._checks import EstimateInputError
+from pyqgd._checks import EstimateInputError, InputTypeError
 
 __all__ = [
     "EstimateInputError",
@@ -44,7 +44,7 @@ def check_size(x, name: str, *, minimum: int = 1) -> int:
         if isinstance(x, numbers.Real) and not isinstance(x, bool) and float(x).is_integer() and math.isfinite(x):
             x = int(x)
         else:
-            raise TypeError(f"{name} must be an integer, got {type(x).__name__} {x!r}")
+            raise InputTypeError(f"{name} must be an integer, got {type(x).__name__} {x!r}")
     x = int(x)
     if x < minimum:
         raise EstimateInputError(f"{name} must be ≥ {minimum}, got {x}; pass a positive size (e.g. {name}={max(minimum, 1)})")
@@ -60,7 +60,7 @@ def check_real(x, name: str, *, low: float | None = None, high: float | None = N
                low_open: bool = False, high_open: bool = False) -> float:
     """A finite float inside the given interval."""
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(x).__name__} {x!r}")
+        raise InputTypeError(f"{name} must be a real number, got {type(x).__name__} {x!r}")
     x = float(x)
     if not math.isfinite(x):
         raise EstimateInputError(f"{name} must be finite, got {x}")
@@ -74,7 +74,7 @@ def check_real(x, name: str, *, low: float | None = None, high: float | None = N
 def check_epsilon(eps, name: str = "epsilon") -> float:
     """ε ∈ (0, 1)."""
     if isinstance(eps, bool) or not isinstance(eps, numbers.Real):
-        raise TypeError(f"{name} must be a real number in (0, 1), got {type(eps).__name__} {eps!r}")
+        raise InputTypeError(f"{name} must be a real number in (0, 1), got {type(eps).__name__} {eps!r}")
     e = float(eps)
     if not (math.isfinite(e) and 0.0 < e < 1.0):
         raise EstimateInputError(f"{name} must lie in (0, 1) (a precision such as 1e-3), got {eps!r}")

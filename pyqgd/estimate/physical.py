@@ -33,6 +33,7 @@ import warnings
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from pyqgd._checks import InputTypeError
 from pyqgd._display import dataframe, estimates_html, estimates_repr
 from pyqgd.estimate.errors import (
     ErrorBudgetError,
@@ -209,7 +210,7 @@ def check_presets(presets, qec_schemes=None) -> list[tuple[str, str]]:
         raise UnknownPresetError(f"no qubit preset given; choose from {QUBIT_PRESETS}")
     for p in presets:
         if not isinstance(p, str):
-            raise TypeError(f"qubit presets are names (str), got {type(p).__name__}")
+            raise InputTypeError(f"qubit presets are names (str), got {type(p).__name__}")
         if p not in QUBIT_PRESETS:
             raise UnknownPresetError(f"unknown qubit preset {p!r}; choose from {', '.join(QUBIT_PRESETS)}")
     pairs = []
