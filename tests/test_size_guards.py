@@ -279,3 +279,11 @@ def test_uniform_state_preparation_counts_equal_the_enumeration():
             a, b = cc._uniform_prep(s, m), cc.prepare_pure_state([1.0] * s, m)
             assert (a.rotation_count, a.t_count, a.ccz_count, a.rotation_depth) == \
                 (b.rotation_count, b.t_count, b.ccz_count, b.rotation_depth), (s, m)
+
+
+def test_ode_solver_cost_refuses_what_is_not_an_ode_problem():
+    from pyqgd.estimate import ode_solver_cost
+
+    for bad in ({"n": 10, "s": 2}, None, "7e6"):
+        with pytest.raises(TypeError, match="takes an OdeProblem"):
+            ode_solver_cost(bad)

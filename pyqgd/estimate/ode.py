@@ -57,6 +57,7 @@ from functools import lru_cache
 import numpy as np
 
 from pyqgd import registry
+from pyqgd._checks import InputTypeError
 from pyqgd.estimate import circuit as cc
 from pyqgd.estimate import logical as lg
 from pyqgd.estimate.errors import EstimateInputError, check_epsilon, check_real, check_size
@@ -352,6 +353,9 @@ def _exact(pr: OdeProblem) -> OdeCost:
 def ode_solver_cost(problem: OdeProblem, *, block_encoding: str | None = None, solver: str | None = None) -> OdeCost:
     """Logical cost of one run of the solver (module docstring); ``block_encoding``/``solver`` override the
     problem's choices. With ``problem.instance`` set, the exact cost of that built instance."""
+    if not isinstance(problem, OdeProblem):
+        raise InputTypeError(f"ode_solver_cost takes an OdeProblem (e.g. OdeProblem(n=7e6, s=8, N=2, T=1000, "
+                             f"epsilon=1e-2) or OdeProblem.from_gd_problem(problem)), got {type(problem).__name__}")
     pr = problem
     if block_encoding is not None or solver is not None:
         pr = replace(pr, block_encoding=block_encoding or pr.block_encoding, solver=solver or pr.solver)
