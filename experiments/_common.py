@@ -22,6 +22,19 @@ def out_paths(name: str, figures_dir=None, results_dir=None) -> tuple[Path, Path
     return f / f"{name}.png", r / f"{name}.json"
 
 
+def plotted(name: str, res: dict, plot) -> tuple[Path, Path]:
+    """Draw ``plot(res, png)`` into the experiment's figure path; return (figure path, results path)."""
+    png, js = out_paths(name)
+    plot(res, png)
+    return png, js
+
+
+def finish(data: dict, js: Path, png: Path, seconds: float) -> None:
+    """Save the experiment's results and say where the figure and results are."""
+    save_json(data, js)
+    print(f"figure: {png}\nresults: {js}\n({seconds:.1f} s)")
+
+
 def _jsonable(x):
     if isinstance(x, dict):
         return {str(k): _jsonable(v) for k, v in x.items()}

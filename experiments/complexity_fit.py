@@ -20,7 +20,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from experiments._common import out_paths, save_json
+from experiments._common import finish, plotted
 
 __all__ = ["work", "sweep", "dissipative_sweep", "dissipative_problem", "fit_loglog", "run", "plot", "main"]
 
@@ -170,8 +170,7 @@ def plot(res: dict, path=None):
 
 def main(argv=None):
     res = run()
-    png, js = out_paths("complexity_fit")
-    plot(res, png)
+    png, js = plotted("complexity_fit", res, plot)
     print("fitted exponents (per-run Toffoli+T+rotations; total = × read-out runs); T attribution: degree, rounds, call")
     print(f"{'circuit':24s} {'T':>6s} {'n':>6s} {'log n':>7s} {'s':>6s} {'1/eps':>6s} {'n (total)':>10s}   T: deg / rounds / call")
     for key in ("built_qrom", "built_selectswap", "qram", "qrom"):
@@ -187,8 +186,7 @@ def main(argv=None):
     print(f"{'paper Thm 1':24s} {1:6.2f} {0:6.2f} {'O(1)':>7s}   O(T polylog n), fully dissipative")
     print(f"{'paper':8s} {2:6.2f} {0:6.2f} {'O(1)':>7s} {'-':>6s} {'poly':>6s} {'-':>10s}   O(T^2 polylog n) (Thm 2)")
     print(f"{'[Ye]':8s} {2:6.2f} {0:6.2f} {'O(1)':>7s} {3:6.2f} {2:6.2f} {'-':>10s}   (s^3 T^2/eps^2) polylog")
-    save_json(res, js)
-    print(f"figure: {png}\nresults: {js}\n({res['seconds']:.1f} s)")
+    finish(res, js, png, res['seconds'])
     return res
 
 

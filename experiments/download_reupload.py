@@ -37,7 +37,7 @@ import time
 
 import numpy as np
 
-from experiments._common import PrunedSetup, out_paths, pruned_digits_mlp, save_json
+from experiments._common import PrunedSetup, finish, plotted, pruned_digits_mlp
 
 __all__ = ["tomography_noise", "emulate_segment", "run_scheme", "run", "plot", "main"]
 
@@ -218,8 +218,7 @@ def main(argv=None):
     ap.add_argument("--delta", type=float, default=1e-2)
     args = ap.parse_args(argv)
     res = run(lr=args.lr, total_steps=args.steps, K=args.K, delta=args.delta)
-    png, js = out_paths("download_reupload")
-    plot(res, png)
+    png, js = plotted("download_reupload", res, plot)
     s = summary(res)
     cfg = res["config"]
     print(f"n = {cfg['n_surviving']} survivors, η = {cfg['lr']}, {cfg['total_steps']} steps, K = {cfg['K']}, "
@@ -234,10 +233,9 @@ def main(argv=None):
               f"{np.mean(v['accuracy_drop_at_download']) if v['accuracy_drop_at_download'] else float('nan'):13.4f}")
     for k in ("reupload", "qram"):
         print(f"  {k}: emulation error per segment {np.round(s[k]['emulation_error_per_segment'], 4).tolist()}")
-    save_json({"summary": s, "config": cfg, **{k: {kk: res[k][kk] for kk in ("steps", "loss", "train_accuracy", "test_accuracy",
+    finish({"summary": s, "config": cfg, **{k: {kk: res[k][kk] for kk in ("steps", "loss", "train_accuracy", "test_accuracy",
                                                                               "download_steps", "segments")}
-                                                for k in ("sparse", "reupload", "qram")}}, js)
-    print(f"figure: {png}\nresults: {js}\n({res['seconds']:.0f} s)")
+                                                for k in ("sparse", "reupload", "qram")}}, js, png, res['seconds'])
     return s
 
 

@@ -30,7 +30,7 @@ import time
 
 import numpy as np
 
-from experiments._common import PrunedSetup, out_paths, pruned_digits_mlp, save_json
+from experiments._common import PrunedSetup, finish, plotted, pruned_digits_mlp
 
 __all__ = ["sparse_training", "error_proxy_curves", "window_close", "run", "plot", "main"]
 
@@ -249,8 +249,7 @@ def main(argv=None):
     ap.add_argument("--hidden", type=int, default=32)
     args = ap.parse_args(argv)
     res = run(lr=args.lr, steps=args.steps, spectrum_every=args.spectrum_every, hidden=args.hidden)
-    png, js = out_paths("sparse_training_spectra")
-    plot(res, png)
+    png, js = plotted("sparse_training_spectra", res, plot)
     s = summary(res)
     tr = res["training"]
     print(f"digits MLP, {res['config']['n_total']} parameters, 90% pruned -> n = {tr['n']} survivors; η = {tr['lr']}")
@@ -270,11 +269,10 @@ def main(argv=None):
         wf, wr = v["window_close_frozen"], v["window_close_running"]
         print(f"  cut-off {c}: {vals}; min of E at t = {wf['t_min']} / {wr['t_min']}, E back to E(0) at t = "
               f"{wf['t_back']} / {wr['t_back']} (frozen / running; None = not within {len(res['t']) - 1} steps)")
-    save_json({"summary": s, "config": res["config"], "t": res["t"][::5], "E": {c: {"frozen": v["frozen"][::5], "running": v["running"][::5]} for c, v in res["E"].items()},
+    finish({"summary": s, "config": res["config"], "t": res["t"][::5], "E": {c: {"frozen": v["frozen"][::5], "running": v["running"][::5]} for c, v in res["E"].items()},
                "spectrum_steps": tr["spectrum_steps"], "fractions": tr["fractions"],
                "steps": tr["steps"], "loss": tr["loss"], "train_accuracy": tr["train_accuracy"],
-               "test_accuracy": tr["test_accuracy"]}, js)
-    print(f"figure: {png}\nresults: {js}\n({res['seconds']:.0f} s)")
+               "test_accuracy": tr["test_accuracy"]}, js, png, res['seconds'])
     return s
 
 
