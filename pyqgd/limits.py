@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import numbers
 
-from pyqgd._checks import EstimateInputError, InputTypeError, TooLargeError
+from pyqgd._checks import EstimateInputError, InputTypeError, TooLargeError, check_positive_int
 
 __all__ = ["MAX_PARAMS", "MAX_ORDER", "MAX_PIPELINE_ORDER", "MAX_SPARSITY", "MAX_TRACED_SPARSITY", "MAX_STEPS", "MIN_EPSILON",
            "MAX_INT64", "MAX_PIPELINE_STEPS", "MAX_PIPELINE_PARAMS", "MAX_TOY_PARAMS", "SizeLimitError",
@@ -113,7 +113,6 @@ def check_pipeline_arguments(*, T, N, epsilon, delta, error_budget, check_steps,
                              toy_n, seed, max_params, max_batches, check_orders, simulate) -> None:
     """Type and range of every argument of :func:`pyqgd.report.analyze` that is not a model, before any work: a
     ``TypeError`` / ``ValueError`` of pyqgd's (:class:`SizeLimitError` for sizes) saying what to pass."""
-    from pyqgd._checks import check_positive_int
 
     N = check_positive_int(N, "N")
     T = None if T is None else check_positive_int(T, "T")   # None: the GDProblem's own T (or the default)
@@ -143,8 +142,6 @@ def check_pipeline_arguments(*, T, N, epsilon, delta, error_budget, check_steps,
 
 def check_max_params(max_params) -> None:
     """``max_params`` (surviving parameters of the pipeline) is None or an int in [1, MAX_PIPELINE_PARAMS]."""
-    from pyqgd._checks import check_positive_int
-
     if max_params is not None:
         _above(check_positive_int(max_params, "max_params"), MAX_PIPELINE_PARAMS, "max_params",
                "surviving parameters (dense Hessians)", "prune harder, or use `pyqgd estimate` for the cost alone")

@@ -92,8 +92,6 @@ class QuadraticMap:
 
     def trajectory(self, u_in, T: int) -> np.ndarray:
         """The true nonlinear iterates u(0..T) of u ↦ u + f(u), as a (T+1, n) array."""
-        from pyqgd._checks import check_positive_int
-
         T = check_positive_int(T, "T")
         u = as_finite_vector(u_in, "u_in", self.n)
         out = np.empty((T + 1, self.n))
@@ -111,7 +109,6 @@ class QuadraticMap:
         ``gradient`` (n,), ``hessian`` (n, n) and ``third`` either (n, n, n) or the (n, n²) matrix
         K̃[i, a·n + b] = ∂³L/∂θ_i∂θ_a∂θ_b (dense or scipy.sparse); ``third=None`` gives the linear map.
         """
-        from pyqgd._checks import check_positive_float
 
         eta = check_positive_float(eta, "eta")
         g = as_finite_vector(gradient, "gradient")
@@ -180,7 +177,6 @@ class SpectrumSummary:
 @dataclass(frozen=True)
 class Provenance:
     """Where a :class:`GDProblem` came from, in words and numbers a report can quote."""
-
     model: str  # e.g. "mlp", "MyNet", "toy cubic loss"
     n_total: int  # parameters before pruning
     pruning: str = "none"  # e.g. "per layer, 90 % of weights, biases and norm gains kept"

@@ -33,6 +33,8 @@ import warnings
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from qdk.estimator import EstimatorError, LogicalCounts
+
 from pyqgd._checks import InputTypeError
 from pyqgd._display import dataframe, estimates_html, estimates_repr
 from pyqgd.estimate.errors import (
@@ -116,7 +118,6 @@ class PhysicalEstimate:
 @dataclass(frozen=True)
 class PhysicalEstimates:
     """All physical estimates of one circuit: the logical counts they came from, and one entry per preset/scheme."""
-
     logical_counts: dict
     estimates: tuple
     label: str = ""
@@ -196,7 +197,6 @@ def format_seconds(t: float) -> str:
 
 def _qdk():
     os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
-    from qdk.estimator import EstimatorError, LogicalCounts
 
     return LogicalCounts, EstimatorError
 

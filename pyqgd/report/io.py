@@ -32,6 +32,7 @@ import contextlib
 import errno
 import fcntl
 import hashlib
+import io as _io
 import json
 import os
 import shutil
@@ -106,7 +107,6 @@ def atomic_write_text(path, text: str) -> Path:
 def atomic_savefig(fig, path, **savefig_kwargs) -> Path:
     """``fig.savefig`` into memory, then :func:`atomic_write_bytes` (format from ``path``'s suffix unless given):
     a full disk or a kill never leaves a truncated image."""
-    import io as _io
 
     path = Path(path)
     buf = _io.BytesIO()
