@@ -5,7 +5,7 @@ Per instance (toy GD maps: toy_cubic loss, η = 0.2, expansion offset 0.1 so tha
 α_L/‖L‖, κ_eff = α_L·‖L⁻¹‖ (‖·‖ from numpy's SVD of the padded L), the traced logical counts of ONE block-encoding call
 (CCZ, T, rotations; ``qsharp.logical_counts`` of ``TraceStructuredBlockEncoding`` / ``TraceKroneckerBlockEncoding``),
 stored numbers, and max|α·block − L| of the new encoding (Q# unitary dump vs numpy). Then the wall time of the
-amplified QSVT solve of the n = 2, N = 2, T = 4 toy (the same driver ``simulate_history_solve`` for both encodings:
+amplified QSVT solve of the n = 2, N = 2, T = 4 toy (the same driver ``pyqgd.quantum.ode.solve_gd`` for both encodings:
 the un-amplified run and the amplified run, as ``solve_gd`` does; the wall time includes the driver's classical work,
 the Q# simulation time is printed beside it), and of an un-amplified n = 4 solve (the old amplified one takes too long
 for a benchmark). Finally the paper instance (n = 7·10⁶, s = 8, N = 2, T = 1000): α_L and Toffolis
@@ -32,7 +32,8 @@ import numpy as np
 from pyqgd.carleman import discrete_carleman
 from pyqgd.dynamics import gd_map, toy_cubic
 from pyqgd.quantum._context import get_context
-from pyqgd.quantum.kronecker import kronecker_block, kronecker_encoding, simulate_history_solve
+from pyqgd.quantum.kronecker import kronecker_block, kronecker_encoding
+from pyqgd.quantum.ode import solve_gd
 from pyqgd.quantum.structured_oracles import carleman_oracle_data, padded_tstep_matrix
 
 # (name, n, N, T, p)
@@ -51,9 +52,9 @@ def _u(n):
     return u
 
 
-def _counts(op, data):
+def _counts(op, *args):
     ctx = get_context()
-    return dict(ctx.logical_counts(op, data))
+    return dict(ctx.logical_counts(op, *args))
 
 
 def _gates(c):
@@ -68,14 +69,52 @@ def _encodings(n, N, T, p):
 
 
 def _solve(which, s, old, new, T, p, amplify):
-    ctx = get_context()
-    if which == "old":
-        op, data, L, a = ctx.code.Carleman.HistoryState.CarlemanQsvtSolve, old.to_qsharp(), old.quantized_matrix(), old.alpha
-    else:
-        op, data, L, a = new.solve_operation(ctx), new.to_qsharp(), new.quantized_matrix(), new.alpha
     t0 = time.perf_counter()
-    r = simulate_history_solve(op, data, L, a, s, _u(s.n), T, p, amplify=amplify)
+    r = solve_gd(s, _u(s.n), T, p, amplify=amplify, parameters="exact", simulate="circuit",
+                 block_encoding="sparse" if which == "old" else "kronecker")
     return r, time.perf_counter() - t0
+
+
+def _per_call_paper() -> dict:
+    """One Kronecker call at the paper instance for each loading of its F tables (model of
+    ``pyqgd.estimate.kronecker``: traced skeleton + the read closed forms), printed row by row."""
+    from pyqgd.estimate.kronecker import kronecker_block_encoding_cost
+
+    print("\none Kronecker call at n = 7e6, s = 8, N = 2, T = 1000 (F2 = ∇³L-symmetric, mirrored dense tables):",
+          flush=True)
+    out = {}
+    for loading in ("records", "qrom", "selectswap"):
+        c = kronecker_block_encoding_cost(7_000_000, 8, 2, T=1000, loading=loading)
+        out[loading] = {"toffolis": c.cost.toffoli_count, "t": c.cost.t_count, "rotations": c.cost.rotation_count,
+                        "qubits": c.cost.num_qubits, "alpha": c.alpha}
+        print(f"  {loading:10}: Toffolis/call {c.cost.toffoli_count:10.4g}  T {c.cost.t_count:6d}  rotations "
+              f"{c.cost.rotation_count:10.4g}  qubits {c.cost.num_qubits:8d}  alpha_L {c.alpha:.3f}", flush=True)
+    return out
+
+
+def _lookup_counts_agree() -> bool:
+    """Closed-form read costs (``pyqgd.estimate.loading``) and one built call per loading
+    (``pyqgd.estimate.kronecker.kronecker_call_cost``) against the QDK tracer: CCZ, T, rotations, measurements."""
+    from pyqgd.estimate.kronecker import kronecker_call_cost
+    from pyqgd.estimate.loading import qroam_read_cost, qrom_read_cost
+
+    ctx = get_context()
+    keys = ("cczCount", "tCount", "rotationCount", "measurementCount")
+    ok = True
+    for a, w in ((4, 3), (6, 5), (8, 7)):
+        tr = _counts(ctx.code.Oracles.Qroam.TraceQromRead, a, w, 1)
+        f = qrom_read_cost(a, w, 1).traced_view()
+        ok &= all(tr[k] == f[k] for k in keys)
+        tr = _counts(ctx.code.Oracles.Qroam.TraceQroamRead, a, w, 4, 4, True, 1)
+        f = qroam_read_cost(a, w, 4, 4).traced_view()
+        ok &= all(tr[k] == f[k] for k in keys)
+    for loading in ("records", "qrom", "selectswap"):
+        enc = kronecker_encoding(_system(3, 2), 4, 3, loading=loading)
+        tr = _counts(ctx.code.Carleman.Kronecker.TraceKroneckerBlockEncoding, enc.to_qsharp())
+        f = kronecker_call_cost(enc).traced_view()
+        ok &= all(tr[k] == f[k] for k in keys)
+    print(f"\nlookup and call closed forms = traced counts: {ok}", flush=True)
+    return bool(ok)
 
 
 def main() -> None:
@@ -119,12 +158,12 @@ def main() -> None:
             out = {}
             for which in ("new", "old"):
                 r, wall = _solve(which, s, old, new, T, p, amplify)
-                out[which] = {"wall_s": wall, "simulation_s": r.seconds, "degree": r.degree,
+                out[which] = {"wall_s": wall, "simulation_s": r.simulated_seconds, "degree": r.degree,
                               "amplification_length": r.amplification_length,
                               "calls": r.block_encoding_calls, "fidelity_carleman": r.fidelity_carleman,
                               "success_probability": r.success_probability,
                               "amplified_success_probability": r.amplified_success_probability}
-                print(f"  {label:24} {which}: {wall:7.1f} s ({r.seconds:.1f} s in Q#), degree {r.degree}, "
+                print(f"  {label:24} {which}: {wall:7.1f} s ({r.simulated_seconds:.1f} s in Q#), degree {r.degree}, "
                       f"AA length {r.amplification_length}, "
                       f"{r.block_encoding_calls} calls, fidelity {r.fidelity_carleman:.6f}", flush=True)
             out["speedup"] = out["old"]["wall_s"] / out["new"]["wall_s"]
@@ -151,8 +190,16 @@ def main() -> None:
     ratio = paper["old"]["kappa_eff"] / paper["new"]["kappa_eff"]
     print(f"  kappa_eff ratio old/new: {ratio:.1f}  (new α inputs: s·max|F1| = {DEFAULT_F1_ALPHA}, "
           f"√(s_r s_c)·max|F2| = {DEFAULT_F2_ALPHA}, F0 = 0; old: s_L·max(1, max|M|) with max|M| = 1)", flush=True)
+    per_call = _per_call_paper()
+    agree = _lookup_counts_agree()
+    best = min(("qrom", "selectswap"), key=lambda k: per_call[k]["toffolis"])
     toy = rows[0]
     print(json.dumps({
+        "per_call_toffoli_paper": per_call[best]["toffolis"],
+        "per_call_qubits_paper": per_call[best]["qubits"],
+        "per_call_loading_paper": best,
+        "lookup_counts_agree": agree,
+        "per_call_paper": per_call,
         "kappa_eff_ratio_paper": ratio,
         "amplified_solve_speedup": solves.get("n2-N2-T4 amplified", {}).get("speedup"),
         "amplified_simulation_speedup": solves.get("n2-N2-T4 amplified", {}).get("simulation_speedup"),

@@ -5,8 +5,13 @@
     agree (exact except the stated rotation-depth tolerance, see pyqgd.estimate.validation).
 (b) The wall time of a full all-presets estimate at n = 1.03e8, T = 1000 (QROM and QRAM), plus the README table.
 (c) The whole T-step solver (CarlemanQsvtSolve) traced at the shared small instances against ode_solver_cost.
-(d) Per-run Toffolis at the paper instance (n = 7e6, T = 1000, ε = δ = 1e-2, s = 8, N = 2): the previous model
-    (re-evaluated here from its committed formula, ``legacy_per_run``) next to the built circuit and the models.
+(c') Every built (encoding, loading, solver) combination — structured sparse / Kronecker encoding × QROM × QSVT /
+    kernel reflection — traced whole on 4 small instances against its formula (pyqgd.estimate.validation
+    .validate_combinations; traced counts cached under a hash of the Q# sources).
+(d) Per run at the paper instance (n = 7e6, T = 1000, ε = δ = 1e-2, s = 8, N = 2): the previous model
+    (re-evaluated here from its committed formula, ``legacy_per_run``) next to every built combination and the
+    models; the headline is the cheapest built combination whose whole-solver trace agrees, with its calls,
+    rotations, logical qubits and physical qubits / runtime on qubit_gate_ns_e3 and qubit_maj_ns_e4.
 (e) Exponent fits with their attribution, including a fully dissipative family.
 Last line: one JSON object.
 """
@@ -101,35 +106,76 @@ def solver_section() -> dict:
     return {"solver_counts_agree": bool(agree), "solver_instances": k, "max_solver_rel_err": worst}
 
 
-def paper_section() -> dict:
-    """(d) per-run Toffolis at the paper instance, previous model vs the built circuits vs models. The headline
-    ``per_run_toffoli_paper`` is the cheapest built circuit whose qubits are all counted."""
-    print("\n(d) per-run Toffolis, n = 7e6, T = 1000, ε = δ = 1e-2, s = 8, N = 2 (previous model | now)")
+def combinations_section() -> dict:
+    """(c') every built (encoding, loading, solver) combination traced whole on the shared small instances."""
+    from pyqgd.estimate.validation import BUILT_COMBINATIONS, validate_combinations
+
+    print("\n(c') every built combination, whole solver traced vs its formula (exact fields; depth within 2 %)")
+    print(f"{'combination':24s} {'instance':10s} {'calls':>6s} {'qubits':>6s} {'T':>6s} {'CCZ':>9s} {'rot':>8s} "
+          f"{'meas':>7s} {'depth err':>9s} {'agree':>5s} {'trace s':>7s}")
+    agree = {}
+    for comb in BUILT_COMBINATIONS:
+        res = validate_combinations([comb])[comb]
+        agree[comb] = len(res) >= 4 and all(r.agree for r in res)
+        for r in res:
+            t = r.traced
+            print(f"{'/'.join(comb):24s} {r.name.split()[-1]:10s} {'':>6s} {t['numQubits']:6d} {t['tCount']:6d} "
+                  f"{t['cczCount']:9d} {t['rotationCount']:8d} {t['measurementCount']:7d} {r.depth_rel_err:9.4f} "
+                  f"{str(r.agree):>5s} {r.trace_seconds:7.2f}", flush=True)
+    return agree
+
+
+def paper_section(agree: dict) -> dict:
+    """(d) per-run cost at the paper instance, previous model vs every built combination (and the models). The
+    headline ``per_run_toffoli_paper`` is the cheapest built combination whose whole solver was traced and agrees
+    with its formula (fewest non-Clifford operations: Toffoli + T + rotations), named in ``paper_circuit``."""
+    print("\n(d) per run, n = 7e6, T = 1000, ε = δ = 1e-2, s = 8, N = 2 (previous model | now)")
     rows = {}
     for be_name in ("sparse", "f_tables_model"):
         for ld in LOADINGS:
-            c = ode_solver_cost(paper_problem(7_000_000, 1000, loading=ld, block_encoding=be_name))
+            c = ode_solver_cost(paper_problem(7_000_000, 1000, loading=ld, block_encoding=be_name, solver="qsvt"))
             rows[(be_name, ld)] = c
             old = legacy_per_run(7_000_000, 1000, loading=ld) if ld in ("qrom", "selectswap", "qram") else (None, None)
             print(f"  {c.label:110s} Toffolis {c.total.ccz_count:10.3e}  qubits {c.total.qubits_allocated:.3g}  "
                   f"rounds {c.amplification_length}  | previous model ({ld}): "
                   + ("—" if old[0] is None else f"{old[0]:.3e}, rounds {old[1]}"), flush=True)
-    # the Kronecker encoding reads its records with the built sparse QROM only
-    kc = ode_solver_cost(paper_problem(7_000_000, 1000, block_encoding="kronecker"))
-    print(f"  {kc.label:110s} Toffolis {kc.total.ccz_count:10.3e}  qubits {kc.total.qubits_allocated:.3g}  "
-          f"rounds {kc.amplification_length}  α_L {kc.alpha:.3g}", flush=True)
-    counted = {("sparse", ld): rows[("sparse", ld)] for ld in ("qrom", "selectswap")}
-    counted[("kronecker", "qrom")] = kc
-    best = min(counted, key=lambda k: counted[k].total.ccz_count)
+    print(f"\n  {'built combination':26s} {'calls/run':>10s} {'degree':>8s} {'L':>4s} {'Toffoli':>10s} {'T':>10s} "
+          f"{'rotations':>10s} {'qubits':>6s} {'traced':>6s}")
+    built = {}
+    for comb in agree:
+        enc, ld, sol = comb
+        c = ode_solver_cost(paper_problem(7_000_000, 1000, loading=ld, block_encoding=enc, solver=sol))
+        built[comb] = c
+        print(f"  {'/'.join(comb):26s} {c.block_encoding_calls:10.3e} {c.degree:8d} {c.amplification_length:4d} "
+              f"{c.total.ccz_count:10.3e} {c.total.t_count:10.3e} {c.total.rotation_count:10.3e} "
+              f"{c.total.num_qubits:6d} {str(agree[comb]):>6s}", flush=True)
+    traced = [k for k in built if agree[k]] or list(built)
+    best = min(traced, key=lambda k: built[k].total.non_clifford_count)
+    bc = built[best]
+    phys = {}
+    for preset in ("qubit_gate_ns_e3", "qubit_maj_ns_e4"):
+        try:
+            e = estimate_physical(bc.total, preset, error_budget=1e-3).estimates[0]
+            phys[preset] = {"physical_qubits": int(e.physical_qubits), "runtime_seconds": float(e.runtime_seconds)}
+        except Exception as exc:  # an infeasible budget is a result, reported as such
+            phys[preset] = {"infeasible": str(exc)[:200]}
+        print(f"  {'/'.join(best)} on {preset}: {phys[preset]}", flush=True)
+    qsvt = built[("kronecker", "qrom", "qsvt")]
     old_best = min(legacy_per_run(7_000_000, 1000, loading=ld)[0] for ld in ("qrom", "selectswap"))
-    return {"per_run_toffoli_paper": int(counted[best].total.ccz_count), "per_run_toffoli_paper_circuit": "/".join(best),
-            "per_run_toffoli_paper_structured": int(min(counted[("sparse", ld)].total.ccz_count
-                                                        for ld in ("qrom", "selectswap"))),
+    return {"built_solver_combinations": len(built), "all_built_counts_agree": bool(all(agree.values())),
+            "calls_per_run_paper": int(bc.block_encoding_calls), "per_run_toffoli_paper": int(bc.total.ccz_count),
+            "per_run_rotations_paper": int(bc.total.rotation_count),
+            "per_run_t_paper": int(bc.total.t_count),
+            "per_run_logical_qubits_paper": int(bc.total.num_qubits), "paper_circuit": "/".join(best),
+            "paper_physical": phys, "per_run_toffoli_paper_circuit": "/".join(best),
+            "calls_per_run_paper_qsvt": int(qsvt.block_encoding_calls),
+            "per_run_toffoli_paper_qsvt": int(qsvt.total.ccz_count),
+            "per_run_toffoli_paper_structured": int(min(built[k].total.ccz_count for k in built if k[0] == "sparse")),
             "per_run_toffoli_paper_old": int(old_best),
             "per_run_toffoli_paper_f_tables_model": int(min(rows[("f_tables_model", ld)].total.ccz_count
                                                             for ld in ("qrom", "selectswap"))),
-            "per_run_toffoli_paper_kronecker": int(kc.total.ccz_count),
-            "amplification_rounds_paper": rows[("sparse", "qrom")].amplification_length,
+            "per_run_toffoli_paper_kronecker": int(min(built[k].total.ccz_count for k in built if k[0] == "kronecker")),
+            "amplification_rounds_paper": bc.amplification_length,
             "amplification_rounds_paper_old": legacy_per_run(7_000_000, 1000)[1]}
 
 
@@ -221,7 +267,7 @@ def main():
     print("\nREADME table (per-run and total-with-read-out quantum time vs classical GPU time for the same T steps):")
     print(markdown_table(t7 + ests))
     out = solver_section()
-    out.update(paper_section())
+    out.update(paper_section(combinations_section()))
     print("\n(e) exponent fits (per-run Toffoli+T+rotation count) and attribution (degree ∝ κ, rounds, one call):")
     fits = {}
     for b, l in (("f_tables_model", "qrom"), ("f_tables_model", "qram"), ("sparse", "qrom"), ("sparse", "selectswap"),

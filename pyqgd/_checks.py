@@ -13,8 +13,13 @@ __all__ = [
     "check_positive_int",
     "check_positive_float",
     "check_memory",
+    "as_memory_limit",
     "TooLargeError",
 ]
+
+
+class EstimateInputError(ValueError):
+    """A size, count or precision passed to the cost model is out of range."""
 
 
 class TooLargeError(ValueError):
@@ -25,13 +30,30 @@ class TooLargeError(ValueError):
 DEFAULT_MEMORY_LIMIT = 8 * 2**30
 
 
+def _ragged(exc: ValueError) -> bool:
+    """True when numpy refused a nested sequence because its rows differ in length (not because of a string)."""
+    return "inhomogeneous" in str(exc) or "sequence" in str(exc)
+
+
+def _complex(x) -> bool:
+    """np.iscomplexobj, False for what numpy cannot make an array of (ragged lists: the conversion says why)."""
+    try:
+        return bool(np.iscomplexobj(x))
+    except (ValueError, TypeError):
+        return False
+
+
 def as_finite_vector(x, name: str, n: int | None = None) -> np.ndarray:
     """A float64 copy of a 1-D array; raise if it is complex, not finite or not of length n."""
-    if np.iscomplexobj(x):
+    if _complex(x):
         raise TypeError(f"{name} must be real, got a complex array")
     try:
         v = np.array(x, dtype=float, copy=True)
-    except (TypeError, ValueError) as exc:
+    except ValueError as exc:
+        if not _ragged(exc):
+            raise TypeError(f"{name} must be a real 1-D array, got {type(x).__name__}") from exc
+        raise ValueError(f"{name} must be a real 1-D array: its entries have different lengths") from exc
+    except TypeError as exc:
         raise TypeError(f"{name} must be a real 1-D array, got {type(x).__name__}") from exc
     if v.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {v.shape}")
@@ -53,11 +75,16 @@ def as_sparse_coefficient(a, name: str) -> sp.csr_matrix:
             raise TypeError(f"{name} must hold real numbers, got a sparse matrix of dtype {a.dtype}")
         m = sp.csr_matrix(a, dtype=float, copy=True)
     else:
-        if np.iscomplexobj(a):
+        if _complex(a):
             raise TypeError(f"{name} must be real, got a complex array")
         try:
             arr = np.asarray(a, dtype=float)
-        except (TypeError, ValueError) as exc:
+        except ValueError as exc:
+            if not _ragged(exc):
+                raise TypeError(f"{name} must be a real matrix (numpy array or scipy.sparse), got "
+                                f"{type(a).__name__}") from exc
+            raise ValueError(f"{name} must be a rectangular real matrix: its rows have different lengths") from exc
+        except TypeError as exc:
             raise TypeError(f"{name} must be a real matrix (numpy array or scipy.sparse), got {type(a).__name__}") from exc
         if arr.ndim != 2:
             raise ValueError(f"{name} must be 2-D, got shape {arr.shape}")
@@ -90,9 +117,34 @@ def check_positive_float(v, name: str) -> float:
     return v
 
 
+_UNITS = {"": 1, "B": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+
+def as_memory_limit(limit) -> float:
+    """A memory limit in bytes: ``None`` (the default, 8 GiB), a number > 0 (``inf`` disables the guard) or a string
+    such as ``"8G"``, ``"512M"``, ``"2GiB"`` (binary units K, M, G, T); NaN, ≤ 0 and other types are refused."""
+    if limit is None:
+        return float(DEFAULT_MEMORY_LIMIT)
+    if isinstance(limit, str):
+        text = limit.strip().upper().removesuffix("IB").removesuffix("B")
+        unit = text[-1:] if text[-1:] in _UNITS else ""
+        try:
+            value = float(text[:len(text) - len(unit)]) * _UNITS[unit]
+        except ValueError:
+            raise ValueError(f"memory_limit {limit!r} is not a size; write bytes or e.g. '8G', '512M'") from None
+    elif isinstance(limit, bool) or not isinstance(limit, numbers.Real):
+        raise TypeError(f"memory_limit must be a number of bytes or a string such as '8G', got {type(limit).__name__}")
+    else:
+        value = float(limit)
+    if not value > 0:  # also NaN
+        raise ValueError(f"memory_limit must be > 0 bytes (inf disables the guard), got {limit!r}")
+    return value
+
+
 def check_memory(nbytes: float, what: str, limit: float | None, hint: str) -> None:
-    """Refuse to allocate more than ``limit`` bytes (default 8 GiB) for ``what``; ``hint`` says what to use instead."""
-    limit = DEFAULT_MEMORY_LIMIT if limit is None else limit
+    """Refuse to allocate more than ``limit`` bytes (default 8 GiB; see :func:`as_memory_limit`) for ``what``;
+    ``hint`` says what to use instead."""
+    limit = as_memory_limit(limit)
     if nbytes > limit:
         raise TooLargeError(
             f"{what} would take ~{nbytes / 2**30:.1f} GiB, above the limit of {limit / 2**30:.1f} GiB; {hint} "

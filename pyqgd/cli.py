@@ -27,6 +27,8 @@ import sys
 import traceback
 from pathlib import Path
 
+from pyqgd import registry
+
 __all__ = ["main", "build_parser", "UsageError"]
 
 #: Output files of a report (the plots' stems; each may be written as PNG, SVG or PDF).
@@ -52,10 +54,9 @@ _EXAMPLES = {
   pyqgd analyze mlp
   pyqgd analyze mlp --prune 0.95 --eta 0.5
   pyqgd analyze cnn --no-simulate --out runs/cnn
-  pyqgd analyze --model-file net.pt --data-file batch.pt --loss mse
-      net.pt: torch.jit.save(torch.jit.script(model), "net.pt"); batch.pt: torch.save((X, y), "batch.pt")
   pyqgd analyze --model-file weights.pt --model-class mypkg.nets:Net --data-file batch.pt --loss cross_entropy
-      weights.pt: torch.save(model.state_dict(), "weights.pt"); mypkg.nets.Net() must build the model""",
+      weights.pt: torch.save(model.state_dict(), "weights.pt"); mypkg.nets.Net() must build the model;
+      batch.pt: torch.save((X, y), "batch.pt")""",
     "simulate": """examples:
   pyqgd simulate
   pyqgd simulate --params 2 --order 2 --T 2 --epsilon 0.05 --json""",
@@ -183,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("model", nargs="?", default=None, choices=("mlp", "cnn", "transformer"),
                     help="built-in model: mlp, cnn or transformer (default mlp; not with --model-file)")
     an.add_argument("--model-file", type=Path, metavar="FILE",
-                    help="your model: TorchScript (torch.jit.save) or a state_dict (torch.save(model.state_dict())) "
+                    help="your model's weights: a state_dict (torch.save(model.state_dict())) "
                     "with --model-class")
     an.add_argument("--model-class", metavar="MODULE:CLASS",
                     help="the class a state_dict --model-file loads into, e.g. mypkg.nets:Net (built with no arguments)")
@@ -193,13 +194,20 @@ def build_parser() -> argparse.ArgumentParser:
                     help="loss for --model-file (default mse): mse needs float targets of the outputs' shape; "
                     "cross_entropy needs ≥ 2 outputs and integer labels")
     an.add_argument("--unsafe-load", action="store_true",
-                    help="also accept fully pickled files (torch.save(model)). RISK: unpickling runs any code the file "
+                    help="also accept a --model-file that is code: TorchScript (torch.jit.save; its weights go into "
+                    "--model-class) or a pickled module (torch.save(model)). RISK: loading runs any code the file "
                     "contains, with your permissions; use only for files you made yourself")
+    an.add_argument("--unsafe-load-data", action="store_true",
+                    help="also accept a pickled --data-file (any Python objects). RISK: runs code from the file")
     an.add_argument("--prune", type=_prune, default=None,
                     help="fraction of weights pruned by magnitude (default: automatic, see --max-params)")
     an.add_argument("--max-params", type=_count, default=None, metavar="n",
                     help="with automatic pruning, keep about this many parameters (default: the pipeline's)")
-    an.add_argument("--no-simulate", action="store_true", help="skip the Q# simulation attempt")
+    an.add_argument("--no-simulate", action="store_true",
+                    help="skip the Q# simulation attempt (the expansion point and the verdict do not change)")
+    an.add_argument("--memory-gb", type=_positive, default=None, metavar="GB",
+                    help="memory the Hessian and third-order stages may use (default 1.5); their time and memory are "
+                    "predicted before they start, and a model that does not fit is refused with the option that fits")
     _pipeline_options(an, eta_default="1/λ_max of the Hessian, stated in the report")
 
     sim = command("simulate", "a toy GD instance on the local Q# simulator",
@@ -211,7 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--T", type=_count, default=4, help="gradient-descent steps (default 4)")
     sim.add_argument("--eta", type=_positive, default=0.3, help="learning rate η > 0 (default 0.3)")
     sim.add_argument("--epsilon", type=_open_unit, default=0.05, help="QSVT precision ε in (0, 1) (default 0.05)")
-    sim.add_argument("--amplify", action="store_true", help="fixed-point amplitude amplification (slower)")
+    sim.add_argument("--no-amplify", action="store_true", help="skip the fixed-point amplitude amplification")
+    sim.add_argument("--circuit", action="store_true",
+                     help="run the Q# circuit even when it is predicted over the auto budget (may take minutes)")
     sim.add_argument("--seed", type=_seed, default=DEFAULT_SEED, help=f"seed of the toy loss (default {DEFAULT_SEED})")
     sim.add_argument("--json", action="store_true", help="print JSON")
 
@@ -231,10 +241,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="QDK qubit preset (repeatable; default: all): qubit_gate_ns_e3, qubit_gate_ns_e4, "
                      "qubit_gate_us_e3, qubit_gate_us_e4, qubit_maj_ns_e4, qubit_maj_ns_e6")
     est.add_argument("--loading", choices=_loadings() + ("all",), default="all",
-                     help="data loading (default all; the Kronecker encoding is costed with QROM only)")
-    est.add_argument("--block-encoding", choices=("auto", "sparse", "kronecker", "f_tables_model"), default="auto",
+                     help="data loading (default all; the Kronecker encoding reads its F tables by qrom or selectswap)")
+    est.add_argument("--block-encoding", choices=("auto",) + registry.names("encoding"), default="auto",
                      help="block-encoding of the T-step matrix: auto (the cheaper built one per loading), sparse "
-                     "(structured oracles over M's tables, built), kronecker (from F0, F1, F2 alone, built, QROM only), "
+                     "(structured oracles over M's tables, built), kronecker (from F0, F1, F2 alone, built, QROM or QROAM), "
                      "f_tables_model (oracles storing only the F's: a model, not built) (default auto)")
     est.add_argument("--solver", choices=("qsvt", "kernel", "auto"), default="qsvt",
                      help="linear solver: qsvt (QSVT inversion + fixed-point amplification), kernel (kernel-reflection "
@@ -359,9 +369,19 @@ def _write_report(report, args, out, provenance) -> int:
 
 # ---- the commands --------------------------------------------------------------------------------------------------
 
+def _check_pipeline_sizes(args) -> None:
+    """The limits of :mod:`pyqgd.limits` on the pipeline's options, before any folder is touched."""
+    from pyqgd.limits import check_cost_sizes, check_max_params, check_pipeline_order
+
+    check_pipeline_order(args.order)
+    check_cost_sizes(N=args.order, T=args.T, epsilon=args.epsilon)
+    check_max_params(getattr(args, "max_params", None))
+
+
 def _demo(args) -> int:
     from pyqgd.report.pipeline import analyze
 
+    _check_pipeline_sizes(args)
     presets = _presets(args, ("qubit_gate_ns_e4", "qubit_maj_ns_e6"))
     loadings = _selected_loadings(args.loading) if args.loading else _PIPELINE_LOADINGS
     out = _output(args, _REPORT_NAMES)
@@ -381,8 +401,9 @@ def _analyze(args) -> int:
         for flag, value in (("--model-class", args.model_class), ("--loss", args.loss)):
             if value is not None:
                 raise UsageError(f"{flag} applies to --model-file only; the built-in models bring their own")
-        if args.unsafe_load:
-            raise UsageError("--unsafe-load applies to --model-file / --data-file only")
+        if args.unsafe_load or args.unsafe_load_data:
+            raise UsageError("--unsafe-load and --unsafe-load-data apply to --model-file / --data-file only")
+    _check_pipeline_sizes(args)
     presets = _presets(args, ("qubit_gate_ns_e4", "qubit_maj_ns_e6"))
     try:
         import torch
@@ -392,7 +413,6 @@ def _analyze(args) -> int:
     from pyqgd.report.pipeline import analyze
 
     loadings = _selected_loadings(args.loading) if args.loading else _PIPELINE_LOADINGS
-    out = _output(args, _REPORT_NAMES)
     eta = args.eta  # None: the pipeline chooses η = 1/λ_max and states it in the report
     torch.manual_seed(args.seed)
     model, loss_fn, data, loading = args.model or "mlp", None, None, "built-in"
@@ -403,17 +423,21 @@ def _analyze(args) -> int:
         check_readable(args.data_file, "data file")
         loss = args.loss or "mse"
         model = load_model_file(args.model_file, model_class=args.model_class, unsafe=args.unsafe_load)
-        data = load_data_file(args.data_file, unsafe=args.unsafe_load)
+        data = load_data_file(args.data_file, unsafe=args.unsafe_load_data)
         check_model_data(model, data, loss)
         loss_fn = mse_loss if loss == "mse" else torch.nn.functional.cross_entropy
-        loading = ("full unpickling (--unsafe-load)" if args.unsafe_load else
-                   f"state_dict into {args.model_class}" if args.model_class else "TorchScript")
+        loading = (f"state_dict into {args.model_class}" if not args.unsafe_load else
+                   f"--unsafe-load (code in the file was run), weights into {args.model_class}" if args.model_class
+                   else "--unsafe-load: full unpickling (code in the file was run)")
+    out = _output(args, _REPORT_NAMES)  # after the files are checked: a refused run leaves --out untouched
     inputs = _pipeline_inputs(args, eta, presets, loadings, prune=args.prune, max_params=args.max_params,
                               simulate=not args.no_simulate,
                               model=str(args.model_file or model), data=str(args.data_file) if args.data_file else None,
                               loss=args.loss or ("mse" if args.model_file else None), model_loading=loading)
     provenance = _provenance(args, inputs, torch_used=True)
     extra = {} if args.max_params is None else {"max_params": args.max_params}
+    if args.memory_gb is not None:
+        extra["memory_budget_gb"] = args.memory_gb
     report = analyze(model, loss_fn=loss_fn, data=data, prune=args.prune, simulate=not args.no_simulate,
                      **extra, **_analyze_kwargs(args, eta, presets, loadings))
     return _write_report(report, args, out, provenance)
@@ -444,6 +468,9 @@ def _check_simulator_size(n: int, N: int, T: int) -> None:
 def _simulate(args) -> int:
     import numpy as np
 
+    from pyqgd.limits import check_pipeline_order
+
+    check_pipeline_order(args.order)
     _check_simulator_size(args.params, args.order, args.T)
     from pyqgd.carleman import discrete_carleman
     from pyqgd.dynamics import gd_map, toy_cubic
@@ -451,23 +478,22 @@ def _simulate(args) -> int:
 
     qm = gd_map(toy_cubic(args.params, cubic=0.5, seed=args.seed), args.eta, np.zeros(args.params))
     res = solve_gd(discrete_carleman(qm, args.order), np.full(args.params, 0.1), args.T, epsilon=args.epsilon,
-                   amplify=args.amplify, angle_bits=24)
+                   amplify=not args.no_amplify, angle_bits=24, simulate="circuit" if args.circuit else "auto")
     if args.json:
         inputs = {"n": args.params, "N": args.order, "T": args.T, "eta": args.eta, "epsilon": args.epsilon,
-                  "amplify": args.amplify, "seed": args.seed}
-        d = {**res.to_dict(), "provenance": _provenance(args, inputs)}
+                  "amplify": not args.no_amplify, "circuit": args.circuit, "seed": args.seed}
+        d = {**res.to_dict(), "how": res.how_simulated(), "provenance": _provenance(args, inputs)}
         print(json.dumps(d, indent=2, default=lambda o: getattr(o, "tolist", lambda: str(o))()))
         return 0
-    how = ("the Q# circuit on the local simulator" if res.details.get("simulate") == "circuit" else
-           "block level: the QSVT theorem applied to the encoded matrix the Q# program builds (the full circuit "
-           "exceeds the local simulator's budget; solve_gd(..., simulate='circuit') runs it)")
-    print(f"toy GD, n = {args.params}, N = {args.order}, T = {args.T}, η = {args.eta}: QSVT solver, {how}")
+    print(f"toy GD, n = {args.params}, N = {args.order}, T = {args.T}, η = {args.eta}: QSVT solver, "
+          f"{res.how_simulated()}" + ("" if res.calls_counted_by_qsharp else "; --circuit runs it anyway, a smaller "
+                                      "--T fits the budget"))
     print(f"  fidelity with classical Carleman u_T: {res.fidelity_carleman:.6f}; with true GD u_T: {res.fidelity_gd:.6f}")
     print(f"  success probability {res.success_probability:.4g} (predicted {res.success_probability_predicted:.4g})"
           + (f", amplified {res.amplified_success_probability:.4g}" if res.amplified_success_probability else ""))
-    print(f"  κ = {res.kappa:.3g}, QSVT degree {res.degree}, {res.block_encoding_calls} block-encoding calls, "
-          f"{res.qubits_in_superposition} qubits in superposition ({res.qubits_total} allocated), "
-          f"{res.simulated_seconds:.1f} s")
+    print(f"  κ = {res.kappa:.3g}, QSVT degree {res.degree} × amplification length {res.amplification_length}, "
+          f"{res.qubits_in_superposition} qubits; {res.simulated_seconds:.1f} s of Q# simulation, "
+          f"{res.preparation_seconds:.1f} s classical preparation (bounds, polynomial, angles)")
     return 0
 
 
@@ -479,21 +505,21 @@ def _estimate(args) -> int:
     if args.s > args.params:
         raise UsageError(f"--s {args.s} exceeds --params {args.params}: a row has at most n nonzeros")
     presets = _presets(args, QUBIT_PRESETS)
-    out = None
-    if args.out is not None:
-        out = _output(args, ("estimate.json",))
     loadings = _selected_loadings(args.loading)
     block_encoding = args.block_encoding
     if block_encoding == "kronecker":
-        if args.loading not in ("all", "qrom"):
-            raise UsageError(f"--block-encoding kronecker is costed with QROM loading only, not {args.loading}; "
-                             "use --loading qrom (or all)")
-        loadings = ("qrom",)
+        if args.loading not in ("all", "qrom", "selectswap"):
+            raise UsageError(f"--block-encoding kronecker reads its F tables by QROM or SelectSwap/QROAM, not "
+                             f"{args.loading}; use --loading qrom, selectswap (or all)")
+        loadings = ("qrom", "selectswap") if args.loading == "all" else (args.loading,)
     readout = args.readout
     readouts = _readouts() if readout == "all" else (readout,)
     problems = [OdeProblem(n=args.params, s=args.s, N=args.order, T=args.T, epsilon=args.epsilon, loading=loading,
                            block_encoding=block_encoding, solver=args.solver)
-                for loading in loadings]  # validated together before any estimate runs
+                for loading in loadings]  # validated together before any estimate runs, and before --out is touched
+    out = None
+    if args.out is not None:
+        out = _output(args, ("estimate.json",))
     results = [estimate_model(problem, presets, error_budget=args.error_budget, delta=args.delta,
                               readout="all" if r is None else r)
                for problem in problems for r in readouts]
@@ -528,9 +554,11 @@ def _estimate(args) -> int:
 
 def _bottom_line_estimate(results, line):
     """The estimate the bottom line names (the first built one, else the first, when none is feasible)."""
+    from pyqgd.estimate.bottom_line import option_label
+
     if line.best is not None:
         for r in results:
-            if r.cost.label == line.best.label:
+            if option_label(r.summary()) == line.best.label:
                 return r
     return next((r for r in results if r.cost.built), results[0])
 

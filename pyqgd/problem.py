@@ -44,6 +44,8 @@ class QuadraticMap:
             raise TypeError("QuadraticMap needs F1 (an n × n matrix); pass F0=None or F2=None to omit the others")
         F1c = as_sparse_coefficient(F1, "F1")
         n = F1c.shape[0]
+        if n == 0:
+            raise ValueError("F1 is empty (n = 0 variables); a map needs at least one variable")
         if F1c.shape != (n, n):
             raise ValueError(f"F1 must be square n × n, got shape {F1c.shape}")
         F0c = np.zeros(n) if F0 is None else as_finite_vector(F0, "F0", n)
@@ -53,6 +55,11 @@ class QuadraticMap:
                 f"F2 must have shape (n, n²) = ({n}, {n * n}) in row-major Kronecker order, got {F2c.shape}; "
                 "reshape a third-order tensor K[i, a, b] with K.reshape(n, n * n)"
             )
+        # validated copies made read-only: writing F0[0] = nan after validation raises instead of reaching b
+        F0c.setflags(write=False)
+        for m in (F1c, F2c):
+            for arr in (m.data, m.indices, m.indptr):
+                arr.setflags(write=False)
         object.__setattr__(self, "F0", F0c)
         object.__setattr__(self, "F1", F1c)
         object.__setattr__(self, "F2", F2c)
@@ -103,10 +110,21 @@ class QuadraticMap:
         eta = check_positive_float(eta, "eta")
         g = as_finite_vector(gradient, "gradient")
         n = g.shape[0]
-        H = hessian.tocsr() if sp.issparse(hessian) else np.asarray(hessian, dtype=float)
+        H = as_sparse_coefficient(hessian, "hessian")
+        if H.shape != (n, n):
+            raise ValueError(f"hessian must be n × n = {n} × {n} (n from the gradient), got shape {H.shape}")
         K = None
         if third is not None:
-            K = third.tocsr() if sp.issparse(third) else np.asarray(third, dtype=float).reshape(n, n * n)
+            if sp.issparse(third):
+                K = as_sparse_coefficient(third, "third")
+            else:
+                arr = np.asarray(as_finite_vector(np.ravel(np.asarray(third, dtype=object)), "third"))
+                if arr.size != n**3:
+                    raise ValueError(f"third must be (n, n, n) or (n, n²) with n = {n} ({n**3} entries), got "
+                                     f"{arr.size} entries")
+                K = arr.reshape(n, n * n)
+            if K.shape != (n, n * n):
+                raise ValueError(f"third must have shape (n, n²) = ({n}, {n * n}), got {K.shape}")
         return cls(-eta * g, -eta * H, None if K is None else -0.5 * eta * K)
 
     def scaled(self, h: float) -> "QuadraticMap":
@@ -200,15 +218,43 @@ class GDProblem:
         object.__setattr__(self, "T", check_positive_int(self.T, "T"))
         if not isinstance(self.spectrum, SpectrumSummary):
             object.__setattr__(self, "spectrum", SpectrumSummary(self.spectrum))
-        ref = np.array(self.reference, dtype=float)
+        try:
+            ref = np.array(self.reference, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise ValueError("reference must be a (k+1, n) array of numbers (the true GD iterates)") from exc
         if ref.ndim != 2 or ref.shape[1] != n or ref.shape[0] < 1:
             raise ValueError(f"reference must be a (k+1, n) = (·, {n}) trajectory, got shape {ref.shape}")
+        if not np.all(np.isfinite(ref)):
+            raise ValueError("reference contains NaN or inf: the true GD run diverged or was not computed; use a "
+                             "smaller η or fewer reference steps")
         if not np.allclose(ref[0], u, rtol=1e-9, atol=1e-12 * max(1.0, float(np.abs(u).max(initial=0)))):
             raise ValueError("reference[0] must equal u_in (the true GD trajectory starts at u_in)")
         ref.setflags(write=False)
         object.__setattr__(self, "reference", ref)
         if not isinstance(self.provenance, Provenance):
             raise TypeError("provenance must be a Provenance")
+        self._check_spectrum()
+
+    def _check_spectrum(self) -> None:
+        """The spectrum and η must be those of F1 = −η∇²L: the eigenvalues of −F1/η lie in [λ_min, λ_max] of the
+        spectrum (up to 10⁻⁶ relative; Lanczos/SLQ nodes lie inside the true range) and the extremes are matched when
+        the spectrum is exact. Checked on the dense F1 up to n = 2000 (beyond, the caller's spectrum is trusted)."""
+        n = self.n
+        if n > 2000 or self.qmap.F1.nnz == 0:
+            return
+        H = -self.qmap.F1.toarray() / self.eta
+        if not np.allclose(H, H.T, rtol=1e-8, atol=1e-12 * max(1.0, float(np.abs(H).max()))):
+            return  # a non-symmetric F1 (not a gradient map) has no Hessian spectrum to compare
+        lam = np.linalg.eigvalsh((H + H.T) / 2)
+        spec = self.spectrum
+        tol = 1e-6 * max(1.0, float(np.abs(lam).max()), abs(spec.lambda_max), abs(spec.lambda_min))
+        ok = spec.lambda_min >= lam[0] - tol and spec.lambda_max <= lam[-1] + tol
+        if spec.method == "exact":
+            ok = ok and abs(spec.lambda_min - lam[0]) <= tol and abs(spec.lambda_max - lam[-1]) <= tol
+        if not ok:
+            raise ValueError(f"the spectrum [{spec.lambda_min:.4g}, {spec.lambda_max:.4g}] contradicts F1 and η = "
+                             f"{self.eta:.4g}: −F1/η has eigenvalues in [{lam[0]:.4g}, {lam[-1]:.4g}]; pass the Hessian "
+                             "spectrum of the same map and the η it was built with")
 
     @property
     def n(self) -> int:

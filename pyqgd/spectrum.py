@@ -6,7 +6,10 @@ eigenvalues μ = −η λ for the Hessian eigenvalues λ, and one GD step multip
 of λ by 1 − ηλ (README "Models").
 
 * A mode is *dissipative* when |1 − ηλ| < 1, i.e. 0 < ηλ < 2; *divergent* when ηλ < 0 (the paper's "divergent
-  modes", negative Hessian eigenvalues); *unstable* when ηλ ≥ 2 (GD overshoots).
+  modes", negative Hessian eigenvalues); *unstable* when ηλ ≥ 2 (GD overshoots). With a flat-mode tolerance τ
+  (``flat_tol``), a mode with |ηλ| < τ is *flat*: it neither contracts nor grows measurably over a training run
+  (|1 − ηλ|^T ≈ 1 for T ≪ 1/τ), so it counts as neither dissipative nor divergent (dissipative then means
+  τ ≤ ηλ < 2, divergent ηλ ≤ −τ). :data:`FLAT_TOL` is the tolerance the report uses.
 * R = (‖u_in‖‖F2‖ + ‖F0‖/‖u_in‖) / |Re λ₁(F1)| (Liu et al., PNAS 118, e2026805118, 2021, Eq. 2); its minimum over
   ‖u_in‖ is :func:`optimal_dissipation_number`. The map-level R of a :class:`~pyqgd.problem.QuadraticMap` is
   :func:`pyqgd.carleman.dissipation_number`.
@@ -30,6 +33,7 @@ import numpy as np
 from pyqgd._checks import check_positive_float
 
 __all__ = [
+    "FLAT_TOL",
     "ModeFractions",
     "mode_fractions",
     "optimal_dissipation_number",
@@ -38,6 +42,11 @@ __all__ = [
     "error_proxy_from_density",
     "suggest_eta",
 ]
+
+
+#: Flat-mode tolerance on |ηλ| used by the report: over T = 100 steps such a mode moves by at most
+#: 1 − (1 − 10⁻³)¹⁰⁰ ≈ 10 % — not a contraction the error bound can lean on.
+FLAT_TOL = 1e-3
 
 
 def _eta(eta, lr, default=None):
@@ -79,24 +88,37 @@ def _nodes_weights(spectrum, weights=None):
 class ModeFractions:
     """Fractions of Hessian eigen-modes (weights of the density) by the value of ηλ."""
 
-    dissipative: float  # 0 < ηλ < 2  (|1 − ηλ| < 1)
-    divergent: float  # ηλ < 0
+    dissipative: float  # τ ≤ ηλ < 2 (τ = 0: 0 < ηλ < 2, |1 − ηλ| < 1)
+    divergent: float  # ηλ ≤ −τ (τ = 0: ηλ < 0)
     unstable: float  # ηλ ≥ 2
     marginal: float  # ηλ = 0 exactly
     spectral_radius: float  # max |1 − ηλ| over the nodes: the discrete-time contraction of the linear part
+    flat: float = 0.0  # |ηλ| < τ (τ = 0: none; exact zeros are ``marginal``)
+    flat_tol: float = 0.0  # τ
 
 
-def mode_fractions(spectrum, eta: float | None = None, weights=None, *, lr: float | None = None) -> ModeFractions:
-    """Fractions of dissipative / divergent / unstable modes for eigenvalues (uniform) or an SLQ density."""
+def mode_fractions(spectrum, eta: float | None = None, weights=None, *, lr: float | None = None,
+                   flat_tol: float = 0.0) -> ModeFractions:
+    """Fractions of dissipative / divergent / unstable / flat modes for eigenvalues (uniform) or an SLQ density.
+
+    ``flat_tol`` τ ≥ 0: modes with |ηλ| < τ are flat (module docstring) and excluded from the dissipative and the
+    divergent fraction; the five fractions dissipative + divergent + unstable + flat + (marginal when τ = 0) sum to 1.
+    """
     eta = _eta(eta, lr)
+    tau = float(flat_tol)
+    if not (tau >= 0 and math.isfinite(tau)) or tau >= 2:
+        raise ValueError(f"flat_tol must be a finite number in [0, 2), got {flat_tol}")
     lam, w = _nodes_weights(spectrum, weights)
     x = eta * lam
+    flat = np.abs(x) < tau
     return ModeFractions(
-        dissipative=float(w[(x > 0) & (x < 2)].sum()),
-        divergent=float(w[x < 0].sum()),
+        dissipative=float(w[(x > 0) & (x < 2) & ~flat].sum()),
+        divergent=float(w[(x < 0) & ~flat].sum()),
         unstable=float(w[x >= 2].sum()),
         marginal=float(w[x == 0].sum()),
         spectral_radius=float(np.max(np.abs(1 - x))),
+        flat=float(w[flat].sum()),
+        flat_tol=tau,
     )
 
 

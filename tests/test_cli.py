@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from pyqgd.cli import main
@@ -43,54 +44,107 @@ def test_bad_input_exits_nonzero_with_one_line(tmp_path, capsys):
     assert "unknown qubit preset" in capsys.readouterr().err
 
 
-def _tiny_model_files(tmp_path):
+_TINY_NETS = (
+    "import torch\n"
+    "class Net(torch.nn.Sequential):\n"
+    "    def __init__(self):\n"
+    "        super().__init__(torch.nn.Linear(3, 2), torch.nn.Tanh(), torch.nn.Linear(2, 1))\n"
+    "        self.double()\n"
+    "class NormNet(torch.nn.Module):\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+    "        self.a = torch.nn.Linear(3, 4)\n"
+    "        self.norm = torch.nn.LayerNorm(4)\n"
+    "        self.b = torch.nn.Linear(4, 1)\n"
+    "        self.double()\n"
+    "    def forward(self, x):\n"
+    "        return self.b(torch.tanh(self.norm(self.a(x))))\n")
+
+
+def _tiny_model_files(tmp_path, monkeypatch):
+    """A state_dict of tiny_nets:Net (the safe format) and its data; tiny_nets importable."""
     torch = pytest.importorskip("torch")
+    (tmp_path / "tiny_nets.py").write_text(_TINY_NETS)
+    monkeypatch.syspath_prepend(str(tmp_path))
     torch.manual_seed(0)
     model = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Tanh(), torch.nn.Linear(2, 1)).double()
     X = torch.randn(40, 3, dtype=torch.float64)
     y = torch.tanh(X @ torch.tensor([[0.5], [-1.0], [0.3]], dtype=torch.float64))
-    torch.jit.save(torch.jit.script(model), tmp_path / "model.pt")  # TorchScript: loads without unpickling code
+    torch.save(model.state_dict(), tmp_path / "weights.pt")  # weights only: loads without running code
+    torch.jit.save(torch.jit.script(model), tmp_path / "model_ts.pt")
     torch.save((X, y), tmp_path / "data.pt")
-    return tmp_path / "model.pt", tmp_path / "data.pt"
+    return tmp_path / "weights.pt", tmp_path / "data.pt"
 
 
-def test_analyze_saved_model(tmp_path, capsys):
-    model, data = _tiny_model_files(tmp_path)
+def test_analyze_saved_model(tmp_path, capsys, monkeypatch):
+    model, data = _tiny_model_files(tmp_path, monkeypatch)
     out = tmp_path / "out"
-    args = ["analyze", "--model-file", str(model), "--data-file", str(data), "--prune", "0", "--eta", "0.05",
-            "--T", "10", "--no-simulate", "--preset", "qubit_maj_ns_e6", "--out", str(out), "--json"]
+    args = ["analyze", "--model-file", str(model), "--model-class", "tiny_nets:Net", "--data-file", str(data),
+            "--prune", "0", "--eta", "0.05", "--T", "10", "--no-simulate", "--preset", "qubit_maj_ns_e6",
+            "--out", str(out), "--json"]
     assert main(args) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["n"] == 11 and report["verdict"] in ("dissipative", "almost dissipative", "not applicable")
-    assert report["provenance"]["versions"]["torch"] and report["provenance"]["inputs"]["model_loading"] == "TorchScript"
+    assert report["provenance"]["inputs"]["model_loading"] == "state_dict into tiny_nets:Net"
     assert len(report["spectrum"]["eigenvalues"]) == 11
     rows = report["carleman_check"]["rows"]
     assert rows[1]["error_vs_quadratic"] < rows[0]["error_vs_quadratic"] / 10
     assert (out / "report.json").is_file() and (out / "spectrum.png").is_file()
 
 
-def test_analyze_state_dict_with_model_class_equals_torchscript(tmp_path, capsys, monkeypatch):
-    """The same weights loaded as a state_dict into an importable class give the same spectrum as TorchScript."""
-    torch = pytest.importorskip("torch")
-    model_file, data_file = _tiny_model_files(tmp_path)
-    (tmp_path / "tiny_nets.py").write_text(
-        "import torch\n"
-        "class Net(torch.nn.Sequential):\n"
-        "    def __init__(self):\n"
-        "        super().__init__(torch.nn.Linear(3, 2), torch.nn.Tanh(), torch.nn.Linear(2, 1))\n"
-        "        self.double()\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    scripted = torch.jit.load(str(model_file))
-    torch.save(scripted.state_dict(), tmp_path / "weights.pt")
-    common = ["--data-file", str(data_file), "--prune", "0", "--eta", "0.05", "--T", "10", "--no-simulate",
+def test_torchscript_is_code_refused_by_default_and_same_answer_with_unsafe_load(tmp_path, capsys, monkeypatch):
+    """TorchScript is refused without --unsafe-load; with it (and --model-class) the weights go into the eager class,
+    so the spectrum is the state_dict path's to the last digit."""
+    weights, data = _tiny_model_files(tmp_path, monkeypatch)
+    common = ["--data-file", str(data), "--prune", "0", "--eta", "0.05", "--T", "10", "--no-simulate",
               "--preset", "qubit_maj_ns_e6", "--json"]
-    assert main(["analyze", "--model-file", str(model_file), "--out", str(tmp_path / "a")] + common) == 0
+    ts = str(tmp_path / "model_ts.pt")
+    assert main(["analyze", "--model-file", ts, "--out", str(tmp_path / "r")] + common) == 2
+    err = capsys.readouterr().err
+    assert "TorchScript, which is code" in err and "--unsafe-load" in err and not (tmp_path / "r").exists()
+    assert main(["analyze", "--model-file", ts, "--unsafe-load", "--out", str(tmp_path / "r")] + common) == 2
+    assert "--model-class" in capsys.readouterr().err
+    assert main(["analyze", "--model-file", str(weights), "--model-class", "tiny_nets:Net",
+                 "--out", str(tmp_path / "a")] + common) == 0
     a = json.loads(capsys.readouterr().out)
-    assert main(["analyze", "--model-file", str(tmp_path / "weights.pt"), "--model-class", "tiny_nets:Net",
+    assert main(["analyze", "--model-file", ts, "--model-class", "tiny_nets:Net", "--unsafe-load",
                  "--out", str(tmp_path / "b")] + common) == 0
     b = json.loads(capsys.readouterr().out)
-    assert b["provenance"]["inputs"]["model_loading"] == "state_dict into tiny_nets:Net"
-    assert sorted(a["spectrum"]["eigenvalues"]) == pytest.approx(sorted(b["spectrum"]["eigenvalues"]), rel=1e-9, abs=1e-12)
+    assert "--unsafe-load" in b["provenance"]["inputs"]["model_loading"]
+    assert a["spectrum"]["eigenvalues"] == b["spectrum"]["eigenvalues"] and a["eta"] == b["eta"]
+
+
+def test_same_model_same_answer_however_loaded(tmp_path, monkeypatch):
+    """A model with a LayerNorm saved as a state_dict, as TorchScript and as a pickled module: pruning with every
+    keep= option keeps the same entries, and the Hessian is the same, whichever way it was loaded."""
+    torch = pytest.importorskip("torch")
+    from pyqgd.models import prune
+    from pyqgd.models.files import load_model_file
+
+    _tiny_model_files(tmp_path, monkeypatch)
+    import tiny_nets
+
+    torch.manual_seed(1)
+    net = tiny_nets.NormNet()
+    with torch.no_grad():
+        net.norm.weight.mul_(0.01)  # small gains: magnitude pruning would cut them unless keep="norm"
+    torch.save(net.state_dict(), tmp_path / "sd.pt")
+    torch.jit.save(torch.jit.script(net), tmp_path / "ts.pt")
+    torch.save(net, tmp_path / "full.pt")
+    loaded = [load_model_file(tmp_path / "sd.pt", model_class="tiny_nets:NormNet"),
+              load_model_file(tmp_path / "ts.pt", model_class="tiny_nets:NormNet", unsafe=True),
+              load_model_file(tmp_path / "full.pt", unsafe=True)]
+    for keep in (("norm", "bias"), ("norm",), ("bias",), ()):
+        masks = [prune(m, 0.5, keep=keep).mask.keep for m in loaded]
+        assert all(np.array_equal(masks[0], k) for k in masks[1:]), keep
+    direct = prune(net, 0.5, keep=("norm",)).mask.keep
+    assert np.array_equal(direct, prune(loaded[1], 0.5, keep=("norm",)).mask.keep)
+    names = [n for n, p in net.named_parameters() for _ in range(p.numel())]
+    kept = {n for n, k in zip(names, direct) if k}
+    assert "norm.weight" in kept  # the gains survive although they are the smallest entries
+    x = torch.randn(5, 3, dtype=torch.float64)
+    outs = [m(x) for m in loaded]
+    assert all(torch.equal(outs[0], o) for o in outs[1:])
 
 
 def test_analyze_bad_input(tmp_path, capsys, monkeypatch):
@@ -200,7 +254,7 @@ def test_estimate_bad_input(capsys):
 
 
 def test_estimate_block_encoding_and_solver_choices(capsys):
-    """--block-encoding kronecker is costed (QROM only) and cheaper per call than the built sparse oracles at the same
+    """--block-encoding kronecker is costed (QROM and QROAM) and cheaper per call than the built sparse oracles at the same
     size; the default "auto" picks it; a loading it does not model is refused in one line."""
     base = ["estimate", "--params", "1000", "--T", "10", "--preset", "qubit_maj_ns_e6", "--json"]
     assert main(base + ["--loading", "qrom", "--block-encoding", "sparse"]) == 0
@@ -211,7 +265,7 @@ def test_estimate_block_encoding_and_solver_choices(capsys):
     assert auto["block_encoding"] == "kronecker" and auto["kappa"] < sparse["kappa"]
     assert main(base + ["--block-encoding", "kronecker", "--solver", "auto"]) == 0
     kron = json.loads(capsys.readouterr().out)
-    assert [e["loading"] for e in kron["estimates"]] == ["qrom"]
+    assert [e["loading"] for e in kron["estimates"]] == ["qrom", "selectswap"]
     assert kron["provenance"]["inputs"]["block_encoding"] == "kronecker"
     assert kron["estimates"][0]["kappa"] < sparse["kappa"]
     assert main(base + ["--block-encoding", "kronecker", "--loading", "qram"]) == 2

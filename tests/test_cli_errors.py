@@ -77,7 +77,8 @@ CASES = [
     (["analyze", "--data-file", "{d}/d.pt"], "go together"),
     (["analyze", "mlp", "--loss", "mse"], "--loss applies to --model-file only"),
     (["analyze", "--model-class", "pkg:Net"], "--model-class applies to --model-file only"),
-    (["analyze", "--unsafe-load"], "--unsafe-load applies"),
+    (["analyze", "--unsafe-load"], "--unsafe-load and --unsafe-load-data apply"),
+    (["analyze", "--unsafe-load-data"], "--unsafe-load and --unsafe-load-data apply"),
     (["analyze", "--prune", "1"], "--prune"),
     (["analyze", "--prune", "-0.1"], "--prune"),
     (["analyze", "--loss", "hinge"], "invalid choice"),
@@ -88,7 +89,7 @@ CASES = [
     (["simulate", "--params", "0"], "--params"),
     (["simulate", "--params", "x"], "--params"),
     (["simulate", "--params", "2000"], "simulator limit"),
-    (["simulate", "--order", "40"], "simulator limit"),
+    (["simulate", "--order", "40"], "limit of 6"),
     (["simulate", "--T", "100000"], "simulator limit"),
     (["simulate", "--T", "-1"], "--T"),
     (["simulate", "--eta", "0"], "--eta"),
@@ -269,23 +270,26 @@ FILE_CASES = [
     (["net_sd.pt", "data.pt", "--model-class", "user_nets:not_a_class"], "not a class"),
     (["net_sd.pt", "data.pt", "--model-class", "user_nets:NeedsArgs"], "without arguments"),
     (["net_sd.pt", "data.pt", "--model-class", "user_nets:TwoOut"], "does not fit"),
-    (["net_ts.pt", "data.pt", "--model-class", "user_nets:Net"], "drop --model-class"),
+    # TorchScript is code: refused unless --unsafe-load, and then only into --model-class
+    (["net_ts.pt", "data.pt", "--model-class", "user_nets:Net"], "TorchScript, which is code"),
+    (["net_ts.pt", "data.pt"], "TorchScript, which is code"),
+    (["net_ts.pt", "data.pt", "--unsafe-load"], "pass --model-class"),
     # data file
-    (["net_ts.pt", "empty.pt"], "is empty"),
-    (["net_ts.pt", "text.pt"], "not a readable torch file"),
-    (["net_ts.pt", "data_truncated.pt"], "not a readable torch file"),
-    (["net_ts.pt", "data_single.pt"], "(inputs, targets)"),
-    (["net_ts.pt", "data_dict.pt"], "(inputs, targets)"),
-    (["net_ts.pt", "data_empty.pt"], "empty batch"),
-    (["net_ts.pt", "data_mismatch.pt"], "must match"),
-    (["net_ts.pt", "data_nan.pt"], "NaN"),
-    (["net_ts.pt", "net_pickled.pt"], "--unsafe-load"),
+    (["net_sd.pt", "empty.pt", "--model-class", "user_nets:Net"], "is empty"),
+    (["net_sd.pt", "text.pt", "--model-class", "user_nets:Net"], "not a readable torch file"),
+    (["net_sd.pt", "data_truncated.pt", "--model-class", "user_nets:Net"], "not a readable torch file"),
+    (["net_sd.pt", "data_single.pt", "--model-class", "user_nets:Net"], "(inputs, targets)"),
+    (["net_sd.pt", "data_dict.pt", "--model-class", "user_nets:Net"], "(inputs, targets)"),
+    (["net_sd.pt", "data_empty.pt", "--model-class", "user_nets:Net"], "empty batch"),
+    (["net_sd.pt", "data_mismatch.pt", "--model-class", "user_nets:Net"], "must match"),
+    (["net_sd.pt", "data_nan.pt", "--model-class", "user_nets:Net"], "NaN"),
+    (["net_sd.pt", "net_pickled.pt", "--model-class", "user_nets:Net"], "--unsafe-load"),
     # model and data together
-    (["net_ts.pt", "data_wrong_features.pt"], "number of input features"),
-    (["net_ts.pt", "data_labels.pt", "--loss", "mse"], "--loss cross_entropy"),
-    (["net_ts.pt", "data_int_col.pt"], "integers"),
-    (["net_ts.pt", "data_flat_targets.pt"], "reshape the targets"),
-    (["net_ts.pt", "data_labels.pt", "--loss", "cross_entropy"], "classes ≥ 2"),
+    (["net_sd.pt", "data_wrong_features.pt", "--model-class", "user_nets:Net"], "number of input features"),
+    (["net_sd.pt", "data_labels.pt", "--model-class", "user_nets:Net", "--loss", "mse"], "--loss cross_entropy"),
+    (["net_sd.pt", "data_int_col.pt", "--model-class", "user_nets:Net"], "integers"),
+    (["net_sd.pt", "data_flat_targets.pt", "--model-class", "user_nets:Net"], "reshape the targets"),
+    (["net_sd.pt", "data_labels.pt", "--model-class", "user_nets:Net", "--loss", "cross_entropy"], "classes ≥ 2"),
     (["two_sd.pt", "data_labels_out_of_range.pt", "--model-class", "user_nets:TwoOut", "--loss", "cross_entropy"],
      "labels must be in [0, 1]"),
     (["two_sd.pt", "data.pt", "--model-class", "user_nets:TwoOut", "--loss", "cross_entropy"], "probabilities"),
@@ -308,7 +312,7 @@ def test_case_count():
     assert len(CASES) + len(FILE_CASES) + 6 >= 60  # + the read-only (2), full-disk (2), no-torch and malicious cases
 
 
-def test_malicious_pickle_is_refused_without_running_it(tmp_path, capsys):
+def test_malicious_pickle_is_refused_without_running_it(tmp_path, capsys, monkeypatch):
     """A torch.save()d object whose unpickling would run a command: refused, and the command never runs."""
     torch = pytest.importorskip("torch")
     marker = tmp_path / "pwned"
@@ -320,12 +324,19 @@ def test_malicious_pickle_is_refused_without_running_it(tmp_path, capsys):
     torch.save({"weight": Payload()}, tmp_path / "evil_model.pt")
     torch.save((Payload(), torch.zeros(2)), tmp_path / "evil_data.pt")
     torch.save((torch.zeros(2, 3), torch.zeros(2, 1)), tmp_path / "data.pt")
-    torch.jit.save(torch.jit.script(torch.nn.Linear(3, 1)), tmp_path / "ok_model.pt")
-    for model, data in (("evil_model.pt", "data.pt"), ("ok_model.pt", "evil_data.pt")):
+    torch.save(torch.nn.Linear(3, 1).state_dict(), tmp_path / "ok_model.pt")
+    (tmp_path / "lin_nets.py").write_text("import torch\nclass Lin(torch.nn.Linear):\n"
+                                          "    def __init__(self):\n        super().__init__(3, 1)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    cls = ["--model-class", "lin_nets:Lin"]
+    for model, data, extra in (("evil_model.pt", "data.pt", cls), ("ok_model.pt", "evil_data.pt", cls),
+                               ("ok_model.pt", "evil_data.pt", cls + ["--unsafe-load"])):
+        # --unsafe-load is for the model file only: the data file is still read as tensors
         code, _, err = run(["analyze", "--model-file", tmp_path / model, "--data-file", tmp_path / data,
-                            "--out", tmp_path / "o"], capsys)
+                            "--out", tmp_path / "o", *extra], capsys)
         assert_one_line(code, err, 2, "can run code when loaded", "analyze")
-        assert not marker.exists()
+        assert ("--unsafe-load-data" in err) == (data == "evil_data.pt")
+        assert not marker.exists() and not (tmp_path / "o").exists()
     # the same file under --unsafe-load does run it: the flag's warning is not idle
     with pytest.raises(Exception):
         from pyqgd.models.files import load_model_file
@@ -390,3 +401,58 @@ def test_progress_bar_is_closed_before_the_error_line(tmp_path, capsys, monkeypa
     assert not list(getattr(tqdm, "_instances", ()))
     last = err.rstrip("\n").split("\n")[-1].split("\r")[-1]
     assert last.startswith("pyqgd demo: internal error")
+
+
+# ---- a refused run leaves --out untouched ------------------------------------------------------------------------
+
+def _snapshot(folder):
+    if not folder.exists():
+        return None
+    return {p.relative_to(folder).as_posix(): (p.read_bytes() if p.is_file() else None, p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*"))} | {".": folder.stat().st_mtime_ns}
+
+
+REFUSED = [
+    (EST + ["--order", "30"], "limit of 6"),
+    (EST + ["--params", "1e30"], "limit of 1e+15"),
+    (EST + ["--params", "9.3e18"], "limit of 1e+15"),
+    (EST + ["--params", "1e9", "--s", "1e4"], "block-encoding sparse"),
+    (EST + ["--epsilon", "1e-300"], "1e-12"),
+    (EST + ["--T", "1e13"], "segments"),
+    (["demo", "--order", "30"], "limit of 6"),
+    (["demo", "--order", "12"], "limit of 6"),
+    (["demo", "--epsilon", "1e-13"], "1e-12"),
+    (["analyze", "--order", "20"], "limit of 6"),
+    (["analyze", "--max-params", "1e6"], "max_params"),
+    (["simulate", "--order", "200"], "limit of 6"),
+    (["demo", "--preset", "nope"], "unknown qubit preset"),
+]
+
+
+@pytest.mark.parametrize("argv,needle", REFUSED, ids=[" ".join(c[0])[-40:] for c in REFUSED])
+def test_refused_run_leaves_out_untouched(argv, needle, tmp_path, capsys):
+    """Refused before any work: exit 2, one line, and --out exactly as it was (an earlier report and a user's file
+    in it unchanged, not even its mtime) — or still absent."""
+    import time
+
+    existing, absent = tmp_path / "existing", tmp_path / "absent"
+    assert main(EST + ["--out", str(existing), "--block-encoding", "sparse", "--loading", "qrom"]) == 0
+    (existing / "notes.txt").write_text("mine")
+    capsys.readouterr()
+    before = _snapshot(existing)
+    time.sleep(0.01)
+    for out in (existing, absent):
+        extra = [] if argv[0] == "simulate" else ["--out", str(out)]
+        t0 = time.perf_counter()
+        code, _, err = run(argv + extra, capsys)
+        assert time.perf_counter() - t0 < 10
+        assert_one_line(code, err, 2, needle, argv[0])
+    assert _snapshot(existing) == before and not absent.exists()
+
+
+def test_files_refused_leave_out_untouched(files, tmp_path, capsys):
+    out = tmp_path / "o"
+    for model, data in (("net_ts.pt", "data.pt"), ("net_pickled.pt", "data.pt"), ("net_sd.pt", "net_pickled.pt")):
+        code, _, err = run(["analyze", "--model-file", files / model, "--data-file", files / data,
+                            "--model-class", "user_nets:Net", "--out", out], capsys)
+        assert code == 2 and not out.exists(), err

@@ -164,3 +164,81 @@ def test_kill_during_write_leaves_previous_complete_report_or_none(tmp_path):
             runs = runs_in(tmp_path)
             assert set(runs) == set(NAMES) and len(set(runs.values())) == 1, runs
     assert "complete" in states
+
+
+# ---- the folder lock, edits never lost, stale temporaries, real problems named -----------------------------------
+
+EST = ["estimate", "--params", "1000", "--T", "10", "--preset", "qubit_maj_ns_e6", "--loading", "qrom",
+       "--block-encoding", "sparse"]
+
+
+def test_an_edited_report_file_is_never_deleted_or_replaced_without_force(tmp_path, capsys):
+    """estimate --out D, the user edits D/estimate.json: neither another estimate (replace) nor demo (which would
+    remove it as a file of the previous run) touches it; with --force the estimate replaces it."""
+    from pyqgd.cli import main
+
+    d = tmp_path / "d"
+    assert main(EST + ["--out", str(d)]) == 0
+    capsys.readouterr()
+    (d / "estimate.json").write_text("my notes")
+    for argv in (EST + ["--out", str(d)], ["demo", "--out", str(d)]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "estimate.json" in err and "--force" in err
+        assert (d / "estimate.json").read_text() == "my notes"
+    assert main(EST + ["--out", str(d), "--force"]) == 0
+    assert json.loads((d / "estimate.json").read_text())["estimates"]
+
+
+HOLDER = textwrap.dedent(r"""
+    import json, sys, time
+    from pathlib import Path
+    from pyqgd.report.io import OutputDir, atomic_write_text
+    folder, go = Path(sys.argv[1]), Path(sys.argv[2])
+    out = OutputDir(folder)
+    out.check(("report.json",))
+    print("locked", flush=True)
+    while not go.exists():
+        time.sleep(0.05)
+    with out.transaction("report.json") as staging:
+        atomic_write_text(staging / "report.json", json.dumps({"run": "first"}))
+    print("done", flush=True)
+""")
+
+
+def test_a_second_run_into_a_locked_folder_is_refused_and_the_first_completes(tmp_path, capsys):
+    from pyqgd.cli import main
+
+    d, go = tmp_path / "d", tmp_path / "go"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    first = subprocess.Popen([sys.executable, "-c", HOLDER, str(d), str(go)], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert first.stdout.readline().strip() == "locked"
+        assert main(EST + ["--out", str(d)]) == 2
+        err = capsys.readouterr().err
+        assert "in use by another pyqgd run" in err and "\n" not in err.strip()
+        go.touch()
+        assert first.stdout.readline().strip() == "done"
+    finally:
+        first.wait(timeout=60)
+    assert first.returncode == 0
+    assert json.loads((d / "report.json").read_text()) == {"run": "first"} and report_state(d) == "complete"
+    assert main(EST + ["--out", str(d)]) == 0  # the lock went with the first run
+
+
+def test_stale_temporary_files_are_cleaned_under_the_lock(tmp_path):
+    write_run(tmp_path, 1)
+    stale = [tmp_path / f".{MANIFEST}.abc123.tmp", tmp_path / ".report.json.xyz.tmp", tmp_path / ".pyqgd-probe-q"]
+    for f in stale:
+        f.write_text("left by a killed run")
+    (tmp_path / ".pyqgd-staging-old").mkdir()
+    (tmp_path / ".mine.tmp").write_text("the user's")  # not a pyqgd name: kept
+    write_run(tmp_path, 2)
+    assert not any(f.exists() for f in stale) and not (tmp_path / ".pyqgd-staging-old").exists()
+    assert (tmp_path / ".mine.tmp").read_text() == "the user's"
+    assert set(runs_in(tmp_path).values()) == {2}
+
+
+def test_a_virtual_file_system_is_named_as_such(tmp_path):
+    with pytest.raises(OutputError, match="virtual file system"):
+        OutputDir("/proc/nope").check(("report.json",))

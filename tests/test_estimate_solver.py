@@ -60,3 +60,24 @@ def test_model_mode_counts_value_independent_fields(instances):
         assert model.amplification_length == exact.amplification_length
         for k in ("num_qubits", "ccz_count", "measurement_count"):
             assert getattr(model.total, k) == getattr(exact.total, k), (inst.name, k)
+
+
+def test_paper_instance_kernel_solve_calls():
+    """Paper instance (n = 7e6, T = 1000, ε = δ = 1e-2, s = 8, N = 2, F0 = 0, ‖M‖ ≤ 1, q = 1): 'auto' takes the
+    kernel-reflection history solve on the Kronecker encoding, ≤ 5e6 calls per run (the QSVT needs 5.3e7). Checked
+    against the closed forms computed here: U = √(T+p+1) (docs/math.md Eq. 17), A = √(p+1)(1 − ε)/√2 (‖B‖ = √2 at
+    ‖u_in‖ = 1, N = 2), degree 2⌈arccosh(4/ε_K − 1)/arccosh((1+κ⁻²)/(1−κ⁻²))⌉ with ε_K = ε·(A/U)/2."""
+    import math
+
+    from pyqgd.estimate import paper_problem
+
+    c = ode_solver_cost(paper_problem(7_000_000, 1000, block_encoding="kronecker", solver="auto"))
+    q = ode_solver_cost(paper_problem(7_000_000, 1000, block_encoding="kronecker", solver="qsvt"))
+    assert c.solver == "kernel" and c.built
+    assert c.block_encoding_calls <= 5e6 < q.block_encoding_calls
+    a = math.sqrt(1001) * 0.99 / math.sqrt(2) / math.sqrt(2001)
+    eps_k = 0.01 * a / 2
+    k = c.kappa
+    ell = math.ceil(math.acosh(4 / eps_k - 1) / math.acosh((1 + k**-2) / (1 - k**-2)))
+    assert c.degree == 2 * ell
+    assert c.kappa == pytest.approx(c.alpha * 2001)

@@ -83,3 +83,18 @@ def test_fixed_point_length_matches_issue3_schedule():
     for lam in [0.5, 0.1, 0.01, 1e-3]:
         for delta in [0.1, 0.01]:
             assert lg.fixed_point_length(lam, delta) == fixed_point_schedule(lam, delta).length
+
+
+def test_every_built_combination_traced_whole():
+    """Each built (encoding, loading, solver) combination — structured sparse or Kronecker encoding, QROM, QSVT or
+    kernel reflection — traced whole by the QDK (the reflections' helper qubits included) on 4 small instances
+    against its cost formula: qubits, T, CCZ, rotations and measurements equal, rotation depth within 2 %."""
+    from pyqgd.estimate.validation import BUILT_COMBINATIONS, EXACT_FIELDS, validate_combinations
+
+    res = validate_combinations()
+    assert set(res) == set(BUILT_COMBINATIONS) and len(res) >= 3
+    for comb, rows in res.items():
+        assert len(rows) >= 4
+        for r in rows:
+            assert all(r.traced[k] == r.formula[k] for k in EXACT_FIELDS), (r.name, r.traced, r.formula)
+            assert r.depth_rel_err <= 0.02, (r.name, r.depth_rel_err)

@@ -108,3 +108,68 @@ def test_gd_problem_is_the_hand_off_to_carleman_quantum_and_estimate():
         discrete_carleman("not a map", 2)
     with pytest.raises(TypeError, match="u_in and T"):
         solve_gd(sys_q)
+
+
+# ---- validated objects are immutable, contradictions refused -------------------------------------------------------
+
+def _consistent(n=3, eta=0.1, seed=0):
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(n, n))
+    H = A @ A.T + np.eye(n)
+    u = rng.normal(size=n)
+    return QuadraticMap(np.zeros(n), -eta * H), u, eta, np.linalg.eigvalsh(H), np.vstack([u, u])
+
+
+def test_validated_arrays_are_read_only_copies():
+    F0, F1 = np.array([0.1, 0.2]), np.array([[-0.5, 0.0], [0.1, -0.4]])
+    qm = QuadraticMap(F0, F1)
+    with pytest.raises(ValueError, match="read-only"):
+        qm.F0[0] = np.nan  # would otherwise reach the right-hand side b of every later solve
+    with pytest.raises(ValueError, match="read-only"):
+        qm.F1.data[0] = np.nan
+    F0[0] = np.nan  # the caller's arrays stay the caller's
+    assert np.isfinite(qm.F0).all()
+    qm2, u, eta, lam, ref = _consistent()
+    p = GDProblem(qm2, u, eta, 4, SpectrumSummary(lam), ref)
+    for arr in (p.u_in, p.reference, p.spectrum.eigenvalues):
+        assert not arr.flags.writeable
+
+
+def test_gd_problem_refuses_a_spectrum_or_eta_that_contradicts_F1():
+    qm, u, eta, lam, ref = _consistent()
+    GDProblem(qm, u, eta, 4, SpectrumSummary(lam), ref)  # consistent: accepted
+    GDProblem(qm, u, eta, 4, SpectrumSummary(lam[[0, -1]], method="lanczos"), ref)  # the extremes only
+    with pytest.raises(ValueError, match="contradicts F1"):
+        GDProblem(qm, u, eta, 4, SpectrumSummary(lam * 3), ref)  # another spectrum
+    with pytest.raises(ValueError, match="contradicts F1"):
+        GDProblem(qm, u, 2 * eta, 4, SpectrumSummary(lam), ref)  # another η: −F1/η has half the eigenvalues
+    with pytest.raises(ValueError, match="contradicts F1"):
+        GDProblem(qm, u, eta, 4, SpectrumSummary(np.r_[lam[0] - 1, lam[1:]], method="slq"), ref)  # a node outside
+
+
+def test_bad_arrays_are_pyqgd_errors_that_say_what_to_do():
+    with pytest.raises(ValueError, match="rows have different lengths"):
+        QuadraticMap(None, [[1.0, 2.0], [3.0]])
+    with pytest.raises(ValueError, match="n = 0"):
+        QuadraticMap(None, np.zeros((0, 0)))
+    with pytest.raises(ValueError, match="hessian must be n × n"):
+        QuadraticMap.from_derivatives(0.1, [1.0, 2.0], np.eye(3), None)
+    with pytest.raises(ValueError, match="third must be"):
+        QuadraticMap.from_derivatives(0.1, [1.0, 2.0], np.eye(2), np.ones(5))
+    qm, u, eta, lam, ref = _consistent()
+    bad = ref.copy()
+    bad[1, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        GDProblem(qm, u, eta, 4, SpectrumSummary(lam), bad)
+
+
+def test_memory_limit_accepts_sizes_and_refuses_nonsense():
+    from pyqgd._checks import as_memory_limit
+
+    assert as_memory_limit("8G") == 8 * 2**30 and as_memory_limit("512M") == 2**29 and as_memory_limit(None) == 8 * 2**30
+    assert as_memory_limit("2GiB") == 2 * 2**30 and as_memory_limit(1e9) == 1e9 and as_memory_limit(float("inf"))
+    for bad in (float("nan"), 0, -1, "-1G", "lots"):
+        with pytest.raises(ValueError, match="memory_limit"):
+            as_memory_limit(bad)
+    with pytest.raises(TypeError, match="memory_limit"):
+        as_memory_limit([8])

@@ -203,18 +203,6 @@ def test_default_padding_is_proportional_to_T():
         assert p >= T and K & (K - 1) == 0 and K < 2 * (2 * T + 1)
 
 
-def test_block_simulation_equals_the_circuit():
-    """The numpy QSVT-theorem path (used for long T) reproduces the Q# circuit's post-selected state and success."""
-    s = _system(2, 1, 0.1, seed=0)
-    u = np.array([0.3, -0.1])
-    kw = dict(epsilon=0.1, angle_bits=24, amplify=False, parameters="exact")
-    rc = solve_gd(s, u, 4, 3, simulate="circuit", **kw)
-    rb = solve_gd(s, u, 4, 3, simulate="block", **kw)
-    assert abs(rc.success_probability - rb.success_probability) < 1e-8
-    assert abs(abs(np.vdot(rc.state, rb.state)) - 1.0) < 1e-8
-    assert rc.block_encoding_calls == rb.block_encoding_calls == rc.degree  # Q#-counted vs degree
-
-
 def test_kronecker_encoding_plugs_in():
     """block_encoding="kronecker" (pyqgd.quantum.kronecker): its Q# solve equals the block-level path on its matrix."""
     pytest.importorskip("pyqgd.quantum.kronecker")
@@ -268,3 +256,98 @@ def test_sparse_swaps_move_k_to_support(support, w):
         perm[[a, b]] = perm[[b, a]]
     for k, s in enumerate(support):
         assert perm[s] == k
+
+
+# --------------------------------------------------------------------------- the default path on the Q# circuit
+
+
+def _default_instance():
+    """N = 2 with the default path's parameters: a-priori bounds, amplification, the Kronecker encoding."""
+    return _system(1, 2, 0.0, seed=0), np.array([0.3]), 1
+
+
+def test_default_path_runs_the_circuit_at_n1_N2():
+    """solve_gd's defaults (a-priori parameters, amplification, Kronecker, simulate="auto") run the Q# circuit on a
+    small N = 2 instance; fidelity with the classical Carleman u_T ≥ 0.99; the probe's CPU-second prediction is
+    within a factor 4 of the run's measured CPU seconds."""
+    s, u, T = _default_instance()
+    r = solve_gd(s, u, T, epsilon=0.05)
+    assert r.details["simulate"] == "circuit" and r.calls_counted_by_qsharp
+    assert r.details["parameters"] == "bounds" and r.details["block_encoding"] == "kronecker"
+    assert r.amplification_length > 1 and r.amplified_success_probability > 0.9 > r.success_probability
+    assert r.fidelity_carleman >= 0.99
+    assert r.how_simulated().startswith(f"Q# circuit, {r.details['circuit_qubits']} qubits, "
+                                        f"{r.block_encoding_calls} calls counted")
+    pred, cpu = r.details["prediction"]["seconds"], r.details["simulated_cpu_seconds"]
+    assert cpu / 4 <= pred <= 4 * cpu
+    assert r.nonzero_amplitudes > 0 and r.preparation_seconds > 0
+
+
+BLOCK_VS_CIRCUIT = [  # (encoding, n, N, T, p, parameters, amplify)
+    ("sparse", 2, 1, 4, 3, "exact", False),
+    ("kronecker", 2, 2, 2, 1, "exact", False),
+    ("kronecker", 1, 2, 1, None, "bounds", True),
+]
+
+
+@pytest.mark.parametrize("encoding,n,N,T,p,parameters,amplify", BLOCK_VS_CIRCUIT)
+def test_block_level_equals_the_circuit(encoding, n, N, T, p, parameters, amplify):
+    """The numpy QSVT-theorem path and the Q# circuit give the same read-out state (to 1e-10, up to a global phase)
+    and success probability before amplification; amplified, the circuit's probability is the YLC closed form."""
+    s = _system(n, N, 0.1 if N == 1 else 0.0, seed=0)
+    u = np.array([0.3, -0.1][:n])
+    kw = dict(epsilon=0.1, angle_bits=24, amplify=amplify, parameters=parameters, block_encoding=encoding, delta=0.5)
+    rc = solve_gd(s, u, T, p, simulate="circuit", **kw)
+    rb = solve_gd(s, u, T, p, simulate="block", **kw)
+    assert rc.calls_counted_by_qsharp and not rb.calls_counted_by_qsharp
+    assert abs(abs(np.vdot(rc.state, rb.state)) - 1.0) < 1e-10
+    assert abs(rc.success_probability - rb.success_probability) < 1e-10
+    if amplify:
+        assert abs(rc.amplified_success_probability - rb.amplified_success_probability_predicted) < 1e-8
+    assert rb.how_simulated() == "block level (chosen by the caller)"
+
+
+def _captured_run(monkeypatch, *args, **kw):
+    """solve_gd(*args, **kw) on the circuit, with the arguments of its Q# run captured."""
+    import pyqgd.quantum.ode as ode
+
+    seen = []
+    real = ode.run_history_solve
+
+    def spy(operation, data, phases, rhs, alphas, betas, m):
+        seen.append((operation, data, list(phases), rhs, list(alphas), list(betas)))
+        return real(operation, data, phases, rhs, alphas, betas, m)
+
+    monkeypatch.setattr(ode, "run_history_solve", spy)
+    return solve_gd(*args, simulate="circuit", **kw), seen[-1]
+
+
+@pytest.mark.parametrize("encoding", ["kronecker", "sparse"])
+def test_qsharp_counted_calls_equal_the_traced_count(monkeypatch, encoding):
+    """The calls the Q# program counted while running = (CCZ of the same run − CCZ of the same run with the encoding
+    replaced by the identity) / CCZ of one call, all three from the QDK's logical_counts trace."""
+    s, u, T = _default_instance()
+    kw = dict(epsilon=0.1, delta=0.5, block_encoding=encoding)
+    if encoding == "sparse":
+        kw.update(parameters="exact", epsilon=0.3)
+    r, (op, data, phases, rhs, alphas, betas) = _captured_run(monkeypatch, s, u, T, **kw)
+    assert r.amplification_length > 1 and len(alphas) == (r.amplification_length - 1) // 2
+    ctx = get_context()
+    H = ctx.code.Solve.HistorySolve
+    idle = H.HistorySolveKroneckerWithoutCalls if encoding == "kronecker" else H.HistorySolveStructuredWithoutCalls
+    one = (ctx.code.Carleman.Kronecker.TraceKroneckerBlockEncoding if encoding == "kronecker" else
+           ctx.code.Carleman.Kronecker.TraceStructuredBlockEncoding)
+    full = ctx.logical_counts(op, data, phases, rhs, alphas, betas)["cczCount"]
+    rest = ctx.logical_counts(idle, data, phases, rhs, alphas, betas)["cczCount"]
+    per_call = ctx.logical_counts(one, data)["cczCount"]
+    assert per_call > 0 and (full - rest) % per_call == 0
+    assert r.block_encoding_calls == (full - rest) // per_call
+
+
+def test_auto_goes_to_block_level_with_its_reason():
+    """Over the budget, auto runs the block level and says why (predicted CPU seconds, nonzero amplitudes)."""
+    s, u, T = _default_instance()
+    r = solve_gd(s, u, T, epsilon=0.05, circuit_budget_seconds=1e-3)
+    assert r.details["simulate"] == "block" and not r.calls_counted_by_qsharp
+    assert r.how_simulated().startswith("block level (the circuit is over the 0 s budget: ")
+    assert "CPU-s predicted" in r.details["simulate_reason"]

@@ -6,6 +6,7 @@ times bytes), not read back from the guard.
 """
 
 import json
+import math
 import subprocess
 import sys
 import textwrap
@@ -157,3 +158,124 @@ def test_memory_limit_is_respected_and_raisable():
     with pytest.raises(TooLargeError, match="matrix_free=True"):
         discrete_carleman(qm, 6, memory_limit=1e5)
     assert discrete_carleman(qm, 6, memory_limit=1e9).M.shape[0] == sum(3**j for j in range(1, 7))
+
+
+# ---- the cost path: sizes refused before work, cost formulas O(1) in memory (each case in a child process) ---------
+
+COST_CHILD = textwrap.dedent(r"""
+    import json, sys, time, contextlib, io
+    def hwm_mb():
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    from pyqgd.cli import main
+    from pyqgd.estimate import OdeProblem, ode_solver_cost
+    from pyqgd.limits import SizeLimitError
+    def api(**kw):
+        try:
+            OdeProblem(**({"n": 10, "s": 2, "N": 2, "T": 10, "epsilon": 1e-2} | kw))
+            return "accepted"
+        except SizeLimitError as exc:
+            return "refused: " + str(exc)
+    def cli(*argv):
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            code = main([str(a) for a in argv] + ["--preset", "qubit_maj_ns_e6"])
+        return f"exit {code}: {err.getvalue().strip()}"
+    def sparse_cost():
+        c = ode_solver_cost(OdeProblem(n=10**12, s=10**6, N=6, T=10**12, epsilon=1e-12, block_encoding="sparse"))
+        return f"s_L = {c.s_L:.3g}, CCZ = {c.total.ccz_count:.3g}"
+    cases = {
+        "refusals": lambda: [cli("estimate", "--T", "10", "--params", "2", "--s", "2", "--order", "30"),
+                             cli("estimate", "--T", "10", "--params", "1e9", "--s", "1e4"),
+                             cli("estimate", "--T", "10", "--params", "1e30"),
+                             cli("estimate", "--T", "10", "--params", "9.3e18"),
+                             cli("estimate", "--T", "10", "--params", "4", "--s", "2", "--order", "1000"),
+                             cli("demo", "--order", "30", "--out", sys.argv[2]),
+                             cli("demo", "--order", "20", "--out", sys.argv[2]),
+                             api(n=10**30), api(N=1000), api(n=10**6, N=10**6), api(epsilon=1e-300),
+                             api(n=10**15, s=10**6)],
+        "sparse n=1e12 s=1e6 N=6": lambda: [sparse_cost()],
+        "estimate --params 1e3 --order 6": lambda: [cli("estimate", "--T", "10", "--params", "1e3", "--order", "6")],
+    }
+    t = time.perf_counter()
+    results = cases[sys.argv[1]]()
+    print(json.dumps({"results": results, "seconds": time.perf_counter() - t, "peak_mb": hwm_mb()}))
+""")
+
+
+def _cost_child(case, tmp_path, ceiling_gb=4):
+    import resource
+
+    def limit():  # a hard ceiling: an unguarded size would fail with MemoryError here, not take the machine
+        resource.setrlimit(resource.RLIMIT_AS, (ceiling_gb * 2**30, ceiling_gb * 2**30))
+
+    proc = subprocess.run([sys.executable, "-c", COST_CHILD, case, str(tmp_path / "out")], capture_output=True,
+                          text=True, timeout=300, preexec_fn=limit,
+                          env={"QDK_PYTHON_TELEMETRY": "none", "PATH": "/usr/bin:/bin",
+                               "PYTHONPATH": ":".join(p for p in sys.path if p)})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_cost_path_sizes_are_refused_before_work(tmp_path):
+    """The sizes that ran for minutes or were OOM-killed (order 30: 21.9 GB; --params 1e9 --s 1e4: > 4 GB in 5 s;
+    --params 1e30: an OverflowError inside the QDK) are one-line refusals naming the limit, together in < 10 s and
+    < 400 MB peak, and --out is not created."""
+    r = _cost_child("refusals", tmp_path)
+    for line in r["results"]:
+        assert line.startswith("exit 2: ") or line.startswith("refused: "), line
+        assert "limit" in line and "\n" not in line, line
+    assert r["seconds"] < 10 and r["peak_mb"] < 400, r
+    assert not (tmp_path / "out").exists()
+
+
+def test_cost_formulas_are_O1_in_memory_at_any_sparsity(tmp_path):
+    """s_L ~ 10^36 nonzeros per row (n = 10^12, s = 10^6, N = 6): before, a list of s_L amplitudes (n = 10^12,
+    s = 100, N = 3 took 78 s and 1.5 GB); now counts of the state preparation in O(m²) time."""
+    r = _cost_child("sparse n=1e12 s=1e6 N=6", tmp_path)
+    assert r["seconds"] < 30 and r["peak_mb"] < 400, r
+
+
+def test_estimate_at_order_6_is_fast(tmp_path):
+    """`estimate --params 1e3 --order 6` took 52 s and 2.7 GB (a per-entry list of s_M amplitudes)."""
+    r = _cost_child("estimate --params 1e3 --order 6", tmp_path)
+    assert r["results"][0].startswith("exit 0"), r
+    assert r["seconds"] < 30 and r["peak_mb"] < 600, r
+
+
+def test_carleman_sparsity_closed_form_equals_the_enumeration():
+    """s_M against the module docstring's definition enumerated literally: Σ over d ∈ {0,1,2}^j with 1 ≤ |d| ≤ N of
+    Π r_{d_i} (rows), Σ over j of the same with |d| = k (columns), capped at Σ n^j."""
+    import itertools
+
+    from pyqgd.estimate.ode import carleman_sparsity
+
+    def literal(n, s, N, s_F2, nnz_F0):
+        r = (1 if nnz_F0 else 0, s + 1, s * s if s_F2 is None else s_F2)
+        c = (nnz_F0, s + 1, s)
+        rows = max(sum(math.prod(r[x] for x in d) for d in itertools.product(range(3), repeat=j) if 1 <= sum(d) <= N)
+                   for j in range(1, N + 1))
+        cols = max(sum(math.prod(c[x] for x in d) for j in range(1, N + 1)
+                       for d in itertools.product(range(3), repeat=j) if sum(d) == k) for k in range(1, N + 1))
+        return min(max(rows, cols), sum(n**j for j in range(1, N + 1)))
+
+    for n, s, N, s_F2, nnz_F0 in itertools.product((2, 7, 10**6), (1, 2, 5), (1, 2, 3, 5), (None, 3), (0, 2)):
+        if s <= n and nnz_F0 <= n:
+            assert carleman_sparsity(n, s, N, s_F2=s_F2, nnz_F0=nnz_F0) == literal(n, s, N, s_F2, nnz_F0)
+
+
+def test_uniform_state_preparation_counts_equal_the_enumeration():
+    """The O(m²) counts of s equal amplitudes against the std recursion run on the 2^m amplitudes, for every s that
+    is not a power of two up to 300 and three register widths each."""
+    from pyqgd.estimate import circuit as cc
+
+    for s in range(3, 301):
+        if s & (s - 1) == 0:
+            continue
+        m0 = (s - 1).bit_length()
+        for m in (m0, m0 + 1, m0 + 3):
+            a, b = cc._uniform_prep(s, m), cc.prepare_pure_state([1.0] * s, m)
+            assert (a.rotation_count, a.t_count, a.ccz_count, a.rotation_depth) == \
+                (b.rotation_count, b.t_count, b.ccz_count, b.rotation_depth), (s, m)

@@ -84,6 +84,53 @@ def _merge_runs(ca, va, a0, a1, cb, vb, b0, b1, co, vo, o):
 
 
 @njit(cache=True, nogil=True)
+def _write_product(lidx, lval, x0, x1, ridx, rval, y0, y1, scale, col0, cf, out_idx, out_val, o):
+    """Write cf·(row segment x0:x1 of L ⊗ row segment y0:y1 of R) at column offset col0 into out[o:]; return the end."""
+    for x in range(x0, x1):
+        base = lidx[x] * scale + col0
+        lv = cf * lval[x]
+        for y in range(y0, y1):
+            out_idx[o] = base + ridx[y]
+            out_val[o] = lv * rval[y]
+            o += 1
+    return o
+
+
+@njit(cache=True, nogil=True)
+def _merge_cluster_runs(sc, sv, tc, tv, run_lo, run_hi, nruns, w, indices, data, pos):
+    """Merge a cluster's ``nruns`` sorted runs (scratch ``sc``/``sv``, bounds ``run_lo``/``run_hi``, free tail from
+    ``w``) into the output at ``pos``, two shortest first (duplicates summed); return the new ``pos``."""
+    # merge the two shortest runs into the free tail of the other scratch buffer until one run is left
+    while nruns > 1:
+        m1 = 0
+        for q in range(1, nruns):
+            if run_hi[q] - run_lo[q] < run_hi[m1] - run_lo[m1]:
+                m1 = q
+        m2 = 1 if m1 == 0 else 0
+        for q in range(nruns):
+            if q != m1 and run_hi[q] - run_lo[q] < run_hi[m2] - run_lo[m2]:
+                m2 = q
+        if nruns == 2:
+            return _merge_runs(sc, sv, run_lo[m1], run_hi[m1], sc, sv, run_lo[m2], run_hi[m2], indices, data, pos)
+        e = _merge_runs(sc, sv, run_lo[m1], run_hi[m1], sc, sv, run_lo[m2], run_hi[m2], tc, tv, 0)
+        # the merged run replaces run m1 at the end of the scratch row; run m2 is dropped
+        for z in range(e):
+            sc[w + z] = tc[z]
+            sv[w + z] = tv[z]
+        run_lo[m1], run_hi[m1] = w, w + e
+        w += e
+        run_lo[m2], run_hi[m2] = run_lo[nruns - 1], run_hi[nruns - 1]
+        if m1 == nruns - 1:
+            run_lo[m2], run_hi[m2] = w - e, w
+        nruns -= 1
+    for z in range(run_lo[0], run_hi[0]):
+        indices[pos] = sc[z]
+        data[pos] = sv[z]
+        pos += 1
+    return pos
+
+
+@njit(cache=True, nogil=True)
 def _merge(row_lo, row_hi, pos0, maxrow, meta, coefs, seg_bounds, seg_cluster_ptr, cluster_term_ptr, cluster_terms,
            lptr_off, lnz_off, lptr, lidx, lval, rptr_off, rnz_off, rptr, ridx, rval, indptr, indices, data):
     """Rows [row_lo, row_hi): per cluster, write each term's (sorted) row segment as a run into a scratch row, merge
@@ -124,57 +171,15 @@ def _merge(row_lo, row_hi, pos0, maxrow, meta, coefs, seg_bounds, seg_cluster_pt
                         continue
                     scale, col0, cf = meta[t, 4], meta[t, 1], coefs[t]
                     if k == 1:  # the segment is sorted and duplicate-free: write it straight out
-                        for x in range(x0, x1):
-                            base = lidx[x] * scale + col0
-                            lv = cf * lval[x]
-                            for y in range(y0, y1):
-                                indices[pos] = base + ridx[y]
-                                data[pos] = lv * rval[y]
-                                pos += 1
+                        pos = _write_product(lidx, lval, x0, x1, ridx, rval, y0, y1, scale, col0, cf, indices, data, pos)
                         continue
                     run_lo[nruns] = w
-                    for x in range(x0, x1):
-                        base = lidx[x] * scale + col0
-                        lv = cf * lval[x]
-                        for y in range(y0, y1):
-                            sc[w] = base + ridx[y]
-                            sv[w] = lv * rval[y]
-                            w += 1
+                    w = _write_product(lidx, lval, x0, x1, ridx, rval, y0, y1, scale, col0, cf, sc, sv, w)
                     run_hi[nruns] = w
                     nruns += 1
                 if nruns == 0:
                     continue
-                # merge the two shortest runs into the free tail of the other scratch buffer until one run is left
-                while nruns > 1:
-                    m1 = 0
-                    for q in range(1, nruns):
-                        if run_hi[q] - run_lo[q] < run_hi[m1] - run_lo[m1]:
-                            m1 = q
-                    m2 = 1 if m1 == 0 else 0
-                    for q in range(nruns):
-                        if q != m1 and run_hi[q] - run_lo[q] < run_hi[m2] - run_lo[m2]:
-                            m2 = q
-                    if nruns == 2:
-                        pos = _merge_runs(sc, sv, run_lo[m1], run_hi[m1], sc, sv, run_lo[m2], run_hi[m2],
-                                          indices, data, pos)
-                        nruns = 0
-                        break
-                    e = _merge_runs(sc, sv, run_lo[m1], run_hi[m1], sc, sv, run_lo[m2], run_hi[m2], tc, tv, 0)
-                    # the merged run replaces run m1 at the end of the scratch row; run m2 is dropped
-                    for z in range(e):
-                        sc[w + z] = tc[z]
-                        sv[w + z] = tv[z]
-                    run_lo[m1], run_hi[m1] = w, w + e
-                    w += e
-                    run_lo[m2], run_hi[m2] = run_lo[nruns - 1], run_hi[nruns - 1]
-                    if m1 == nruns - 1:
-                        run_lo[m2], run_hi[m2] = w - e, w
-                    nruns -= 1
-                if nruns == 1:
-                    for z in range(run_lo[0], run_hi[0]):
-                        indices[pos] = sc[z]
-                        data[pos] = sv[z]
-                        pos += 1
+                pos = _merge_cluster_runs(sc, sv, tc, tv, run_lo, run_hi, nruns, w, indices, data, pos)
             # drop entries that cancelled exactly (rare: compaction within the row)
             o = row_begin
             for z in range(row_begin, pos):

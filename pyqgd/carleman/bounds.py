@@ -86,7 +86,8 @@ __all__ = [
     "InverseNormBound", "AmplitudeBound", "CarlemanBounds", "inverse_norm_bound_growth", "map_block_norm_bounds",
     "exact_block_norms", "inverse_norm_bound_from_norms", "final_norm_lower_bound", "amplitude_lower_bound",
     "carleman_bounds", "norm_upper_sequence", "level_norm_table", "truncation_error_trajectory", "mode_lower_bound",
-    "trajectory_bounds",
+    "trajectory_bounds", "SolutionNormBound", "solution_norm_bound_growth", "solution_norm_trajectory_bound",
+    "linear_comparison_sequences", "truncation_error_levels",
 ]
 
 #: Level weights tried by :func:`inverse_norm_bound_from_norms` (each is a rigorous bound; the minimum is kept).
@@ -119,11 +120,28 @@ class AmplitudeBound:
 
 
 @dataclass(frozen=True)
+class SolutionNormBound:
+    """‖L⁻¹B‖/‖B‖ ≤ ``value`` (the whole history solution, structure of B used); ``method`` names the bound."""
+
+    value: float
+    method: str
+
+
+@dataclass(frozen=True)
 class CarlemanBounds:
-    """Both bounds for one system, start point, T and p."""
+    """Both bounds for one system, start point, T and p; ``solution_norm`` ≥ ‖L⁻¹B‖/‖B‖ and
+    :attr:`share` ≤ ‖Π_good L⁻¹B‖²/‖L⁻¹B‖² (the final-window share)."""
 
     inverse_norm: InverseNormBound
     amplitude: AmplitudeBound
+    solution_norm: SolutionNormBound | None = None
+
+    @property
+    def share(self) -> float:
+        """(A/U)² ≤ the final-window share, A the amplitude bound, U = min(solution-norm bound, ‖L⁻¹‖ bound)."""
+        u = self.inverse_norm.value if self.solution_norm is None else min(self.solution_norm.value,
+                                                                             self.inverse_norm.value)
+        return min(1.0, (self.amplitude.value / u) ** 2)
 
 
 def _check_tp(T, p):
@@ -368,6 +386,18 @@ def level_norm_table(f0: float, rho: float, f2: float, N: int, block_norms: np.n
     return W
 
 
+def truncation_error_levels(W: np.ndarray, U: np.ndarray) -> np.ndarray:
+    """E (len(U) × N) with E[t, j−1] ≥ ‖η_j(t)‖ = ‖u(t)^⊗j − ŷ_j(t)‖ for every kept level j (recursion of
+    :func:`truncation_error_trajectory`, all levels kept)."""
+    N = W.shape[0]
+    kept, dropped = W[:, :N], W[:, N:]
+    powers = np.arange(N + 1, 2 * N + 1)
+    out = np.zeros((len(U), N))
+    for t in range(len(U) - 1):
+        out[t + 1] = kept @ out[t] + dropped @ np.power(U[t], powers)
+    return out
+
+
 def truncation_error_trajectory(W: np.ndarray, U: np.ndarray) -> np.ndarray:
     """e_0..e_T with e_t ≥ ‖u(t) − ŷ_1(t)‖, from the comparison system of the truncation error.
 
@@ -380,15 +410,69 @@ def truncation_error_trajectory(W: np.ndarray, U: np.ndarray) -> np.ndarray:
     terms are non-negative). Unlike the time-uniform :func:`pyqgd.carleman.truncation_error_bound`, it follows the
     decay of ‖u(t)‖: for F0 = 0 it decays like ρ^t instead of saturating.
     """
+    return truncation_error_levels(W, U)[:, 0]
+
+
+def linear_comparison_sequences(qmap, u_in: np.ndarray, T: int, norms: MapNorms, *,
+                                finite_horizon: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(U, ℓ): U_t ≥ ‖u(t)‖ ≥ ℓ_t for t = 0..T from the linear part's trajectory.
+
+    w(t+1) = F0 + (I+F1)w(t), w(0) = u_in, is computed exactly (O(T·nnz(F1)), no solve of L); d = u − w obeys
+    d(t+1) = (I+F1)d(t) + F2(u(t)⊗u(t)), so ‖d(t)‖ ≤ D_t with D_{t+1} = ρD_t + cU_t², and
+
+        ℓ_t = max(‖w(t)‖ − D_t, 0),   U_{t+1} = min(r, a + ρU_t + cU_t², ‖w(t+1)‖ + D_{t+1})
+
+    (the second form of :func:`norm_upper_sequence`, the third the comparison). It follows every mode of the linear
+    part (the slowest ones included) and F0 exactly; only the quadratic term is bounded by norms.
+    ``finite_horizon``: without an invariant ball use r = ∞ (each step is still an inequality; the bounds may grow
+    with T but stay valid for this T) instead of raising :class:`NotDissipativeError`.
+    """
+    a, rho, c = norms.f0, norms.rho, norms.f2
+    r_in = float(np.linalg.norm(u_in))
+    r = _ball_radius(a, rho, c, r_in)
+    if not math.isfinite(r) and not finite_horizon:
+        raise NotDissipativeError(f"no invariant ball contains u_in (‖F0‖ = {a:.3g}, ‖I+F1‖ = {rho:.4g}, "
+                                  f"‖F2‖ = {c:.3g}, ‖u_in‖ = {r_in:.3g})")
+    G1 = sp.csr_matrix(sp.identity(qmap.n) + qmap.F1)
+    F0 = np.zeros(qmap.n) if qmap.F0 is None else np.asarray(qmap.F0, dtype=float)
+    w = np.asarray(u_in, dtype=float).copy()
+    U, ell = np.empty(T + 1), np.empty(T + 1)
+    U[0] = ell[0] = r_in
+    D = 0.0
+    for t in range(T):
+        D = rho * D + c * U[t] * U[t]
+        w = F0 + G1 @ w
+        nw = float(np.linalg.norm(w))
+        U[t + 1] = min(r, a + rho * U[t] + c * U[t] * U[t], nw + D)
+        ell[t + 1] = max(nw - D, 0.0)
+    return U, ell
+
+
+def solution_norm_bound_growth(C: float, mu: float, T: int, p: int, rhs_initial: float,
+                               rhs_constant: float = 0.0) -> float:
+    """‖L⁻¹B‖ ≤ value for B = [ŷ_in; b; …; b; 0…] (‖ŷ_in‖ = ``rhs_initial``, ‖b‖ = ``rhs_constant``) whenever
+    ‖M^k‖ ≤ C·μ^k for k ≥ 1 (docs/math.md, "Structure of B").
+
+    Y = L⁻¹B has blocks Y_t = M^t ŷ_in + Σ_{k<t} M^k b (t ≤ T) and Y_t = Y_T in the p idle steps, so by the triangle
+    inequality in ℓ²(t): ‖Y‖ ≤ ‖ŷ_in‖·√(Σ_{k=0}^{T} g_k² + p·g_T²) + ‖b‖·√(T + p)·G_{T−1} (g_0 = 1, g_k = Cμ^k,
+    G_m = Σ_{k≤m} g_k). For F0 = 0 and ‖M‖ ≤ 1 this is √(T + p + 1)·‖B‖, against ‖L⁻¹‖·‖B‖ ≈ (T + p + 1)‖B‖.
+    """
+    T, p = _check_tp(T, p)
+    sq = _partial_sum(C * C, mu * mu, T) + p * C * C * _pow(mu, 2 * T)
+    out = rhs_initial * math.sqrt(sq)
+    if rhs_constant > 0:
+        out += rhs_constant * math.sqrt(T + p) * _partial_sum(C, mu, T - 1)
+    return out if math.isfinite(out) else math.inf
+
+
+def solution_norm_trajectory_bound(W: np.ndarray, U: np.ndarray, p: int) -> float:
+    """‖L⁻¹B‖ ≤ value from the trajectory: Y_t = ŷ(t) = lift(u(t)) − η(t), so
+    ‖ŷ(t)‖ ≤ √(Σ_j U_t^{2j}) + ‖E(t)‖ (E from :func:`truncation_error_levels`) and ‖Y‖² ≤ Σ_{t≤T} ‖ŷ(t)‖² + p‖ŷ(T)‖²."""
     N = W.shape[0]
-    kept, dropped = W[:, :N], W[:, N:]
-    powers = np.arange(N + 1, 2 * N + 1)
-    E = np.zeros(N)
-    out = np.zeros(len(U))
-    for t in range(len(U) - 1):
-        E = kept @ E + dropped @ np.power(U[t], powers)
-        out[t + 1] = E[0]
-    return out
+    E = truncation_error_levels(W, U)
+    lift = np.sqrt(np.sum(np.power(U[:, None], 2 * np.arange(1, N + 1)[None, :]), axis=1))
+    y = lift + np.linalg.norm(E, axis=1)
+    return float(math.sqrt(float(np.sum(y * y)) + p * float(y[-1]) ** 2))
 
 
 def mode_lower_bound(lam: float, z0: float, v_f0: float, k: float, U: np.ndarray) -> float:
@@ -426,21 +510,32 @@ def _left_modes(qmap, u_in: np.ndarray, T: int):
 
 def trajectory_bounds(system: CarlemanSystem, u_in: np.ndarray, T: int, norms: MapNorms,
                       block_norms: np.ndarray | None = None) -> tuple[float, float]:
-    """(ℓ_T, e_T): ‖u(T)‖ ≥ ℓ_T from the best left eigenmode (:func:`mode_lower_bound`) and ‖u(T) − ŷ_1(T)‖ ≤ e_T
-    from :func:`truncation_error_trajectory`. O(T·(N² + modes)) arithmetic after one dense eigen-decomposition of
+    """(ℓ_T, e_T): ‖u(T)‖ ≥ ℓ_T from the best left eigenmode (:func:`mode_lower_bound`) and the linear comparison
+    (:func:`linear_comparison_sequences`), ‖u(T) − ŷ_1(T)‖ ≤ e_T from :func:`truncation_error_trajectory` with the
+    tighter of the two upper sequences. O(T·(N² + nnz + modes)) arithmetic after one dense eigen-decomposition of
     I+F1 (n ≤ DENSE_LIMIT)."""
+    ell, e_T, _ = _trajectory(system, u_in, T, norms, block_norms)
+    return ell, e_T
+
+
+def _trajectory(system, u_in, T, norms, block_norms):
+    """(ℓ_T, e_T, U_0..U_T) of :func:`trajectory_bounds`."""
     qm = system.qmap
-    U = norm_upper_sequence(norms.f0, norms.rho, norms.f2, float(np.linalg.norm(u_in)), T)
+    U, ell_lin = linear_comparison_sequences(qm, u_in, T, norms, finite_horizon=True)
+    if math.isfinite(_ball_radius(norms.f0, norms.rho, norms.f2, float(np.linalg.norm(u_in)))):
+        U = np.minimum(U, norm_upper_sequence(norms.f0, norms.rho, norms.f2, float(np.linalg.norm(u_in)), T))
+    if not np.all(np.isfinite(U)):
+        return float(ell_lin[-1]), math.inf, U
     e_T = float(truncation_error_trajectory(level_norm_table(norms.f0, norms.rho, norms.f2, system.N, block_norms), U)[-1])
     lam, V = _left_modes(qm, u_in, T)
-    F0 = np.asarray(qm.F0, dtype=float)
+    F0 = np.zeros(qm.n) if qm.F0 is None else np.asarray(qm.F0, dtype=float)
     F2T = sp.csr_matrix(qm.F2).T
-    ell = 0.0
+    ell = float(ell_lin[-1])
     for i in range(len(lam)):
         v = V[:, i]
         k = float(np.linalg.norm(F2T @ v))
         ell = max(ell, mode_lower_bound(float(lam[i]), float(v @ u_in), float(v @ F0), k, U))
-    return ell, e_T
+    return ell, e_T, U
 
 
 def _sigma_min(qmap) -> float:
@@ -472,15 +567,37 @@ def carleman_bounds(system: CarlemanSystem, u_in, T: int, p: int = 0) -> Carlema
     inv = inverse_norm_bound_from_norms(norms.f0, norms.rho, norms.f2, system.N, T, p, block_norms=block, norm_M=norm_M)
     r_in = float(np.linalg.norm(u_in))
     B = math.sqrt(float(np.sum(system.lift(u_in) ** 2)) + T * float(np.sum(system.b ** 2)))
+    rhs_in = float(np.linalg.norm(system.lift(u_in)))
+    rhs_b = float(np.linalg.norm(system.b))
+    sol = SolutionNormBound(solution_norm_bound_growth(inv.constant, inv.mu, T, p, rhs_in, rhs_b) / B,
+                            "norm growth of M with B's structure")
+    trunc, ell_modes, reason = math.inf, 0.0, None
     try:
         trunc = truncation_error_bound(system.qmap, u_in, system.N, T, norms=norms)
-        ell_modes = 0.0
-        if T <= MAX_ITERATIONS:
-            ell_modes, trunc_t = trajectory_bounds(system, u_in, T, norms, block)
+    except NotDissipativeError as exc:  # the time-uniform bound needs R_d < 1; the trajectory bound below does not
+        reason = exc
+    if T <= MAX_ITERATIONS:
+        try:
+            ell_modes, trunc_t, U = _trajectory(system, u_in, T, norms, block)
             trunc = min(trunc, trunc_t)
-        amp = amplitude_lower_bound(norms.f0, norms.rho, _sigma_min(system.qmap), norms.f2, r_in, system.N, T, p,
-                                    truncation_error=trunc, rhs_norm=B, f1=norms.f1, final_norm=ell_modes)
-    except NotDissipativeError as exc:
-        # 0 is the only a-priori lower bound without an invariant ball; say why
-        amp = AmplitudeBound(value=0.0, final_norm=0.0, rhs_norm=B, method=f"unavailable: {exc}")
-    return CarlemanBounds(inverse_norm=inv, amplitude=amp)
+            W = level_norm_table(norms.f0, norms.rho, norms.f2, system.N, block)
+            traj = solution_norm_trajectory_bound(W, U, p) / B if np.all(np.isfinite(U)) else math.inf
+            if traj < sol.value:
+                sol = SolutionNormBound(traj, "trajectory (‖u(t)‖ and truncation-error comparison systems)")
+        except NotDissipativeError as exc:
+            reason = exc
+    amp = None
+    if math.isfinite(trunc):
+        try:
+            amp = amplitude_lower_bound(norms.f0, norms.rho, _sigma_min(system.qmap), norms.f2, r_in, system.N, T, p,
+                                        truncation_error=trunc, rhs_norm=B, f1=norms.f1, final_norm=ell_modes)
+        except NotDissipativeError as exc:
+            # no invariant ball: the finite-horizon trajectory bounds alone (valid for this T)
+            reason = exc
+            amp = AmplitudeBound(value=math.sqrt(p + 1) * max(ell_modes - trunc, 0.0) / B,
+                                 final_norm=max(ell_modes - trunc, 0.0), rhs_norm=B,
+                                 method="a-priori (finite-horizon trajectory, no invariant ball)")
+    if amp is None:
+        # 0 is the only a-priori lower bound without an invariant ball or a truncation bound; say why
+        amp = AmplitudeBound(value=0.0, final_norm=0.0, rhs_norm=B, method=f"unavailable: {reason}")
+    return CarlemanBounds(inverse_norm=inv, amplitude=amp, solution_norm=sol)

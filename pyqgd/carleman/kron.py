@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from pyqgd._checks import check_memory
+from pyqgd.carleman._kernels import merge_kron_rows
 
 __all__ = ["KronTerm", "assemble_csr", "apply_terms", "kron_csr", "predicted_nnz", "nnz_bound", "assembly_bytes"]
 
@@ -207,7 +208,6 @@ def assemble_csr(terms, shape, *, memory_limit: float | None = None, what: str =
     :func:`assembly_bytes` exceeds ``memory_limit``.
     ``threads`` row ranges are merged in parallel (default: all cores for ≥ 10⁶ entries).
     """
-    from pyqgd.carleman._kernels import merge_kron_rows
 
     terms = sorted((t for t in terms if t.coef != 0), key=lambda t: (t.row, t.col))
     check_memory(assembly_bytes(terms, shape), what, memory_limit,

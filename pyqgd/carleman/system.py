@@ -28,6 +28,7 @@ from scipy.sparse.linalg import LinearOperator
 from pyqgd._checks import TooLargeError, as_finite_vector, check_memory, check_positive_float, check_positive_int
 from pyqgd.carleman.kron import KronTerm, apply_terms, assemble_csr
 from pyqgd.carleman.quadratic import QuadraticMap
+from pyqgd.problem import GDProblem
 
 __all__ = ["CarlemanSystem", "discrete_carleman", "continuous_carleman", "euler_carleman", "level_offsets", "lift",
            "carleman_dim", "discrete_term_count", "MAX_KRON_TERMS"]
@@ -234,8 +235,6 @@ def _build(terms, D: int, matrix_free: bool, memory_limit, what: str):
 
 def _as_map(qmap) -> QuadraticMap:
     """The QuadraticMap of a QuadraticMap or of a GDProblem (the typed hand-off from the model layers)."""
-    from pyqgd.problem import GDProblem
-
     if isinstance(qmap, GDProblem):
         return qmap.qmap
     if not isinstance(qmap, QuadraticMap):

@@ -103,7 +103,7 @@ _ENCODINGS = {"kronecker": "Kronecker", "sparse": "structured oracles", "f_table
 _LOADINGS = {"qrom": "QROM", "selectswap": "SelectSwap", "qram": "QRAM", "qram_free": "free QRAM"}
 
 
-def _label(s: dict) -> str:
+def option_label(s: dict) -> str:
     """"Kronecker + QROM (built)", "structured oracles + QRAM (model)": encoding, loading, and whether built."""
     enc = _ENCODINGS.get(s.get("block_encoding"), str(s.get("block_encoding")))
     solver = "" if "solver qsvt" in str(s.get("circuit", "solver qsvt")) else ", kernel solver"
@@ -119,7 +119,7 @@ def bottom_line(estimates, preset: str | None = None) -> BottomLine:
     for e in estimates:
         s = _summary(e)
         classical = s.get("classical_wall_seconds", s.get("classical_seconds")) if classical is None else classical
-        label, opts = _label(s), []
+        label, opts = option_label(s), []
         for row in s.get("physical") or []:
             key = row["preset"] + ("" if row.get("qec", "surface_code") == "surface_code" else "/" + row["qec"])
             if preset is not None and row["preset"] != preset:

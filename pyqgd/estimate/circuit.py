@@ -210,16 +210,48 @@ def index_superposition(s: int, m: int) -> LogicalCost:
 
 @lru_cache(maxsize=256)
 def _uniform_prep(s: int, m: int) -> LogicalCost:
-    """Exact for any m: beyond m₀ + 1 qubits (m₀ = ⌈log₂ s⌉) every extra top qubit doubles the non-zero Walsh leaves of
-    each multiplexor (the amplitudes vanish on the upper half, so both halves of the recursion see the same angles)
-    and adds no T or Toffoli; checked against the enumeration in the tests."""
-    m0 = (s - 1).bit_length()
-    if m <= m0 + 1:
-        return prepare_pure_state([1.0] * s, m)
-    base = prepare_pure_state([1.0] * s, m0 + 1)
-    k = 2 ** (m - m0 - 1)
-    return LogicalCost(t_count=base.t_count, ccz_count=base.ccz_count, rotation_count=base.rotation_count * k,
-                       rotation_depth=base.rotation_depth * k)
+    """``PreparePureStateD`` of s equal amplitudes on m qubits, exact, in O(m²) time and O(m) memory.
+
+    The state-preparation recursion (:func:`prepare_pure_state`) sees, at every level, a vector that is a constant x
+    on a prefix [0, a), one boundary value y at a and zeros beyond; its phases are all 0 (no Z-multiplexor leaves),
+    and its Y-multiplexor angles have the same shape (π/4 on the pairs of equal values, atan2(y, x) at the boundary
+    pair). :func:`_prefix_leaves` gives the multiset of Walsh leaves of such a vector from its halves, so the counts
+    never list the 2^m amplitudes (checked against the enumeration of :func:`prepare_pure_state` in the tests)."""
+    x, a, y = 1.0, s, 0.0
+    c = ZERO
+    for k in range(m - 1, -1, -1):  # the level with 2^k pairs; the vector has 2^(k+1) entries
+        full = a >= 2 ** (k + 1)
+        b, odd = a // 2, (a % 2 == 1) and not full
+        beta = math.atan2(y, x) if odd else 0.0
+        mean, rest = _prefix_leaves(_PI / 4, b, beta, k)
+        for value, times in [(mean, 1), *rest.items()]:
+            if abs(value) > 1e-12:
+                c = c.then(_rot(2 * value, times))
+        x, a, y = math.hypot(x, x), b, (math.hypot(x, y) if odd else y)
+    return c
+
+
+def _prefix_leaves(x: float, a: int, y: float, k: int) -> tuple[float, dict]:
+    """Walsh leaves (:func:`_multiplex_leaves`) of v = x on [0, a), y at a (if a < 2^k), 0 beyond, length 2^k:
+    (leaf 0 = the mean of v, {|leaf|: multiplicity} of the others). With h = 2^(k−1): a < h gives leaves(lo/2) twice
+    (hi = 0); a ≥ h gives leaves of (x + w)/2 and (x − w)/2 with w = hi, i.e. w's leaves halved twice and two leaves
+    0 at x/2 ± mean(w)/2."""
+    if k == 0:
+        return (x if a >= 1 else y), {}
+    h = 2 ** (k - 1)
+    if a >= 2**k:
+        return x, {}
+    if a < h:
+        mean, rest = _prefix_leaves(x, a, y, k - 1)
+        out = {v / 2: 2 * t for v, t in rest.items()}
+        extra = abs(mean) / 2
+        out[extra] = out.get(extra, 0) + 1
+        return mean / 2, out
+    mean, rest = _prefix_leaves(x, a - h, y, k - 1)
+    out = {v / 2: 2 * t for v, t in rest.items()}
+    extra = abs(x - mean) / 2
+    out[extra] = out.get(extra, 0) + 1
+    return (x + mean) / 2, out
 
 
 def _select(entries: int, width: int, controls: int) -> LogicalCost:
@@ -426,7 +458,7 @@ def carleman_solver_circuit(*, clock: int, carleman: int, level: int, slot: int,
 
     ``block_encoding`` (one call, with ``num_qubits`` = its peak qubits *including* its ``ancillas`` and the system
     register) and ``ancillas`` replace the structured sparse encoding by another one plugged into the same solver
-    (e.g. ``CarlemanQsvtSolveKronecker`` / ``CarlemanSolveWith``): the |B⟩ preparation, QSVT and amplification are
+    (e.g. ``Solve.HistorySolve.HistorySolveKronecker`` / ``Solve.HistorySolve.HistorySolve``): the |B⟩ preparation, QSVT and amplification are
     unchanged, the projector phases act on its ancillas, and the peak qubits are its peak + 2 (lcu, sig).
     """
     mt, mc = clock, carleman

@@ -9,6 +9,9 @@ from __future__ import annotations
 import math
 import numbers
 
+# defined with the shared input checks, so that the size limits (pyqgd.limits, below this layer) derive from it
+from pyqgd._checks import EstimateInputError
+
 __all__ = [
     "EstimateInputError",
     "UnknownPresetError",
@@ -21,8 +24,6 @@ __all__ = [
 ]
 
 
-class EstimateInputError(ValueError):
-    """A size, count or precision passed to the cost model is out of range."""
 
 
 class UnknownPresetError(ValueError):

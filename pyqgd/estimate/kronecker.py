@@ -1,7 +1,10 @@
 """Cost of one call of the Kronecker block-encoding of the T-step Carleman matrix (``pyqgd.quantum.kronecker``,
 Q# ``Carleman/Kronecker.qs``), its α_L and its stored data, from sizes.
 
-The call splits into two parts:
+The call splits into two parts (reads of the F's, and the rest). With dense tables (``loading="qrom"`` or
+``"selectswap"``, ``pyqgd.quantum.lookups``) each factor operation is :func:`dense_factor_reads`: a forward and a
+reverse read (:func:`pyqgd.estimate.loading.qrom_read_cost` / :func:`~pyqgd.estimate.loading.qroam_read_cost`) and
+the angle rotation between them (:func:`angle_rotation`). With ``loading="records"``:
 
 * the **record lookups** (everything that scales with nnz(F1) + nnz(F2)): each factor operation (F1 at each of the N
   slots, F2 at each of the N − 1 slot pairs, every one present in some term) runs two sparse QROMs over the factor's
@@ -33,8 +36,9 @@ the inputs are ``f1_alpha`` = α_1 and ``f2_alpha`` = α_2 (defaults 1 and 0.5: 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from pyqgd.estimate import loading as ld
 from pyqgd.estimate import logical as lg
 from pyqgd.estimate.errors import EstimateInputError, check_size
 
@@ -87,6 +91,50 @@ def record_lookups(records: int, in_width: int, out_width: int, column_slot_bits
     return lg.LogicalCost(ccz_count=ccz, t_count=t, rotation_count=rot, rotation_depth=rot)
 
 
+def _angle_class(num: int, den_log2: int) -> str:
+    """Class of the angle 2π·num/2^den_log2 as the tracer counts it: "clifford" (a multiple of π/2), "t" (an odd
+    multiple of π/4) or "rotation"."""
+    if den_log2 <= 2 or num % 2 ** (den_log2 - 2) == 0:
+        return "clifford"
+    return "t" if num % 2 ** (den_log2 - 3) == 0 else "rotation"
+
+
+def angle_rotation(angle_bits: int, *, conditioned: bool = False, condition_bits: int = 0) -> lg.LogicalCost:
+    """The flag's Ry(4πx/2^b) by the b-bit angle register (``RotateFlagByAngle``): one Rzz(−θ_k/2) per bit,
+    θ_k/2 = 2π·2^k/2^b (Clifford for the top two bits, T for the third), and one merged Rz(Σθ_k/2), each bit's Rzz
+    under (bit AND condition): one Toffoli each way per bit; the condition is the factor's gate, and when
+    ``conditioned`` (the mirrored F2) also the w = ``condition_bits`` qubits of slot b at |0> (an AND chain of
+    w Toffolis each way)."""
+    b = check_size(angle_bits, "angle_bits")
+    classes = [_angle_class(2**k, b) for k in range(b)] + [_angle_class(2**b - 1, b)]
+    rot = classes.count("rotation")
+    c = 1 + (condition_bits if conditioned else 0)  # the factor's gate (and slot b's bits)
+    ccz = 2 * (c - 1) + 2 * b
+    return lg.LogicalCost(ccz_count=ccz, t_count=classes.count("t"), rotation_count=rot, rotation_depth=rot)
+
+
+def dense_factor_reads(loading: str, fwd_bits: int, fwd_width: int, rev_bits: int, rev_width: int, angle_bits: int, *,
+                       fwd_blocks: tuple = (1, 1), rev_blocks: tuple = (1, 1), mirrored: bool = False,
+                       slot_bits: int = 0) -> lg.LogicalCost:
+    """ONE factor operation read from dense tables (``ApplyDenseReads``): the forward read of 2^fwd_bits words of
+    fwd_width bits and the reverse read, each under the factor's gate (:func:`pyqgd.estimate.loading.qrom_read_cost`
+    or :func:`~pyqgd.estimate.loading.qroam_read_cost` with its (λ, λ′)), and the angle rotation between them
+    (:func:`angle_rotation`). ``num_qubits``: the largest scratch a read holds beyond the call's registers."""
+    if loading not in ("qrom", "selectswap"):
+        raise EstimateInputError(f"dense tables are read by 'qrom' or 'selectswap'; got {loading!r}")
+
+    def read(bits, width, blocks):
+        if loading == "qrom":
+            return ld.qrom_read_cost(bits, width, 1)
+        return ld.qroam_read_cost(bits, width, blocks[0], blocks[1], controls=1)
+
+    fwd, rev = read(fwd_bits, fwd_width, fwd_blocks), read(rev_bits, rev_width, rev_blocks)
+    rot = angle_rotation(angle_bits, conditioned=mirrored, condition_bits=slot_bits)
+    total = fwd.then(rot).then(rev)
+    return replace(total, num_qubits=max(fwd.num_qubits, rev.num_qubits),
+                   qubits_allocated=max(fwd.num_qubits, rev.num_qubits))
+
+
 def kronecker_alpha(N: int, f0_alpha: float, f1_alpha: float, f2_alpha: float) -> float:
     """α_L = 1 + α_M of the level-split LCU (module docstring), from α_0 = ‖F0‖, α_1, α_2 (0: that F is zero)."""
     from pyqgd.quantum.kronecker import F0_CHOICE, F1_CHOICE, F2_CHOICE, IDENTITY_CHOICE, carleman_terms, level_split_alpha
@@ -111,11 +159,17 @@ def skeleton_cost(data: dict) -> lg.LogicalCost:
                           measurement_count=int(c["measurementCount"]), qubits_allocated=int(c["numQubits"]))
 
 
-def _combine(skeleton: lg.LogicalCost, records: lg.LogicalCost) -> lg.LogicalCost:
+def _combine(skeleton: lg.LogicalCost, records: lg.LogicalCost, base: int | None = None) -> lg.LogicalCost:
     """Skeleton + records. Rotation depth: the record rotations act on one flag, serialized by the comparisons
     between them, after the skeleton's layers. Peak qubits: the skeleton's (the record comparisons run in the
-    call's scratch register, which the skeleton holds at the same width)."""
-    return skeleton.then(records)
+    call's scratch register, which the skeleton holds at the same width), or the ``base`` qubits the call holds
+    throughout (:func:`call_base_qubits`) plus the scratch a dense read allocates (``records.num_qubits``: the
+    Select's, and QROAM's λ·w block) when larger."""
+    out = skeleton.then(records)
+    if base is None:
+        return out
+    return replace(out, num_qubits=max(skeleton.num_qubits, base + records.num_qubits),
+                   qubits_allocated=max(skeleton.qubits_allocated, base + records.qubits_allocated))
 
 
 def kronecker_call_cost(enc) -> lg.LogicalCost:
@@ -128,6 +182,9 @@ def kronecker_call_cost(enc) -> lg.LogicalCost:
     rec = lg.ZERO
     for f, ops, ch in ((enc.f1, n1, 2), (enc.f2, n2, 3)):
         if ch not in used or f.nnz == 0:
+            continue
+        if f.loading != "records":
+            rec = rec.then(_built_dense_reads(enc, f).repeat(ops))
             continue
         fw = f.rows + (f.row_slots << w)
         rv = f.cols + (f.col_slots << f.in_width)
@@ -145,7 +202,30 @@ def kronecker_call_cost(enc) -> lg.LogicalCost:
                              zero_reverse=int((rv == 0).sum()), clifford_angles=cliff, t_angles=tgate,
                              merged_angle=merged)
         rec = rec.then(one.repeat(ops))
-    return _combine(skeleton_cost(enc.to_qsharp()), rec)
+    data = enc.to_qsharp()
+    return _combine(skeleton_cost(data), rec, call_base_qubits(data))
+
+
+def call_base_qubits(data: dict) -> int:
+    """Qubits one call holds throughout (``ApplyKroneckerCarleman``): ancillas and system of the block-encoding, the
+    three branch qubits and the scratch register (Q# ``KroneckerScratch``), for a Q# ``KroneckerCarlemanData``."""
+    from pyqgd.quantum._context import get_context
+
+    ctx = get_context()
+    scratch = int(ctx.run(ctx.code.Carleman.KroneckerSelect.KroneckerScratch, 1, data)[0])
+    be = ctx.code.Carleman.Kronecker
+    anc = int(ctx.run(be.KroneckerMAncillas, 1, data)[0]) + 2
+    system = data["NumClock"] + data["NumLevel"] + data["NumSlots"] * data["SlotWidth"]
+    return anc + system + 3 + scratch
+
+
+def _built_dense_reads(enc, f) -> lg.LogicalCost:
+    """:func:`dense_factor_reads` of one factor of a built encoding, from its tables' sizes and (λ, λ′)."""
+    wd = enc.widths
+    w, lc, lr, b = wd["row"], wd["column_slot"], wd["row_slot"], enc.angle_bits
+    return dense_factor_reads(f.loading, len(f.fwd_table).bit_length() - 1, w + lr + b + (w if f.mirrored else 0),
+                              len(f.rev_table).bit_length() - 1, w + lc + b, b, fwd_blocks=f.fwd_blocks,
+                              rev_blocks=f.rev_blocks, mirrored=f.mirrored, slot_bits=w)
 
 
 @dataclass(frozen=True)
@@ -165,53 +245,83 @@ class KroneckerCost:
 def kronecker_block_encoding_cost(n: int, s: int, N: int, *, T: int, p: int | None = None, s_F2: int | None = None,
                                   nnz_F0: int = 0, clock_qubits: int | None = None, angle_bits: int = 16,
                                   loading: str = "qrom", f1_alpha: float = DEFAULT_F1_ALPHA,
-                                  f2_alpha: float = DEFAULT_F2_ALPHA, norm_F0: float = 0.0) -> KroneckerCost:
+                                  f2_alpha: float = DEFAULT_F2_ALPHA, norm_F0: float = 0.0,
+                                  max_extra_qubits: int | None = None, symmetric_F2: bool = True) -> KroneckerCost:
     """Model-scale cost of one call for n parameters, s nonzeros per row and column of F1, s_F2 per row of F2
     (default s², s per column pair), nnz_F0 nonzeros of F0 (‖F0‖ = ``norm_F0``), order N, T steps, p idle steps.
 
-    Records: nnz(F1) = n·s, nnz(F2) = n·s_F2, all words nonzero. Only ``loading="qrom"`` (the built sparse QROM) is
-    modelled.
+    ``loading``: "qrom" (dense tables read by unary-iteration QROM), "selectswap" (dense tables read by QROAM with
+    measurement-based clean-up, λ from :func:`pyqgd.quantum.lookups.qroam_blocks` under ``max_extra_qubits``) or
+    "records" (one comparison per record). Dense tables: F1's over n·2^⌈log₂ s⌉ entries; F2's mirrored when
+    ``symmetric_F2`` (F2 = −(η/2)∇³L of a loss), over n·2^⌈log₂ s_F2⌉, with α_2 = s_F2·max|F2| — the input
+    ``f2_alpha`` (= √(s_r s_c)·max|F2| with s_c = s) is scaled by √(s_F2/s); a non-symmetric F2 keeps its records.
+    Records: nnz(F1) = n·s, nnz(F2) = n·s_F2, all words nonzero.
     """
-    n = check_size(n, "n")
-    s = check_size(s, "s")
-    N = check_size(N, "N")
-    T = check_size(T, "T")
+    from pyqgd.quantum.lookups import KRONECKER_LOADINGS
+
+    n, s, N, T = check_size(n, "n"), check_size(s, "s"), check_size(N, "N"), check_size(T, "T")
     p = T if p is None else check_size(p, "p", minimum=0)
     b = check_size(angle_bits, "angle_bits")
     s2 = s * s if s_F2 is None else check_size(s_F2, "s_F2")
     d0 = check_size(nnz_F0, "nnz_F0", minimum=0)
-    if loading != "qrom":
-        raise EstimateInputError(f"the Kronecker encoding reads its F records with the built sparse QROM only; got "
-                                 f"loading={loading!r}: use loading='qrom' (or block_encoding='sparse' for {loading!r})")
+    if loading not in KRONECKER_LOADINGS:
+        raise EstimateInputError(f"the Kronecker encoding reads its F tables by {', '.join(KRONECKER_LOADINGS)}; got "
+                                 f"loading={loading!r} (use block_encoding='sparse' for {loading!r})")
     if d0 and not norm_F0 > 0:
         raise EstimateInputError("nnz_F0 > 0 needs norm_F0 = ‖F0‖ > 0 for α")
     w = max(1, _bits(n))
     mt = max(1, _bits(T + 1 + p)) if clock_qubits is None else check_size(clock_qubits, "clock_qubits")
-    lc, lr = _bits(s), _bits(max(s, s2))  # F2 columns (a, b) are taken s-sparse like F1's
-    data = _skeleton_data(w, n, N, T, p, mt, b, s, s2, d0, f1_alpha, f2_alpha, norm_F0)
-    sk = skeleton_cost(data)
+    mirrored = loading != "records" and symmetric_F2 and N >= 2
+    s2c = s2 if mirrored else s  # F2's column sparsity: row a's records (mirrored), else (a, b) taken s-sparse
+    a2 = f2_alpha * math.sqrt(s2 / s) if mirrored else f2_alpha
+    lc, lr = _bits(max(s, s2c)), _bits(max(s, s2))
+    data = _skeleton_data(w, n, N, T, p, mt, b, s, s2, d0, f1_alpha, a2, norm_F0, loading, s2c)
     n1, n2 = factor_operations(N)
-    rec = record_lookups(n * s, w, w, lc, lr).repeat(n1)
-    parts = [("skeleton (traced): clock, levels, PREPARE/SELECT, swaps", 1, sk),
-             (f"F1 record lookups ({n * s:,} records)", n1, record_lookups(n * s, w, w, lc, lr))]
-    if N >= 2:
-        rec = rec.then(record_lookups(n * s2, 2 * w, w, lc, lr).repeat(n2))
-        parts.append((f"F2 record lookups ({n * s2:,} records)", n2,
-                      record_lookups(n * s2, 2 * w, w, lc, lr)))
+    sk = skeleton_cost(data)
+    parts = [("skeleton (traced): clock, levels, PREPARE/SELECT, swaps", 1, sk)]
+    parts += _model_reads(loading, n, w, s, s2, lc, lr, b, mirrored, max_extra_qubits, n1, n2)
     if d0 > 1:  # the skeleton carries a 1-sparse F0: charge the rest with the sparse state-preparation model
         f0_ops = len({sl for t in data["TermFactors"] for (c, sl) in t if c == 0})
-        rec = rec.then(lg.sparse_state_preparation(w, min(d0, 2**w)).repeat(f0_ops))
         parts.append(("F0 state preparation (sparse model)", f0_ops, lg.sparse_state_preparation(w, min(d0, 2**w))))
     nt = len(data["TermLevels"])
-    anc = 2 + _bits(nt + 3) + 1 + N * (1 + lr) + lc + w
-    cost = _combine(sk, rec)
-    alpha = kronecker_alpha(N, norm_F0 if d0 else 0.0, f1_alpha, f2_alpha)
+    anc = 2 + _bits(nt + 3) + 1 + N * (1 + lr) + lc + w + (b if loading != "records" else 0)
+    rec = lg.ZERO
+    for _, count, one in parts[1:]:
+        rec = rec.then(one.repeat(count))
+    cost = _combine(sk, rec, call_base_qubits(data))
+    alpha = kronecker_alpha(N, norm_F0 if d0 else 0.0, f1_alpha, a2)
     return KroneckerCost(cost=cost, alpha=alpha, stored_entries=n * s + n * s2 + d0, num_ancillas=anc,
-                         alpha_inputs={"f0_alpha": norm_F0 if d0 else 0.0, "f1_alpha": f1_alpha, "f2_alpha": f2_alpha},
+                         alpha_inputs={"f0_alpha": norm_F0 if d0 else 0.0, "f1_alpha": f1_alpha, "f2_alpha": a2},
                          parts=tuple(parts))
 
 
-def _skeleton_data(w, n, N, T, p, mt, b, s, s2, d0, f1_alpha, f2_alpha, norm_F0) -> dict:
+def _model_reads(loading, n, w, s, s2, lc, lr, b, mirrored, max_extra_qubits, n1, n2) -> list:
+    """The F reads of one call at model scale as (name, count, cost of one read): records (:func:`record_lookups`)
+    or dense tables (:func:`dense_factor_reads`, F2 mirrored or else by its records)."""
+    from pyqgd.quantum.lookups import qroam_blocks
+
+    if loading == "records":
+        reads = [(f"F1 record lookups ({n * s:,} records)", n1, record_lookups(n * s, w, w, lc, lr))]
+        if n2:
+            reads.append((f"F2 record lookups ({n * s2:,} records)", n2, record_lookups(n * s2, 2 * w, w, lc, lr)))
+        return reads
+
+    def dense(pos_bits, fwd_width, rev_width, mir):
+        a = w + pos_bits
+        blocks = [qroam_blocks(a, x, max_extra_qubits=max_extra_qubits) for x in (fwd_width, rev_width)]
+        return dense_factor_reads(loading, a, fwd_width, a, rev_width, b, fwd_blocks=blocks[0], rev_blocks=blocks[1],
+                                  mirrored=mir, slot_bits=w)
+
+    reads = [(f"F1 dense {loading.upper()} reads ({n * 2**_bits(s):,} entries)", n1,
+              dense(_bits(s), w + lr + b, w + lc + b, False))]
+    if n2:
+        reads.append((f"F2 mirrored dense {loading.upper()} reads ({n * 2**_bits(s2):,} entries)", n2,
+                       dense(_bits(s2), 2 * w + lr + b, w + lc + b, True)) if mirrored else
+                      (f"F2 record lookups ({n * s2:,} records)", n2, record_lookups(n * s2, 2 * w, w, lc, lr)))
+    return reads
+
+
+def _skeleton_data(w, n, N, T, p, mt, b, s, s2, d0, f1_alpha, f2_alpha, norm_F0, loading="records", s2c=None) -> dict:
     """A KroneckerCarlemanData value with the model's register sizes and terms and no records."""
     from pyqgd.quantum.kronecker import F0_CHOICE, F1_CHOICE, F2_CHOICE, IDENTITY_CHOICE, carleman_terms, level_split_alpha
 
@@ -233,12 +343,16 @@ def _skeleton_data(w, n, N, T, p, mt, b, s, s2, d0, f1_alpha, f2_alpha, norm_F0)
             rows.append([y / nrm for y in x])
         amps[side] = rows
 
-    def factor(in_width, sc, sr):
+    from pyqgd.quantum.lookups import LOADING_CODES
+
+    def factor(in_width, sc, sr, code):
         return {"InWidth": in_width, "ColumnSparsity": sc, "RowSparsity": sr, "MaxAbs": 1.0, "Rows": [], "Cols": [],
-                "ColSlots": [], "RowSlots": [], "Angles": []}
+                "ColSlots": [], "RowSlots": [], "Angles": [], "Loading": code, "Mirrored": False, "FwdTable": [],
+                "RevTable": [], "FwdBlocks": (1, 1), "RevBlocks": (1, 1)}
 
     return {"NumClock": mt, "NumLevel": ml, "SlotWidth": w, "NumSlots": N, "Steps": T, "Blocks": T + 1 + p,
-            "AngleBits": b, "AlphaM": aM, "F1": factor(w, s, s), "F2": factor(2 * w, s, s2),
+            "AngleBits": b, "AlphaM": aM, "F1": factor(w, s, s, LOADING_CODES[loading]),
+            "F2": factor(2 * w, s if s2c is None else s2c, s2, LOADING_CODES[loading] if s2c == s2 else 0),
             "F0Values": [1.0, 0.0] if d0 else [0.0, 0.0], "F0Swaps": [], "SlotSize": n,
             "TermAmplitudesIn": amps[0], "TermAmplitudesOut": amps[1],
             "TermLevels": [tuple(t["levels"]) for t in terms],

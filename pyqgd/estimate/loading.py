@@ -1,7 +1,9 @@
 """Data-loading models for the oracle tables: the cost of one lookup of E entries of w bits (with k controls).
 
-Only ``qrom`` is built in this project (the std ``Select`` that ``Carleman/StructuredOracles.qs`` calls; its counts
-are traced). The others model circuits that are **not built** here and say so in :data:`LOADING_LABELS`:
+``qrom`` is built in this project (the std ``Select`` that ``Carleman/StructuredOracles.qs`` calls; its counts
+are traced), and so is a clean QROAM for the Kronecker encoding's dense F tables (``Oracles/Qroam.qs``; its closed
+form :func:`qroam_read_cost` equals the traced counts). For the structured oracles ``selectswap`` remains the model
+:func:`lookup_cost`, and the QRAMs model circuits that are **not built** here (:data:`LOADING_LABELS` says so):
 
 * ``qrom`` — unary-iteration QROM (Babbush et al., PRX 8, 041015, 2018, §III.A): E − 2 + k Toffolis and as many
   measurements, a + w + (a − 1) qubits (a = ⌈log₂ E⌉ address bits); traced (:func:`pyqgd.estimate.circuit.lookup`).
@@ -21,22 +23,19 @@ are traced). The others model circuits that are **not built** here and say so in
 
 from __future__ import annotations
 
+from pyqgd import registry
 from pyqgd.estimate.errors import EstimateInputError, check_size
 from pyqgd.estimate.logical import LOADINGS, LogicalCost
 
 __all__ = ["LOADINGS", "BUILT_LOADINGS", "LOADING_LABELS", "check_loading", "selectswap_block", "lookup_cost",
-           "extra_qubits", "qram_router_error_needed"]
+           "extra_qubits", "qram_router_error_needed", "qrom_read_cost", "qroam_read_cost", "qroam_blocks"]
 
-#: Loadings whose circuit exists in ``qsharp_src`` (the others are models of circuits not built here).
-BUILT_LOADINGS = ("qrom",)
+#: Loadings whose circuit exists in ``qsharp_src`` for some encoding (:func:`pyqgd.registry.built_combination` says
+#: for which; the others are models of circuits not built here).
+BUILT_LOADINGS = registry.names("loading", built_only=True)
 
-#: How every table shows each loading.
-LOADING_LABELS = {
-    "qrom": "QROM (built, std Select)",
-    "selectswap": "SelectSwap/QROAM (model, not built)",
-    "qram": "bucket-brigade QRAM (model, not built)",
-    "qram_free": "free QRAM (lower bound, not built)",
-}
+#: How every table shows each loading (the registry's label and status).
+LOADING_LABELS = {c.name: c.display for c in registry.LOADINGS}
 
 
 def check_loading(loading: str) -> str:
@@ -99,3 +98,81 @@ def qram_router_error_needed(queries: int, entries: int, failure_budget: float) 
     if not 0 < failure_budget < 1:
         raise EstimateInputError(f"failure_budget must be in (0, 1), got {failure_budget}")
     return failure_budget / (Q * max(_bits(E), 1) ** 2)
+
+
+def _select_ccz(E: int, controls: int = 0) -> int:
+    """Toffolis (and measurements) of the library's Select over E words under k controls: E − 2 + k (none for
+    E = 1 without controls), traced."""
+    return 0 if E <= 1 and controls == 0 else max(E - 2 + controls, 0)
+
+
+def _select_aux(E: int, controls: int = 0) -> int:
+    """Scratch qubits of the library's Select over E words: ⌈log₂ E⌉ − 1, ⌈log₂ E⌉ under one control."""
+    return max(_bits(E) - 1 + controls, 0)
+
+
+def qrom_read_cost(address_bits: int, width: int, controls: int = 1) -> LogicalCost:
+    """One dense QROM read (unary iteration, the library's Select; Babbush et al. 2018 §III.A) of E = 2^a words of w
+    bits under k controls (``Oracles/Qroam.qs``): E − 2 + k Toffolis and as many measurements (the AND gates'
+    measurement-based uncomputation); ``num_qubits``: its scratch, ⌈log₂ E⌉ − 1 + k."""
+    a = check_size(address_bits, "address_bits", minimum=0)
+    check_size(width, "width")
+    if controls not in (0, 1):
+        raise EstimateInputError(f"controls must be 0 or 1 (AND several controls into one first); got {controls}")
+    E = 2**a
+    k = _select_ccz(E, controls)
+    return LogicalCost(ccz_count=k, measurement_count=k, num_qubits=_select_aux(E, controls),
+                       qubits_allocated=_select_aux(E, controls))
+
+
+def qroam_blocks(address_bits: int, width: int, *, max_extra_qubits: int | None = None) -> tuple[int, int]:
+    """(λ, λ′) of a measured QROAM read of 2^a words of w bits: λ the power of two minimising E/λ + (λ − 1)·w
+    (≈ √(E/w), Low–Kliuchnikov–Schaeffer Thm 1) with λ·w ≤ ``max_extra_qubits`` when given, λ′ the one minimising
+    the phase clean-up's E/λ′ + 2λ′ (≈ √(E/2), Berry et al. 2019 App. C)."""
+    a, w = check_size(address_bits, "address_bits", minimum=0), check_size(width, "width")
+    E = 2**a
+    lam = min((2**j for j in range(a + 1) if max_extra_qubits is None or 2**j * w <= max_extra_qubits or j == 0),
+              key=lambda x: (_select_ccz(E // x) + (x - 1) * w, x))
+    fix = min((2**j for j in range(a + 1)), key=lambda x: (2 * _select_ccz(x) + _select_ccz(E // x), x))
+    return lam, fix
+
+
+def qroam_read_cost(address_bits: int, width: int, block: int, fix_block: int, *, controls: int = 1,
+                    measured: bool = True) -> LogicalCost:
+    """One QROAM read target ^= data[x] of E = 2^a words of w bits (``Oracles/Qroam.qs`` QroamXor; Low, Kliuchnikov,
+    Schaeffer, arXiv:1812.00954; Berry, Gidney, Motta, McClean, Babbush, Quantum 3, 208 (2019), App. B–C), blocks of
+    λ = ``block`` words, under k ≤ 1 controls:
+
+    * Select over the E/λ blocks into λ·w fresh qubits: E/λ − 2 Toffolis (and measurements);
+    * the swap network: (λ − 1)·w controlled SWAPs, one Toffoli each; the copy: k·w Toffolis;
+    * ``measured``: λ·w X-basis measurements and the phase clean-up split at λ′ = ``fix_block``:
+      2(λ′ − 2) + E/λ′ − 2 Toffolis (and measurements); else the swap network and Select again.
+
+    ``num_qubits``: the peak scratch beyond address, target and controls, λ·w + ⌈log₂(E/λ)⌉ − 1 (the block and its
+    Select's scratch; the clean-up's one-hot register λ′ with its Select's scratch when larger). The QDK tracer
+    caches Select's counts per table size, and its qubit peak can then come out below this by the scratch of a
+    cached Select (``tests/test_lookups.py``).
+    """
+    a, w = check_size(address_bits, "address_bits", minimum=0), check_size(width, "width")
+    lam, fix = check_size(block, "block"), check_size(fix_block, "fix_block")
+    E = 2**a
+    for name, v in (("block", lam), ("fix_block", fix)):
+        if v & (v - 1) or v > E:
+            raise EstimateInputError(f"{name} must be a power of two ≤ 2^address_bits = {E}; got {v}")
+    if controls not in (0, 1):
+        raise EstimateInputError(f"controls must be 0 or 1 (AND several controls into one first); got {controls}")
+    sel = _select_ccz(E // lam)
+    swaps = (lam - 1) * w
+    ccz = sel + swaps + controls * w
+    meas = sel
+    if measured:
+        fixup = 2 * _select_ccz(fix) + _select_ccz(E // fix)
+        ccz += fixup
+        meas += lam * w + fixup
+    else:
+        ccz += swaps + sel
+        meas += sel
+    peak = lam * w + _select_aux(E // lam)
+    if measured:
+        peak = max(peak, fix + max(_select_aux(fix), _select_aux(E // fix)))
+    return LogicalCost(ccz_count=ccz, measurement_count=meas, num_qubits=peak, qubits_allocated=peak)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, replace
 
+from pyqgd import registry
 from pyqgd.estimate.errors import EstimateInputError, check_count, check_size
 
 __all__ = [
@@ -50,7 +51,7 @@ __all__ = [
 ]
 
 #: Data-loading models (pyqgd.estimate.loading documents each; only "qrom" is a built circuit).
-LOADINGS = ("qrom", "selectswap", "qram", "qram_free")
+LOADINGS = registry.names("loading")
 
 
 @dataclass(frozen=True)

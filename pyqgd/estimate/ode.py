@@ -16,8 +16,11 @@ the QDK trace of the whole solver field by field (``tests/test_estimate_solver.p
   the nonzero records, α_L = 1 + α_M; QROM loading only);
 * ``block_encoding="f_tables_model"``: oracles that store only F0, F1, F2 (n(1 + s + s²) entries) — **a circuit that
   is not built** (the model this package used before the solver was traced), kept for comparison and labelled so;
-* ``solver="qsvt"`` (built), ``"kernel"`` (Dalzell's kernel reflection with the call counts of
-  ``pyqgd.estimate.solvers``; its controlled encoding is charged as the uncontrolled one — a model) or ``"auto"``;
+* ``solver="qsvt"`` (built), ``"kernel"`` (built: Dalzell's kernel reflection on the history system,
+  ``Solvers.HistoryKernel`` — the pad block of the clock replaces the augmentation qubit, so the encoding is called
+  uncontrolled and |b'⟩ is the structured |B⟩ preparation; t and the good amplitude from the rigorous bracket
+  A ≤ ‖Π_good L⁻¹B‖/‖B‖, ‖L⁻¹B‖/‖B‖ ≤ U of docs/math.md Eq. 17; O(κ log(1/ε)·U/A) calls) or ``"auto"`` (the
+  built solver with fewer non-Clifford operations);
 * ``loading``: how each table lookup is priced (:mod:`pyqgd.estimate.loading`; only "qrom" is built).
 
 Register sizes (:class:`pyqgd.quantum.structured_oracles.CarlemanLayout`): w = ⌈log₂ n⌉, m_ℓ = ⌈log₂ N⌉,
@@ -53,11 +56,14 @@ from functools import lru_cache
 
 import numpy as np
 
+from pyqgd import registry
 from pyqgd.estimate import circuit as cc
 from pyqgd.estimate import logical as lg
 from pyqgd.estimate.errors import EstimateInputError, check_epsilon, check_real, check_size
 from pyqgd.estimate.loading import LOADING_LABELS, check_loading, extra_qubits, lookup_cost
 from pyqgd.estimate.readout import check_readout
+from pyqgd.estimate.solvers import all_zero_phase_peak
+from pyqgd.limits import check_cost_sizes
 
 __all__ = ["OdeProblem", "OdeCost", "ode_solver_cost", "ARITH_TOFFOLIS_PER_SLOT", "BLOCK_ENCODINGS", "SOLVERS",
            "MAX_STEPS", "carleman_sparsity", "success_probability_bound", "polynomial_precision", "qsvt_scale_kappa"]
@@ -67,15 +73,14 @@ ARITH_TOFFOLIS_PER_SLOT = 4
 
 #: Block-encodings of L: "auto" (the cheaper built one, see :func:`ode_solver_cost`), the built structured oracles,
 #: the built Kronecker encoding, and the not-built F-tables model.
-BLOCK_ENCODINGS = ("auto", "sparse", "kronecker", "f_tables_model")
-#: Solvers: the built QSVT + fixed-point amplification; "kernel" (Dalzell's kernel reflection, call counts from
-#: ``pyqgd.estimate.solvers``) and "auto" (the one with fewer block-encoding calls).
+BLOCK_ENCODINGS = ("auto",) + registry.names("encoding")
+#: Solvers: the built QSVT + fixed-point amplification; "kernel" (the built kernel-reflection history solve) and
+#: "auto" (the built one with fewer non-Clifford operations per run).
 SOLVERS = ("qsvt", "kernel", "auto")
 #: Largest T the estimator accepts (κ ∝ T stays below 10^15, where double-precision degrees stop being exact).
 MAX_STEPS = 10**12
 
-_BE_LABELS = {"sparse": "structured sparse oracles (built)", "kronecker": "Kronecker encoding (built)",
-              "f_tables_model": "F-tables-only oracles (model, not built)"}
+_BE_LABELS = {c.name: c.display for c in registry.ENCODINGS}
 
 
 def _bits(x: int) -> int:
@@ -122,6 +127,7 @@ class OdeProblem:
     inverse_norm_method: str | None = None
     amplitude: float | None = None
     amplitude_method: str | None = None
+    solution_norm: float | None = None
     block_encoding: str = "auto"
     solver: str = "qsvt"
     readout: str = "l2_sampling"
@@ -129,6 +135,8 @@ class OdeProblem:
     instance: object = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
+        check_cost_sizes(self.n, self.s, self.N, self.T, self.epsilon, s_F2=self.s_F2,
+                         block_encoding=self.block_encoding)  # before any work
         check_size(self.n, "n")
         check_size(self.s, "s")
         check_size(self.N, "N")
@@ -169,6 +177,8 @@ class OdeProblem:
             check_real(self.inverse_norm, "inverse_norm", low=1.0)
         if self.amplitude is not None:
             check_real(self.amplitude, "amplitude", low=0.0, low_open=True)
+        if self.solution_norm is not None:
+            check_real(self.solution_norm, "solution_norm", low=0.0, low_open=True)
         if self.max_extra_qubits is not None:
             check_size(self.max_extra_qubits, "max_extra_qubits", minimum=0)
 
@@ -227,23 +237,22 @@ class OdeCost:
 
 def carleman_sparsity(n: int, s: int, N: int, *, s_F2: int | None = None, nnz_F0: int = 0) -> int:
     """s_M: max row/column nonzeros of M (+ its diagonal) for the exact discrete map (module docstring; an upper
-    bound, exact when no two Kronecker terms of a block share a position)."""
+    bound, exact when no two Kronecker terms of a block share a position).
+
+    Closed form of the module docstring's sums: block row j holds R_j = Σ_{k=1}^{N} [x^k] r(x)^j nonzeros with
+    r(x) = r_0 + r_1 x + r_2 x², i.e. R_j = Σ_{i=0}^{j} C(j, i) r_2^i Σ_{l} C(j−i, l) r_1^l r_0^{j−i−l} over
+    1 ≤ l + 2i ≤ N; column level k holds C_k = Σ_{j=1}^{N} [x^k] c(x)^j alike. Both are sums of O(N²) products
+    of binomials, computed without expanding any polynomial beyond degree N (N ≤ 8 in practice)."""
     s2 = s * s if s_F2 is None else s_F2
-    r = (1 if nnz_F0 else 0, s + 1, s2)
-    c = (nnz_F0, s + 1, s)
+    r0, r1, r2 = (1 if nnz_F0 else 0), s + 1, s2
+    c0, c1, c2 = nnz_F0, s + 1, s
 
-    def poly_pow(base, j):
-        out = [1]
-        for _ in range(j):
-            nxt = [0] * (len(out) + 2)
-            for i, a in enumerate(out):
-                for k, b in enumerate(base):
-                    nxt[i + k] += a * b
-            out = nxt
-        return out
+    def coefficient(a0, a1, a2, j, k):  # [x^k] (a0 + a1 x + a2 x²)^j, multinomial closed form
+        return sum(math.comb(j, i) * math.comb(j - i, k - 2 * i) * a2**i * a1 ** (k - 2 * i) * a0 ** (j - k + i)
+                   for i in range(max(0, k - j), k // 2 + 1))
 
-    rows = max(sum(poly_pow(r, j)[1:N + 1]) for j in range(1, N + 1))
-    cols = max(sum(poly_pow(c, j)[k] if k < len(poly_pow(c, j)) else 0 for j in range(1, N + 1)) for k in range(1, N + 1))
+    rows = max(sum(coefficient(r0, r1, r2, j, k) for k in range(1, min(N, 2 * j) + 1)) for j in range(1, N + 1))
+    cols = max(sum(coefficient(c0, c1, c2, j, k) for j in range(1, N + 1)) for k in range(1, N + 1))
     return min(max(rows, cols), sum(n**j for j in range(1, N + 1)))
 
 
@@ -313,7 +322,7 @@ def _kronecker_block_encoding(pr: OdeProblem, mt: int) -> _Encoding:
 
     kc = kronecker_block_encoding_cost(pr.n, pr.s, pr.N, T=pr.T, p=pr.T if pr.p is None else pr.p, s_F2=pr.s_F2,
                                        nnz_F0=pr.nnz_F0, clock_qubits=mt, angle_bits=pr.angle_bits, loading=pr.loading,
-                                       norm_F0=pr.norm_F0)
+                                       norm_F0=pr.norm_F0, max_extra_qubits=pr.max_extra_qubits)
     return _Encoding(kc.cost, float(kc.alpha), int(kc.stored_entries), kc.num_ancillas)
 
 
@@ -343,8 +352,6 @@ def _exact(pr: OdeProblem) -> OdeCost:
 def ode_solver_cost(problem: OdeProblem, *, block_encoding: str | None = None, solver: str | None = None) -> OdeCost:
     """Logical cost of one run of the solver (module docstring); ``block_encoding``/``solver`` override the
     problem's choices. With ``problem.instance`` set, the exact cost of that built instance."""
-    from pyqgd.quantum.polynomials import optimal_inverse_degree
-
     pr = problem
     if block_encoding is not None or solver is not None:
         pr = replace(pr, block_encoding=block_encoding or pr.block_encoding, solver=solver or pr.solver)
@@ -354,11 +361,44 @@ def ode_solver_cost(problem: OdeProblem, *, block_encoding: str | None = None, s
         return _cheapest_built(pr)
     if pr.instance is not None:
         return _exact(pr)
+    if pr.solver == "qsvt":
+        return _qsvt_cost(pr)
+    if pr.solver == "kernel":
+        return _kernel_cost(pr)
+    costs = [_qsvt_cost(replace(pr, solver="qsvt"))]
+    try:
+        costs.append(_kernel_cost(replace(pr, solver="kernel")))
+    except EstimateInputError:
+        pass
+    return min(costs, key=lambda c: (not c.built, c.total.non_clifford_count))
+
+
+@dataclass(frozen=True)
+class _Circuit:
+    """The registers and one block-encoding call of a solver run (everything but the solver's own loops)."""
+
+    p: int
+    mt: int
+    ml: int
+    m: int
+    s_L: int
+    be: lg.LogicalCost
+    alpha: float
+    entries: int
+    ancillas: int
+    qubits: int
+    prep: lg.LogicalCost
+    rhs: cc.RhsSpec
+
+
+def _circuit(pr: OdeProblem, *, pad_block: bool = False) -> _Circuit:
+    """Registers, encoding call, α, ancillas and peak qubits (its peak + lcu, sig) of the chosen encoding, and the
+    |B⟩ preparation. ``pad_block``: the clock register also holds one value c* ≥ K (the kernel solve's pad)."""
     p = pr.T if pr.p is None else pr.p
     w = max(1, _bits(pr.n))
     ml = _bits(pr.N)
     mc = ml + pr.N * w
-    mt = max(1, _bits(pr.T + p + 1))
+    mt = max(1, _bits(pr.T + p + 1 + (1 if pad_block else 0)))
     m = mt + mc
     s_M = carleman_sparsity(pr.n, pr.s, pr.N, s_F2=pr.s_F2, nnz_F0=pr.nnz_F0) if pr.s_M is None else pr.s_M
     s_L = 1 + s_M
@@ -368,7 +408,6 @@ def ode_solver_cost(problem: OdeProblem, *, block_encoding: str | None = None, s
     def lk(E, width, controls):
         return lookup_cost(pr.loading, E, width, controls, max_extra_qubits=pr.max_extra_qubits)
 
-    extra_q = 0
     anc = m + 1
     if pr.block_encoding == "sparse":
         be = cc.carleman_block_encoding(mt, mc, pr.angle_bits, s_L, idle=p > 0,
@@ -389,38 +428,104 @@ def ode_solver_cost(problem: OdeProblem, *, block_encoding: str | None = None, s
         alpha = s_pad * max_abs
         extra_q = extra_qubits(pr.loading, E, max(m, pr.angle_bits), max_extra_qubits=pr.max_extra_qubits)
         qubits = be.qubits_allocated + 2 + extra_q
-    inv, inv_method = _inverse_norm(pr, p, alpha)
-    kappa = max(alpha * inv, 1.0 + 1e-9)
-    amp, amp_method = _amplitude(pr, p)
+    nnz_u = pr.n if pr.s_w is None else pr.s_w
+    initial = cc.TensorPowerSpec(values=None, num_values=max(2, 1 << _bits(nnz_u)), swaps=0 if nnz_u >= pr.n else nnz_u)
+    constant = None if pr.nnz_F0 == 0 else cc.TensorPowerSpec(
+        values=None, num_values=max(2, 1 << _bits(pr.nnz_F0)), swaps=0 if pr.nnz_F0 >= pr.n else pr.nnz_F0)
+    rhs = cc.RhsSpec(clock=mt, level=ml, slot=w, slots=pr.N, clock_amplitudes=None, initial=initial, constant=constant)
+    return _Circuit(p=p, mt=mt, ml=ml, m=m, s_L=s_L, be=be, alpha=float(alpha), entries=int(E), ancillas=anc,
+                    qubits=qubits, prep=cc.history_rhs_preparation(rhs), rhs=rhs)
+
+
+def _built(pr: OdeProblem) -> bool:
+    """Whether the priced circuit is built in ``qsharp_src``: a built encoding whose lookups are built — QROM
+    everywhere, and QROAM (``loading="selectswap"``) in the Kronecker encoding's dense tables."""
+    return registry.built_combination(pr.block_encoding, pr.loading)
+
+
+def _label(pr: OdeProblem, solver_label: str) -> str:
+    return f"{_BE_LABELS[pr.block_encoding]}, {LOADING_LABELS[pr.loading]}, solver {solver_label}"
+
+
+def _qsvt_cost(pr: OdeProblem) -> OdeCost:
+    """The built QSVT solver (``CarlemanSolveWith``): |B⟩, real-part QSVT of degree d*(κ, ε_P), L fixed-point runs.
+    Peak qubits: the encoding's, or the amplification's multi-controlled phase on all numAnc + m qubits
+    (``ApplyPhaseOnAllZero``: 2c qubits with its c helpers, c = numAnc + m − 1) when that is larger."""
+    from pyqgd.quantum.polynomials import optimal_inverse_degree
+
+    c = _circuit(pr)
+    inv, inv_method = _inverse_norm(pr, c.p, c.alpha)
+    kappa = max(c.alpha * inv, 1.0 + 1e-9)
+    amp, amp_method = _amplitude(pr, c.p)
     degree = optimal_inverse_degree(kappa, polynomial_precision(pr.epsilon, amp, inv))
     lam = success_probability_bound(amp, inv, pr.epsilon, kappa)
     if lam <= 0:
         raise EstimateInputError("the good-subspace amplitude bound is 0: no finite number of amplification rounds is "
                                  "guaranteed; pass an amplitude bound (pyqgd.carleman.carleman_bounds) or q")
     L = lg.fixed_point_length(lam, pr.delta_aa)
-    nnz_u = pr.n if pr.s_w is None else pr.s_w
-    initial = cc.TensorPowerSpec(values=None, num_values=max(2, 1 << _bits(nnz_u)), swaps=0 if nnz_u >= pr.n else nnz_u)
-    constant = None if pr.nnz_F0 == 0 else cc.TensorPowerSpec(
-        values=None, num_values=max(2, 1 << _bits(pr.nnz_F0)), swaps=0 if pr.nnz_F0 >= pr.n else pr.nnz_F0)
-    rhs = cc.RhsSpec(clock=mt, level=ml, slot=w, slots=pr.N, clock_amplitudes=None, initial=initial, constant=constant)
-    prep = cc.history_rhs_preparation(rhs)
-    other = _other_solver(pr, be, prep, m, kappa, amp, inv, degree * L) if pr.solver != "qsvt" else None
-    solver_label = "qsvt (built)"
-    if other is not None:
-        total, degree, L, lam, solver_label = other
-    else:
-        inner = prep.then(cc.real_qsvt(be, anc, degree))
-        rounds = (L - 1) // 2
-        refl = cc.final_window_phase(mt, anc + 2, ml).then(cc.controlled_r1(anc + m + 1, None)).repeat(rounds)
-        total = inner.repeat(L).then(refl)
+    inner = c.prep.then(cc.real_qsvt(c.be, c.ancillas, degree))
+    rounds = (L - 1) // 2
+    refl = (cc.final_window_phase(c.mt, c.ancillas + 2, c.ml).then(cc.controlled_r1(c.ancillas + c.m + 1, None))
+            .repeat(rounds))
+    total = inner.repeat(L).then(refl)
+    qubits = max(c.qubits, all_zero_phase_peak(c.ancillas + 2 + c.m)) if rounds else c.qubits
     total = replace(total, num_qubits=qubits, qubits_allocated=max(qubits, total.qubits_allocated))
-    built = pr.block_encoding != "f_tables_model" and pr.loading == "qrom" and other is None
-    label = f"{_BE_LABELS[pr.block_encoding]}, {LOADING_LABELS[pr.loading]}, solver {solver_label}"
-    return OdeCost(problem=pr, total=total, block_encoding=be, state_preparation=prep, m_sys=m, s_L=s_L,
+    built = _built(pr)
+    return OdeCost(problem=pr, total=total, block_encoding=c.be, state_preparation=c.prep, m_sys=c.m, s_L=c.s_L,
                    kappa=float(kappa), degree=degree, amplification_length=L, success_probability=lam,
-                   table_entries=int(E), block_encoding_calls=degree * L, alpha=float(alpha), inverse_norm=float(inv),
+                   table_entries=c.entries, block_encoding_calls=degree * L, alpha=c.alpha, inverse_norm=float(inv),
                    inverse_norm_method=inv_method, amplitude=float(amp), amplitude_method=amp_method,
-                   block_encoding_name=pr.block_encoding, solver=pr.solver, built=built, label=label)
+                   block_encoding_name=pr.block_encoding, solver="qsvt", built=built,
+                   label=_label(pr, "qsvt (built)"))
+
+
+def _solution_norm(pr: OdeProblem, p: int, inv: float) -> tuple[float, str]:
+    """U ≥ ‖L⁻¹B‖/‖B‖: a given ``solution_norm``, else :func:`pyqgd.carleman.bounds.solution_norm_bound_growth`
+    with the problem's growth bound (‖M^k‖ ≤ C·μ^k; ‖M‖ ≤ 1 by default) and B's structure; never above ‖L⁻¹‖."""
+    from pyqgd.carleman.bounds import solution_norm_bound_growth
+
+    if pr.solution_norm is not None:
+        return min(float(pr.solution_norm), inv), "given bound"
+    if pr.inverse_norm is not None or pr.kappa is not None:
+        return inv, "‖L⁻¹‖ (no growth bound given)"
+    r, a = pr.norm_u_in, pr.norm_F0
+    rin = math.sqrt(sum(r ** (2 * j) for j in range(1, pr.N + 1)))
+    rb = math.sqrt(sum(a ** (2 * j) for j in range(1, pr.N + 1)))
+    mu = 1.0 if pr.contraction is None else float(pr.contraction)
+    U = solution_norm_bound_growth(float(pr.contraction_constant), mu, pr.T, p, rin, rb) / math.sqrt(
+        rin * rin + pr.T * rb * rb)
+    return min(U, inv), "B's structure with ‖M^k‖ ≤ C·μ^k"
+
+
+def _kernel_cost(pr: OdeProblem) -> OdeCost:
+    """Kernel reflection on the history system (``Solvers.HistoryKernel``, built for the structured sparse and the
+    Kronecker encodings; docs/math.md): the clock holds one pad value c* ≥ K, κ = α·max(‖L⁻¹‖, 1) (the pad block's
+    singular value is 1/α), t = α·U (U ≥ ‖L⁻¹B‖/‖B‖, :func:`_solution_norm`), good amplitude ≥ A/U
+    (:func:`pyqgd.estimate.solvers.history_kernel_calls`), cost :func:`pyqgd.estimate.solvers.history_kernel_circuit`
+    with generic clock amplitudes for |b'⟩ and |e⟩."""
+    from pyqgd.estimate import solvers as sv
+
+    if pr.block_encoding == "f_tables_model":
+        raise EstimateInputError("the kernel solve is built for block_encoding 'sparse' or 'kronecker'")
+    c = _circuit(pr, pad_block=True)
+    inv, inv_method = _inverse_norm(pr, c.p, c.alpha)
+    kappa = max(c.alpha * max(inv, 1.0), 1.0 + 1e-9)
+    amp, amp_method = _amplitude(pr, c.p)
+    U, u_method = _solution_norm(pr, c.p, inv)
+    calls = sv.history_kernel_calls(kappa, pr.epsilon, min(amp / U, 1.0), delta=pr.delta_aa)
+    total, _ = sv.history_kernel_circuit(c.be, c.ancillas, rhs_b=c.rhs, rhs_e=c.rhs, clock=c.mt, level=c.ml,
+                                         system=c.m, steps=pr.T, blocks=pr.T + c.p + 1, degree=calls.degree,
+                                         amplification_length=calls.amplification_length)
+    qubits = sv.history_kernel_qubits(c.qubits - 2, c.ancillas, c.m, c.ml, calls.amplification_length > 1)
+    total = replace(total, num_qubits=qubits, qubits_allocated=max(qubits, total.qubits_allocated))
+    built = _built(pr)
+    return OdeCost(problem=pr, total=total, block_encoding=c.be, state_preparation=c.prep, m_sys=c.m, s_L=c.s_L,
+                   kappa=float(kappa), degree=calls.degree, amplification_length=calls.amplification_length,
+                   success_probability=calls.success_lower_bound, table_entries=c.entries,
+                   block_encoding_calls=calls.calls, alpha=c.alpha, inverse_norm=float(inv),
+                   inverse_norm_method=f"{inv_method}; ‖L⁻¹B‖/‖B‖ ≤ {U:.4g} ({u_method})", amplitude=float(amp),
+                   amplitude_method=amp_method, block_encoding_name=pr.block_encoding, solver="kernel", built=built,
+                   label=_label(pr, "kernel reflection (built)" if built else "kernel reflection (model loading)"))
 
 
 def _cheapest_built(pr: OdeProblem) -> OdeCost:
@@ -438,25 +543,4 @@ def _cheapest_built(pr: OdeProblem) -> OdeCost:
             errors.append(exc)
     if not costs:
         raise errors[0]
-    return min(costs, key=lambda c: c.total.non_clifford_count)
-
-
-def _other_solver(pr: OdeProblem, be, prep, m: int, kappa: float, amp: float, inv: float, qsvt_calls: int):
-    """Dalzell's kernel reflection (``pyqgd.estimate.solvers``, helper module of the solver comparison) with this
-    encoding: its call counts for share = (A/‖L⁻¹‖)² (‖Π_good L⁻¹B‖²/‖L⁻¹B‖² ≥ that) and its per-call overhead;
-    the *controlled* encoding it needs is charged as the uncontrolled one (a lower bound: the controlled Carleman
-    encoding is not built), so the result is labelled a model. Returns (total, degree, rounds, λ, label)."""
-    from pyqgd.estimate import solvers as sv
-
-    share = min(1.0, (amp / inv) ** 2)
-    options = sv.compare_solvers(kappa, pr.epsilon, share=share, delta=pr.delta_aa)
-    calls = options["kernel"]
-    if pr.solver == "auto":
-        if calls.calls >= qsvt_calls:  # the built QSVT with this module's amplitude bound is cheaper
-            return None
-    elif pr.solver != "kernel":
-        raise EstimateInputError(f"unknown solver {pr.solver!r}; use 'qsvt', 'kernel' or 'auto'")
-    total = sv.kernel_reflection_cost(be, m, calls, controlled_preparation=None)
-    total = prep.repeat(calls.amplification_length * 2).then(total)
-    return (total, calls.degree, calls.amplification_length, calls.success_lower_bound,
-            "kernel reflection (model: controlled encoding charged as uncontrolled, not built)")
+    return min(costs, key=lambda c: (not c.built, c.total.non_clifford_count))

@@ -31,15 +31,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from pyqgd import registry
 from pyqgd.estimate.logical import EstimateInputError, LogicalCost, fixed_point_length, phase_on_all_zero, projector_phase
 
 __all__ = ["SolverCalls", "qsvt_calls", "kernel_reflection_calls", "hhl_calls", "dalzell_published_calls",
-           "compare_solvers", "cheapest_rigorous", "carleman_solver_options", "kernel_reflection_cost", "kernel_reflection_overhead", "qsvt_scale", "SOLVERS",
-           "ASYMPTOTIC_QSVT_SCALE"]
+           "compare_solvers", "cheapest_rigorous", "carleman_solver_options", "kernel_reflection_cost",
+           "kernel_reflection_overhead", "qsvt_scale", "SOLVERS", "ASYMPTOTIC_QSVT_SCALE", "history_kernel_calls",
+           "history_kernel_circuit", "history_kernel_qubits", "history_kernel_rotation_depth", "all_zero_phase_peak"]
 
 #: c·κ of the Chebyshev-optimal inverse polynomial with max |P| = 0.9, for κ → ∞ (measured here, κ = 300 and 1000).
 ASYMPTOTIC_QSVT_SCALE = 0.80746
-SOLVERS = ("qsvt", "kernel", "hhl")
+SOLVERS = registry.names("solver")
 
 
 @dataclass(frozen=True)
@@ -216,3 +218,148 @@ def kernel_reflection_cost(controlled_block_encoding: LogicalCost, m: int, calls
     total = run.repeat(L).then(rounds.repeat(l))
     q = controlled_block_encoding.num_qubits + 4
     return replace(total, num_qubits=q, qubits_allocated=max(q, controlled_block_encoding.qubits_allocated + 4))
+
+
+# --- kernel reflection on the Carleman history system (Solvers/HistoryKernel.qs) ----------------------------------
+
+
+def history_kernel_calls(kappa: float, epsilon: float, good_amplitude: float, *, delta: float = 0.1) -> SolverCalls:
+    """Calls of the history kernel solve (:func:`pyqgd.quantum.qlss.history_kernel_setup`): with t = hi ≥ ‖x‖ and
+    lo_good ≤ ‖Π_good x‖ the good amplitude of the reflection's output is 2t‖Π_good x‖/(‖x‖² + t²) ≥ lo_good/hi =
+    ``good_amplitude`` = a (docs/math.md); ε_K = ε·a/2, degree 2ℓ(κ, ε_K), λ = (β(a − ε_K))², L(λ, δ) rounds."""
+    from pyqgd.quantum.qlss import KERNEL_SCALE, kernel_reflection_degree
+
+    a = float(good_amplitude)
+    _check(kappa, epsilon, min(max(a * a, 1e-300), 1.0))
+    eps_k = epsilon * a / 2.0
+    d = kernel_reflection_degree(kappa, eps_k)
+    lam = min(1.0, (KERNEL_SCALE * (a - eps_k)) ** 2)
+    L = fixed_point_length(lam, delta)
+    return SolverCalls("kernel", kappa, epsilon, d, L, d * L, lam, eps_k,
+                       note=f"history kernel reflection, good amplitude ≥ {a:.3g}")
+
+
+def history_kernel_circuit(block_encoding: LogicalCost, ancillas: int, *, rhs_b, rhs_e, clock: int, level: int,
+                           system: int, steps: int, blocks: int, degree: int, phases=None, alphas=None, betas=None,
+                           amplification_length: int = 1) -> tuple[LogicalCost, LogicalCost]:
+    """(total, one call of G) for ``Solvers.HistoryKernel.HistoryKernelSolveWith`` on an encoding of L with
+    ``ancillas`` ancillas (``block_encoding``: one call, ``num_qubits`` its peak with ancillas and the m = ``system``
+    qubits), |b'⟩ and |e⟩ the :class:`pyqgd.estimate.circuit.RhsSpec` of PrepareHistoryRhs.
+
+    One call of G: the encoding, PrepareHistoryRhs(b') and its adjoint, and the reflection's phase — R1(π) with m
+    controls (Controlled of a within/apply controls the apply part only, so the preparations stay uncontrolled).
+    One run: PrepareHistoryRhs(e) and the even real-part QSVT of G (d calls, d + 1 projector phases on G's
+    ancillas + 1). Amplification: L = 2l + 1 runs and per round the window phase (ApplyIfInRange(T, K − 1) computed
+    and uncomputed, R1 with numAnc + m_ℓ controls) and R1 with numAnc + m − 1 controls on everything. Peak qubits: the
+    encoding's peak + 3 (lcu, sig, q)."""
+    from pyqgd.estimate import circuit as cc
+
+    prep_b = cc.history_rhs_preparation(rhs_b)
+    g = block_encoding.then(prep_b).then(prep_b).then(cc.controlled_r1(system, math.pi))
+    a = ancillas + 1
+    inner = cc.history_rhs_preparation(rhs_e).then(cc.real_qsvt(g, a, degree, phases))
+    num_anc = a + 2
+    if alphas is not None:
+        rounds = len(alphas)
+        refl = LogicalCost()
+        for al, bt in zip(alphas, betas):
+            refl = refl.then(cc.in_range(clock, True).repeat(2)).then(cc.controlled_r1(num_anc + level, float(bt)))
+            refl = refl.then(cc.controlled_r1(num_anc + system - 1, -float(al)))
+    else:
+        rounds = (amplification_length - 1) // 2
+        refl = (cc.in_range(clock, True).repeat(2).then(cc.controlled_r1(num_anc + level, None))
+                .then(cc.controlled_r1(num_anc + system - 1, None))).repeat(rounds)
+    total = inner.repeat(2 * rounds + 1).then(refl)
+    q = history_kernel_qubits(block_encoding.num_qubits, ancillas, system, level, rounds > 0)
+    return replace(total, num_qubits=q, qubits_allocated=max(q, total.qubits_allocated)), g
+
+
+def history_kernel_qubits(encoding_peak: int, ancillas: int, system: int, level: int, amplified: bool) -> int:
+    """Peak live qubits of the history kernel solve: the encoding's peak + 3 (lcu, sig, q), or with amplification
+    the multi-controlled phases (R1 with c controls holds c − 1 helpers): on all k = numAnc + m qubits (2k − 2) and
+    on the window (the register, the window flag and numAnc + m_ℓ − 1 helpers); numAnc = ancillas + 3."""
+    q = encoding_peak + 3
+    if amplified:
+        k = ancillas + 3 + system
+        q = max(q, all_zero_phase_peak(k), k + 1 + ancillas + 3 + level - 1)
+    return q
+
+
+def all_zero_phase_peak(k: int) -> int:
+    """Peak live qubits of ``ApplyPhaseOnAllZero`` on k qubits (the amplification's reflection about the start
+    state): R1 with c = k − 1 controls holds c − 1 helpers, 2k − 2 in all (:func:`pyqgd.estimate.logical.phase_on_all_zero`,
+    traced)."""
+    return max(2 * k - 2, k)
+
+
+def history_kernel_rotation_depth(call_depth: int, ancillas: int, rhs_b: dict, rhs_e: dict, phases, alphas=(),
+                                  betas=(), *, call_layers=None) -> int:
+    """Rotation depth of ``HistoryKernelSolveWith`` by the layering of
+    :func:`pyqgd.estimate.circuit.solver_rotation_depth` (std gate order inside every PrepareHistoryRhs, CNOTs
+    synchronising, every Toffoli-containing block a barrier): one call of the encoding is a barrier block of depth
+    ``call_depth`` (or ``call_layers(layers)`` lays one call out, e.g. the structured encoding's D_s and oracles);
+    the reflection's R1(π) with m controls, the projector phases on the ``ancillas`` + 1 ancillas of G and the
+    amplification's phases are barriers. ``rhs_b``/``rhs_e``: the Q# HistoryRhs dicts of |b'⟩ and |e⟩."""
+    from pyqgd.estimate import circuit as cc
+
+    m = rhs_b["NumClock"] + rhs_b["NumLevel"] + rhs_b["NumSlots"] * rhs_b["NumSlot"]
+    sys = [("s", k) for k in range(m)]
+    anc = [("a", k) for k in range(ancillas + 1)]
+    lay = cc._Layers()
+
+    def sync_or_barrier(qs):
+        if cc.mcx(len(qs) - 1).ccz_count:
+            lay.barrier()
+        else:
+            lay.sync(qs)
+
+    def projector(phase):
+        sync_or_barrier(anc + ["sig"])
+        lay.sync(["sig", "lcu"])
+        lay.rot("lcu", 2 * phase)
+        lay.sync(["sig", "lcu"])
+        sync_or_barrier(anc + ["sig"])
+
+    def encoding():
+        if call_layers is not None:
+            call_layers(lay)
+        else:
+            lay.barrier(call_depth)
+            lay.barrier()
+
+    def reflection():
+        cc._rhs_layers(lay, rhs_b, sys, adjoint=True)
+        lay.barrier(cc.controlled_r1(m, math.pi).rotation_count)
+        cc._rhs_layers(lay, rhs_b, sys)
+
+    def run(adjoint=False):
+        d = len(phases) - 1
+        order = [phases[d - k] for k in range(d + 1)]
+        if adjoint:
+            order = order[::-1]
+        else:
+            cc._rhs_layers(lay, rhs_e, sys)
+        projector(order[0])
+        for k, ph in enumerate(order[1:], start=1):
+            # forward: G at odd k (encoding, then reflection), G† at even k (reflection, then encoding†); for the
+            # even degree of K the adjoint run meets them in the same pattern
+            if k % 2 == 1:
+                encoding()
+                reflection()
+            else:
+                reflection()
+                encoding()
+            projector(ph)
+        if adjoint:
+            cc._rhs_layers(lay, rhs_e, sys, adjoint=True)
+
+    run()
+    level = rhs_b["NumLevel"]
+    for a, bt in zip(alphas, betas):
+        lay.barrier()
+        lay.barrier(cc.controlled_r1(len(anc) + 2 + level, bt).rotation_count)
+        lay.barrier()
+        run(adjoint=True)
+        lay.barrier(cc.controlled_r1(len(anc) + 2 + m - 1, -a).rotation_count)
+        run()
+    return lay.depth

@@ -4,12 +4,21 @@ Two independent sources of cost (STYLE.md §2, Qualtran's ``assert_equivalent_bl
 forms of :mod:`pyqgd.estimate.logical` and ``logical_counts`` traced by the QDK from
 ``qsharp_src/src/Estimation/Traces.qs`` (the Bridge circuits without dumps) in the package's private
 ``qdk.Context``. :func:`example_instances` are the shared small instances (tests, benchmark, notebooks).
+
+The whole solvers: :func:`validate_solver` (``CarlemanQsvtSolve`` against ``ode_solver_cost``) and
+:func:`validate_combinations`, which traces every built (encoding, loading, solver) combination of
+:data:`BUILT_COMBINATIONS` whole — QSVT and kernel reflection (``Solvers/HistoryKernel.qs``) on the structured sparse
+and the Kronecker encodings — on 4 small instances against its formula; traced counts are cached on disk under a
+hash of the Q# sources and the call, so the check stays in the default test suite.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -18,8 +27,8 @@ from pyqgd.estimate import logical as lg
 
 __all__ = ["ValidationInstance", "ValidationResult", "example_instances", "instance_data", "trace", "validate_instance",
            "SolverInstance", "solver_instance", "TraceComparison", "compare_with_trace", "validate_solver",
-           "example_solver_instances", "EXACT_FIELDS",
-           "COMPARED_FIELDS"]
+           "example_solver_instances", "EXACT_FIELDS", "COMPARED_FIELDS", "BUILT_COMBINATIONS", "CombinationInstance",
+           "combination_instance", "example_combination_instances", "validate_combinations"]
 
 #: Fields compared exactly (the tracer's seven numbers; ccixCount is 0 on both sides).
 COMPARED_FIELDS = ("numQubits", "tCount", "rotationCount", "rotationDepth", "cczCount", "ccixCount", "measurementCount")
@@ -334,4 +343,217 @@ def example_solver_instances() -> list[SolverInstance]:
         except ValueError:
             inst = solver_instance(system, u, T, p, amplify=amp, amplitude="instance-exact", name=name)
         out.append(inst)
+    return out
+
+
+# --------------------------------------------------------------------------------------- every built combination
+
+#: The built (encoding, loading, solver) combinations, each traced whole by :func:`validate_combinations`.
+BUILT_COMBINATIONS = (("sparse", "qrom", "qsvt"), ("kronecker", "qrom", "qsvt"), ("sparse", "qrom", "kernel"),
+                      ("kronecker", "qrom", "kernel"))
+
+
+@dataclass(frozen=True)
+class CombinationInstance:
+    """One built solver run of one (encoding, loading, solver) combination: the Q# entry (``operation``, a dotted
+    path in the package's context), its arguments, the cost formula's :class:`~pyqgd.estimate.logical.LogicalCost`
+    of the whole run and the block-encoding calls the run makes."""
+
+    name: str
+    combination: tuple
+    operation: str
+    args: tuple = field(repr=False)
+    cost: lg.LogicalCost = field(repr=False)
+    calls: int = 0
+
+
+def _rhs_spec(rhs: dict):
+    from pyqgd.estimate import circuit as cc
+
+    return cc.RhsSpec(clock=rhs["NumClock"], level=rhs["NumLevel"], slot=rhs["NumSlot"], slots=rhs["NumSlots"],
+                      clock_amplitudes=tuple(rhs["ClockAmplitudes"]), initial=cc._tensor_spec(rhs["Initial"]),
+                      constant=cc._tensor_spec(rhs["Constant"]) if rhs["HasConstant"] else None)
+
+
+def _kronecker_qsvt(system, u_in, T, p, epsilon, delta, angle_bits, name):
+    """Solve.HistorySolve.HistorySolveKronecker's arguments (κ from the SVD of the encoded L, the a-priori amplitude bound of
+    :func:`pyqgd.carleman.carleman_bounds`, as :func:`solver_instance`) and its cost: the solver of
+    :func:`pyqgd.estimate.circuit.carleman_solver_circuit` with the instance's exact call cost
+    (:func:`pyqgd.estimate.kronecker.kronecker_call_cost`)."""
+    from pyqgd.carleman import carleman_bounds
+    from pyqgd.estimate import circuit as cc
+    from pyqgd.estimate.kronecker import kronecker_call_cost
+    from pyqgd.estimate.ode import polynomial_precision, success_probability_bound
+    from pyqgd.estimate.solvers import all_zero_phase_peak
+    from pyqgd.quantum import fixed_point_schedule, inverse_polynomial, qsvt_angles
+    from pyqgd.quantum.kronecker import kronecker_encoding
+    from pyqgd.quantum.structured_oracles import history_rhs
+
+    enc = kronecker_encoding(system, T, p, angle_bits=angle_bits)
+    smin = float(np.linalg.svd(enc.quantized_matrix() / enc.alpha, compute_uv=False).min())
+    kappa = max(1.0 / smin * (1.0 + 1e-6), 1.0 + 1e-6)
+    amp = carleman_bounds(system, u_in, T, p).amplitude.value
+    inv = kappa / enc.alpha
+    phases = qsvt_angles(inverse_polynomial(kappa, polynomial_precision(epsilon, amp, inv))).phases.tolist()
+    sched = fixed_point_schedule(min(success_probability_bound(amp, inv, epsilon, kappa), 1.0), delta)
+    rhs = history_rhs(system, u_in, T, p).qsharp
+    data = enc.to_qsharp()
+    lay = enc.layout
+    sc = cc.carleman_solver_circuit(clock=lay.clock_qubits, carleman=lay.carleman_qubits, level=lay.level_qubits,
+                                    slot=lay.slot_qubits, slots=lay.N, steps=T, blocks=lay.blocks, sparsity=1,
+                                    angle_bits=angle_bits, degree=len(phases) - 1, rhs=_rhs_spec(rhs), phases=phases,
+                                    alphas=sched.alphas.tolist(), betas=sched.betas.tolist(),
+                                    block_encoding=kronecker_call_cost(enc), ancillas=enc.num_ancillas)
+    total = sc.total
+    if len(sched.alphas):  # the reflection about the start state on all anc + 2 + m qubits, with its helpers
+        q = max(total.num_qubits, all_zero_phase_peak(enc.num_ancillas + 2 + lay.system_qubits))
+        total = replace(total, num_qubits=q, qubits_allocated=q)
+    return CombinationInstance(name, ("kronecker", "qrom", "qsvt"), "Solve.HistorySolve.HistorySolveKronecker",
+                               (data, phases, rhs, sched.alphas.tolist(), sched.betas.tolist()), total,
+                               sc.block_encoding_calls)
+
+
+def _kernel(system, u_in, T, p, encoding, epsilon, delta, angle_bits, name):
+    """The history kernel solve's arguments (:func:`pyqgd.quantum.qlss.history_kernel_setup`, a-priori bracket) and
+    its cost (:func:`pyqgd.estimate.solvers.history_kernel_circuit` with the encoding's exact call cost)."""
+    from pyqgd.estimate import circuit as cc
+    from pyqgd.estimate.solvers import history_kernel_circuit, history_kernel_rotation_depth
+    from pyqgd.quantum.qlss import history_kernel_setup
+    from pyqgd.quantum.structured_oracles import carleman_layout
+
+    st = history_kernel_setup(system, u_in, T, p, encoding=encoding, epsilon=epsilon, delta=delta,
+                              angle_bits=angle_bits)
+    lay = carleman_layout(system, T, p)
+    if encoding == "kronecker":
+        from pyqgd.estimate.kronecker import kronecker_call_cost
+        from pyqgd.quantum.kronecker import kronecker_encoding
+
+        enc = kronecker_encoding(system, T, p, angle_bits=angle_bits)
+        be, anc = kronecker_call_cost(enc), enc.num_ancillas
+        op = "Solvers.HistoryKernel.TraceCarlemanKernelSolveKronecker"
+    else:
+        d = st.data
+        m = lay.system_qubits
+        be = cc.carleman_block_encoding(lay.clock_qubits, lay.carleman_qubits, angle_bits, d["Sparsity"],
+                                        idle=lay.blocks - 1 > T, max_abs=d["MaxAbs"])
+        be = replace(be, num_qubits=cc.solver_qubits(lay.clock_qubits, lay.carleman_qubits, angle_bits) - 2)
+        anc = m + 1
+        op = "Solvers.HistoryKernel.TraceCarlemanKernelSolve"
+    phases = st.polynomial.phases.tolist()
+    total, _ = history_kernel_circuit(be, anc, rhs_b=_rhs_spec(st.rhs_b), rhs_e=_rhs_spec(st.rhs_e),
+                                      clock=lay.clock_qubits, level=lay.level_qubits, system=lay.system_qubits,
+                                      steps=T, blocks=lay.blocks, degree=len(phases) - 1, phases=phases,
+                                      alphas=st.alphas, betas=st.betas)
+    layers = None
+    if encoding == "sparse":
+        idx = [("i", k) for k in range(lay.system_qubits)]
+        layers = lambda lyr: cc._be_layers(lyr, st.data, idx)  # noqa: E731
+    depth = history_kernel_rotation_depth(be.rotation_depth, anc, st.rhs_b, st.rhs_e, phases, st.alphas, st.betas,
+                                          call_layers=layers)
+    total = replace(total, rotation_depth=depth)
+    return CombinationInstance(name, (encoding, "qrom", "kernel"), op,
+                               (st.data, st.rhs_b, st.rhs_e, phases, st.alphas, st.betas), total,
+                               (len(phases) - 1) * (2 * len(st.alphas) + 1))
+
+
+def combination_instance(combination: tuple, system, u_in, T: int, p: int, *, epsilon: float = 0.3,
+                         delta: float = 0.3, angle_bits: int = 8, name: str = "") -> CombinationInstance:
+    """The built run of ``combination`` (one of :data:`BUILT_COMBINATIONS`) on ``system`` from ``u_in``, with the
+    a-priori bounds (amplification built from them), and its cost formula."""
+    name = name or f"n{system.n}_N{system.N}_T{T}_p{p}"
+    if combination == ("sparse", "qrom", "qsvt"):
+        inst = solver_instance(system, u_in, T, p, epsilon=epsilon, delta=delta, angle_bits=angle_bits, name=name)
+        from pyqgd.estimate.ode import ode_solver_cost
+
+        return CombinationInstance(name, combination, "Carleman.HistoryState.CarlemanQsvtSolve",
+                                   (inst.data, inst.phases, inst.rhs, inst.alphas, inst.betas),
+                                   ode_solver_cost(inst.problem()).total,
+                                   (len(inst.phases) - 1) * (2 * len(inst.alphas) + 1))
+    if combination == ("kronecker", "qrom", "qsvt"):
+        return _kronecker_qsvt(system, u_in, T, p, epsilon, delta, angle_bits, name)
+    if combination in (("sparse", "qrom", "kernel"), ("kronecker", "qrom", "kernel")):
+        return _kernel(system, u_in, T, p, combination[0], epsilon, delta, angle_bits, name)
+    raise ValueError(f"{combination!r} is not a built combination; built: {BUILT_COMBINATIONS}")
+
+
+#: The small instances every combination is traced on: name, n, N, T, p, ‖F0‖ scale, seed (T + p + 1 never a power
+#: of two, so the kernel solve has its pad block).
+COMBINATION_SPECS = (("n2_N1_T3", 2, 1, 3, 1, 0.0, 11), ("n2_N2_T2", 2, 2, 2, 2, 0.01, 12),
+                     ("n3_N1_T4", 3, 1, 4, 2, 0.01, 13), ("n2_N2_T4", 2, 2, 4, 2, 0.0, 15))
+
+
+def example_combination_instances(combination: tuple) -> list[CombinationInstance]:
+    """:data:`COMBINATION_SPECS` built for ``combination`` (dissipative GD maps, a-priori bounds)."""
+    from pyqgd.carleman import QuadraticMap, discrete_carleman
+
+    out = []
+    for name, n, N, T, p, f0, seed in COMBINATION_SPECS:
+        rng = np.random.default_rng(seed)
+        A = rng.normal(size=(n, n))
+        H = A @ A.T / n + 0.5 * np.eye(n)
+        qm = QuadraticMap(f0 * rng.normal(size=n) if f0 else None, -0.2 * H, 0.02 * rng.normal(size=(n, n * n)))
+        u = 0.2 * rng.normal(size=n) / np.sqrt(n)
+        out.append(combination_instance(combination, discrete_carleman(qm, N), u, T, p, name=name, angle_bits=10))
+    return out
+
+
+_TRACE_CACHE: dict = {}
+#: Traced counts of the combination instances, keyed by a hash of the Q# sources and the call (operation and
+#: arguments): a change to any .qs file or argument misses the cache and traces again.
+TRACE_CACHE_FILE = Path(__file__).with_name("combination_traces.json")
+
+
+def _sources_hash() -> str:
+    from pyqgd.quantum._context import qsharp_project_root
+
+    h = hashlib.sha256()
+    for f in sorted(Path(qsharp_project_root(), "src").rglob("*.qs")):
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _traced_counts(ctx, inst: CombinationInstance, sources: str, disk: dict) -> tuple[dict, float, bool]:
+    """(logical counts, seconds, from cache) of one instance's Q# entry."""
+    key = hashlib.sha256(json.dumps([sources, inst.operation, inst.args], sort_keys=True, default=str).encode()
+                         ).hexdigest()
+    if key in disk:
+        return disk[key], 0.0, True
+    op = ctx.code
+    for part in inst.operation.split("."):
+        op = getattr(op, part)
+    t0 = time.perf_counter()
+    counts = {k: int(v) for k, v in dict(ctx.logical_counts(op, *inst.args)).items() if isinstance(v, (int, float))}
+    disk[key] = counts
+    return counts, time.perf_counter() - t0, False
+
+
+def validate_combinations(combinations=BUILT_COMBINATIONS, *, cache_file: Path | None = TRACE_CACHE_FILE,
+                          depth_tolerance: float = 0.02) -> dict[tuple, list[TraceComparison]]:
+    """Each built combination's whole solver traced (``logical_counts`` of its Q# entry) on
+    :func:`example_combination_instances` against its cost formula (exact fields equal, rotation depth within
+    ``depth_tolerance``). Traced counts are cached in ``cache_file`` under a hash of the Q# sources and the call
+    (None: no disk cache) and per process."""
+    from pyqgd.quantum._context import get_context
+
+    ctx = get_context()
+    disk = json.loads(cache_file.read_text()) if cache_file is not None and cache_file.exists() else {}
+    sources = _sources_hash()
+    out, wrote = {}, False
+    for comb in combinations:
+        if comb not in _TRACE_CACHE:
+            res = []
+            for inst in example_combination_instances(comb):
+                traced, secs, hit = _traced_counts(ctx, inst, sources, disk)
+                wrote |= not hit
+                formula = inst.cost.traced_view()
+                errs = [abs(int(formula[k]) - traced.get(k, 0)) / max(traced.get(k, 0), 1) for k in EXACT_FIELDS]
+                depth = abs(int(formula["rotationDepth"]) - traced.get("rotationDepth", 0)) / max(
+                    traced.get("rotationDepth", 0), 1)
+                res.append(TraceComparison(name=f"{'/'.join(comb)} {inst.name}", traced=traced, formula=formula,
+                                           agree=max(errs) == 0 and depth <= depth_tolerance, rel_err=max(errs),
+                                           depth_rel_err=depth, trace_seconds=secs))
+            _TRACE_CACHE[comb] = res
+        out[comb] = _TRACE_CACHE[comb]
+    if wrote and cache_file is not None:
+        cache_file.write_text(json.dumps(disk, indent=0, sort_keys=True))
     return out

@@ -1,20 +1,24 @@
 """Loading a user's model and data files without running code from them, and checking that they fit together.
 
 A pickled ``nn.Module`` (``torch.save(model)``) is a program: unpickling it can run any command (the pickle
-protocol calls arbitrary callables), before any check. So by default:
+protocol calls arbitrary callables), before any check. A TorchScript archive (``torch.jit.save``) is a program too
+(PyTorch's security guidance treats it as executable code: its methods, including ``__setstate__`` at load time, can
+read and write files). So by default:
 
-* **model files** load as **TorchScript** (``torch.jit.save(torch.jit.script(model), path)``: an archive of code that
-  only TorchScript's own interpreter runs, and constants read by a restricted unpickler) or as a **state_dict**
-  (``torch.save(model.state_dict(), path)``) read with ``torch.load(weights_only=True)`` — tensors and plain
-  containers only — into a class the user names as ``module:Class`` (imported from the user's own code, built with
-  no arguments, ``load_state_dict(strict=True)``);
+* **model files** hold **weights only**: a state_dict (``torch.save(model.state_dict(), path)``) read with
+  ``torch.load(weights_only=True)`` — tensors and plain containers only — into a class the user names as
+  ``module:Class`` (imported from the user's own code, built with no arguments, ``load_state_dict(strict=True)``);
 * **data files** are read with ``torch.load(weights_only=True)``: an ``(inputs, targets)`` pair of tensors (a tuple,
   a list or a dict with those keys).
 
-Full unpickling (``weights_only=False``) happens only with ``unsafe=True`` (the CLI's ``--unsafe-load``), for files
-the user trusts. Every problem raises :class:`ModelFileError` (a ``ValueError``) whose one-line message says what
-to do. :func:`check_model_data` then validates the pair the way the pipeline will use it (shapes, dtypes, loss),
-so that a mistake is reported before the minutes-long pipeline starts instead of as a wrong answer after it.
+Code from a file runs only when asked for, separately for each file: ``load_model_file(..., unsafe=True)`` (the
+CLI's ``--unsafe-load``) accepts a pickled module (used as it is) and a TorchScript archive, whose *weights* go into
+the user's class (``model_class`` is then required: the eager class is what pyqgd differentiates, so pruning with
+``keep="norm"`` and every other option give the same answer as the state_dict path — and no private torch API is
+needed); ``load_data_file(..., unsafe=True)`` (``--unsafe-load-data``) unpickles a data file. Every problem raises
+:class:`ModelFileError` (a ``ValueError``) whose one-line message says what to do. :func:`check_model_data` then
+validates the pair the way the pipeline will use it (shapes, dtypes, loss), so that a mistake is reported before
+the minutes-long pipeline starts instead of as a wrong answer after it.
 
 Needs torch (imported lazily, so that importing this module never requires it).
 """
@@ -33,8 +37,7 @@ class ModelFileError(ValueError):
     """A model or data file cannot be used; the message says how to save it so that it can."""
 
 
-_SAVE_HINT = ("save the model as TorchScript (torch.jit.save(torch.jit.script(model), path)) or as a state_dict "
-              "(torch.save(model.state_dict(), path)) and pass --model-class module:Class")
+_SAVE_HINT = "save the model's weights (torch.save(model.state_dict(), path)) and pass --model-class module:Class"
 
 
 def check_readable(path, what: str) -> Path:
@@ -82,7 +85,8 @@ def _safe_load(path: Path, what: str, unsafe: bool):
             raise ModelFileError(
                 f"{what} {path} contains pickled Python objects, which can run code when loaded: "
                 + (_SAVE_HINT if what == "model file" else "save (inputs, targets) as plain tensors")
-                + ", or pass --unsafe-load if you trust the file") from None
+                + f", or pass {'--unsafe-load' if what == 'model file' else '--unsafe-load-data'} if you trust the "
+                "file") from None
         raise _not_a_torch_file(path, what, exc) from None
     except (RuntimeError, EOFError, ValueError, OSError, zipfile.BadZipFile, UnicodeDecodeError, AttributeError,
             KeyError, IndexError, TypeError, ImportError) as exc:
@@ -109,22 +113,26 @@ def import_class(spec: str):
 
 
 def load_model_file(path, *, model_class: str | None = None, unsafe: bool = False):
-    """An ``nn.Module`` from ``path``: TorchScript, or a state_dict loaded into ``model_class`` (module docstring).
+    """An ``nn.Module`` from ``path``: a state_dict loaded into ``model_class`` (module docstring).
 
-    ``unsafe=True`` additionally accepts a fully pickled module (``torch.save(model)``) — this runs code from the
-    file and must only be used for trusted files.
+    ``unsafe=True`` additionally accepts a fully pickled module (``torch.save(model)``) and a TorchScript archive
+    (its weights into ``model_class``) — both run code from the file and must only be used for trusted files.
     """
     import torch
 
     path = check_readable(path, "model file")
     if _is_torchscript(path):
-        if model_class:
-            raise ModelFileError(f"model file {path} is TorchScript, which carries its own class: drop --model-class")
+        if not unsafe:
+            raise ModelFileError(f"model file {path} is TorchScript, which is code (loading it runs the program it "
+                                 f"holds); {_SAVE_HINT}, or pass --unsafe-load with --model-class if you trust the file")
+        if not model_class:
+            raise ModelFileError(f"model file {path} is TorchScript: pass --model-class module:Class as well; pyqgd "
+                                 "loads the file's weights into your class and differentiates that")
         try:
             scripted = torch.jit.load(str(path), map_location="cpu")
         except Exception as exc:  # torch raises RuntimeError and various others for damaged archives
             raise _not_a_torch_file(path, "model file", exc) from None
-        return _script_adapter(scripted, path)
+        return _into_class({k: v.detach().clone() for k, v in scripted.state_dict().items()}, model_class, path)
     obj = _safe_load(path, "model file", unsafe)
     if isinstance(obj, torch.nn.Module):
         if model_class:
@@ -134,79 +142,29 @@ def load_model_file(path, *, model_class: str | None = None, unsafe: bool = Fals
         if not model_class:
             raise ModelFileError(f"model file {path} is a state_dict (weights only): name the model's class with "
                                  "--model-class module:Class")
-        cls = import_class(model_class)
-        try:
-            module = cls()
-        except Exception as exc:
-            raise ModelFileError(f"--model-class {model_class}() failed ({type(exc).__name__}: {exc}); the class "
-                                 "must be constructible without arguments") from None
-        if not isinstance(module, torch.nn.Module):
-            raise ModelFileError(f"--model-class {model_class} is not a torch.nn.Module")
-        try:
-            module.load_state_dict(obj, strict=True)
-        except RuntimeError as exc:
-            first = str(exc).splitlines()[0]
-            raise ModelFileError(f"the state_dict in {path} does not fit {model_class} ({first}); check that the "
-                                 "class matches the saved weights") from None
-        return module
+        return _into_class(obj, model_class, path)
     raise ModelFileError(f"model file {path} holds a {type(obj).__name__}, not a model; {_SAVE_HINT}")
 
 
-def _script_adapter(scripted, path: Path):
-    """An eager ``nn.Module`` computing the TorchScript module's forward with its parameters as explicit inputs.
-
-    ``torch.func`` (which the Hessian and third-derivative extraction use) cannot swap the parameters of a scripted
-    module; lowering its forward graph to a function of (input, *parameters) makes them ordinary inputs. Uses
-    torch's graph-lowering pass (``torch._C._jit_pass_lower_graph``, the one ``torch.jit`` uses for export); a module
-    it cannot lower (e.g. one that mutates its own attributes) is refused with the state_dict alternative.
-    """
+def _into_class(state: dict, model_class: str, path: Path):
+    """``model_class()`` with ``state`` loaded strictly; a :class:`ModelFileError` saying what does not fit."""
     import torch
 
+    cls = import_class(model_class)
     try:
-        graph, params = torch._C._jit_pass_lower_graph(scripted.forward.graph, scripted._c)
-        fn = torch._C._create_function_from_graph("forward", graph)
+        module = cls()
     except Exception as exc:
-        raise ModelFileError(f"TorchScript model {path} cannot be made differentiable by parameter "
-                             f"({type(exc).__name__}); save a state_dict and pass --model-class module:Class") from None
-    by_ptr = {p.data_ptr(): name for name, p in scripted.named_parameters()}
-    names = [by_ptr.get(p.data_ptr(), f"param{i}") for i, p in enumerate(params)]
-    adapter = _ScriptAdapter(fn, names, params, getattr(scripted, "original_name", "TorchScript"))
-    # the lowered graph refers to types owned by the scripted module's compilation unit: keep it alive
-    object.__setattr__(adapter, "_scripted", scripted)
-    return adapter
-
-
-def _adapter_class():
-    import torch
-
-    class ScriptAdapter(torch.nn.Module):
-        def __init__(self, fn, names, params, name):
-            super().__init__()
-            self._fn = fn
-            self._names = list(names)
-            self._keys = [n.replace(".", "__") for n in names]
-            self._name = name
-            for key, p in zip(self._keys, params):
-                self.register_parameter(key, torch.nn.Parameter(p.detach().clone(), requires_grad=p.requires_grad))
-
-        def forward(self, x):
-            return self._fn(x, *(getattr(self, k) for k in self._keys))
-
-        def __deepcopy__(self, memo):
-            # the compiled function is immutable and cannot be pickled: share it, copy the parameters
-            params = [getattr(self, k) for k in self._keys]
-            twin = type(self)(self._fn, self._names, params, self._name)
-            object.__setattr__(twin, "_scripted", self.__dict__.get("_scripted"))
-            return twin
-
-        def extra_repr(self):
-            return f"TorchScript {self._name}"
-
-    return ScriptAdapter
-
-
-def _ScriptAdapter(fn, names, params, name):  # noqa: N802 - a factory standing in for a class defined lazily
-    return _adapter_class()(fn, names, params, name)
+        raise ModelFileError(f"--model-class {model_class}() failed ({type(exc).__name__}: {exc}); the class "
+                             "must be constructible without arguments") from None
+    if not isinstance(module, torch.nn.Module):
+        raise ModelFileError(f"--model-class {model_class} is not a torch.nn.Module")
+    try:
+        module.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[0]
+        raise ModelFileError(f"the state_dict in {path} does not fit {model_class} ({first}); check that the "
+                             "class matches the saved weights") from None
+    return module
 
 
 def load_data_file(path, *, unsafe: bool = False):

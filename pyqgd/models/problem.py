@@ -29,11 +29,14 @@ expansion point with u_in ≠ 0.
 from __future__ import annotations
 
 import math
+import sys
+import time
 
 import numpy as np
 
 from pyqgd._checks import check_positive_int
 from pyqgd.models._torch import torch
+from pyqgd.models.budget import DEFAULT_MEMORY_BUDGET_GB, check_supported_layers, plan_exact_stages, raise_unsupported
 from pyqgd.models.pruning import ParameterLayout, ParameterMask, _module_param_entries, deepcopy_module
 from pyqgd.problem import GDProblem, Provenance, SpectrumSummary
 
@@ -339,15 +342,22 @@ def dead_parameters(expansion, *, probes: int = 3, scale: float = 0.1, seed: int
 
 def gd_problem(model, loss_fn, data, *, eta: float | None = None, T: int = 100, prune_amount=None,
                prune_scope: str = "per_layer", keep=("norm", "bias"), max_params: int = DEFAULT_MAX_PARAMS,
-               mask: ParameterMask | None = None, expansion_steps: int = 0, reference_steps: int = 5,
+               mask: ParameterMask | None = None, expansion_steps: int | str = 0, reference_steps: int = 5,
                max_batches: int | None = None, dtype=None, name: str | None = None,
-               max_n: int | None = None, progress: bool = False) -> GDProblem:
+               max_n: int | None = None, progress: bool = False,
+               memory_budget_gb: float = DEFAULT_MEMORY_BUDGET_GB, work: dict | None = None) -> GDProblem:
     """The :class:`~pyqgd.problem.GDProblem` of full-batch GD on a (pruned) PyTorch model (module docstring).
 
     ``mask`` (a :class:`ParameterMask`) replaces the pruning step; ``prune_amount=0`` keeps every parameter.
     ``dtype`` of the derivatives (default float64: exact coefficients, spectra and reference trajectory).
     ``max_n`` overrides the ceiling on survivors for the exact third-order tensor (default: the memory limit).
-    Raises :class:`DisconnectedModelError` when the pruned network cannot train, before any third-order work.
+    ``expansion_steps``: k ≥ 0 GD steps to θ*, or ``"auto"`` (:func:`_expansion_steps`). ``memory_budget_gb``:
+    memory the Hessian and third-order stages may use; their time and memory are predicted before they start
+    (:func:`pyqgd.models.budget.plan_exact_stages`, printed when ``progress``) and chunked within it, or refused
+    with :class:`~pyqgd.models.budget.MemoryBudgetError` before any allocation. ``work``: a dict filled with the
+    plan and the measured seconds of the derivative stages.
+    Raises :class:`DisconnectedModelError` when the pruned network cannot train, before any third-order work, and
+    :class:`~pyqgd.models.budget.UnsupportedLayerError` for layers torch cannot differentiate in forward mode.
     """
     from pyqgd.models.taylor import GDExpansion, exact_third_max_n
     from pyqgd.models.trajectory import gd_trajectory
@@ -360,15 +370,70 @@ def gd_problem(model, loss_fn, data, *, eta: float | None = None, T: int = 100, 
                          "trainable model, not a frozen copy)")
     T = check_positive_int(T, "T")
     reference_steps = check_positive_int(reference_steps, "reference_steps")
-    expansion_steps = int(expansion_steps)
-    if expansion_steps < 0:
-        raise ValueError(f"expansion_steps must be ≥ 0, got {expansion_steps}")
+    if expansion_steps != "auto" and (isinstance(expansion_steps, bool) or not isinstance(expansion_steps, (int, np.integer))
+                                      or expansion_steps < 0):
+        raise ValueError(f"expansion_steps must be an integer ≥ 0 or 'auto', got {expansion_steps!r}")
+    check_supported_layers(model)
     dtype = torch.float64 if dtype is None else dtype
     batches, data_desc = as_batches(data, max_batches=max_batches)
     base = deepcopy_module(model).to(dtype)
     base.eval()
     loss, loss_name = as_loss(loss_fn, base, batches[0])
     notes = []
+    ex, mask, prune_desc = _connected_expansion(model, base, loss, batches, mask, prune_amount, prune_scope, keep,
+                                                max_params, dtype, notes)
+    limit = exact_third_max_n() if max_n is None else int(max_n)
+    if ex.n > limit:
+        raise ValueError(f"{ex.n} surviving parameters: the exact third-order tensor fits in memory up to n = {limit}; "
+                         f"prune more (e.g. max_params={min(limit, DEFAULT_MAX_PARAMS)}), or use pyqgd.models' "
+                         "matrix-free operators (hessian_extremes, slq_density) for the spectrum at this size")
+    plan = plan_exact_stages(ex, memory_budget_gb)  # refuses here, before the Hessian, when a row exceeds the budget
+    if progress:
+        _say(f"{name or type(model).__name__}: {plan.describe()}")
+    if work is not None:
+        work.update(plan.to_dict())
+
+    t0 = time.perf_counter()
+    H0 = _guarded(base, lambda: ex.hessian(progress=progress, chunk_size=plan.hessian_chunk))
+    if not np.any(H0):
+        raise DisconnectedModelError("F1 = 0: the Hessian on the survivors vanishes, GD cannot move (disconnected)")
+    lam0 = np.linalg.eigvalsh(H0)
+    eta0 = suggest_eta(lam0.max()) if eta is None else eta
+    theta0 = ex.theta_star  # full flat, masked checkpoint
+    k, traj = _expansion_steps(expansion_steps, base, loss, batches, eta0, lam0, mask, dtype)
+    theta_star = mask.embed(traj[k] + theta0[mask.indices]) if k else theta0
+    # the coefficients at η = 1 (F0 = −∇L, F1 = −H, F2 = −∇³L/2), then η from the spectrum at θ* and the map scaled
+    exs = GDExpansion(base, loss, batches, eta=1.0, mask=mask, theta_star=theta_star, dtype=dtype)
+    coeffs = exs.coefficients(sparse=True, max_n=limit, progress=progress, chunk_size=plan.hessian_chunk,
+                              third_rows_per_pass=plan.third_rows)
+    if work is not None:
+        work["measured_derivatives_seconds"] = time.perf_counter() - t0
+    qm1 = coeffs.quadratic_map()
+    lam = lam0 if not k else np.linalg.eigvalsh(-qm1.F1.toarray())
+    if eta is None:
+        eta = suggest_eta(lam.max())
+        eta_source = (f"η = 1/λ_max = 1/{lam.max():.4g} = {eta:.4g} (chosen from the Hessian spectrum at the expansion "
+                      f"point θ*{'' if not k else f'; the {k} GD steps to θ* used η₀ = 1/λ_max(checkpoint) = {eta0:.4g}'})")
+    else:
+        eta_source = "given"
+    qm = qm1.scaled(eta)
+    where = (f"θ* = {k} true GD steps after the pruned checkpoint ({_why_steps(expansion_steps, k, lam0)}); GD "
+             "starts at the checkpoint, u_in = θ_0 − θ* ≠ 0" if k else "θ* = the pruned checkpoint (u_in = 0)")
+    u_in = (theta0 - theta_star)[mask.indices]
+    ref = gd_trajectory(base, loss, batches, eta=eta, T=reference_steps, mask=mask, theta_star=theta_star, dtype=dtype)
+    n_total = sum(p.numel() for p in model.parameters())
+    notes.extend(_mode_notes(model))
+    prov = Provenance(model=name or type(model).__name__, n_total=int(n_total), pruning=prune_desc, loss=loss_name,
+                      data=data_desc, expansion_point=where, eta_source=eta_source, notes=tuple(notes))
+    return GDProblem(qm, u_in, eta, T, SpectrumSummary(lam), ref, prov)
+
+
+def _connected_expansion(model, base, loss, batches, mask, prune_amount, prune_scope, keep, max_params, dtype, notes):
+    """(GDExpansion at the checkpoint with η = 1, mask, pruning sentence) after pruning and the connectivity check:
+    cheap gradients only, before any Hessian or third-order pass. Survivors that cannot move the loss are excluded
+    and (when pyqgd pruned) replaced by the next largest entries of the same tensors; ``notes`` gets what was dropped."""
+    from pyqgd.models.taylor import GDExpansion
+
     auto = mask is None and prune_amount != 0
     if mask is None:
         if prune_amount == 0:
@@ -379,8 +444,6 @@ def gd_problem(model, loss_fn, data, *, eta: float | None = None, T: int = 100, 
     else:
         prune_desc = f"given mask: {mask.n_surviving} of {mask.n_total} parameters"
 
-    # connectivity: cheap gradients only, before any Hessian or third-order pass. Survivors that cannot move the
-    # loss are excluded and (when pyqgd pruned) replaced by the next largest entries of the same tensors.
     ex = GDExpansion(base, loss, batches, eta=1.0, mask=mask, dtype=dtype)
     dead = dead_parameters(ex)
     excluded = np.zeros(mask.n_total, bool)
@@ -402,37 +465,74 @@ def gd_problem(model, loss_fn, data, *, eta: float | None = None, T: int = 100, 
         mask = ParameterMask(mask.layout, keep_flat)
         notes.append(f"{dead.size} surviving parameters do not influence the loss (disconnected) and were dropped")
         ex = GDExpansion(base, loss, batches, eta=1.0, mask=mask, dtype=dtype)
-    limit = exact_third_max_n() if max_n is None else int(max_n)
-    if ex.n > limit:
-        raise ValueError(f"{ex.n} surviving parameters: the exact third-order tensor fits in memory up to n = {limit}; "
-                         f"prune more (e.g. max_params={min(limit, DEFAULT_MAX_PARAMS)}), or use pyqgd.models' "
-                         "matrix-free operators (hessian_extremes, slq_density) for the spectrum at this size")
+    return ex, mask, prune_desc
 
-    H0 = ex.hessian(progress=progress)
-    if not np.any(H0):
-        raise DisconnectedModelError("F1 = 0: the Hessian on the survivors vanishes, GD cannot move (disconnected)")
-    lam0 = np.linalg.eigvalsh(H0)
-    if eta is None:
-        eta = suggest_eta(lam0.max())
-        eta_source = f"η = 1/λ_max = 1/{lam0.max():.4g} = {eta:.4g} (chosen from the Hessian spectrum at the checkpoint)"
-    else:
-        eta_source = "given"
-    theta0 = ex.theta_star  # full flat, masked checkpoint
-    if expansion_steps:
-        traj = gd_trajectory(base, loss, batches, eta=eta, T=expansion_steps, mask=mask, dtype=dtype)
-        theta_star = mask.embed(traj[-1] + theta0[mask.indices])
-        where = (f"θ* = {expansion_steps} true GD steps after the pruned checkpoint; GD starts at the checkpoint, "
-                 f"u_in = θ_0 − θ* ≠ 0")
-    else:
-        theta_star = theta0
-        where = "θ* = the pruned checkpoint (u_in = 0)"
-    exs = GDExpansion(base, loss, batches, eta=eta, mask=mask, theta_star=theta_star, dtype=dtype)
-    coeffs = exs.coefficients(sparse=True, max_n=limit, progress=progress)
-    qm = coeffs.quadratic_map()
-    lam = lam0 if not expansion_steps else np.linalg.eigvalsh(-qm.F1.toarray() / eta)
-    u_in = (theta0 - theta_star)[mask.indices]
-    ref = gd_trajectory(base, loss, batches, eta=eta, T=reference_steps, mask=mask, theta_star=theta_star, dtype=dtype)
-    n_total = sum(p.numel() for p in model.parameters())
-    prov = Provenance(model=name or type(model).__name__, n_total=int(n_total), pruning=prune_desc, loss=loss_name,
-                      data=data_desc, expansion_point=where, eta_source=eta_source, notes=tuple(notes))
-    return GDProblem(qm, u_in, eta, T, SpectrumSummary(lam), ref, prov)
+
+#: GD step counts tried by ``expansion_steps="auto"`` (a doubling schedule, capped: steps cost one gradient each).
+AUTO_STEPS = (3, 6, 12, 25, 50, 100, 200)
+
+
+def _expansion_steps(steps, base, loss, batches, eta0, lam0, mask, dtype):
+    """(k, GD trajectory u(0..k) from the checkpoint at η₀) for ``expansion_steps`` (an int or ``"auto"``).
+
+    ``"auto"``: on a positive-definite checkpoint Hessian the smallest k of :data:`AUTO_STEPS` with
+    ‖F0(θ_k)‖/‖u_in‖ ≤ ½ |Re λ₁(F1)| = ½ η₀ λ_min, where F0(θ_k) = −η₀∇L(θ_k) = θ_{k+1} − θ_k and u_in = θ_0 − θ_k:
+    the ‖F0‖/‖u_in‖ term of R (PNAS Eq. 2) then uses at most half of the room R < 1 that Theorem 1 and the quantum
+    solver need (the k minimising that ratio when none reaches it). Otherwise (a non-convex checkpoint, where no k
+    brings R below 1) k = 3. The rule reads only the model, never whether a simulation follows.
+    """
+    from pyqgd.models.trajectory import gd_trajectory
+
+    if steps == "auto":
+        lmin = float(lam0.min())
+        if eta0 * lmin < 1e-3:
+            steps = AUTO_STEPS[0]
+        else:
+            traj = gd_trajectory(base, loss, batches, eta=eta0, T=AUTO_STEPS[-1] + 1, mask=mask, dtype=dtype)
+            ratios = []
+            for k in AUTO_STEPS:
+                u = np.linalg.norm(traj[0] - traj[k])
+                ratios.append(np.linalg.norm(traj[k + 1] - traj[k]) / u if u > 0 else np.inf)
+                if ratios[-1] <= 0.5 * eta0 * lmin:
+                    return k, traj
+            return AUTO_STEPS[int(np.argmin(ratios))], traj
+    elif isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 0:
+        raise ValueError(f"expansion_steps must be an integer ≥ 0 or 'auto', got {steps!r}")
+    steps = int(steps)
+    if not steps:
+        return 0, None
+    return steps, gd_trajectory(base, loss, batches, eta=eta0, T=steps, mask=mask, dtype=dtype)
+
+
+def _why_steps(asked, k, lam0):
+    if asked != "auto":
+        return "expansion_steps given"
+    if k == AUTO_STEPS[0] and lam0.min() <= 0:
+        return "automatic: the checkpoint Hessian is not positive definite, the default 3 steps"
+    return "automatic: the fewest steps of 3, 6, …, 200 with ‖F0‖/‖u_in‖ ≤ ½ η λ_min, so R < 1 is within reach"
+
+
+def _mode_notes(model) -> list:
+    """What eval mode changes in this model (BatchNorm uses running statistics, Dropout is off), in words."""
+    bn = [n for n, m in model.named_modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+    do = [n for n, m in model.named_modules() if isinstance(m, torch.nn.modules.dropout._DropoutNd)]
+    if not bn and not do:
+        return []
+    parts = ([f"BatchNorm ({', '.join(bn)}) uses its running statistics"] if bn else []) + \
+            ([f"Dropout ({', '.join(do)}) is off"] if do else [])
+    return ["analysed in eval mode (module.eval()): " + " and ".join(parts)
+            + "; the GD map is that of the deterministic eval-mode loss"]
+
+
+def _say(text: str) -> None:
+    from tqdm.auto import tqdm
+
+    tqdm.write(text, file=sys.stderr)
+
+
+def _guarded(model, run):
+    """``run()``, with torch's "not implemented for forward AD" turned into an UnsupportedLayerError naming the layer."""
+    try:
+        return run()
+    except (NotImplementedError, RuntimeError) as exc:
+        raise_unsupported(model, exc, run)

@@ -495,13 +495,16 @@ class GDExpansion:
         return Hs, drop.result()
 
     def third_order(self, *, sparse: bool = False, tol: float = 0.0, u=None, chunk_size: int = 256,
-                    max_n: int | None = None, memory_limit: float | None = None, progress: bool = False):
+                    max_n: int | None = None, memory_limit: float | None = None, progress: bool = False,
+                    rows_per_pass: int | None = None):
         """The third-derivative tensor ∇³L(θ*+u) as an n × n² matrix K̃[i, a·n+b] = ∂³L/∂θ_i∂θ_a∂θ_b.
 
         Computed row by row: row i is the directional derivative of the Hessian along e_i (forward mode over
         ``torch.func.hessian``), symmetrised in (a, b). Cost ≈ n² Hessian-vector-like passes plus n³ entries
         — about a third of the time of n(n+1)/2 contractions ∇³L[·, e_a, e_b], which took 4 s at n = 121 and 285 s at
-        n = 363 (2 CPU cores, digits MLP, batch 256). ``max_n`` defaults to the memory limit (:func:`exact_third_max_n`). ``sparse=True`` returns
+        n = 363 (2 CPU cores, digits MLP, batch 256). ``rows_per_pass`` rows are vmapped together (default
+        ≈ chunk_size/(n/8); :func:`pyqgd.models.budget.plan_exact_stages` picks it within a memory budget).
+        ``max_n`` defaults to the memory limit (:func:`exact_third_max_n`). ``sparse=True`` returns
         ``(csr_matrix, DroppedMass)`` with |entries| < tol dropped while streaming; else a dense (n, n²) array.
         """
         from tqdm.auto import tqdm
@@ -516,7 +519,9 @@ class GDExpansion:
         drop = _DropCounter(tol)
         u0 = self._u(u)
         chunk = max(1, min(n, chunk_size // max(1, n // 8)))  # ~chunk_size/(n/8) rows of n² entries per pass
-        for i0 in tqdm(range(0, n, chunk), disable=not progress, desc="third-order rows"):
+        if rows_per_pass is not None:
+            chunk = min(n, check_positive_int(rows_per_pass, "rows_per_pass"))
+        for i0 in tqdm(range(0, n, chunk), disable=not progress, desc=f"third-order rows ({chunk} per pass)"):
             i1 = min(n, i0 + chunk)
             E = torch.zeros(i1 - i0, n, dtype=self.dtype, device=self.device)
             E[torch.arange(i1 - i0), torch.arange(i0, i1)] = 1
@@ -544,7 +549,7 @@ class GDExpansion:
 
     def coefficients(self, *, sparse: bool = True, tol: float = 0.0, second_order: bool = True,
                      chunk_size: int | None = None, max_n: int | None = None, memory_limit: float | None = None,
-                     progress: bool = False) -> TaylorCoefficients:
+                     progress: bool = False, third_rows_per_pass: int | None = None) -> TaylorCoefficients:
         """F0 = −η∇L(θ*), F1 = −η∇²L(θ*), F2 = −(η/2)∇³L(θ*) on the survivors (paper Eq. 4).
 
         ``tol`` is an absolute threshold on the entries of F1 and F2 (i.e. after the factors η and η/2); entries
@@ -574,7 +579,7 @@ class GDExpansion:
             F1 = -eta * self.hessian(**hk)
         F2 = None
         if second_order:
-            tk = dict(kw, max_n=max_n)
+            tk = dict(kw, max_n=max_n, rows_per_pass=third_rows_per_pass)
             if chunk_size is not None:
                 tk["chunk_size"] = chunk_size
             if sparse:

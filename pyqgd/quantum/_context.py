@@ -7,27 +7,22 @@ user's own Q# session is left alone. Dumps are big-endian in the order the qubit
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 
 import numpy as np
+import qdk
 
 __all__ = ["qsharp_project_root", "get_context", "run_and_dump", "choi_to_unitary", "columns_from_dump"]
 
 
 def qsharp_project_root() -> Path:
     """``<repo>/qsharp_src``, resolved relative to the installed (editable) package."""
-    import pyqgd
-
-    return Path(pyqgd.__file__).resolve().parents[1] / "qsharp_src"
+    return Path(__file__).resolve().parents[2] / "qsharp_src"
 
 
 @functools.lru_cache(maxsize=1)
 def get_context():
     """The private ``qdk.Context`` with the pyqgd Q# project loaded (compiled once per process)."""
-    os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
-    import qdk
-
     root = qsharp_project_root()
     if not (root / "qsharp.json").exists():
         raise FileNotFoundError(f"the Q# project was not found at {root} (expected qsharp.json there)")

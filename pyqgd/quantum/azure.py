@@ -26,13 +26,20 @@ shots come back post-selected in an :class:`AzureRunResult`. Resource *estimatio
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 import numpy as np
+import pyqir
+import qdk
 
 from pyqgd._checks import TooLargeError, check_positive_float, check_positive_int
+from pyqgd.carleman import CarlemanSystem, solve_history
+from pyqgd.quantum._context import qsharp_project_root
+from pyqgd.quantum.polynomials import inverse_polynomial
+from pyqgd.quantum.qsp import qsvt_angles
+from pyqgd.quantum.solvers import normalized_solution, prepare_system
+from pyqgd.quantum.structured_oracles import carleman_oracle_data, history_rhs
 
 __all__ = ["QirProgram", "PROFILES", "compile_qir", "compile_carleman_qir", "qir_stats", "submit", "postselect",
            "AzureRunResult", "AzureWorkspaceRequired", "EXAMPLE_TARGETS"]
@@ -87,7 +94,6 @@ class QirProgram:
 
 
 def _profile(profile) -> tuple[str, Any]:
-    import qdk
 
     if isinstance(profile, qdk.TargetProfile):
         for key, attr in PROFILES.items():
@@ -103,10 +109,6 @@ def _profile(profile) -> tuple[str, Any]:
 @functools.lru_cache(maxsize=len(PROFILES))
 def _context(profile_key: str):
     """A private ``qdk.Context`` with the pyqgd Q# project, compiled for one target profile."""
-    os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
-    import qdk
-
-    from pyqgd.quantum._context import qsharp_project_root
 
     root = qsharp_project_root()
     if not (root / "qsharp.json").exists():
@@ -116,7 +118,6 @@ def _context(profile_key: str):
 
 def _inspect(qir: str) -> tuple[str, int, int]:
     """(entry-point name, required qubits, required results) of QIR text, read with pyqir."""
-    import pyqir
 
     module = pyqir.Module.from_ir(pyqir.Context(), qir)
     entries = [f for f in module.functions if pyqir.is_entry_point(f)]
@@ -132,7 +133,6 @@ def _inspect(qir: str) -> tuple[str, int, int]:
 def qir_stats(program: "QirProgram | str") -> dict:
     """Counts of each QIR call in the entry point (``{"qis.h": 12, "qis.m": 5, "rt.result_record_output": 5, …}``),
     plus ``"branches"`` (conditional branches: mid-circuit feedback) and ``"blocks"``, read with pyqir."""
-    import pyqir
 
     qir = program.qir if isinstance(program, QirProgram) else str(program)
     module = pyqir.Module.from_ir(pyqir.Context(), qir)
@@ -173,9 +173,6 @@ def compile_qir(
     is one block-encoding call. Raises ValueError/TypeError for bad input (before compiling) and
     ``DegreeTooLargeError`` when the degree would exceed ``max_degree``.
     """
-    from pyqgd.quantum.polynomials import inverse_polynomial
-    from pyqgd.quantum.qsp import qsvt_angles
-    from pyqgd.quantum.solvers import normalized_solution, prepare_system
 
     if program not in ("qsvt_solve", "block_encoding"):
         raise ValueError(f"program must be 'qsvt_solve' or 'block_encoding', got {program!r}")
@@ -256,10 +253,6 @@ def compile_carleman_qir(
     degree × 4^(N−1) ≤ :data:`MAX_CARLEMAN_QIR_WORK` (QIR generation memory, see there); ``DegreeTooLargeError``
     above ``max_degree``. Bad input raises ValueError/TypeError before anything is compiled.
     """
-    from pyqgd.carleman import CarlemanSystem, solve_history
-    from pyqgd.quantum.polynomials import inverse_polynomial
-    from pyqgd.quantum.qsp import qsvt_angles
-    from pyqgd.quantum.structured_oracles import carleman_oracle_data, history_rhs
 
     if not isinstance(system, CarlemanSystem):
         raise TypeError(f"system must be a CarlemanSystem (pyqgd.carleman.discrete_carleman), got {type(system).__name__}")

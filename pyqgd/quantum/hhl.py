@@ -19,6 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from pyqgd._checks import TooLargeError, check_positive_float, check_positive_int
+from pyqgd.quantum._context import get_context
 from pyqgd.quantum.oracles import DEFAULT_ANGLE_BITS, sparse_oracle_data
 from pyqgd.quantum.solvers import QuantumSolveResult, normalized_solution, prepare_system, run_counted
 
@@ -70,7 +71,6 @@ def solve_hhl(M, b, *, phase_qubits: int = 7, kappa: float | None = None, angle_
         if kappa < kappa_be:
             raise ValueError(f"kappa = {kappa:g} is below α/min|λ| = {kappa_be:g}")
     angles = hhl_rotation_angles(phase_qubits, kappa)
-    from pyqgd.quantum._context import get_context
 
     st, calls = run_counted(get_context().code.Solvers.Hhl.HhlSolve, dh.to_qsharp(), rhs.tolist(), phase_qubits,
                             angles.tolist(), num_qubits=total)

@@ -38,17 +38,18 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
 
 from pyqgd.carleman import CarlemanSystem, QuadraticMap, discrete_carleman
+from pyqgd.quantum.lookups import KRONECKER_LOADINGS, LOADING_CODES, dense_tables, mirror_positions, qroam_blocks
 from pyqgd.quantum.oracles import DEFAULT_ANGLE_BITS
 from pyqgd.quantum.structured_oracles import CarlemanLayout, carleman_layout, padded_tstep_matrix, sparse_swaps
 
 __all__ = ["KroneckerEncoding", "kronecker_encoding", "SparseFactorData", "carleman_terms", "DEFAULT_ANGLE_BITS",
-           "F0_CHOICE", "IDENTITY_CHOICE", "F1_CHOICE", "F2_CHOICE", "level_split_alpha", "kronecker_block", "kronecker_column", "kronecker_solve", "simulate_history_solve", "KroneckerSolveResult"]
+           "F0_CHOICE", "IDENTITY_CHOICE", "F1_CHOICE", "F2_CHOICE", "level_split_alpha", "kronecker_block", "kronecker_column"]
 
 #: Factor choices of a term (the Q# TermFactors codes) and the number of slots each consumes.
 F0_CHOICE, IDENTITY_CHOICE, F1_CHOICE, F2_CHOICE = 0, 1, 2, 3
@@ -73,6 +74,12 @@ class SparseFactorData:
     row_slots: np.ndarray
     angles: np.ndarray
     quantized: sp.csr_matrix
+    loading: str = "records"
+    mirrored: bool = False
+    fwd_table: list = field(default_factory=list, repr=False)
+    rev_table: list = field(default_factory=list, repr=False)
+    fwd_blocks: tuple = (1, 1)
+    rev_blocks: tuple = (1, 1)
 
     @property
     def alpha(self) -> float:
@@ -87,7 +94,9 @@ class SparseFactorData:
         return {"InWidth": self.in_width, "ColumnSparsity": max(1, self.column_sparsity),
                 "RowSparsity": max(1, self.row_sparsity), "MaxAbs": self.max_abs if self.nnz else 1.0,
                 "Rows": self.rows.tolist(), "Cols": self.cols.tolist(), "ColSlots": self.col_slots.tolist(),
-                "RowSlots": self.row_slots.tolist(), "Angles": self.angles.tolist()}
+                "RowSlots": self.row_slots.tolist(), "Angles": self.angles.tolist(),
+                "Loading": LOADING_CODES[self.loading], "Mirrored": self.mirrored, "FwdTable": self.fwd_table,
+                "RevTable": self.rev_table, "FwdBlocks": tuple(self.fwd_blocks), "RevBlocks": tuple(self.rev_blocks)}
 
 
 def _sparse_factor(A: sp.csr_matrix, n: int, w: int, slots_in: int, angle_bits: int) -> SparseFactorData:
@@ -126,6 +135,41 @@ def _sparse_factor(A: sp.csr_matrix, n: int, w: int, slots_in: int, angle_bits: 
     quantized = sp.csr_matrix((vq, (r, c)), shape=A.shape)
     return SparseFactorData(in_width=slots_in * w, column_sparsity=s_c, row_sparsity=s_r, max_abs=max_abs, rows=r,
                             cols=key, col_slots=col_slot, row_slots=row_slot, angles=angles, quantized=quantized)
+
+
+def _dense_factors(f1: SparseFactorData, f2: SparseFactorData, w: int, angle_bits: int, loading: str,
+                   qroam_block: int | None, max_extra_qubits: int | None) -> tuple[SparseFactorData, SparseFactorData]:
+    """F1 and F2 with their dense tables (``pyqgd.quantum.lookups``) for a dense ``loading``: F1 always, F2 when it
+    has ∇³L's symmetry (then mirrored, column sparsity = row sparsity); F's without records keep no tables."""
+    if loading == "records":
+        return f1, f2
+    found = mirror_positions(f2.rows, f2.cols, f2.row_slots, w, f2.angles, angle_bits) if f2.nnz else None
+    mirror = None
+    if found is not None:
+        mirror, angles = found
+        n = f2.quantized.shape[0]
+        vq = -np.sin(2.0 * np.pi * angles / 2.0**angle_bits) * f2.max_abs
+        cols = (f2.cols >> w) * n + (f2.cols & (2**w - 1))
+        f2 = replace(f2, column_sparsity=f2.row_sparsity, mirrored=True, angles=angles,
+                     quantized=sp.csr_matrix((vq, (f2.rows, cols)), shape=f2.quantized.shape))
+    lc = max(_bits(max(1, f1.column_sparsity)), _bits(max(1, f2.column_sparsity)))
+    lr = max(_bits(max(1, f1.row_sparsity)), _bits(max(1, f2.row_sparsity)))
+    out = []
+    for f, m in ((f1, None), (f2, mirror)):
+        if f.nnz == 0 or (f is f2 and m is None):
+            out.append(f)
+            continue
+        fwd, rev = dense_tables(f, w, lc, lr, angle_bits, m)
+        fwd_w = w + lr + angle_bits + (w if m is not None else 0)
+        rev_w = w + lc + angle_bits
+        blocks = []
+        for table, width in ((fwd, fwd_w), (rev, rev_w)):
+            a = len(table).bit_length() - 1
+            lam, fix = qroam_blocks(a, width, max_extra_qubits=max_extra_qubits)
+            blocks.append((min(qroam_block, 2**a) if qroam_block else lam, fix))
+        out.append(replace(f, loading=loading, fwd_table=fwd, rev_table=rev, fwd_blocks=blocks[0],
+                           rev_blocks=blocks[1]))
+    return out[0], out[1]
 
 
 def carleman_terms(N: int, alphas: dict) -> list[dict]:
@@ -192,6 +236,7 @@ class KroneckerEncoding:
     f0_swaps: list
     terms: list
     quantized_qmap: QuadraticMap = field(repr=False)
+    loading: str = "records"
 
     @property
     def alpha(self) -> float:
@@ -223,7 +268,13 @@ class KroneckerEncoding:
     @property
     def num_ancillas(self) -> int:
         w = self.widths
-        return 2 + w["term"] + 1 + w["factors"] * (1 + w["row_slot"]) + w["column_slot"] + w["row"]
+        return (2 + w["term"] + 1 + w["factors"] * (1 + w["row_slot"]) + w["column_slot"] + w["row"]
+                + self.angle_register)
+
+    @property
+    def angle_register(self) -> int:
+        """Qubits of the shared angle register (b when a factor is read from dense tables)."""
+        return self.angle_bits if self.f1.loading != "records" or self.f2.loading != "records" else 0
 
     @property
     def num_system(self) -> int:
@@ -256,10 +307,6 @@ class KroneckerEncoding:
             "TermSwaps": [[tuple(s) for s in t["swaps"]] for t in self.terms],
         }
 
-    def solve_operation(self, ctx):
-        """The Q# entry ``Carleman.Kronecker.CarlemanQsvtSolveKronecker`` in the given context."""
-        return ctx.code.Carleman.Kronecker.CarlemanQsvtSolveKronecker
-
     def quantized_system(self) -> CarlemanSystem:
         """The discrete Carleman system of the F's the circuit encodes (F1, F2 through their b-bit angles)."""
         return discrete_carleman(self.quantized_qmap, self.layout.N)
@@ -270,8 +317,18 @@ class KroneckerEncoding:
         return padded_tstep_matrix(self.quantized_system(), self.layout.T, self.layout.p).toarray()
 
 
-def kronecker_encoding(system: CarlemanSystem, T: int, p: int, angle_bits: int = DEFAULT_ANGLE_BITS) -> KroneckerEncoding:
-    """The Kronecker block-encoding data of L = I − S⊗M for a discrete Carleman ``system`` (module docstring)."""
+def kronecker_encoding(system: CarlemanSystem, T: int, p: int, angle_bits: int = DEFAULT_ANGLE_BITS, *,
+                       loading: str = "records", qroam_block: int | None = None,
+                       max_extra_qubits: int | None = None) -> KroneckerEncoding:
+    """The Kronecker block-encoding data of L = I − S⊗M for a discrete Carleman ``system`` (module docstring).
+
+    ``loading``: how F1 and F2 are read — "qrom" (dense tables, unary-iteration QROM), "selectswap" (dense tables,
+    QROAM with measurement-based clean-up; λ from :func:`pyqgd.quantum.lookups.qroam_blocks` under
+    ``max_extra_qubits``, or ``qroam_block`` forced, capped at the table size) or "records" (one comparison per
+    record; the default, because the dense loadings add a b-qubit angle register, too many for the solvers that
+    read the whole simulated state densely). F2 uses dense tables only when it has ∇³L's symmetry
+    (``pyqgd.quantum.lookups``), else its records.
+    """
     if not isinstance(system, CarlemanSystem):
         raise TypeError(f"expected a CarlemanSystem (pyqgd.carleman.discrete_carleman), got {type(system).__name__}")
     if system.form != "discrete":
@@ -279,11 +336,14 @@ def kronecker_encoding(system: CarlemanSystem, T: int, p: int, angle_bits: int =
                          "discrete_carleman (the Euler form's M = I + hA has a different structure)")
     if not isinstance(angle_bits, int) or not 2 <= angle_bits <= 52:
         raise ValueError(f"angle_bits must be an int in 2..52 (double precision), got {angle_bits!r}")
+    if loading not in KRONECKER_LOADINGS:
+        raise ValueError(f"loading must be one of {', '.join(KRONECKER_LOADINGS)} for the Kronecker encoding; got "
+                         f"{loading!r} (QRAM is a cost model only: pyqgd.estimate)")
     lay = carleman_layout(system, T, p)
     qm = system.qmap
     n, w = qm.n, lay.slot_qubits
-    f1 = _sparse_factor(qm.F1, n, w, 1, angle_bits)
-    f2 = _sparse_factor(qm.F2, n, w, 2, angle_bits)
+    f1, f2 = _dense_factors(_sparse_factor(qm.F1, n, w, 1, angle_bits), _sparse_factor(qm.F2, n, w, 2, angle_bits),
+                            w, angle_bits, loading, qroam_block, max_extra_qubits)
     F0 = np.asarray(qm.F0, dtype=float)
     a0 = float(np.linalg.norm(F0))
     support = np.flatnonzero(F0)
@@ -303,7 +363,7 @@ def kronecker_encoding(system: CarlemanSystem, T: int, p: int, angle_bits: int =
     return KroneckerEncoding(layout=lay, angle_bits=angle_bits, alpha_M=alpha_M,
                              alpha_factors={"F0": a0, "F1": f1.alpha, "G1": 1.0 + f1.alpha, "F2": f2.alpha},
                              f1=f1, f2=f2, f0_values=values if d else np.zeros(width), f0_swaps=swaps, terms=terms,
-                             quantized_qmap=qq)
+                             quantized_qmap=qq, loading=loading)
 
 
 def _last_dump(callable_, *args):
@@ -365,101 +425,10 @@ def kronecker_block(enc: KroneckerEncoding, *, which: str = "L") -> tuple[np.nda
     return _block_from_choi(amps, nq, ns), int(stored)
 
 
-@dataclass(frozen=True)
-class KroneckerSolveResult:
-    """One simulated QSVT solve through ``CarlemanQsvtSolveKronecker`` (the flow of ``pyqgd.quantum.ode.solve_gd``).
+def __getattr__(name: str):
+    """``kronecker_solve`` moved to :mod:`pyqgd.quantum.ode` (the one solve driver); the old import still works."""
+    if name == "kronecker_solve":
+        from pyqgd.quantum import ode
 
-    ``fidelity_carleman``: ⟨û|ρ|û⟩ of the read-out level-1 state (clock traced out over the final window) with
-    ``solve_history``'s u_T; ``success_probability`` (before amplification) and ``amplified_success_probability``
-    of the good subspace; ``block_encoding_calls`` as returned by Q#; ``seconds`` of Q# simulation.
-    """
-
-    alpha: float
-    kappa: float
-    degree: int
-    amplification_length: int
-    block_encoding_calls: int
-    success_probability: float
-    amplified_success_probability: float | None
-    fidelity_carleman: float
-    state: np.ndarray
-    u_carleman: np.ndarray
-    seconds: float
-
-
-def _final_window_state(amps: dict, lay: CarlemanLayout, T: int):
-    """(level-1 read-out over clock ≥ T, probability of the good subspace) from a solver dump (ancillas first)."""
-    m = lay.system_qubits
-    Kp, Dc = 2**lay.clock_qubits, 2**lay.carleman_qubits
-    psi = np.zeros(2**m, dtype=complex)
-    for k, a in amps.items():
-        if k < 2**m:
-            psi[k] = a
-    lvl_shift = lay.carleman_qubits - lay.level_qubits
-    idx = np.arange(2**m)
-    good = (idx // Dc >= T) & (((idx % Dc) >> lvl_shift) == 0)
-    V = psi.reshape(Kp, Dc)[T:][:, lay.carleman_index()[: lay.n]]
-    return V, float(np.sum(np.abs(psi[good]) ** 2))
-
-
-def simulate_history_solve(operation, data: dict, L_encoded: np.ndarray, alpha: float, system: CarlemanSystem, u_in,
-                           T: int, p: int, *, epsilon: float = 0.01, amplify: bool = True,
-                           delta: float = 0.3) -> KroneckerSolveResult:
-    """|B⟩ → QSVT inversion of L → fixed-point amplification → level-1 read-out, through a Q# solver entry with the
-    signature of ``HistoryState.CarlemanQsvtSolve`` (``data`` its encoding's struct, ``L_encoded`` the padded L that
-    encoding represents, times ``alpha``). The same flow for any encoding, so that two encodings compare fairly.
-
-    κ = α/σ_min(L) from the SVD (simulator sizes), P ≈ c/x of relative error ``epsilon`` on [1/κ, 1]
-    (``inverse_polynomial``); the amplification's lower bound is (1 − 2ε)²(cα)²‖Π_good L⁻¹B‖²/‖B‖² from the
-    classical history solution, as ``solve_gd`` does at simulator sizes.
-    """
-    import time
-
-    from pyqgd.carleman import solve_history
-    from pyqgd.quantum.amplification import fixed_point_schedule
-    from pyqgd.quantum.polynomials import inverse_polynomial
-    from pyqgd.quantum.qsp import qsvt_angles
-    from pyqgd.quantum.structured_oracles import history_rhs
-
-    lay = carleman_layout(system, T, p)
-    smin = float(np.linalg.svd(L_encoded / alpha, compute_uv=False).min())
-    kappa = max(1.0 / smin * (1.0 + 1e-6), 1.0 + 1e-6)
-    poly = inverse_polynomial(kappa, epsilon)
-    angles = qsvt_angles(poly)
-    rhs = history_rhs(system, u_in, T, p)
-    hist = solve_history(system, np.asarray(u_in, dtype=float), T, p)
-    sched = None
-    if amplify:
-        Y = np.linalg.solve(L_encoded, rhs.vector)
-        _, ideal = _final_window_state({k: Y[k] for k in range(len(Y))}, lay, T)
-        lam = (1.0 - 2.0 * epsilon) ** 2 * (poly.scale * alpha) ** 2 * ideal
-        sched = fixed_point_schedule(min(max(lam, 1e-12), 1.0), delta)
-    t0 = time.perf_counter()
-    amps, _, calls = _last_dump(operation, data, angles.phases.tolist(), rhs.qsharp, [], [])
-    _, p0 = _final_window_state(amps, lay, T)
-    p_amp = None
-    if sched is not None:
-        amps, _, calls = _last_dump(operation, data, angles.phases.tolist(), rhs.qsharp, sched.alphas.tolist(),
-                                    sched.betas.tolist())
-        _, p_amp = _final_window_state(amps, lay, T)
-    seconds = time.perf_counter() - t0
-    V, _ = _final_window_state(amps, lay, T)
-    state = V.sum(axis=0)
-    state = state / np.linalg.norm(state)
-    uc = hist.u_final / np.linalg.norm(hist.u_final)
-    fid = float(np.sum(np.abs(V @ uc) ** 2) / np.sum(np.abs(V) ** 2))
-    return KroneckerSolveResult(alpha=float(alpha), kappa=float(kappa), degree=angles.degree,
-                                amplification_length=1 if sched is None else sched.length,
-                                block_encoding_calls=int(calls), success_probability=p0,
-                                amplified_success_probability=p_amp, fidelity_carleman=fid,
-                                state=np.real_if_close(state), u_carleman=hist.u_final, seconds=seconds)
-
-
-def kronecker_solve(system: CarlemanSystem, u_in, T: int, p: int, *, epsilon: float = 0.01, amplify: bool = True,
-                    delta: float = 0.3, angle_bits: int = DEFAULT_ANGLE_BITS) -> KroneckerSolveResult:
-    """:func:`simulate_history_solve` through ``CarlemanQsvtSolveKronecker`` with this module's encoding."""
-    from pyqgd.quantum._context import get_context
-
-    enc = kronecker_encoding(system, T, p, angle_bits=angle_bits)
-    return simulate_history_solve(enc.solve_operation(get_context()), enc.to_qsharp(), enc.quantized_matrix(),
-                                  enc.alpha, system, u_in, T, p, epsilon=epsilon, amplify=amplify, delta=delta)
+        return ode.kronecker_solve
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

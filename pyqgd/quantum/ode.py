@@ -23,6 +23,12 @@ Parameters from bounds. By default κ, a and the amplification bound come from
 solution is computed only for comparison (fidelities, predictions, the instance-exact cost in ``details``).
 The predictions beside the simulated numbers are independent numpy computations: the exact polynomial transform
 V P(Σ) Uᵀ of the encoded L (success before amplification) and the YLC closed form (after it).
+
+One driver for every encoding: :func:`plan_inversion` (κ → polynomial → amplification, classical, once per solve),
+the run — the Q# operation ``Solve.HistorySolve`` (:func:`run_history_solve`; it counts its block-encoding calls
+while it runs) or the block level — and the read-out (:func:`final_window_state`), into a :class:`GdSolveResult`.
+``simulate="auto"`` predicts the circuit's CPU seconds from two probe runs of the same Q# operation
+(:func:`predict_circuit_seconds`).
 """
 
 from __future__ import annotations
@@ -34,32 +40,45 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg  # noqa: F401  (sp.linalg.norm)
 
+from pyqgd import registry
 from pyqgd._checks import TooLargeError, as_finite_vector, check_positive_float, check_positive_int
 from pyqgd.carleman import (
     CarlemanSystem,
     NotDissipativeError,
     contraction_factor,
+    discrete_carleman,
     discrete_dissipation_number,
     dissipation_number,
     re_lambda1,
     solve_history,
 )
-from pyqgd.quantum.amplification import fixed_point_length, fixed_point_schedule, fixed_point_success
+from pyqgd.carleman.bounds import carleman_bounds
+from pyqgd.problem import GDProblem
+from pyqgd.quantum._context import get_context
+from pyqgd.quantum.amplification import (
+    FixedPointSchedule,
+    fixed_point_length,
+    fixed_point_schedule,
+    fixed_point_success,
+)
 from pyqgd.quantum.oracles import DEFAULT_ANGLE_BITS
-from pyqgd.quantum.polynomials import MAX_DEGREE, DegreeTooLargeError, inverse_polynomial, optimal_inverse_degree
+from pyqgd.quantum.polynomials import (
+    MAX_DEGREE,
+    DegreeTooLargeError,
+    InversePolynomial,
+    inverse_polynomial,
+    optimal_inverse_degree,
+)
 from pyqgd.quantum.qsp import qsvt_angles
-from pyqgd.quantum.solvers import DEFAULT_MAX_DEGREE, run_counted
+from pyqgd.quantum.solvers import DEFAULT_MAX_DEGREE
 from pyqgd.quantum.structured_oracles import carleman_layout, carleman_oracle_data, history_rhs, padded_tstep_matrix
 
 __all__ = ["GdSolveResult", "solve_gd", "default_padding", "MAX_SIMULATED_QUBITS", "check_gd_input", "SparseEncoding",
-           "gd_solver_parameters"]
+           "gd_solver_parameters", "InversionPlan", "plan_inversion", "CircuitRun", "run_history_solve",
+           "final_window_state", "window_fidelity", "predict_circuit_seconds", "kronecker_solve"]
 
 #: Largest system register (2^m-dimensional dense matrices and SVDs) the block-level simulation handles.
 MAX_BLOCK_SYSTEM_QUBITS = 12
-
-#: ``simulate="auto"`` runs the Q# circuit when degree × amplification length × 2^(qubits in superposition) is at
-#: most this (≈ one minute of the state-vector simulator on 2 cores), else the block-level simulation.
-AUTO_CIRCUIT_WORK = 2e7
 
 #: Most qubits in superposition (2 QSVT + 1 flag + 2m index/system) the local simulator is asked to carry.
 MAX_SIMULATED_QUBITS = 20
@@ -89,8 +108,11 @@ class GdSolveResult:
     ``..._predicted`` (YLC closed form),
     ``final_window_fraction`` = ‖Π Y‖²/‖Y‖² of the classical history state. Output: ``state`` (|u_T⟩ as read out,
     normalized level-1 vector summed over the window), ``fidelity_carleman`` with solve_history's u_T,
+    ``simulated_seconds`` (Q# simulation only), ``preparation_seconds`` (classical: encoding data, bounds, references,
+    QSVT angle finding), ``nonzero_amplitudes`` of the circuit's final state (None at block level),
     ``fidelity_gd`` with the true nonlinear map's u_T, ``u_carleman``, ``u_gd``. ``details`` holds the parameters'
-    provenance ("parameters", "simulate", "polynomial_precision", bounds vs exact κ and amplitude) and the
+    provenance ("parameters", "simulate" and "simulate_reason", "polynomial_precision", bounds vs exact κ and
+    amplitude) and the
     block-encoding calls with bound-based and with instance-exact parameters ("cost_bounds", "cost_exact",
     "bound_cost_ratio").
     """
@@ -130,6 +152,9 @@ class GdSolveResult:
     simulated_seconds: float
     method: str = "qsvt"
     details: dict = field(default_factory=dict)
+    preparation_seconds: float = 0.0
+    nonzero_amplitudes: int | None = None
+    calls_counted_by_qsharp: bool = False
 
     def __repr__(self) -> str:
         from pyqgd._display import solve_result_repr
@@ -140,6 +165,14 @@ class GdSolveResult:
         from pyqgd._display import solve_result_html
 
         return solve_result_html(self)
+
+    def how_simulated(self) -> str:
+        """"Q# circuit, N qubits, C calls counted, S s simulated" (N: qubits of the circuit's final state, C: the
+        block-encoding calls the Q# program counted) or "block level (why)"."""
+        if self.calls_counted_by_qsharp:
+            return (f"Q# circuit, {self.details.get('circuit_qubits')} qubits, {self.block_encoding_calls} calls "
+                    f"counted, {self.simulated_seconds:.1f} s simulated")
+        return f"block level ({self.details.get('simulate_reason', 'chosen by the caller')})"
 
     def to_dict(self) -> dict:
         """Plain JSON-able dict (arrays as lists)."""
@@ -205,7 +238,7 @@ def check_gd_input(system: CarlemanSystem, u_in, T: int, p: int, *, max_qubits: 
 class SparseEncoding:
     """The structured sparse-access block-encoding of L (``Carleman.StructuredOracles``) behind the interface the
     Kronecker encoding (``pyqgd.quantum.kronecker``) shares: ``alpha``, ``stored_entries``, ``num_ancillas``,
-    ``to_qsharp()`` and ``solve_operation(ctx)`` (the Q# entry with ``CarlemanQsvtSolve``'s signature)."""
+    and ``to_qsharp()`` (the data of its ``Solve.HistorySolve`` entry)."""
 
     def __init__(self, system: CarlemanSystem, T: int, p: int, angle_bits: int = DEFAULT_ANGLE_BITS):
         self.data = carleman_oracle_data(system, T, p, angle_bits=angle_bits)
@@ -216,22 +249,18 @@ class SparseEncoding:
     def to_qsharp(self):
         return self.data.to_qsharp()
 
-    def solve_operation(self, ctx):
-        return ctx.code.Carleman.HistoryState.CarlemanQsvtSolve
-
     def quantized_matrix(self) -> np.ndarray:
         """L as the encoding represents it (entries quantized to the angle bits), padded to 2^m."""
         return self.data.quantized_matrix()
 
 
 def _encoding(kind: str, system, T, p, angle_bits):
-    if kind == "sparse":
-        return SparseEncoding(system, T, p, angle_bits)
-    if kind == "kronecker":
-        from pyqgd.quantum.kronecker import kronecker_encoding
-
-        return kronecker_encoding(system, T, p, angle_bits=angle_bits)
-    raise ValueError(f"block_encoding must be 'sparse' or 'kronecker', got {kind!r}")
+    """The built block-encoding ``kind`` of the registry (:mod:`pyqgd.registry`), from its builder."""
+    entry = registry.get("encoding", kind)
+    if not entry.built:
+        raise ValueError(f"block_encoding {kind!r} is a cost model, not a built circuit; simulate one of "
+                         f"{', '.join(registry.names('encoding', built_only=True))}")
+    return entry.resolve("builder")(system, T, p, angle_bits=angle_bits)
 
 
 def gd_solver_parameters(alpha: float, epsilon: float, inverse_norm: float, amplitude: float, solution_norm: float,
@@ -258,6 +287,210 @@ def gd_solver_parameters(alpha: float, epsilon: float, inverse_norm: float, ampl
             "inverse_norm": inverse_norm}
 
 
+@dataclass(frozen=True)
+class InversionPlan:
+    """The classical plan of one solve, built once: κ, the odd polynomial P ≈ c/x of relative error ε_P on [1/κ, 1]
+    (GSLW 2019; :func:`pyqgd.quantum.polynomials.inverse_polynomial`) and the fixed-point schedule (Yoder, Low, Chuang
+    2014; None without amplification). The circuit then makes ``calls`` = degree × (2l + 1) block-encoding calls."""
+
+    alpha: float
+    kappa: float
+    eps_p: float
+    amplitude: float
+    polynomial: InversePolynomial
+    lambda_min: float | None
+    schedule: FixedPointSchedule | None
+
+    @property
+    def degree(self) -> int:
+        return int(self.polynomial.degree)
+
+    @property
+    def amplification_length(self) -> int:
+        return 1 if self.schedule is None else int(self.schedule.length)
+
+    @property
+    def calls(self) -> int:
+        return self.degree * self.amplification_length
+
+
+def plan_inversion(alpha: float, parameters: dict, *, amplify: bool = True, delta: float = 0.3,
+                   lambda_min: float | None = None, max_degree: int = MAX_DEGREE,
+                   max_length: int = 10**7) -> InversionPlan:
+    """κ → P ≈ c/x → amplification for an encoding of norm α and ``parameters`` from :func:`gd_solver_parameters`.
+
+    The amplification bound is λ = ((1 − ε_P)·c·α·a)² (a = ``parameters["amplitude"]``, a lower bound on
+    ‖Π_good L⁻¹B‖/‖B‖), the good probability's lower bound after the polynomial; ``lambda_min`` overrides it.
+    """
+    poly = inverse_polynomial(parameters["kappa"], parameters["eps_p"], max_degree=max_degree)
+    lam = sched = None
+    if amplify:
+        lam = lambda_min if lambda_min is not None else \
+            ((1.0 - parameters["eps_p"]) * poly.scale * alpha * parameters["amplitude"]) ** 2
+        sched = fixed_point_schedule(min(max(lam, 1e-12), 1.0), delta, max_length=max_length)
+    return InversionPlan(alpha=float(alpha), kappa=float(parameters["kappa"]), eps_p=float(parameters["eps_p"]),
+                         amplitude=float(parameters["amplitude"]), polynomial=poly, lambda_min=lam, schedule=sched)
+
+
+def _inversion_cost(alpha: float, pr: dict, delta: float) -> dict:
+    """Calls of :func:`plan_inversion`'s plan without building the polynomial (any degree, for the cost comparison)."""
+    d = int(optimal_inverse_degree(pr["kappa"], pr["eps_p"]))
+    try:
+        c = float(inverse_polynomial(pr["kappa"], pr["eps_p"]).scale)
+    except ValueError:  # degree above MAX_DEGREE: c·κ → 0.80746 (measured, pyqgd.estimate.solvers)
+        c = 0.80746 / pr["kappa"]
+    lam = ((1.0 - pr["eps_p"]) * c * alpha * pr["amplitude"]) ** 2
+    length = fixed_point_length(min(max(lam, 1e-300), 1.0), delta)
+    return {"kappa": pr["kappa"], "eps_p": pr["eps_p"], "degree": d, "amplification_length": length,
+            "calls": d * length}
+
+
+@dataclass(frozen=True)
+class CircuitRun:
+    """One run of ``Solve.HistorySolve`` on the local simulator: ``system_amplitudes`` (the 2^m amplitudes with every
+    solver ancilla |0⟩ at the end) and ``first_amplitudes`` (the same after the first QSVT, before amplification;
+    the same array without amplification), ``calls`` (block-encoding calls counted by the Q# program while it ran),
+    ``nonzero_amplitudes`` and ``qubits`` of its final state, ``seconds`` of Q# simulation (wall clock) and the
+    ``cpu_seconds`` this process spent in it."""
+
+    system_amplitudes: np.ndarray
+    first_amplitudes: np.ndarray
+    calls: int
+    nonzero_amplitudes: int
+    qubits: int
+    seconds: float
+    cpu_seconds: float
+
+
+def _system_block(dump, system_qubits: int) -> np.ndarray:
+    """The amplitudes of a dump with every ancilla (the most significant qubits) |0⟩: indices < 2^m, read sparsely."""
+    psi = np.zeros(2**system_qubits, dtype=complex)
+    for k, a in dump.get_dict().items():
+        if int(k) < 2**system_qubits:
+            psi[int(k)] = complex(a)
+    return psi
+
+
+def run_history_solve(operation, data, phases, rhs, alphas, betas, system_qubits: int) -> CircuitRun:
+    """Run a ``Solve.HistorySolve`` entry (``operation(data, phases, rhs, alphas, betas) : Int``) once; its dumps
+    (after the first QSVT when amplifying, and at the end) are read sparsely."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    res = get_context().run(operation, 1, data, list(phases), rhs, list(alphas), list(betas), save_events=True)[0]
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
+    dumps = [e.state_dump() for e in res["events"] if e.is_state_dump()]
+    if not dumps:
+        raise RuntimeError("the Q# solve produced no state dump")
+    last = _system_block(dumps[-1], system_qubits)
+    return CircuitRun(system_amplitudes=last, first_amplitudes=_system_block(dumps[0], system_qubits),
+                      calls=int(res["result"]), nonzero_amplitudes=len(dumps[-1].get_dict()),
+                      qubits=int(dumps[-1].qubit_count), seconds=seconds, cpu_seconds=cpu)
+
+
+def final_window_state(psi: np.ndarray, lay, T: int) -> tuple[np.ndarray, float]:
+    """(the level-1, slot-1 amplitudes V[t − T, :] of each clock value t ≥ T, the probability of the good subspace
+    "clock ≥ T, level 1") from the system amplitudes ``psi`` of the padded layout ``lay``."""
+    Kp, Dc = 2**lay.clock_qubits, 2**lay.carleman_qubits
+    idx = np.arange(Kp * Dc)
+    good = (idx // Dc >= T) & (((idx % Dc) >> (lay.carleman_qubits - lay.level_qubits)) == 0)
+    V = psi.reshape(Kp, Dc)[T:][:, lay.carleman_index()[: lay.n]]
+    return V, float(np.sum(np.abs(psi[good]) ** 2))
+
+
+def window_fidelity(V: np.ndarray, u) -> float:
+    """⟨û|ρ|û⟩ of the read-out (clock traced out over the window: ρ ∝ Σ_t V_t V_t†) with the direction of ``u``."""
+    uh = np.asarray(u, dtype=float) / np.linalg.norm(u)
+    return float(np.sum(np.abs(V @ uh) ** 2) / np.sum(np.abs(V) ** 2))
+
+
+#: ``simulate="auto"`` runs the Q# circuit when :func:`predict_circuit_seconds` predicts at most this many seconds
+#: of simulation (and at most ``AUTO_MAX_AMPLITUDES`` nonzero amplitudes), else the block-level simulation.
+AUTO_CIRCUIT_SECONDS = 60.0
+AUTO_MAX_AMPLITUDES = 2**22
+
+#: The probes of :func:`predict_circuit_seconds`: a degree-1 QSVT, and a degree-5 one (with one amplification round
+#: when the plan amplifies); the difference of their CPU seconds per call excludes the per-run overhead.
+PROBE_PHASES = (0.3, -0.2, 0.5, 0.1, -0.4, 0.2)
+
+#: Calibration of the probes on measured runs (benchmarks/simulate.py, five circuit rows): the probe alone predicted
+#: 0.43–0.95× the measured CPU seconds (least at n = 2, N = 2, whose state keeps spreading over the first calls
+#: before it saturates), so predictions are the probe's × 2 (0.86–1.9×: the budget errs on the block-level side).
+PROBE_GROWTH = 2.0
+
+
+def predict_circuit_seconds(operation, data, rhs, plan: InversionPlan, system_qubits: int) -> dict:
+    """CPU seconds and nonzero amplitudes of the planned run from two cheap probe runs of the same Q# operation
+    (``PROBE_PHASES``: 1 call, then 5 or 15): seconds ≈ calls × (marginal CPU seconds per probe call) ×
+    ``PROBE_GROWTH``, amplitudes ≈ probe amplitudes × ``PROBE_GROWTH`` (the simulator's cost per gate is
+    proportional to the nonzero amplitudes it holds)."""
+    amp = ([0.5], [-0.5]) if plan.schedule is not None else ([], [])
+    small = run_history_solve(operation, data, PROBE_PHASES[:2], rhs, [], [], system_qubits)
+    probe = run_history_solve(operation, data, PROBE_PHASES, rhs, *amp, system_qubits)
+    per_call = max(probe.cpu_seconds - small.cpu_seconds, 0.0) / (probe.calls - small.calls)
+    per_call = max(per_call, probe.cpu_seconds / probe.calls / 4.0)  # timer noise on tiny runs
+    return {"seconds": plan.calls * per_call * PROBE_GROWTH,
+            "nonzero_amplitudes": int(probe.nonzero_amplitudes * PROBE_GROWTH), "probe_calls": probe.calls + 1,
+            "probe_seconds": probe.seconds + small.seconds, "probe_amplitudes": probe.nonzero_amplitudes,
+            "seconds_per_call": per_call * PROBE_GROWTH}
+
+
+def _auto_choice(enc, op, rhs, plan, m, max_degree, budget) -> tuple[str, str, dict | None]:
+    """("circuit" | "block", the reason, the prediction) for ``simulate="auto"``."""
+    if plan.degree > max_degree:
+        return "block", f"degree {plan.degree} > max_degree {max_degree}", None
+    if plan.schedule is not None and plan.schedule.length > 10_001:
+        return "block", f"amplification length {plan.schedule.length} > 10001", None
+    pred = predict_circuit_seconds(op, enc.to_qsharp(), rhs.qsharp, plan, m)
+    why = (f"{plan.calls} calls × {1e3 * pred['seconds_per_call']:.1f} ms ≈ {pred['seconds']:.0f} CPU-s predicted, "
+           f"~{pred['nonzero_amplitudes']} nonzero amplitudes")
+    if pred["seconds"] <= budget and pred["nonzero_amplitudes"] <= AUTO_MAX_AMPLITUDES:
+        return "circuit", why, pred
+    return "block", f"the circuit is over the {budget:.0f} s budget: {why}", pred
+
+
+def _resolve_system(system, u_in, T, N):
+    """(CarlemanSystem, u_in, T) from a CarlemanSystem or a GDProblem (its system of order N, u_in and T)."""
+    if isinstance(system, GDProblem):
+        u_in = system.u_in if u_in is None else u_in
+        T = system.T if T is None else T
+        system = discrete_carleman(system.qmap, N)
+    elif not isinstance(system, CarlemanSystem):
+        raise TypeError(f"solve_gd takes a CarlemanSystem or a GDProblem, got {type(system).__name__}")
+    if u_in is None or T is None:
+        raise TypeError("solve_gd(system, u_in, T): u_in and T are required with a CarlemanSystem")
+    return system, u_in, T
+
+
+def _instance(system, u, T, p, enc, epsilon, parameters) -> dict:
+    """The encoded matrix, |B⟩, the a-priori parameters (no solve) and the classical references (numpy)."""
+    rhs = history_rhs(system, u, T, p)
+    lay = carleman_layout(system, T, p)
+    Lq = enc.quantized_matrix()
+    Lq = Lq.toarray() if sp.issparse(Lq) else np.asarray(Lq, dtype=float)
+    alpha = float(enc.alpha)
+    Kp, Dc = 2**lay.clock_qubits, 2**lay.carleman_qubits
+    idx = np.arange(Kp * Dc)
+    good = (idx // Dc >= T) & (((idx % Dc) >> (lay.carleman_qubits - lay.level_qubits)) == 0)
+    L_exact = padded_tstep_matrix(system, T, p)
+    pert = float(sp.linalg.norm(sp.csr_matrix(Lq) - L_exact)) if sp.issparse(L_exact) else \
+        float(np.linalg.norm(Lq - L_exact))
+    cb = carleman_bounds(system, u, T, p)
+    bnd = None
+    try:
+        inv = max(cb.inverse_norm.value, 1.0)
+        bnd = gd_solver_parameters(alpha, epsilon, inv, cb.amplitude.value, inv, pert)
+    except ValueError:
+        if parameters == "bounds":
+            raise
+    hist = solve_history(system, u, T, p)
+    Bn = float(np.linalg.norm(rhs.vector))
+    Y = np.linalg.solve(Lq, rhs.vector)
+    smin = float(np.linalg.svd(Lq / alpha, compute_uv=False).min())
+    ex = gd_solver_parameters(alpha, epsilon, 1.0 / (alpha * smin) * (1.0 + 1e-9),
+                              float(np.linalg.norm(Y[good])) / Bn, float(np.linalg.norm(Y)) / Bn)
+    return {"rhs": rhs, "lay": lay, "Lq": Lq, "alpha": alpha, "good": good, "pert": pert, "cb": cb, "bounds": bnd,
+            "exact": ex, "u_car": hist.u_final, "u_gd": system.qmap.trajectory(u, T)[-1], "Bn": Bn, "Y": Y}
+
+
 def solve_gd(
     system,
     u_in=None,
@@ -276,6 +509,7 @@ def solve_gd(
     max_degree: int = DEFAULT_MAX_DEGREE,
     max_qubits: int = MAX_SIMULATED_QUBITS,
     require_dissipative: bool = True,
+    circuit_budget_seconds: float = AUTO_CIRCUIT_SECONDS,
 ) -> GdSolveResult:
     """Simulate the quantum Carleman GD solver (module docstring) and compare with the classical answers.
 
@@ -290,29 +524,21 @@ def solve_gd(
     simulation study, not something a quantum user has. Both costs are reported in ``details`` when the bound is
     finite (``cost_bounds``, ``cost_exact``, ``bound_cost_ratio``). ``lambda_min`` overrides the amplification bound.
 
-    ``simulate="auto"`` (default) picks "circuit" when the circuit is small enough (``AUTO_CIRCUIT_WORK``), else
-    "block"; ``details["simulate"]`` says which ran. ``simulate="circuit"`` runs the Q# program (state dumps; calls counted by the Q# loops; ≤ ``max_qubits`` in
-    superposition). ``simulate="block"`` applies the QSVT theorem (GSLW 2019 Thm 17: the circuit's good block is
-    V P(Σ) Uᵀ of the encoded matrix L/α, the matrix the Q# encoding is checked to represent in the tests) in numpy:
-    the same post-selected state and success probability without simulating 2^{2m+3}-dimensional circuits, used for
-    T where the circuit would take hours; amplification is then the YLC closed form (it does not change the
-    post-selected state) and the call count degree × length. ``block_encoding`` is "kronecker" (default: built from F0,
-    F1, F2 alone, ``pyqgd.quantum.kronecker``; α_L = 1 + α_M) or "sparse" (structured oracles over M's tables). All input checks (:func:`check_gd_input`), the
-    parameter bounds and the degree check run before any Q#.
+    One driver for every encoding: plan (:func:`plan_inversion`, classical, once per solve; the QSVT angles are
+    found only for the circuit and timed as preparation), run, read out (:func:`final_window_state`).
+    ``simulate="circuit"`` runs the Q# program ``Solve.HistorySolve`` (calls counted by the program while it runs;
+    ≤ ``max_qubits`` in superposition by the sparse-access count 2m + 3). ``simulate="block"`` applies the QSVT
+    theorem (GSLW 2019 Thm 17: the circuit's good block is V P(Σ) Uᵀ of the encoded matrix L/α, the matrix the Q#
+    encoding is checked to represent in the tests) in numpy: the same post-selected state and success probability;
+    amplification is then the YLC closed form (it does not change the post-selected state) and the call count
+    degree × length. ``simulate="auto"`` (default) runs the circuit when a probe of the same Q# operation predicts at
+    most ``circuit_budget_seconds`` (default ``AUTO_CIRCUIT_SECONDS``) of simulation (:func:`predict_circuit_seconds`), else the block level;
+    ``details["simulate"]`` says which ran and ``details["simulate_reason"]`` why. ``block_encoding`` is "kronecker"
+    (default: built from F0, F1, F2 alone, ``pyqgd.quantum.kronecker``; α_L = 1 + α_M) or "sparse" (structured
+    oracles over M's tables). All input checks (:func:`check_gd_input`), the parameter bounds and the degree check run
+    before any Q#.
     """
-    from pyqgd.problem import GDProblem
-    from pyqgd.quantum._context import get_context
-
-    if isinstance(system, GDProblem):
-        from pyqgd.carleman import discrete_carleman
-
-        u_in = system.u_in if u_in is None else u_in
-        T = system.T if T is None else T
-        system = discrete_carleman(system.qmap, N)
-    elif not isinstance(system, CarlemanSystem):
-        raise TypeError(f"solve_gd takes a CarlemanSystem or a GDProblem, got {type(system).__name__}")
-    if u_in is None or T is None:
-        raise TypeError("solve_gd(system, u_in, T): u_in and T are required with a CarlemanSystem")
+    system, u_in, T = _resolve_system(system, u_in, T, N)
     epsilon = check_positive_float(epsilon, "epsilon")
     if epsilon >= 1.0:
         raise ValueError(f"epsilon (error of the output state) must be < 1, got {epsilon}")
@@ -326,146 +552,117 @@ def solve_gd(
                          max_qubits=max_qubits if simulate == "circuit" else 2 * MAX_BLOCK_SYSTEM_QUBITS + 3,
                          require_dissipative=require_dissipative)
     T, p, u = chk["T"], chk["p"], chk["u"]
+    if simulate != "block":
+        get_context()  # compiled once per process, before the clocks start
+    t_prep = time.perf_counter()
     enc = _encoding(block_encoding, system, T, p, angle_bits)
-    rhs = history_rhs(system, u, T, p)
-    lay = carleman_layout(system, T, p)
-    m = lay.system_qubits
-    Lq = enc.quantized_matrix()
-    Lq = Lq.toarray() if sp.issparse(Lq) else np.asarray(Lq, dtype=float)
-    alpha = float(enc.alpha)
-    A = Lq / alpha
-    Kp, Dc = 2**lay.clock_qubits, 2**lay.carleman_qubits
-    lvl_shift = lay.carleman_qubits - lay.level_qubits
-    t_idx = np.arange(Kp * Dc) // Dc
-    c_idx = np.arange(Kp * Dc) % Dc
-    good = (t_idx >= T) & ((c_idx >> lvl_shift) == 0)
-
-    # a-priori bounds (no solve) and the encoding's own quantization error
-    from pyqgd.carleman.bounds import carleman_bounds
-
-    L_exact = padded_tstep_matrix(system, T, p)
-    pert = float(sp.linalg.norm(sp.csr_matrix(Lq) - L_exact)) if sp.issparse(L_exact) else \
-        float(np.linalg.norm(Lq - L_exact))
-    cb = carleman_bounds(system, u, T, p)
-    bnd = None
-    try:
-        bnd = gd_solver_parameters(alpha, epsilon, max(cb.inverse_norm.value, 1.0), cb.amplitude.value,
-                                   max(cb.inverse_norm.value, 1.0), pert)
-    except ValueError:
-        if parameters == "bounds":
-            raise
-    # classical references (numpy): history solution, exact parameters (comparison / "exact" mode only)
-    hist = solve_history(system, u, T, p)
-    u_car = hist.u_final
-    u_gd = system.qmap.trajectory(u, T)[-1]
-    Bn = float(np.linalg.norm(rhs.vector))
-    Y = np.linalg.solve(Lq, rhs.vector)
-    smin = float(np.linalg.svd(A, compute_uv=False).min())
-    ex = gd_solver_parameters(alpha, epsilon, 1.0 / (alpha * smin) * (1.0 + 1e-9),
-                              float(np.linalg.norm(Y[good])) / Bn, float(np.linalg.norm(Y)) / Bn)
-    par = bnd if parameters == "bounds" else ex
-    kappa = par["kappa"]
-
-    def _cost(pr):
-        d = int(optimal_inverse_degree(pr["kappa"], pr["eps_p"]))
-        try:
-            c = float(inverse_polynomial(pr["kappa"], pr["eps_p"]).scale)
-        except ValueError:  # degree above MAX_DEGREE: c·κ → 0.80746 (measured, pyqgd.estimate.solvers)
-            c = 0.80746 / pr["kappa"]
-        lam_ = ((1.0 - pr["eps_p"]) * c * alpha * pr["amplitude"]) ** 2
-        L_ = fixed_point_length(min(max(lam_, 1e-300), 1.0), delta)
-        return {"kappa": pr["kappa"], "eps_p": pr["eps_p"], "degree": d, "amplification_length": L_,
-                "calls": d * L_}
-
-    poly = inverse_polynomial(kappa, par["eps_p"], max_degree=max_degree if simulate == "circuit" else MAX_DEGREE)
-    if simulate == "circuit" and poly.degree > max_degree:
-        raise DegreeTooLargeError(f"degree {poly.degree} > max_degree = {max_degree} for the circuit simulation; "
+    ins = _instance(system, u, T, p, enc, epsilon, parameters)
+    par = ins["bounds"] if parameters == "bounds" else ins["exact"]
+    plan = plan_inversion(ins["alpha"], par, amplify=amplify, delta=delta, lambda_min=lambda_min,
+                          max_degree=max_degree if simulate == "circuit" else MAX_DEGREE,
+                          max_length=10_001 if simulate == "circuit" else 10**7)
+    if simulate == "circuit" and plan.degree > max_degree:
+        raise DegreeTooLargeError(f"degree {plan.degree} > max_degree = {max_degree} for the circuit simulation; "
                                   "use simulate='block' or 'auto'")
-    window = float(np.sum(Y[good] ** 2) / np.sum(Y**2))
-    ideal = float((poly.scale * alpha) ** 2 * np.sum(Y[good] ** 2) / Bn**2)
-    sched = None
-    lam = None
-    if amplify:
-        lam = lambda_min if lambda_min is not None else ((1.0 - par["eps_p"]) * poly.scale * alpha * par["amplitude"]) ** 2
-        sched = fixed_point_schedule(min(max(lam, 1e-12), 1.0), delta, max_length=10_001 if simulate == "circuit" else 10**7)
-    L_aa = 1 if sched is None else sched.length
-    nq = 2 + enc.num_ancillas + m
+    m = ins["lay"].system_qubits
+    op = getattr(get_context().code.Solve.HistorySolve, _SOLVE_OPERATIONS[block_encoding]) \
+        if simulate != "block" else None
+    reason, pred = "chosen by the caller", None
     if simulate == "auto":
-        work = poly.degree * L_aa * 2.0**nq
-        fits = nq <= max_qubits and poly.degree <= max_degree and (sched is None or sched.length <= 10_001)
-        simulate = "circuit" if fits and work <= AUTO_CIRCUIT_WORK else "block"
-    x_poly = _psv_transpose(A, poly) @ (rhs.vector / Bn)
-    p_pred = float(np.sum(x_poly[good] ** 2))
-    p_amp_pred = None if sched is None else float(fixed_point_success(p_pred, sched))
+        simulate, reason, pred = _auto_choice(enc, op, ins["rhs"], plan, m, max_degree, circuit_budget_seconds)
+    x_poly = _psv_transpose(ins["Lq"] / ins["alpha"], plan.polynomial) @ (ins["rhs"].vector / ins["Bn"])
+    p_pred = float(np.sum(x_poly[ins["good"]] ** 2))
+    p_amp_pred = None if plan.schedule is None else float(fixed_point_success(p_pred, plan.schedule))
+    run = _run(simulate, op, enc, ins, plan, m, x_poly)
+    probe = 0.0 if pred is None else pred["probe_seconds"]
+    run["preparation_seconds"] += time.perf_counter() - t_prep - run["qsharp_seconds"] - probe
+    return _result(system, T, p, enc, ins, chk, plan, run, p_pred, p_amp_pred, epsilon, parameters, block_encoding,
+                   angle_bits, delta, {"simulate": simulate, "simulate_reason": reason, "prediction": pred})
+
+
+#: The Q# entry of ``Solve.HistorySolve`` for each encoding.
+_SOLVE_OPERATIONS = {"sparse": "HistorySolveStructured", "kronecker": "HistorySolveKronecker"}
+
+
+def _run(simulate, op, enc, ins, plan, m, x_poly) -> dict:
+    """The circuit (one Q# run: its first dump is the state before amplification) or the block-level transform."""
+    if simulate != "circuit":
+        return {"psi": x_poly, "psi0": x_poly, "calls": plan.calls, "counted_by_qsharp": False, "p_amp": None,
+                "angle_error": None, "nonzero_amplitudes": None, "qubits_dumped": None, "qsharp_seconds": 0.0,
+                "qsharp_cpu_seconds": 0.0,
+                "preparation_seconds": 0.0}
     t0 = time.perf_counter()
-    if simulate == "circuit":
-        angles = qsvt_angles(poly)
-        angle_err = float(angles.max_error)
-        ctx = get_context()
-        op = enc.solve_operation(ctx)
-        st, calls = run_counted(op, enc.to_qsharp(), angles.phases.tolist(), rhs.qsharp, [], [], num_qubits=nq)
-        psi0 = st[: 2**m]  # all ancillas |0> (they are the most significant qubits)
-        p_sim = float(np.sum(np.abs(psi0[good]) ** 2))
-        p_amp = None
-        psi = psi0
-        if sched is not None:
-            st, calls = run_counted(op, enc.to_qsharp(), angles.phases.tolist(), rhs.qsharp, sched.alphas.tolist(),
-                                    sched.betas.tolist(), num_qubits=nq)
-            psi = st[: 2**m]
-            p_amp = float(np.sum(np.abs(psi[good]) ** 2))
-        qsvt_total = float(np.sum(np.abs(psi0) ** 2))
-    else:
-        angle_err = None
-        psi = psi0 = x_poly
-        p_sim = p_pred
-        p_amp = None
-        calls = poly.degree * L_aa
-        qsvt_total = float(np.sum(x_poly**2))
-    p_amp_pred_out = p_amp_pred if simulate == "circuit" or sched is None else None
-    seconds = time.perf_counter() - t0
-    # read-out: level-1 block, slot 1, in each window clock value
-    blocks = psi.reshape(Kp, Dc)[T:]
-    idx1 = lay.carleman_index()[: lay.n]
-    V = blocks[:, idx1]
+    angles = qsvt_angles(plan.polynomial)
+    prep = time.perf_counter() - t0
+    amp = ([], []) if plan.schedule is None else (plan.schedule.alphas.tolist(), plan.schedule.betas.tolist())
+    run = run_history_solve(op, enc.to_qsharp(), angles.phases.tolist(), ins["rhs"].qsharp, *amp, m)
+    p_amp = None if plan.schedule is None else float(np.sum(np.abs(run.system_amplitudes[ins["good"]]) ** 2))
+    return {"psi": run.system_amplitudes, "psi0": run.first_amplitudes, "calls": run.calls,
+            "counted_by_qsharp": True, "p_amp": p_amp, "angle_error": float(angles.max_error),
+            "nonzero_amplitudes": run.nonzero_amplitudes, "qubits_dumped": run.qubits, "qsharp_seconds": run.seconds,
+            "qsharp_cpu_seconds": run.cpu_seconds, "preparation_seconds": prep}
+
+
+def _result(system, T, p, enc, ins, chk, plan, run, p_pred, p_amp_pred, epsilon, parameters, block_encoding,
+            angle_bits, delta, how) -> GdSolveResult:
+    """Read out the final window and assemble the typed result."""
+    lay, m, alpha, good = ins["lay"], ins["lay"].system_qubits, ins["alpha"], ins["good"]
+    psi, psi0 = run["psi"], run["psi0"]
+    V, _ = final_window_state(psi, lay, T)
     state = V.sum(axis=0)
     state = state / np.linalg.norm(state)
-    w = np.sum(np.abs(V) ** 2)
-    uc = u_car / np.linalg.norm(u_car)
-    ug = u_gd / np.linalg.norm(u_gd)
-    fid_c = float(np.sum(np.abs(V @ uc) ** 2) / w)
-    fid_g = float(np.sum(np.abs(V @ ug) ** 2) / w)
+    Y = ins["Y"]
+    nq = 2 + enc.num_ancillas + m
     scratch = angle_bits + 2 * lay.carleman_qubits + 10
     qubits = {**lay.qubits(), "block_encoding_ancillas": enc.num_ancillas, "qsvt_ancillas": 2,
               "scratch": scratch, "in_superposition": nq}
-    cost_exact = _cost(ex)
-    cost_bounds = None if bnd is None else _cost(bnd)
+    ex, bnd = ins["exact"], ins["bounds"]
+    cost_exact = _inversion_cost(alpha, ex, delta)
+    cost_bounds = None if bnd is None else _inversion_cost(alpha, bnd, delta)
+    sched, cb = plan.schedule, ins["cb"]
+    circuit = how["simulate"] == "circuit"
     return GdSolveResult(
         n=lay.n, N=lay.N, T=T, p=p, dim=system.dim, system_size=(T + 1 + p) * system.dim, padded_size=2**m,
         sparsity=getattr(getattr(enc, "data", None), "sparsity", 0), alpha=alpha,
-        max_abs=getattr(getattr(enc, "data", None), "max_abs", float("nan")), kappa=float(kappa), epsilon=epsilon,
-        degree=poly.degree, polynomial_scale=float(poly.scale),
-        block_encoding_calls=int(calls), block_encoding_calls_per_solve=poly.degree,
-        amplification_length=L_aa, qubits=qubits, qubits_total=2 + (2 * m + 1) + scratch, qubits_in_superposition=nq,
-        stored_entries=enc.stored_entries,
-        success_probability=p_sim, success_probability_predicted=p_pred,
-        amplified_success_probability=p_amp, amplified_success_probability_predicted=p_amp_pred_out if simulate == "circuit" else p_amp_pred,
-        final_window_fraction=window, fidelity_carleman=fid_c, fidelity_gd=fid_g, state=np.real_if_close(state),
-        u_carleman=u_car, u_gd=u_gd, dissipation_number=float(chk["R"]), simulated_seconds=seconds,
-        method="qsvt",
+        max_abs=getattr(getattr(enc, "data", None), "max_abs", float("nan")), kappa=plan.kappa, epsilon=epsilon,
+        degree=plan.degree, polynomial_scale=float(plan.polynomial.scale),
+        block_encoding_calls=int(run["calls"]), block_encoding_calls_per_solve=plan.degree,
+        amplification_length=plan.amplification_length, qubits=qubits, qubits_total=2 + (2 * m + 1) + scratch,
+        qubits_in_superposition=nq, stored_entries=enc.stored_entries,
+        success_probability=float(np.sum(np.abs(psi0[good]) ** 2)), success_probability_predicted=p_pred,
+        amplified_success_probability=run["p_amp"],
+        amplified_success_probability_predicted=p_amp_pred,
+        final_window_fraction=float(np.sum(Y[good] ** 2) / np.sum(Y**2)),
+        fidelity_carleman=window_fidelity(V, ins["u_car"]), fidelity_gd=window_fidelity(V, ins["u_gd"]),
+        state=np.real_if_close(state), u_carleman=ins["u_car"], u_gd=ins["u_gd"],
+        dissipation_number=float(chk["R"]), simulated_seconds=run["qsharp_seconds"], method="qsvt",
+        preparation_seconds=run["preparation_seconds"], nonzero_amplitudes=run["nonzero_amplitudes"],
+        calls_counted_by_qsharp=run["counted_by_qsharp"],
         details={
-            "R_d": chk["R_d"], "rho": chk["rho"], "ideal_success_probability": ideal,
-            "qsvt_success_probability": qsvt_total, "parameters": parameters, "simulate": simulate,
-            "block_encoding": block_encoding, "polynomial_precision": par["eps_p"],
-            "lambda_min": lam, "delta": None if sched is None else delta,
+            "R_d": chk["R_d"], "rho": chk["rho"],
+            "ideal_success_probability": float((plan.polynomial.scale * alpha) ** 2 * np.sum(Y[good] ** 2)
+                                               / ins["Bn"] ** 2),
+            "qsvt_success_probability": float(np.sum(np.abs(psi0) ** 2)), "parameters": parameters, **how,
+            "block_encoding": block_encoding, "polynomial_precision": plan.eps_p,
+            "lambda_min": plan.lambda_min, "delta": None if sched is None else delta,
             "amplification_width": None if sched is None else sched.width,
-            "angle_reconstruction_error": angle_err, "kappa_matrix": float(np.linalg.cond(Lq)),
+            "angle_reconstruction_error": run["angle_error"], "kappa_matrix": float(np.linalg.cond(ins["Lq"])),
             "kappa_exact": ex["kappa"], "kappa_bound": None if bnd is None else bnd["kappa"],
             "inverse_norm_bound": cb.inverse_norm.value, "inverse_norm_method": cb.inverse_norm.method,
             "amplitude_bound": cb.amplitude.value, "amplitude_exact": ex["amplitude"],
-            "encoding_perturbation": pert,
-            "cost_exact": cost_exact, "cost_bounds": cost_bounds,
+            "encoding_perturbation": ins["pert"], "cost_exact": cost_exact, "cost_bounds": cost_bounds,
             "bound_cost_ratio": None if cost_bounds is None else cost_bounds["calls"] / cost_exact["calls"],
             "explicit_table_entries": 5 * 4**m, "padding_leakage": float(
                 1.0 - np.sum(np.abs(psi[good]) ** 2) / max(np.sum(np.abs(psi) ** 2), 1e-300)),
+            "circuit_qubits": run["qubits_dumped"] if circuit else None,
+            "simulated_cpu_seconds": run["qsharp_cpu_seconds"],
         },
     )
+
+
+def kronecker_solve(system: CarlemanSystem, u_in, T: int, p: int, *, epsilon: float = 0.01, amplify: bool = True,
+                    delta: float = 0.3, angle_bits: int = DEFAULT_ANGLE_BITS) -> GdSolveResult:
+    """:func:`solve_gd` on the Q# circuit of the Kronecker encoding with instance-exact parameters (a simulation
+    study: κ from the SVD of the encoded L, the amplitude from the classical history solution)."""
+    return solve_gd(system, u_in, T, p, epsilon=epsilon, amplify=amplify, delta=delta, angle_bits=angle_bits,
+                    parameters="exact", simulate="circuit", block_encoding="kronecker")

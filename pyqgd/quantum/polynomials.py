@@ -88,10 +88,13 @@ def optimal_inverse_degree(kappa: float, epsilon: float) -> int:
     """d*(κ, ε): the minimal odd degree with relative error ≤ ε to c/x on D_κ (Chebyshev extremal property)."""
     kappa, epsilon = _check_kappa_eps(kappa, epsilon)
     a = _acosh_z0(kappa)
+    if a == 0.0:  # κ beyond ~1e154: (κ − 1)(κ + 1) overflows and the degree ~κ·ln(2/ε) has no float meaning
+        raise ValueError(f"kappa = {kappa:.3g} is too large for a degree (κ must stay below 1e150); check max_entry "
+                         "and the sizes: κ = α·‖L⁻¹‖ grows with both")
     n = math.ceil(math.acosh(1.0 / epsilon) / a - 1e-12)
     n = max(n, 1)
     while _inv_cosh(n * a) > epsilon:  # guard the ceil against rounding
-        n += 1
+        n += max(1, n >> 50)  # beyond 2^50, +1 would not change n·a in floating point (an endless loop)
     return 2 * n - 1
 
 

@@ -44,7 +44,7 @@ from pyqgd.quantum.solvers import QuantumSolveResult, encoded_kappa, normalized_
 
 __all__ = ["KernelReflectionPolynomial", "kernel_reflection_polynomial", "kernel_reflection_degree",
            "kernel_success_lower_bound", "kernel_operator_matrix", "solve_kernel_reflection", "KERNEL_SCALE",
-           "MAX_KERNEL_DEGREE"]
+           "MAX_KERNEL_DEGREE", "HistoryKernelSetup", "history_kernel_setup", "solve_history_kernel"]
 
 #: β: the polynomial is scaled to max |β·K| = β < 1 on [−1, 1] (QSP angle finding needs |P| < 1).
 KERNEL_SCALE = 0.999
@@ -213,4 +213,150 @@ def solve_kernel_reflection(
             "amplified_success_predicted": p_amp_pred,
             "angle_reconstruction_error": poly.max_error, "kappa_block_encoding": kappa_be,
         },
+    )
+
+
+# --- kernel reflection on the Carleman history system (Solvers/HistoryKernel.qs) ----------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryKernelSetup:
+    """Everything one kernel-reflection history solve needs (Q# arguments and the numbers behind them).
+
+    ``data``: the encoding's Q# struct; ``rhs_b``/``rhs_e``: the HistoryRhs of |b'⟩ = cos θ|B̂⟩ + sin θ|e⟩ and of the
+    start state |e⟩ = |c* = K⟩|φ⟩; ``t`` = α tan θ; ``lo_good`` ≤ ‖Π_good (L/α)⁻¹B̂‖ and ``hi`` ≥ ‖(L/α)⁻¹B̂‖ (the
+    bracket, t = hi); ``good_amplitude`` = lo_good/hi; ``kappa`` ≥ α/σ_min of the padded L; ``eps_k`` =
+    ε·good_amplitude/2; λ = (β(good_amplitude − ε_K))² the amplification's lower bound."""
+
+    encoding: str
+    data: dict
+    rhs_b: dict
+    rhs_e: dict
+    alpha: float
+    kappa: float
+    t: float
+    lo_good: float
+    hi: float
+    good_amplitude: float
+    eps_k: float
+    polynomial: KernelReflectionPolynomial
+    lambda_min: float
+    alphas: list
+    betas: list
+    L_encoded: np.ndarray
+    rhs_vector: np.ndarray
+
+
+def _history_encoding(system, T: int, p: int, encoding: str, angle_bits: int):
+    """(Q# data, padded L the circuit encodes (its block is L/α), α) of the Kronecker or structured sparse encoding."""
+    if encoding == "kronecker":
+        from pyqgd.quantum.kronecker import kronecker_encoding
+
+        enc = kronecker_encoding(system, T, p, angle_bits=angle_bits)
+        return enc.to_qsharp(), enc.quantized_matrix(), float(enc.alpha)
+    if encoding == "sparse":
+        from pyqgd.quantum.structured_oracles import carleman_oracle_data
+
+        d = carleman_oracle_data(system, T, p, angle_bits=angle_bits)
+        return d.to_qsharp(), np.asarray(d.quantized_matrix()), float(d.alpha)
+    raise ValueError(f"encoding must be 'kronecker' or 'sparse', got {encoding!r}")
+
+
+def history_kernel_setup(system, u_in, T: int, p: int, *, encoding: str = "kronecker", epsilon: float = 0.01,
+                         bracket: str = "a-priori", amplify: bool = True, delta: float = 0.3,
+                         angle_bits: int = DEFAULT_ANGLE_BITS, max_degree: int = MAX_KERNEL_DEGREE) -> HistoryKernelSetup:
+    """The parameters of Solvers.HistoryKernel for L Y = B (file header of HistoryKernel.qs; docs/math.md).
+
+    κ = α/σ_min of the padded encoded L (SVD, simulator sizes; the pad blocks contribute 1/α). ``bracket``:
+    "a-priori" — lo_good = α·A and hi = α·min(U, ‖L⁻¹‖ bound) from :func:`pyqgd.carleman.carleman_bounds` (A its
+    amplitude bound, U its solution-norm bound), known before solving; "instance-exact" — both from the classical
+    history solution of the encoded system (t = ‖x‖). Raises ValueError when T + p + 1 fills the clock register
+    (no pad block: pick another p) or when the a-priori amplitude bound is 0.
+    """
+    from pyqgd.quantum.structured_oracles import carleman_layout, history_rhs
+
+    lay = carleman_layout(system, T, p)
+    K, Kp, Dc = lay.blocks, 2**lay.clock_qubits, 2**lay.carleman_qubits
+    if K >= Kp:
+        raise ValueError(f"T + p + 1 = {K} fills the {lay.clock_qubits}-qubit clock: the kernel solve needs one padded "
+                         "clock value; choose p so that T + p + 1 is not a power of two")
+    data, Lq, alpha = _history_encoding(system, T, p, encoding, angle_bits)
+    rhs = history_rhs(system, u_in, T, p)
+    kappa = max(1.0 / float(np.linalg.svd(Lq / alpha, compute_uv=False).min()) * (1 + 1e-6), 1.0 + 1e-6)
+    if bracket == "instance-exact":
+        x = alpha * np.linalg.solve(Lq, rhs.vector)
+        good = (np.arange(Kp * Dc) // Dc >= T) & (np.arange(Kp * Dc) // Dc < K) & (
+            (np.arange(Kp * Dc) % Dc) >> (lay.carleman_qubits - lay.level_qubits) == 0)
+        lo, hi = float(np.linalg.norm(x[good])), float(np.linalg.norm(x))
+    elif bracket == "a-priori":
+        from pyqgd.carleman import carleman_bounds
+
+        b = carleman_bounds(system, u_in, T, p)
+        lo = alpha * b.amplitude.value
+        hi = alpha * min(b.solution_norm.value, b.inverse_norm.value)
+        if lo <= 0:
+            raise ValueError("the a-priori amplitude bound is 0 for this instance; use bracket='instance-exact'")
+    else:
+        raise ValueError(f"bracket must be 'a-priori' or 'instance-exact', got {bracket!r}")
+    a_lo = min(lo / hi, 1.0)
+    eps_k = epsilon * a_lo / 2.0
+    poly = kernel_reflection_polynomial(kappa, eps_k, max_degree=max_degree)
+    lam = min((poly.scale * (a_lo - eps_k)) ** 2, 1.0)
+    sched = fixed_point_schedule(lam, delta) if amplify else None
+    theta = math.atan2(hi, alpha)
+    clock = np.asarray(rhs.qsharp["ClockAmplitudes"], dtype=float)
+    e = np.zeros_like(clock)
+    e[K] = 1.0
+    return HistoryKernelSetup(
+        encoding=encoding, data=data, rhs_b={**rhs.qsharp, "ClockAmplitudes": (math.cos(theta) * clock + math.sin(theta) * e).tolist()},
+        rhs_e={**rhs.qsharp, "ClockAmplitudes": e.tolist()}, alpha=alpha, kappa=kappa, t=hi, lo_good=lo, hi=hi,
+        good_amplitude=a_lo, eps_k=eps_k, polynomial=poly, lambda_min=lam,
+        alphas=[] if sched is None else sched.alphas.tolist(), betas=[] if sched is None else sched.betas.tolist(),
+        L_encoded=Lq, rhs_vector=rhs.vector)
+
+
+def solve_history_kernel(system, u_in, T: int, p: int, **kw) -> QuantumSolveResult:
+    """Solve the Carleman history system L Y = B with kernel reflection on the local Q# simulator
+    (``Solvers.HistoryKernel.CarlemanKernelSolveKronecker`` or ``CarlemanKernelSolve``; keywords of
+    :func:`history_kernel_setup`) and read out the final-window, level-1 state.
+
+    ``state`` is the read-out |u(T)⟩ (the final-window copies summed), ``classical`` the normalized u(T) of
+    :func:`pyqgd.carleman.solve_history` (the classical Carleman solution) and ``fidelity`` = ⟨û|ρ|û⟩ of the level-1
+    state with the clock traced out. ``success_probability`` is that of the good subspace (ancillas |0⟩, clock in
+    [T, K − 1], level 1) after the amplification when ``amplify`` (else of the bare reflection); the counted calls
+    are Q#'s. A drop-in solver for :func:`pyqgd.quantum.solve_gd` (same inputs: system, u_in, T, p).
+    """
+    from pyqgd.carleman import solve_history
+    from pyqgd.quantum._context import get_context
+    from pyqgd.quantum.kronecker import _last_dump
+    from pyqgd.quantum.structured_oracles import carleman_layout
+
+    s = history_kernel_setup(system, u_in, T, p, **kw)
+    lay = carleman_layout(system, T, p)
+    ops = get_context().code.Solvers.HistoryKernel
+    op = ops.CarlemanKernelSolveKronecker if s.encoding == "kronecker" else ops.CarlemanKernelSolve
+    amps, nq, calls = _last_dump(op, s.data, s.rhs_b, s.rhs_e, s.polynomial.phases.tolist(), s.alphas, s.betas)
+    m = lay.system_qubits
+    psi = np.zeros(2**m, dtype=complex)
+    for k, a in amps.items():
+        if k < 2**m:
+            psi[k] = a
+    Kp, Dc = 2**lay.clock_qubits, 2**lay.carleman_qubits
+    blocks = psi.reshape(Kp, Dc)[T:lay.blocks]
+    lvl1 = blocks[:, lay.carleman_index()[: lay.n]]
+    good = blocks.reshape(-1, Dc)[:, : Dc >> lay.level_qubits] if lay.level_qubits else blocks
+    p_good = float(np.sum(np.abs(good) ** 2))
+    uc = solve_history(system, np.asarray(u_in, dtype=float), T, p).u_final
+    uc = uc / np.linalg.norm(uc)
+    fid = float(np.sum(np.abs(lvl1 @ uc) ** 2) / np.sum(np.abs(lvl1) ** 2))
+    state = lvl1.sum(axis=0)
+    return QuantumSolveResult(
+        method=f"history_kernel_reflection ({s.encoding})", state=np.real_if_close(state / np.linalg.norm(state)),
+        classical=uc, fidelity=fid, success_probability=p_good,
+        amplified_success_probability=p_good if s.alphas else None, block_encoding_calls=int(calls), qubits=nq,
+        qubits_in_superposition=nq, kappa=s.kappa, epsilon=float(kw.get("epsilon", 0.01)), alpha=s.alpha,
+        degree=s.polynomial.degree,
+        details={"t": s.t, "bracket": (s.lo_good, s.hi), "good_amplitude_lower_bound": s.good_amplitude,
+                 "eps_k": s.eps_k, "amplification_lambda": s.lambda_min,
+                 "amplification_length": 2 * len(s.alphas) + 1},
     )

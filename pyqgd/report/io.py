@@ -15,6 +15,13 @@ Three guarantees, for the CLI and for anyone writing reports from Python:
   new files, (6) rename the index in. Killed before step 1: the previous report is untouched; killed during steps
   1–6: there is no index file, i.e. no report.
   :func:`report_state` tells the two apart.
+* **One run per folder** — :meth:`OutputDir.check` (and :meth:`OutputDir.transaction`) take an exclusive lock on the
+  folder (``flock`` on the folder itself: no lock file is left behind) held until the run ends; a second run into the
+  same folder is refused with a clear :class:`OutputError` instead of removing the first one's staging files. Under
+  the lock, stale staging folders and temporary files of a killed run are removed.
+* **A user's edit is never lost** — a file listed in the manifest whose content differs from what pyqgd wrote is the
+  user's: it is neither replaced nor deleted (a run that would remove it, e.g. ``demo`` after ``estimate`` into the
+  same folder, is refused) unless ``force=True``.
 
 Library code: nothing here prints.
 """
@@ -23,11 +30,13 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import tempfile
+from glob import escape as glob_escape
 from pathlib import Path
 
 __all__ = [
@@ -133,6 +142,37 @@ class OutputDir:
         self.path = Path(path)
         self.force = bool(force)
         self.option = option
+        self._lock_fd: int | None = None
+
+    # ---- the lock -------------------------------------------------------------------------------------------
+    def lock(self) -> None:
+        """Take the folder's exclusive lock (kept until :meth:`unlock` or the process ends); raise
+        :class:`OutputError` when another run holds it. Idempotent."""
+        if self._lock_fd is not None:
+            return
+        try:
+            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        except OSError as exc:
+            raise OutputError(f"{self.option} {self.path}: cannot open the folder ({_describe(exc)}); choose a "
+                              "writable folder") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise OutputError(f"{self.option} {self.path} is in use by another pyqgd run; wait until it finishes or "
+                              "choose another folder") from None
+        self._lock_fd = fd
+        self._clean_stale()
+
+    def unlock(self) -> None:
+        """Release the lock taken by :meth:`lock` (closing the folder's descriptor)."""
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def __del__(self):
+        with contextlib.suppress(Exception):
+            self.unlock()
 
     # ---- manifest -------------------------------------------------------------------------------------------
     def _manifest(self) -> dict:
@@ -157,11 +197,15 @@ class OutputDir:
             data["previous"] = dict(sorted(previous.items()))
         atomic_write_text(self.path / MANIFEST, json.dumps(data, indent=2))
 
-    def foreign(self, names) -> list[str]:
-        """Those of ``names`` that exist in the folder but were not written by pyqgd (or were edited since)."""
+    def foreign(self, names, *, removed: bool = True) -> list[str]:
+        """Those of ``names`` that exist in the folder but were not written by pyqgd (or were edited since); with
+        ``removed`` also the files of the manifest (which a commit replaces or deletes) edited since pyqgd wrote them."""
         manifest = self._manifest()
         owned, previous = manifest["files"], manifest["previous"]
         out = []
+        names = list(names)
+        if removed:
+            names += [name for name in owned if name not in names and (self.path / name).exists()]
         for name in names:
             f = self.path / name
             if not (f.exists() or f.is_symlink()):
@@ -193,6 +237,9 @@ class OutputDir:
         if not os.access(existing, os.W_OK | os.X_OK):
             raise OutputError(f"{self.option} {p}: cannot write into {existing} (permission denied); choose a "
                               "writable folder")
+        if shutil.disk_usage(existing).total == 0:
+            raise OutputError(f"{self.option} {p}: {existing} is on a virtual file system (such as /proc or /sys) "
+                              "that cannot hold files; choose a folder on a disk")
         free = self.free_bytes(existing)
         if free < MIN_FREE_BYTES:
             raise OutputError(f"{self.option} {p}: only {free / 2**20:.1f} MiB free on its disk (a report needs "
@@ -205,6 +252,7 @@ class OutputDir:
         except OSError as exc:
             raise OutputError(f"{self.option} {p}: cannot write there ({_describe(exc)}); choose a writable "
                               "folder") from None
+        self.lock()
         self._manifest()  # raises if damaged
         self._check_foreign(names)
 
@@ -220,12 +268,26 @@ class OutputDir:
         if foreign:
             shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
             raise OutputError(f"{self.option} {self.path} already holds {shown}, not written by pyqgd (or edited "
-                              "since); choose another folder, move the file(s), or pass --force to replace them")
+                              "since); this run would replace or delete it: choose another folder, move the file(s), "
+                              "or pass --force to replace them")
 
-    def _clean_stale_staging(self) -> None:
+    def _clean_stale(self) -> None:
+        """Remove what a killed run left (only under the lock): staging folders, probe files and the temporary files
+        of :func:`atomic_write_bytes` (``.<name>.<random>.tmp``) of the manifest and of the files it lists."""
         for d in self.path.glob(_STAGING_PREFIX + "*"):
             with contextlib.suppress(OSError):
                 shutil.rmtree(d)
+        try:
+            owned = set(self._manifest()["files"])
+        except OutputError:
+            owned = set()
+        for name in owned | {MANIFEST}:
+            for f in self.path.glob(f".{glob_escape(name)}.*.tmp"):
+                with contextlib.suppress(OSError):
+                    f.unlink()
+        for f in self.path.glob(".pyqgd-probe-*"):
+            with contextlib.suppress(OSError):
+                f.unlink()
 
     # ---- the transaction ------------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -236,8 +298,11 @@ class OutputDir:
         the staged files. On an exception nothing in the folder changes and the staging folder is removed.
         OSErrors (full disk, permissions) are raised as :class:`OutputError`.
         """
-        self.path.mkdir(parents=True, exist_ok=True)
-        self._clean_stale_staging()
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(f"{self.option} {self.path}: cannot create the folder ({_describe(exc)})") from None
+        self.lock()
         try:
             staging = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=self.path))
         except OSError as exc:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import html
 import math
 
+from pyqgd import registry
 from pyqgd._display import (
     PCT_FORMAT,
     TIME_FORMAT,
@@ -34,6 +35,8 @@ from pyqgd._display import (
     solve_result_html,
     solve_result_repr,
 )
+from pyqgd.estimate.bottom_line import bottom_line as line
+from pyqgd.estimate.bottom_line import option_label
 from pyqgd.estimate.classical import STEP_OVERHEAD_S, classical_wall_seconds
 
 __all__ = ["STEP_OVERHEAD_S", "classical_wall_seconds", "overhead_dominated_below", "bottom_line", "model_bottom_line",
@@ -43,8 +46,7 @@ __all__ = ["STEP_OVERHEAD_S", "classical_wall_seconds", "overhead_dominated_belo
            "html_table", "human_seconds", "dataframe", "loading_label"]
 
 #: Short names of the block-encodings (an estimate's or a break-even scan's "block_encoding").
-ENCODING_NAMES = {"kronecker": "Kronecker encoding", "sparse": "structured oracles",
-                  "f_tables_model": "F-tables model, not built"}
+ENCODING_NAMES = {c.name: c.label if c.built else f"{c.label}, {c.status or 'not built'}" for c in registry.ENCODINGS}
 
 
 def loading_label(e: dict) -> str:
@@ -81,7 +83,6 @@ def _sci(x: float) -> str:
 
 
 def _line(report):
-    from pyqgd.estimate.bottom_line import bottom_line as line
 
     return line(report.estimates)
 
@@ -92,14 +93,8 @@ def _best_quantum(report) -> tuple[str, str, float] | None:
     best = _line(report).best
     if best is None:
         return None
-    est = next(e for e in report.estimates if _estimate_label(e) == best.label)
+    est = next(e for e in report.estimates if option_label(e) == best.label)
     return est["loading"], best.preset, best.total_seconds
-
-
-def _estimate_label(e: dict) -> str:
-    from pyqgd.estimate.bottom_line import _label
-
-    return _label(e)
 
 
 def bottom_line_lines(report) -> list[str]:
@@ -112,7 +107,7 @@ def best_estimate(report) -> dict | None:
     """The report's estimate (a summary dict) the bottom line names, else its first built one, else its first."""
     best = _line(report).best
     for e in report.estimates:
-        if best is not None and _estimate_label(e) == best.label:
+        if best is not None and option_label(e) == best.label:
             return e
     return next((e for e in report.estimates if e.get("built")), report.estimates[0] if report.estimates else None)
 

@@ -3,6 +3,7 @@
 import BlockEncoding.Core.ApplyBlockEncodingToRegister;
 import BlockEncoding.Core.AdjointBlockEncoding;
 import Amplification.FixedPoint.ApplyPhaseOnAllZero;
+import Amplification.FixedPoint.FixedPointRoundsCounted;
 import Qsvt.Qsvt.ApplyRealQsvtCounted;
 import BlockEncoding.Core.BlockEncoding;
 import Qsvt.Qsvt.ApplyRealQsvtToRegister;
@@ -85,15 +86,17 @@ operation QsvtSolveAmplified(data : SparseTableData, phases : Double[], b : Doub
     let n = be.NumAncillas + 2 + be.NumSystem;
     use qs = Qubit[n];
     mutable calls = PrepareAndInvertCounted(phases, be, b, qs, false);
-    for j in 0..Length(alphas) - 1 {
-        ApplyPhaseOnAllZero(betas[j], qs[0..be.NumAncillas + 1]);
-        set calls += PrepareAndInvertCounted(phases, be, b, qs, true);
-        ApplyPhaseOnAllZero(-alphas[j], qs);
-        set calls += PrepareAndInvertCounted(phases, be, b, qs, false);
-    }
+    let flags = be.NumAncillas + 2;
+    set calls += FixedPointRoundsCounted(PrepareAndInvertCounted(phases, be, b, _, _), ApplyPhaseOnFirst(flags, _, _), qs, alphas, betas);
     DumpMachine();
     ResetAll(qs);
     calls
+}
+
+/// # Summary
+/// e^{i phase} where the first `count` qubits of `qs` are all |0> (the success flags [lcu, sig, flag, idx]).
+operation ApplyPhaseOnFirst(count : Int, phase : Double, qs : Qubit[]) : Unit {
+    ApplyPhaseOnAllZero(phase, qs[0..count - 1]);
 }
 
 /// # Summary

@@ -34,3 +34,19 @@ operation ApplyFixedPointAmplification(prepare : Qubit[] => Unit is Adj, good : 
         }
     }
 }
+
+/// # Summary
+/// The l = Length(alphas) rounds S_s(α_j) S_t(β_j) of ApplyFixedPointAmplification after A|0> has been applied, for a
+/// counted A: `applyA(qs, inverse)` applies A (or A† when `inverse`) and returns the block-encoding calls it made;
+/// `phaseOnGood(β, qs)` multiplies the good subspace by e^{iβ}. Returns the calls of the 2l applications of A and A†,
+/// counted while they run (the solvers add the first A's calls).
+operation FixedPointRoundsCounted(applyA : (Qubit[], Bool) => Int, phaseOnGood : (Double, Qubit[]) => Unit, qs : Qubit[], alphas : Double[], betas : Double[]) : Int {
+    mutable calls = 0;
+    for j in 0..Length(alphas) - 1 {
+        phaseOnGood(betas[j], qs);
+        set calls += applyA(qs, true);
+        ApplyPhaseOnAllZero(-alphas[j], qs);
+        set calls += applyA(qs, false);
+    }
+    calls
+}

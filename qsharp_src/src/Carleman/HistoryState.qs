@@ -11,14 +11,10 @@ import Std.Arrays.Subarray;
 import Std.Canon.ApplyXorInPlace;
 import Std.Diagnostics.DumpMachine;
 import Std.StatePreparation.PreparePureStateD;
-import BlockEncoding.Core.AdjointBlockEncoding;
 import BlockEncoding.Core.BlockEncoding;
-import BlockEncoding.SparseAccess.SparseBlockEncoding;
 import Qsvt.Qsvt.ApplyRealQsvt;
-import Qsvt.Qsvt.ApplyRealQsvtCounted;
 import Amplification.FixedPoint.ApplyPhaseOnAllZero;
 import Carleman.StructuredOracles.CarlemanOracleData;
-import Carleman.StructuredOracles.CarlemanSparseOracles;
 import Carleman.StructuredOracles.ApplyIfInRange;
 
 /// # Summary
@@ -160,46 +156,10 @@ operation ApplyPhaseOnFinalWindow(phase : Double, steps : Int, numAnc : Int, rhs
 }
 
 /// # Summary
-/// |B> then the real-part QSVT on `be` (or the adjoint of both, `inverse`) on qs = [lcu, sig] + anc + sys; returns
-/// the block-encoding calls made (counted in Qsvt.ApplyRealQsvtCounted's loop).
-operation PrepareAndInvertHistoryCounted(phases : Double[], be : BlockEncoding, rhs : HistoryRhs, qs : Qubit[], inverse : Bool) : Int {
-    let a = be.NumAncillas;
-    let sys = qs[a + 2...];
-    if not inverse {
-        PrepareHistoryRhs(rhs, sys);
-        ApplyRealQsvtCounted(phases, be, qs[0], qs[1], qs[2..a + 1], sys, false)
-    } else {
-        let calls = ApplyRealQsvtCounted(phases, be, qs[0], qs[1], qs[2..a + 1], sys, true);
-        Adjoint PrepareHistoryRhs(rhs, sys);
-        calls
-    }
-}
-
-/// # Summary
-/// The end-to-end solver on any block-encoding `be` of L^T/α (the transposed encoding, as in Bridge.QsvtSolve):
-/// |B>, QSVT inversion, then fixed-point amplitude amplification of the final-window (clock ≥ steps), level-1
-/// subspace (none when alphas is empty). Dumps [lcu, sig] + be's ancillas + sys and returns the number of
-/// block-encoding calls, counted in the loops.
-operation CarlemanSolveWith(be : BlockEncoding, steps : Int, phases : Double[], rhs : HistoryRhs, alphas : Double[], betas : Double[]) : Int {
-    let numAnc = be.NumAncillas + 2;
-    use qs = Qubit[numAnc + be.NumSystem];
-    mutable calls = PrepareAndInvertHistoryCounted(phases, be, rhs, qs, false);
-    for j in 0..Length(alphas) - 1 {
-        ApplyPhaseOnFinalWindow(betas[j], steps, numAnc, rhs, qs);
-        set calls += PrepareAndInvertHistoryCounted(phases, be, rhs, qs, true);
-        ApplyPhaseOnAllZero(-alphas[j], qs);
-        set calls += PrepareAndInvertHistoryCounted(phases, be, rhs, qs, false);
-    }
-    DumpMachine();
-    ResetAll(qs);
-    calls
-}
-
-/// # Summary
-/// CarlemanSolveWith on the structured sparse-access encoding of L (transposed). Dumps [lcu, sig, flag, idx, sys]
-/// and returns the number of block-encoding calls, counted in the loops.
+/// Solve.HistorySolve.HistorySolveStructured under the name the resource estimator traces. Dumps
+/// [lcu, sig, flag, idx, sys] and returns the number of block-encoding calls, counted in the loops.
 operation CarlemanQsvtSolve(data : CarlemanOracleData, phases : Double[], rhs : HistoryRhs, alphas : Double[], betas : Double[]) : Int {
-    CarlemanSolveWith(AdjointBlockEncoding(SparseBlockEncoding(CarlemanSparseOracles(data))), data.Steps, phases, rhs, alphas, betas)
+    Solve.HistorySolve.HistorySolveStructured(data, phases, rhs, alphas, betas)
 }
 
 /// # Summary
