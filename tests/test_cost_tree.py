@@ -7,13 +7,18 @@ from dataclasses import replace
 
 import pytest
 
-from pyqgd.estimate import EstimateInputError, OdeProblem, ode_solver_cost
+from pyqgd import registry
+from pyqgd.estimate import LOADINGS, EstimateInputError, OdeProblem, ode_solver_cost
 from pyqgd.estimate.tree import ADDITIVE, REST, cost_tree
 
-COMBOS = [(be, ld, sv) for be in ("sparse", "kronecker", "f_tables_model")
-          for ld in ("qrom", "selectswap", "qram", "qram_free") for sv in ("qsvt", "kernel", "auto")
-          if not (be == "kronecker" and ld not in ("qrom", "selectswap"))
-          and not (be == "f_tables_model" and sv == "kernel")]   # the kernel solve is built for the built encodings
+COMBOS = [(be, ld, sv) for be in registry.names("encoding") for ld in LOADINGS for sv in ("qsvt", "kernel", "auto")]
+
+
+def test_every_built_combination_is_priced():
+    """The combinations the tree test skips (not priced by the estimator) include no built one."""
+    for be, ld, sv in COMBOS:
+        if registry.built_combination(be, ld):
+            ode_solver_cost(OdeProblem(n=40, s=8, N=2, T=7, epsilon=1e-2, loading=ld, block_encoding=be, solver=sv))
 
 
 def _json_leaves(d, mult=1, out=None):
@@ -30,8 +35,11 @@ def _json_leaves(d, mult=1, out=None):
 @pytest.mark.parametrize("n,T", [(7_000_000, 1000), (40, 7)])
 @pytest.mark.parametrize("be,loading,solver", COMBOS)
 def test_leaves_sum_to_the_estimate_totals(be, loading, solver, n, T):
-    cost = ode_solver_cost(OdeProblem(n=n, s=min(8, n), N=2, T=T, epsilon=1e-2, loading=loading, block_encoding=be,
-                                      solver=solver))
+    try:
+        cost = ode_solver_cost(OdeProblem(n=n, s=min(8, n), N=2, T=T, epsilon=1e-2, loading=loading,
+                                          block_encoding=be, solver=solver))
+    except EstimateInputError as exc:  # not a combination the estimator prices (never a built one, test above)
+        pytest.skip(str(exc)[:80])
     tree = cost_tree(cost)
     leaves = tree.leaves_total()
     for f in ADDITIVE:

@@ -83,7 +83,7 @@ def test_html_views_render_in_a_browser(pe, tmp_path):
                     + "</body></html>", encoding="utf-8")
     dom = dump_dom(page.as_uri(), tmp_path)
     assert dom.count("<details") >= 2 + sum(1 for n, *_ in tree.walk() if n.children)
-    assert "Physical resource estimates" in dom and "F2 record lookups" in dom and "<details open" in dom
+    assert "Physical resource estimates" in dom and "block-encoding call (Kronecker" in dom and "<details open" in dom
     png = screenshot(page.as_uri(), tmp_path / "views.png", tmp_path)
     import matplotlib.image
 

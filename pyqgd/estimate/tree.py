@@ -216,15 +216,20 @@ def _split(name: str, total: lg.LogicalCost, count: int, parts=(), note: str = "
 # ---- one block-encoding call ---------------------------------------------------------------------------------------
 
 
-def _sparse_call(cost, be: lg.LogicalCost) -> CostNode:
+def _registers(cost):
+    """The registers, encoding call and ancillas of the estimate's run, from the composition itself
+    (``pyqgd.estimate.ode._circuit``; the kernel solve's clock holds one pad value more)."""
+    from pyqgd.estimate.ode import _circuit
+
+    return _circuit(cost.problem, pad_block=cost.solver == "kernel")
+
+
+def _sparse_call(cost, be: lg.LogicalCost, c) -> CostNode:
     """The structured-oracle call as :func:`pyqgd.estimate.circuit.carleman_block_encoding` composes it."""
     from pyqgd.estimate.loading import lookup_cost
 
     pr = cost.problem
-    p = pr.T if pr.p is None else pr.p
-    mt = max(1, (pr.T + p).bit_length())
-    mc = cost.m_sys - mt
-    b = pr.angle_bits
+    mt, mc, b = c.mt, c.m - c.mt, pr.angle_bits
 
     def lk(E, width, controls):
         return lookup_cost(pr.loading, E, width, controls, max_extra_qubits=pr.max_extra_qubits)
@@ -240,7 +245,7 @@ def _sparse_call(cost, be: lg.LogicalCost) -> CostNode:
                 CostNode("controlled swaps", mc, cc.mcx(mt + 1)),
                 CostNode("clock adder (IncByLE, m_t qubits)", 1 + len(extra), cc.adder(mt))]
 
-    idle = p > 0
+    idle = c.p > 0
     max_abs = 1.0 if max(1.0, pr.max_entry) == 1.0 else None
     col = cc.carleman_column_oracle(mt, mc, lk)
     row = cc.carleman_row_oracle(mt, mc, lk)
@@ -263,31 +268,27 @@ def _sparse_call(cost, be: lg.LogicalCost) -> CostNode:
     return _node("block-encoding call (structured sparse oracles)", 1, be, parts)
 
 
-def _kronecker_call(cost, be: lg.LogicalCost) -> CostNode:
+def _kronecker_call(cost, be: lg.LogicalCost, c) -> CostNode:
     """The Kronecker call as :func:`pyqgd.estimate.kronecker.kronecker_block_encoding_cost` composes it (its
     ``parts``), recomputed with the estimate's arguments; not itemised when it differs from the estimate's call."""
     from pyqgd.estimate.kronecker import kronecker_block_encoding_cost
 
     pr = cost.problem
-    p = pr.T if pr.p is None else pr.p
-    mt = max(1, (pr.T + p).bit_length())
-    kc = kronecker_block_encoding_cost(pr.n, pr.s, pr.N, T=pr.T, p=p, s_F2=pr.s_F2, nnz_F0=pr.nnz_F0,
-                                       clock_qubits=mt, angle_bits=pr.angle_bits, loading=pr.loading,
-                                       norm_F0=pr.norm_F0)
-    if kc.cost != be:
-        return _node("block-encoding call (Kronecker encoding)", 1, be)
-    parts = [CostNode(name, k, c) for name, k, c in getattr(kc, "parts", ())]
+    kc = kronecker_block_encoding_cost(pr.n, pr.s, pr.N, T=pr.T, p=c.p, s_F2=pr.s_F2, nnz_F0=pr.nnz_F0,
+                                       clock_qubits=c.mt, angle_bits=pr.angle_bits, loading=pr.loading,
+                                       norm_F0=pr.norm_F0, max_extra_qubits=pr.max_extra_qubits)
+    parts = [CostNode(name, k, one) for name, k, one in getattr(kc, "parts", ())] if kc.cost == be else []
     return _node("block-encoding call (Kronecker encoding)", 1, be, parts)
 
 
-def _call(cost, count: int = 1, name_suffix: str = "") -> CostNode:
+def _call(cost, c, count: int = 1, name_suffix: str = "") -> CostNode:
     be = cost.block_encoding
     if cost.exact_instance:
         node = CostNode("block-encoding call (structured sparse oracles, exact instance)", 1, be)
     elif cost.block_encoding_name == "sparse":
-        node = _sparse_call(cost, be)
+        node = _sparse_call(cost, be, c)
     elif cost.block_encoding_name == "kronecker":
-        node = _kronecker_call(cost, be)
+        node = _kronecker_call(cost, be, c)
     else:
         node = CostNode("block-encoding call (F-tables model, not built)", 1, be)
     return replace(node, name=node.name + name_suffix, count=count)
@@ -296,90 +297,68 @@ def _call(cost, count: int = 1, name_suffix: str = "") -> CostNode:
 # ---- the run -------------------------------------------------------------------------------------------------------
 
 
+def _amplified(cost, c, step: CostNode, prep_name: str, qsvt_name: str, refl_round: CostNode | None) -> CostNode:
+    """Fixed-point amplification of L inner calls (a preparation, then ``step``: the QSVT with its parts) and
+    (L − 1)/2 reflection rounds, as the estimate's total; when the inner call does not divide out (an instance's
+    own phases), the calls and preparations are itemised and the rest is one leaf."""
+    d, L = cost.degree, cost.amplification_length
+    rounds = (L - 1) // 2
+    prep = CostNode(prep_name, L, cost.state_preparation)
+    inner_all = cost.total if refl_round is None else _minus(cost.total, refl_round.cost.repeat(rounds))
+    inner = _per(inner_all, L) if _nonnegative(inner_all) else None
+    if inner is None:
+        call = _call(cost, c, d * L)
+        return _node(f"amplification, L = {L}", 1, cost.total, [
+            prep, call, CostNode("projector phases and reflections (instance phases)", 1,
+                                 _minus(cost.total, cost.state_preparation.repeat(L).then(call.cost.repeat(d * L))))])
+    qsvt_cost = _minus(inner, cost.state_preparation)
+    phases = _split("projector phase", _minus(qsvt_cost, step.cost.repeat(d)), d + 1)
+    qsvt = _node(f"{qsvt_name}, degree {d}", L, qsvt_cost, [replace(step, count=d), phases])
+    return _node(f"fixed-point amplification, L = {L} inner calls", 1, cost.total, [prep, qsvt, refl_round])
+
+
 def _qsvt_run(cost) -> CostNode:
     """QSVT + fixed-point amplification as :func:`pyqgd.estimate.ode.ode_solver_cost` composes it: L inner calls,
-    each |B⟩ then the QSVT (d calls and d + 1 projector phases), and (L − 1)/2 reflection rounds
+    each |B⟩ then the QSVT of P(x) ≈ c/x (d calls and d + 1 projector phases), and (L − 1)/2 reflection rounds
     (``HistoryState.ApplyPhaseOnFinalWindow`` and the R1 on the whole register)."""
-    pr = cost.problem
-    d, L = cost.degree, cost.amplification_length
-    prep = CostNode("|B⟩ preparation (history-state right-hand side)", 1, cost.state_preparation)
-    rounds = (L - 1) // 2
+    c = None if cost.exact_instance else _registers(cost)
+    rounds = (cost.amplification_length - 1) // 2
     refl_round = None
-    if rounds and not cost.exact_instance:
-        p = pr.T if pr.p is None else pr.p
-        mt = max(1, (pr.T + p).bit_length())
-        a, ml = _ancillas(cost), (pr.N - 1).bit_length()
-        window = CostNode("phase on the final window (R1 on all-zero)", 1, cc.controlled_r1(a + 2 + ml, None))
+    if rounds and c is not None:
+        a, ml, mt, m = c.ancillas, c.ml, c.mt, c.m
         refl_round = _node("reflection round", rounds, cc.final_window_phase(mt, a + 2, ml).then(
-            cc.controlled_r1(a + cost.m_sys + 1, None)), [
-            CostNode("clock comparison (clock < T, computed and uncomputed)", 2, cc.in_range(mt, False)), window,
-            CostNode("phase on all-zero of the whole register (R1)", 1, cc.controlled_r1(a + cost.m_sys + 1, None))])
-    inner_all = cost.total if refl_round is None else _minus(cost.total, refl_round.cost.repeat(rounds))
-    inner = _per(inner_all, L)
-    if inner is None or cost.exact_instance:  # the instance's phases differ per round: itemise the calls only
-        amp = _node(f"fixed-point amplification, L = {L}", 1, cost.total, [
-            replace(prep, count=L), _call(cost, d * L),
-            CostNode("projector phases and reflections (instance phases)", 1,
-                     _minus(cost.total, cost.state_preparation.repeat(L).then(cost.block_encoding.repeat(d * L))))])
-        return _node("solver run", 1, cost.total, [amp])
-    qsvt_cost = _minus(inner, cost.state_preparation)
-    phases = _split("projector phase", _minus(qsvt_cost, cost.block_encoding.repeat(d)), d + 1)
-    qsvt = _node(f"QSVT of P(x) ≈ c/x, degree {d}", L, qsvt_cost, [_call(cost, d), phases])
-    amp = _node(f"fixed-point amplification, L = {L} inner calls", 1, cost.total,
-                [replace(prep, count=L), qsvt, refl_round])
+            cc.controlled_r1(a + m + 1, None)), [
+            CostNode("clock comparison (clock < T, computed and uncomputed)", 2, cc.in_range(mt, False)),
+            CostNode("phase on the final window (R1 on all-zero)", 1, cc.controlled_r1(a + 2 + ml, None)),
+            CostNode("phase on all-zero of the whole register (R1)", 1, cc.controlled_r1(a + m + 1, None))])
+    step = _call(cost, c)
+    amp = _amplified(cost, c, step, "|B⟩ preparation (history-state right-hand side)", "QSVT of P(x) ≈ c/x",
+                     refl_round)
     return _node("solver run", 1, cost.total, [amp])
 
 
 def _kernel_run(cost) -> CostNode:
-    """The kernel-reflection history solve (``Solvers.HistoryKernel``) as
-    :func:`pyqgd.estimate.solvers.history_kernel_circuit` composes it: L = 2l + 1 runs, each |e⟩'s preparation then
-    the real QSVT of G (d calls of G and d + 1 projector phases), one call of G being a call of the encoding, |b'⟩
-    prepared and unprepared and the reflection's R1(π); l amplification rounds (window flag and phases)."""
-    d, L, m = cost.degree, cost.amplification_length, cost.m_sys
-    rounds = (L - 1) // 2
-    prep = cost.state_preparation
-    g = cost.block_encoding.then(prep).then(prep).then(cc.controlled_r1(m, math.pi))
-    g_node = _node("call of G = kernel operator", d, g, [
-        _call(cost, 1), CostNode("|b′⟩ preparation and unpreparation", 2, prep),
-        CostNode("reflection phase R1(π) on the system", 1, cc.controlled_r1(m, math.pi))])
-    runs_total = _minus(cost.total, _rounds_cost(cost, rounds)) if rounds else cost.total
-    run = _per(runs_total, L)
-    if run is None:
-        return _node("solver run", 1, cost.total, [replace(g_node, count=d * L)])
-    qsvt_cost = _minus(run, prep)
-    phases = _split("projector phase (G's ancillas)", _minus(qsvt_cost, g.repeat(d)), d + 1)
-    qsvt = _node(f"QSVT of G, degree {d}", 1, qsvt_cost, [g_node, phases])
-    kernel_run = _node("kernel run", L, run, [CostNode("|e⟩ preparation (history-state right-hand side)", 1, prep),
-                                               qsvt])
-    refl = None
+    """The kernel reflection on the history system as :func:`pyqgd.estimate.solvers.history_kernel_circuit`
+    composes it: L runs of |e⟩ then the even QSVT of G (d calls of G — the encoding, |b'⟩ and its adjoint, the
+    reflection's R1(π) — and d + 1 projector phases), and (L − 1)/2 rounds of window and all-zero phases."""
+    c = _registers(cost)
+    rounds = (cost.amplification_length - 1) // 2
+    num_anc = c.ancillas + 3
+    g_parts = [_call(cost, c), CostNode("|b'⟩ preparation and its adjoint", 2, cost.state_preparation),
+               CostNode("reflection phase R1(π) on the system", 1, cc.controlled_r1(c.m, math.pi))]
+    g_cost = lg.ZERO
+    for part in g_parts:
+        g_cost = g_cost.then(part.cost.repeat(part.count))
+    step = _node("kernel reflection G", 1, g_cost, g_parts)
+    refl_round = None
     if rounds:
-        refl = CostNode("amplification round (window flag, phases)", rounds, _per(_rounds_cost(cost, rounds), rounds))
-    amp = _node(f"kernel reflection, L = {L} runs", 1, cost.total, [kernel_run, refl])
+        refl_round = _node("reflection round", rounds, cc.in_range(c.mt, True).repeat(2).then(
+            cc.controlled_r1(num_anc + c.ml, None)).then(cc.controlled_r1(num_anc + c.m - 1, None)), [
+            CostNode("clock window comparison (computed and uncomputed)", 2, cc.in_range(c.mt, True)),
+            CostNode("phase on the window (R1)", 1, cc.controlled_r1(num_anc + c.ml, None)),
+            CostNode("phase on all-zero of the whole register (R1)", 1, cc.controlled_r1(num_anc + c.m - 1, None))])
+    amp = _amplified(cost, c, step, "|e⟩ preparation (history-state right-hand side)", "even QSVT of G", refl_round)
     return _node("solver run", 1, cost.total, [amp])
-
-
-def _rounds_cost(cost, rounds: int) -> lg.LogicalCost:
-    """The amplification rounds of the kernel solve: cost.total less its L runs (what the runs do not account for)."""
-    prep = cost.state_preparation
-    g = cost.block_encoding.then(prep).then(prep).then(cc.controlled_r1(cost.m_sys, math.pi))
-    a = _ancillas(cost) + 1
-    run = prep.then(cc.real_qsvt(g, a, cost.degree))
-    return _minus(cost.total, run.repeat(2 * rounds + 1))
-
-
-def _ancillas(cost) -> int:
-    """The block-encoding's ancillas the estimate's projector phases act on (m + 1 for the structured oracles,
-    the Kronecker encoding's own count)."""
-    if cost.block_encoding_name == "kronecker" and not cost.exact_instance:
-        from pyqgd.estimate.kronecker import kronecker_block_encoding_cost
-
-        pr = cost.problem
-        p = pr.T if pr.p is None else pr.p
-        mt = max(1, (pr.T + p).bit_length())
-        return kronecker_block_encoding_cost(pr.n, pr.s, pr.N, T=pr.T, p=p, s_F2=pr.s_F2, nnz_F0=pr.nnz_F0,
-                                             clock_qubits=mt, angle_bits=pr.angle_bits, loading=pr.loading,
-                                             norm_F0=pr.norm_F0).num_ancillas
-    return cost.m_sys + 1
 
 
 def cost_tree(cost) -> CostNode:
@@ -391,7 +370,7 @@ def cost_tree(cost) -> CostNode:
     cost = getattr(cost, "cost", cost) if not isinstance(cost, OdeCost) else cost
     if not isinstance(cost, OdeCost):
         raise EstimateInputError(f"cost_tree takes an OdeCost or a ModelEstimate, got {type(cost).__name__}")
-    root = _qsvt_run(cost) if cost.solver == "qsvt" or _is_qsvt(cost) else _kernel_run(cost)
+    root = _kernel_run(cost) if cost.solver == "kernel" and not cost.exact_instance else _qsvt_run(cost)
     return replace(_inherit_qubits(root, root.qubits), note=cost.label, root_total=cost.total)
 
 
@@ -400,11 +379,6 @@ def _inherit_qubits(node: CostNode, live: int) -> CostNode:
     q = node.qubits or live
     cost = node.cost if node.qubits else replace(node.cost, num_qubits=q, qubits_allocated=q)
     return replace(node, cost=cost, children=tuple(_inherit_qubits(c, q) for c in node.children))
-
-
-def _is_qsvt(cost) -> bool:
-    """solver="auto" keeps the QSVT when the kernel reflection is not cheaper; the label says which ran."""
-    return "solver qsvt" in cost.label or cost.exact_instance
 
 
 def _check_fields():  # the additive fields exist on LogicalCost (fails at import if the cost type changes)
