@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from tree_json import json_leaves
 
 from pyqgd.cli import main
 from pyqgd.estimate import OdeProblem, estimate_model
@@ -13,17 +14,6 @@ from pyqgd.estimate.bottom_line import DEVICE_PLAN_QUBITS, bottom_line, infeasib
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 SMALL = ["estimate", "--params", "1000", "--T", "10"]
-
-
-def _leaves(d, mult=1, acc=None):
-    acc = {"ccz": 0, "t": 0, "rotations": 0} if acc is None else acc
-    m = mult * d["count"]
-    if not d["children"]:
-        for k in acc:
-            acc[k] += m * d[k]
-    for c in d["children"]:
-        _leaves(c, m, acc)
-    return acc
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +31,7 @@ def test_json_starts_with_the_bottom_line_and_carries_the_cost_tree(report):
     assert list(report)[0] == "bottom_line"
     tree = report["cost_tree"]
     assert set(tree) >= {"name", "count", "ccz", "t", "rotations", "qubits", "children"} and tree["children"]
-    assert _leaves(tree) == {"ccz": tree["ccz"], "t": tree["t"], "rotations": tree["rotations"]}
+    assert json_leaves(tree) == {"ccz": tree["ccz"], "t": tree["t"], "rotations": tree["rotations"]}
     # the tree is the bottom-line option's run: its root equals that estimate's logical counts
     best = report["bottom_line"]["best"]
     est = next(e for e in report["estimates"] if e["cost_tree"] == tree)
@@ -50,7 +40,7 @@ def test_json_starts_with_the_bottom_line_and_carries_the_cost_tree(report):
     assert best["total_seconds"] == min(est["total_seconds"].values())
     # every estimate's summary carries its own tree and its own bottom line first
     for e in report["estimates"]:
-        assert list(e)[0] == "bottom_line" and _leaves(e["cost_tree"])["ccz"] == e["logical_counts"]["cczCount"]
+        assert list(e)[0] == "bottom_line" and json_leaves(e["cost_tree"])["ccz"] == e["logical_counts"]["cczCount"]
 
 
 def test_bottom_line_names_the_cheapest_built_option(report):

@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 
 import pytest
+from tree_json import json_leaves
 
 from pyqgd import registry
 from pyqgd.estimate import LOADINGS, EstimateInputError, OdeProblem, ode_solver_cost
@@ -19,17 +20,6 @@ def test_every_built_combination_is_priced():
     for be, ld, sv in COMBOS:
         if registry.built_combination(be, ld):
             ode_solver_cost(OdeProblem(n=40, s=8, N=2, T=7, epsilon=1e-2, loading=ld, block_encoding=be, solver=sv))
-
-
-def _json_leaves(d, mult=1, out=None):
-    out = {"ccz": 0, "t": 0, "rotations": 0} if out is None else out
-    m = mult * d["count"]
-    if not d["children"]:
-        for k in out:
-            out[k] += m * d[k]
-    for ch in d["children"]:
-        _json_leaves(ch, m, out)
-    return out
 
 
 @pytest.mark.parametrize("n,T", [(7_000_000, 1000), (40, 7)])
@@ -50,7 +40,7 @@ def test_leaves_sum_to_the_estimate_totals(be, loading, solver, n, T):
     d = json.loads(json.dumps(tree.to_dict()))
     assert set(d) >= {"name", "count", "ccz", "t", "rotations", "qubits", "children"}
     assert (d["ccz"], d["t"], d["rotations"]) == (cost.total.ccz_count, cost.total.t_count, cost.total.rotation_count)
-    assert _json_leaves(d) == {"ccz": d["ccz"], "t": d["t"], "rotations": d["rotations"]}
+    assert json_leaves(d) == {"ccz": d["ccz"], "t": d["t"], "rotations": d["rotations"]}
     assert d["qubits"] == max(cost.total.num_qubits, cost.total.qubits_allocated)
     assert d["share"] == pytest.approx(1.0)
 
