@@ -35,6 +35,12 @@ _UNITS = ((1e-9, "1 ns"), (1e-6, "1 µs"), (1e-3, "1 ms"), (1.0, "1 s"), (60.0, 
           (1e21 * _YEAR, "10²¹ years"), (1e24 * _YEAR, "10²⁴ years"), (1e27 * _YEAR, "10²⁷ years"))
 
 
+def _figure_axes():
+    """A report figure (:func:`_figure`) with its one axes."""
+    fig = _figure()
+    return fig, fig.add_subplot()
+
+
 def _figure(figsize=(7.0, 4.6)):
     from matplotlib.figure import Figure
 
@@ -110,8 +116,7 @@ def trajectory_error(report):
     rows = report.carleman_check.get("rows") or []
     if not rows:
         return None
-    fig = _figure()
-    ax = fig.add_subplot()
+    fig, ax = _figure_axes()
     floor = 1e-17
     for r in rows:
         curve = np.asarray(r["curve"], dtype=float)
@@ -139,8 +144,7 @@ def spectrum(report):
     """Histogram of ηλ over the surviving Hessian eigenvalues; the x-range follows the data, the dissipative window
     0 < ηλ < 2 is shaded where it overlaps it, and the count axis is logarithmic (small clusters stay visible)."""
     x = report.eta * np.asarray(report.spectrum["eigenvalues"], dtype=float)
-    fig = _figure()
-    ax = fig.add_subplot()
+    fig, ax = _figure_axes()
     lo, hi = float(x.min()), float(x.max())
     if hi - lo >= 0.1:  # data on the window's scale (e.g. n = 2: two values): both edges in view, not a full-axis fill
         lo, hi = min(lo, 0.0), max(hi, 2.0)
@@ -182,8 +186,7 @@ def error_proxy(report):
     E = report.error_proxy.get("E") or []
     if not E:
         return None
-    fig = _figure()
-    ax = fig.add_subplot()
+    fig, ax = _figure_axes()
     t = np.asarray(report.error_proxy["t"], dtype=float)
     E = np.asarray(E, dtype=float)
     floor = ERROR_PROXY_FLOOR * max(float(E.max()), np.finfo(float).tiny)
@@ -262,8 +265,7 @@ def qubits_runtime(report):
     """Physical qubits vs runtime of one run for each preset and loading (the space–time picture)."""
     if not report.estimates:
         return None
-    fig = _figure()
-    ax = fig.add_subplot()
+    fig, ax = _figure_axes()
     markers = "osD^v"
     presets = sorted({row["preset"] for e in report.estimates for row in e["physical"]})
     colours = {p: f"C{i}" for i, p in enumerate(presets)}
@@ -341,8 +343,7 @@ def frontier(estimates, *, title: str | None = None):
 
     ``estimates``: a :class:`~pyqgd.estimate.physical.PhysicalEstimates` computed with ``frontier=True``.
     """
-    fig = _figure()
-    ax = fig.add_subplot()
+    fig, ax = _figure_axes()
     drawn = False
     for e in estimates.estimates:
         if not e.frontier:
