@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import html
 
+from pyqgd._display import PCT_FORMAT, TIME_FORMAT, html_table
+from pyqgd._progress import default_progress
+
 __all__ = ["qdk_groups", "qdk_summary_rows", "qdk_html", "qdk_widgets", "show_qdk_widgets", "SUMMARY_COLUMNS"]
 
 #: (key, header) of :func:`qdk_summary_rows` in display order.
@@ -85,8 +88,6 @@ def qdk_summary_rows(estimates) -> list[dict]:
 
 def qdk_html(estimates) -> str:
     """The summary table across presets, then per preset an expandable block with the QDK's grouped tables."""
-    from pyqgd._display import PCT_FORMAT, TIME_FORMAT, html_table
-
     fmt = {**PCT_FORMAT, **TIME_FORMAT, "t_factory_runtime_share": "{:.0%}".format, "budget_logical": "{:.2g}".format,
            "budget_tstates": "{:.2g}".format, "budget_rotations": "{:.2g}".format, "rqops": "{:.3g}".format}
     parts = [html_table(qdk_summary_rows(estimates), SUMMARY_COLUMNS, formats=fmt,
@@ -133,7 +134,6 @@ def show_qdk_widgets(estimates, index: int = 0) -> bool:
     """Display the ``SpaceChart`` and ``EstimateDetails`` of one kept result where ``qsharp_widgets`` is installed
     and a person watches a notebook (:func:`pyqgd._progress.default_progress`: not in a headless run or a static
     page, where the widgets' scripts would have to come from a CDN); returns whether they were shown."""
-    from pyqgd._progress import default_progress
 
     try:
         import qsharp_widgets as w

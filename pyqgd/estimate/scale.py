@@ -14,12 +14,15 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from pyqgd._display import model_estimate_html
+from pyqgd.estimate.bottom_line import bottom_line
 from pyqgd.estimate.classical import ClassicalModel, classical_gd_seconds, classical_wall_seconds
 from pyqgd.estimate.errors import ErrorBudgetError, EstimationFailedError, check_epsilon
 from pyqgd.estimate.loading import LOADING_LABELS, qram_router_error_needed
 from pyqgd.estimate.ode import OdeCost, OdeProblem, ode_solver_cost
 from pyqgd.estimate.physical import QUBIT_PRESETS, PhysicalEstimates, estimate_physical, format_seconds
 from pyqgd.estimate.readout import READOUTS, check_readout, readout_cost
+from pyqgd.estimate.tree import cost_tree
 
 __all__ = ["PAPER_MODELS", "paper_problem", "ModelEstimate", "estimate_model", "fit_exponents", "break_even",
            "markdown_table"]
@@ -58,8 +61,6 @@ class ModelEstimate:
         """JSON-ready figures: ``bottom_line`` first (this estimate's fastest feasible preset, its infeasible presets
         one line per reason), then the inputs, the logical counts, the physical rows and ``cost_tree`` (one run as a
         tree of its operations, :mod:`pyqgd.estimate.tree`)."""
-        from pyqgd.estimate.bottom_line import bottom_line
-        from pyqgd.estimate.tree import cost_tree
 
         base = self._fields()
         return {"bottom_line": bottom_line([base]).as_dict(), **base, "cost_tree": cost_tree(self.cost).to_dict()}
@@ -81,12 +82,9 @@ class ModelEstimate:
 
     def cost_tree(self):
         """One run as a tree of its operations (:func:`pyqgd.estimate.tree.cost_tree`)."""
-        from pyqgd.estimate.tree import cost_tree
-
         return cost_tree(self.cost)
 
     def _repr_html_(self) -> str:
-        from pyqgd._display import model_estimate_html
 
         return model_estimate_html(self)
 

@@ -27,6 +27,9 @@ from dataclasses import dataclass, field, fields, replace
 from pyqgd.estimate import circuit as cc
 from pyqgd.estimate import logical as lg
 from pyqgd.estimate.errors import EstimateInputError
+from pyqgd.estimate.kronecker import kronecker_block_encoding_cost
+from pyqgd.estimate.loading import lookup_cost
+from pyqgd.estimate.ode import OdeCost, _circuit
 
 __all__ = ["CostNode", "cost_tree", "tree_html", "REST", "ADDITIVE"]
 
@@ -219,15 +222,12 @@ def _split(name: str, total: lg.LogicalCost, count: int, parts=(), note: str = "
 def _registers(cost):
     """The registers, encoding call and ancillas of the estimate's run, from the composition itself
     (``pyqgd.estimate.ode._circuit``; the kernel solve's clock holds one pad value more)."""
-    from pyqgd.estimate.ode import _circuit
 
     return _circuit(cost.problem, pad_block=cost.solver == "kernel")
 
 
 def _sparse_call(cost, be: lg.LogicalCost, c) -> CostNode:
     """The structured-oracle call as :func:`pyqgd.estimate.circuit.carleman_block_encoding` composes it."""
-    from pyqgd.estimate.loading import lookup_cost
-
     pr = cost.problem
     mt, mc, b = c.mt, c.m - c.mt, pr.angle_bits
 
@@ -271,7 +271,6 @@ def _sparse_call(cost, be: lg.LogicalCost, c) -> CostNode:
 def _kronecker_call(cost, be: lg.LogicalCost, c) -> CostNode:
     """The Kronecker call as :func:`pyqgd.estimate.kronecker.kronecker_block_encoding_cost` composes it (its
     ``parts``), recomputed with the estimate's arguments; not itemised when it differs from the estimate's call."""
-    from pyqgd.estimate.kronecker import kronecker_block_encoding_cost
 
     pr = cost.problem
     kc = kronecker_block_encoding_cost(pr.n, pr.s, pr.N, T=pr.T, p=c.p, s_F2=pr.s_F2, nnz_F0=pr.nnz_F0,
@@ -365,7 +364,6 @@ def cost_tree(cost) -> CostNode:
     """The cost tree of one solver run (module docstring) for an :class:`~pyqgd.estimate.ode.OdeCost` (or a
     :class:`~pyqgd.estimate.scale.ModelEstimate`, whose ``cost`` is used). The root is the run, with the estimate's
     total cost: its leaves × the counts up the tree sum to ``cost.total``."""
-    from pyqgd.estimate.ode import OdeCost
 
     cost = getattr(cost, "cost", cost) if not isinstance(cost, OdeCost) else cost
     if not isinstance(cost, OdeCost):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pyqgd.report.render import loading_label
+from pyqgd.report.render import STEP_OVERHEAD_S, _crossover, best_estimate, classical_wall_seconds, human_seconds, loading_label
 
 __all__ = ["figures", "write_all", "save", "trajectory_error", "spectrum", "error_proxy", "cost_breakdown",
            "cost_tree_icicle",
@@ -86,7 +86,6 @@ def _legend(fig, ax, ncol: int = 2):
 
 
 def _human(seconds) -> str:
-    from pyqgd.report.render import human_seconds
 
     return human_seconds(seconds)
 
@@ -210,7 +209,6 @@ def error_proxy(report):
 def cost_breakdown(report):
     """Where one run's cost goes: the icicle of the bottom-line estimate's cost tree (:func:`cost_tree_icicle`), with
     the read-out multiplier in the title."""
-    from pyqgd.report.render import best_estimate, loading_label
 
     est = best_estimate(report) if report.estimates else None
     if est is None or not est.get("cost_tree"):
@@ -296,8 +294,6 @@ def qubits_runtime(report):
 
 def break_even(report):
     """Quantum total time (with read-out) and classical GPU wall time (docs/math.md Eq. (15)) vs model size n."""
-    from pyqgd.report.render import STEP_OVERHEAD_S, _crossover, classical_wall_seconds
-
     if not report.break_even:
         return None
     fig = _figure((7.4, 4.8))

@@ -20,6 +20,7 @@ dominates (:func:`overhead_dominated_below`); the summary states it.
 from __future__ import annotations
 
 import html
+import io
 import math
 
 from pyqgd import registry
@@ -35,9 +36,11 @@ from pyqgd._display import (
     solve_result_html,
     solve_result_repr,
 )
+from pyqgd.estimate import ClassicalModel
 from pyqgd.estimate.bottom_line import bottom_line as line
 from pyqgd.estimate.bottom_line import option_label
 from pyqgd.estimate.classical import STEP_OVERHEAD_S, classical_wall_seconds
+from pyqgd.estimate.tree import tree_html
 
 __all__ = ["STEP_OVERHEAD_S", "classical_wall_seconds", "overhead_dominated_below", "bottom_line", "model_bottom_line",
            "bottom_line_lines", "best_estimate",
@@ -56,7 +59,6 @@ def loading_label(e: dict) -> str:
     return f"{e['loading'].upper()} loading" + (f" ({enc})" if enc else "")
 
 def _classical_model():
-    from pyqgd.estimate import ClassicalModel
 
     return ClassicalModel()
 
@@ -261,7 +263,6 @@ def report_html(report) -> str:
     parts.append(f"<p><small>{html.escape(classical_note(report))}.</small></p>")
     best = best_estimate(report)
     if best is not None and best.get("cost_tree"):
-        from pyqgd.estimate.tree import tree_html
 
         parts.append("<h4>Where the cost of one run goes</h4>" + tree_html(best["cost_tree"]))
     be = [{"loading": b["loading"].upper(), "preset": b["preset"],
@@ -284,7 +285,6 @@ def display_figures(figs) -> None:
     shell = get_ipython()
     if shell is None:
         return
-    import io
 
     png = shell.display_formatter.formatters.get("image/png")
     for fig in figs:
