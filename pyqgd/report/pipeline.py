@@ -110,10 +110,11 @@ class AnalysisReport:
         lines += _check_lines(self.carleman_check)
         sim = self.simulation
         if sim.get("fidelity_carleman") is not None:
-            how = ("the Q# circuit on the local simulator" if (sim.get("details") or {}).get("simulate") == "circuit"
-                   else "block level: the QSVT theorem applied in numpy to the matrix the Q# encoding represents; the "
-                   "circuit is too large for the simulator")
-            lines.append(f"  Quantum solver (T = {sim.get('T')}; {how}): fidelity {sim['fidelity_carleman']:.5f} with the classical "
+            how = ("Q# simulation (T = {}; the Q# circuit on the local simulator)"
+                   if (sim.get("details") or {}).get("simulate") == "circuit" else
+                   "Q# simulation, block level (T = {}; the QSVT theorem applied in numpy to the matrix the Q# "
+                   "encoding represents: the circuit is too large to simulate)").format(sim.get("T"))
+            lines.append(f"  {how}: fidelity {sim['fidelity_carleman']:.5f} with the classical "
                          f"Carleman u_T, {sim.get('qubits_in_superposition')} qubits in superposition "
                          f"({sim.get('qubits_total')} allocated), {sim.get('block_encoding_calls')} block-encoding calls, "
                          f"success probability {sim.get('success_probability', float('nan')):.3g} per run")
