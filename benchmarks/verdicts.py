@@ -4,14 +4,15 @@ Each family (pyqgd.models.families) runs twice in a fresh child process (simulat
 and CPU seconds and the peak resident memory (ru_maxrss of the child, torch and the QDK included) are per run. A
 row is printed as soon as both runs of a family are measured:
 
-    verdict, dissipative fraction, flat fraction, θ* (GD steps after the checkpoint), whether the Q# stage ran
-    (simulated / estimated only / no), cost tables, seconds, CPU seconds, peak RSS, switch-invariance, gate agreement
+    verdict, dissipative fraction, flat fraction, θ* (GD steps after the checkpoint), how far the quantum stage went
+    ("circuit": the Q# circuit simulated; "block": the solver at block level in numpy, the circuit too large to
+    simulate, then estimated; "estimated": the Q# program traced by the resource estimator only; "no"), cost tables, seconds, CPU seconds, peak RSS, switch-invariance, gate agreement
 
 ``verdict_switch_invariant``: verdict and fractions identical with and without simulation, for every family.
 ``verdict_gate_agree``: for every family, a *dissipative* verdict passes the quantum solver's input gate
 (:func:`pyqgd.quantum.ode.check_gd_input`, called on the problem's own Carleman system) and a refusal by the gate
 comes with a non-dissipative verdict. ``end_to_end_torch_models``: families whose verdict is dissipative and
-that reached the Q# circuit (simulated, or traced by the estimator) with cost tables and break-even.
+that reached the Q# program (simulated, or traced by the resource estimator) with cost tables and break-even.
 
 Run: ``PYTHONPATH=. QDK_PYTHON_TELEMETRY=none python benchmarks/verdicts.py`` (≈ 10 min on 2 shared CPUs).
 The last line is one JSON object with the headline figures.
@@ -70,7 +71,9 @@ def _child(name: str, simulate: bool, queue) -> None:
                              keep=kw.get("keep", ("norm", "bias")), prune_scope=kw.get("prune_scope", "per_layer"))
         gate = _gate(problem)
     sim = report.simulation
-    qsharp = "simulated" if sim.get("fidelity_carleman") is not None else ("estimated" if report.estimates else "no")
+    mode = (sim.get("details") or {}).get("simulate")
+    qsharp = (("circuit" if mode == "circuit" else "block") if sim.get("fidelity_carleman") is not None
+              else ("estimated" if report.estimates else "no"))
     queue.put({"verdict": report.verdict, "dissipative": report.spectrum["dissipative_fraction"],
                "flat": report.spectrum.get("flat_fraction", 0.0), "divergent": report.spectrum["divergent_fraction"],
                "n": report.n, "eta": report.eta, "R": report.dissipation.get("R"), "qsharp": qsharp,

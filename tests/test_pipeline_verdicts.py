@@ -46,7 +46,7 @@ def _gate_accepts(problem) -> bool:
 FIELDS = ("verdict", "eta", "n")
 
 
-@pytest.mark.parametrize("family,kw", [(tanh_mlp, dict(max_params=24)), (converged_logistic, {}),
+@pytest.mark.parametrize("family,kw", [(tanh_mlp, dict(max_params=16)), (converged_logistic, {}),
                                        (sparse_trained_mlp, SPARSE)])
 def test_verdict_and_fractions_identical_with_and_without_simulation(family, kw):
     model, loss_fn, data = _family(family)

@@ -13,7 +13,8 @@ resident-memory growth measured on an MLP, a BatchNorm CNN, a GRU and a transfor
 
 **Time.** One probe pass of each stage is timed before the stage starts (one chunk of Hessian rows, one
 third-order row) and scaled to the n rows; vmapping several rows per pass is usually faster than that, so the
-prediction is an upper estimate. The measured times are reported next to it.
+prediction tends to be high (within a factor of ~4 either way on the model families of ``benchmarks/verdicts.py``,
+on a shared machine). The measured times are reported next to it.
 
 **Unsupported layers.** Modules with no forward-mode derivative in torch (needed for the Hessian rows and the
 third-order tensor) are refused with :class:`UnsupportedLayerError`, which names the module and a workaround.
