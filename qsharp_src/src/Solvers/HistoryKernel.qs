@@ -133,3 +133,11 @@ operation CarlemanKernelSolve(data : CarlemanOracleData, rhsB : HistoryRhs, rhsE
 operation TraceCarlemanKernelSolve(data : CarlemanOracleData, rhsB : HistoryRhs, rhsE : HistoryRhs, phases : Double[], alphas : Double[], betas : Double[]) : Int {
     HistoryKernelSolveWith(SparseBlockEncoding(CarlemanSparseOracles(data)), data.Steps, data.Blocks, rhsB, rhsE, phases, alphas, betas, false)
 }
+
+/// # Summary
+/// TraceCarlemanKernelSolveKronecker with the encoding replaced by the identity (Solve.HistorySolve.IdleBlockEncoding):
+/// the solve's cost without its block-encoding calls (the |b'> preparations of every call stay), for traces.
+@Config(Unrestricted)
+operation TraceCarlemanKernelSolveKroneckerWithoutCalls(data : KroneckerCarlemanData, rhsB : HistoryRhs, rhsE : HistoryRhs, phases : Double[], alphas : Double[], betas : Double[]) : Int {
+    HistoryKernelSolveWith(Solve.HistorySolve.IdleBlockEncoding(KroneckerCarlemanBlockEncoding(data)), data.Steps, data.Blocks, rhsB, rhsE, phases, alphas, betas, false)
+}
