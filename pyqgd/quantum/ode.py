@@ -28,7 +28,9 @@ One driver for every encoding: :func:`plan_inversion` (κ → polynomial → amp
 the run — the Q# operation ``Solve.HistorySolve`` (:func:`run_history_solve`; it counts its block-encoding calls
 while it runs) or the block level — and the read-out (:func:`final_window_state`), into a :class:`GdSolveResult`.
 ``simulate="auto"`` predicts the circuit's CPU seconds from two probe runs of the same Q# operation
-(:func:`predict_circuit_seconds`).
+(:func:`predict_circuit_seconds`). ``solver="kernel"`` replaces steps 3–4's polynomial by Dalzell's kernel
+reflection on the history system (arXiv:2406.12086; :class:`KernelPlan`, the Q# operation
+``Solvers.HistoryKernel``, O(κ log 1/ε) calls), ``solver="auto"`` runs whichever plan predicts the lower cost.
 """
 
 from __future__ import annotations
