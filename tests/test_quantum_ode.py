@@ -344,6 +344,17 @@ def test_qsharp_counted_calls_equal_the_traced_count(monkeypatch, encoding):
     assert r.block_encoding_calls == (full - rest) // per_call
 
 
+def test_default_path_with_solver_auto_runs_the_circuit_at_T4():
+    """The demo's and `pyqgd simulate`'s path (a-priori parameters, amplification, Kronecker, solver="auto",
+    simulate="auto") at the demo's T = 4 on an N = 2 instance (n = 1; n = 2 takes ≈ 65–110 CPU-s): the kernel
+    reflection is chosen, the Q# circuit runs (calls counted by Q#), fidelity with the classical Carleman u_T ≥ 0.99."""
+    s, u, _ = _default_instance()
+    r = solve_gd(s, u, 4, epsilon=0.05, solver="auto")
+    assert r.details["solver"] == "kernel" and r.details["simulate"] == "circuit" and r.calls_counted_by_qsharp
+    assert r.how_simulated().startswith("Q# circuit, ")
+    assert r.fidelity_carleman >= 0.99 and r.amplified_success_probability >= 1 - 0.3**2
+
+
 def test_kernel_solver_block_level_equals_the_circuit():
     """solver="kernel" (Dalzell's kernel reflection on the history system) through the same driver: the circuit's
     read-out state and success probability before amplification equal the numpy V·βK(Σ)·Vᵀ|e> of
