@@ -758,9 +758,9 @@ def _result(system, T, p, enc, ins, chk, plan, run, p_pred, p_amp_pred, epsilon,
     state = V.sum(axis=0)
     state = state / np.linalg.norm(state)
     Y = ins["Y"]
-    nq = 2 + enc.num_ancillas + m
+    nq = 2 + enc.num_ancillas + kernel + m  # the kernel operator's LCU qubit
     scratch = angle_bits + 2 * lay.carleman_qubits + 10
-    qubits = {**lay.qubits(), "block_encoding_ancillas": enc.num_ancillas, "qsvt_ancillas": 2,
+    qubits = {**lay.qubits(), "block_encoding_ancillas": enc.num_ancillas + kernel, "qsvt_ancillas": 2,
               "scratch": scratch, "in_superposition": nq}
     ex, bnd = ins["exact"], ins["bounds"]
     cost_exact = _inversion_cost(alpha, ex, delta)
