@@ -2,7 +2,8 @@
 
 Toy GD maps (``toy_cubic`` loss, cubic = 0.5, η = 0.3, expansion at θ* = 0, u_in = 0.1·1), the Kronecker encoding,
 fixed-point amplification (δ = 0.5), ε = 0.1 on the post-selected output (fidelity ≥ 0.99). Each row is one
-``pyqgd.quantum.solve_gd`` run through the one solve driver, printed as it finishes:
+``pyqgd.quantum.solve_gd(..., solver="auto")`` run through the one solve driver (QSVT or the kernel reflection,
+whichever plan predicts the lower simulator cost), printed as it finishes:
 
 * ``exact`` rows: instance-exact parameters (κ from the SVD, the window amplitude from the classical history
   solution), ``simulate="auto"`` with an unlimited budget, so the Q# circuit runs and the probe's CPU-second
@@ -10,7 +11,7 @@ fixed-point amplification (δ = 0.5), ε = 0.1 on the post-selected output (fide
 * ``bounds`` rows: the default a-priori parameters (``pyqgd.carleman.bounds``), ``simulate="auto"`` with its
   default budget: the circuit where it fits, else the block level with the reason.
 
-Columns: instance, parameters, path, qubits of the circuit's final state, its nonzero amplitudes, block-encoding calls
+Columns: instance, parameters, solver, path, qubits of the circuit's final state, its nonzero amplitudes, block-encoding calls
 (counted by the Q# program on circuit rows), fidelity with the classical Carleman u_T, Q# seconds (wall) and Q#
 CPU seconds (this process; 2 cores shared with other jobs, so wall ≥ CPU), predicted CPU seconds, preparation
 seconds (classical: encoding data, bounds, references, pyqsp angle finding). Finally the demo's default solve
@@ -55,10 +56,10 @@ def _row(n, N, T, parameters, budget):
     kw = {} if budget is None else {"circuit_budget_seconds": budget}
     t0 = time.perf_counter()
     r = solve_gd(discrete_carleman(qm, N), np.full(n, 0.1), T, epsilon=0.1, delta=0.5, parameters=parameters,
-                 angle_bits=24, **kw)
+                 angle_bits=24, solver="auto", **kw)
     d = r.details
     pred = d.get("prediction") or {}
-    return {"instance": f"n{n}-N{N}-T{T}", "parameters": parameters, "path": d["simulate"],
+    return {"instance": f"n{n}-N{N}-T{T}", "parameters": parameters, "solver": d["solver"], "path": d["simulate"],
             "qubits": d["circuit_qubits"], "nonzero_amplitudes": r.nonzero_amplitudes,
             "calls": r.block_encoding_calls, "counted_by_qsharp": r.calls_counted_by_qsharp,
             "fidelity": r.fidelity_carleman, "qsharp_s": r.simulated_seconds, "qsharp_cpu_s": d["simulated_cpu_seconds"],
@@ -72,7 +73,7 @@ def _fmt(x, spec):
 
 def main() -> None:
     quick = "--quick" in sys.argv
-    hdr = (f"{'instance':10} {'params':6} {'path':7} {'qubits':>6} {'nonzero':>7} {'calls':>7} {'Q#':>3} "
+    hdr = (f"{'instance':10} {'params':6} {'solver':6} {'path':7} {'qubits':>6} {'nonzero':>7} {'calls':>7} {'Q#':>3} "
            f"{'fidelity':>9} {'Q# s':>7} {'Q# CPU s':>8} {'pred CPU':>8} {'prep s':>6}")
     print(hdr)
     print("-" * len(hdr), flush=True)
@@ -80,7 +81,7 @@ def main() -> None:
     for spec in ROWS[:3] if quick else ROWS:
         row = _row(*spec)
         rows.append(row)
-        print(f"{row['instance']:10} {row['parameters']:6} {row['path']:7} {_fmt(row['qubits'], '6d')} "
+        print(f"{row['instance']:10} {row['parameters']:6} {row['solver']:6} {row['path']:7} {_fmt(row['qubits'], '6d')} "
               f"{_fmt(row['nonzero_amplitudes'], '7d')} {row['calls']:7d} {'yes' if row['counted_by_qsharp'] else 'no':>3} "
               f"{row['fidelity']:9.6f} {row['qsharp_s']:7.1f} {row['qsharp_cpu_s']:8.1f} "
               f"{_fmt(row['predicted_cpu_s'], '8.1f')} {row['preparation_s']:6.1f}", flush=True)

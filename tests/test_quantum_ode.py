@@ -344,6 +344,66 @@ def test_qsharp_counted_calls_equal_the_traced_count(monkeypatch, encoding):
     assert r.block_encoding_calls == (full - rest) // per_call
 
 
+def test_default_path_with_solver_auto_runs_the_circuit_at_T4():
+    """The demo's and `pyqgd simulate`'s path (a-priori parameters, amplification, Kronecker, solver="auto",
+    simulate="auto") at the demo's T = 4 on an N = 2 instance (n = 1; n = 2 takes ≈ 65–110 CPU-s): the kernel
+    reflection is chosen, the Q# circuit runs (calls counted by Q#), fidelity with the classical Carleman u_T ≥ 0.99."""
+    s, u, _ = _default_instance()
+    r = solve_gd(s, u, 4, epsilon=0.05, solver="auto")
+    assert r.details["solver"] == "kernel" and r.details["simulate"] == "circuit" and r.calls_counted_by_qsharp
+    assert r.how_simulated().startswith("Q# circuit, ")
+    assert r.fidelity_carleman >= 0.99 and r.amplified_success_probability >= 1 - 0.3**2
+
+
+def test_kernel_solver_block_level_equals_the_circuit():
+    """solver="kernel" (Dalzell's kernel reflection on the history system) through the same driver: the circuit's
+    read-out state and success probability before amplification equal the numpy V·βK(Σ)·Vᵀ|e> of
+    G = (I − |b'><b'|)L/α (to 1e-10), the amplified probability the YLC closed form; fidelity ≥ 0.99."""
+    s, u, T = _system(2, 1, 0.1, seed=0), np.array([0.3, -0.1]), 2
+    kw = dict(epsilon=0.1, angle_bits=24, delta=0.5, solver="kernel")
+    rc = solve_gd(s, u, T, simulate="circuit", **kw)
+    rb = solve_gd(s, u, T, simulate="block", **kw)
+    assert rc.method == "kernel_reflection" and rc.calls_counted_by_qsharp and rc.p == default_padding(T) - 1
+    assert abs(abs(np.vdot(rc.state, rb.state)) - 1.0) < 1e-10
+    assert abs(rc.success_probability - rb.success_probability) < 1e-10
+    assert abs(rc.amplified_success_probability - rb.amplified_success_probability_predicted) < 1e-8
+    assert rc.fidelity_carleman >= 0.99
+
+
+def test_auto_solver_takes_the_kernel_when_it_needs_fewer_calls():
+    """At N = 2, T = 4 with a-priori parameters the kernel reflection's plan needs far fewer calls than QSVT's."""
+    s, u = _system(2, 2, 0.0, seed=0), np.array([0.1, 0.1])
+    r = solve_gd(s, u, 4, epsilon=0.1, angle_bits=24, solver="auto", simulate="block")
+    assert r.details["solver"] == "kernel", r.details["solver_reason"]
+    qsvt = int(r.details["solver_reason"].split("qsvt: ")[1].split(" calls")[0])
+    assert 5 * r.block_encoding_calls < qsvt
+
+
+def test_kernel_counted_calls_equal_the_traced_count(monkeypatch):
+    """The kernel solve's calls counted by Q# = (CCZ of the run − CCZ of the run with the encoding replaced by the
+    identity) / CCZ of one call of the encoding, all from the QDK's logical_counts trace."""
+    import pyqgd.quantum.ode as ode
+
+    seen = []
+    real = ode.run_kernel_solve
+
+    def spy(op, data, rb, re, phases, alphas, betas, m):
+        seen.append((data, rb, re, list(phases), list(alphas), list(betas)))
+        return real(op, data, rb, re, phases, alphas, betas, m)
+
+    monkeypatch.setattr(ode, "run_kernel_solve", spy)
+    s, u = _system(2, 1, 0.1, seed=0), np.array([0.3, -0.1])
+    r = solve_gd(s, u, 2, epsilon=0.3, delta=0.5, solver="kernel", simulate="circuit")
+    assert r.amplification_length > 1
+    ctx = get_context()
+    K = ctx.code.Solvers.HistoryKernel
+    full = ctx.logical_counts(K.TraceCarlemanKernelSolveKronecker, *seen[-1])["cczCount"]
+    rest = ctx.logical_counts(K.TraceCarlemanKernelSolveKroneckerWithoutCalls, *seen[-1])["cczCount"]
+    per_call = ctx.logical_counts(ctx.code.Carleman.Kronecker.TraceKroneckerBlockEncoding, seen[-1][0])["cczCount"]
+    assert per_call > 0 and (full - rest) % per_call == 0
+    assert r.block_encoding_calls == (full - rest) // per_call
+
+
 def test_auto_goes_to_block_level_with_its_reason():
     """Over the budget, auto runs the block level and says why (predicted CPU seconds, nonzero amplitudes)."""
     s, u, T = _default_instance()

@@ -28,7 +28,9 @@ One driver for every encoding: :func:`plan_inversion` (κ → polynomial → amp
 the run — the Q# operation ``Solve.HistorySolve`` (:func:`run_history_solve`; it counts its block-encoding calls
 while it runs) or the block level — and the read-out (:func:`final_window_state`), into a :class:`GdSolveResult`.
 ``simulate="auto"`` predicts the circuit's CPU seconds from two probe runs of the same Q# operation
-(:func:`predict_circuit_seconds`).
+(:func:`predict_circuit_seconds`). ``solver="kernel"`` replaces steps 3–4's polynomial by Dalzell's kernel
+reflection on the history system (arXiv:2406.12086; :class:`KernelPlan`, the Q# operation
+``Solvers.HistoryKernel``, O(κ log 1/ε) calls), ``solver="auto"`` runs whichever plan predicts the lower cost.
 """
 
 from __future__ import annotations
@@ -69,13 +71,15 @@ from pyqgd.quantum.polynomials import (
     inverse_polynomial,
     optimal_inverse_degree,
 )
+from pyqgd.quantum.qlss import MAX_KERNEL_DEGREE, history_kernel_parameters
 from pyqgd.quantum.qsp import qsvt_angles
 from pyqgd.quantum.solvers import DEFAULT_MAX_DEGREE
 from pyqgd.quantum.structured_oracles import carleman_layout, carleman_oracle_data, history_rhs, padded_tstep_matrix
 
 __all__ = ["GdSolveResult", "solve_gd", "default_padding", "MAX_SIMULATED_QUBITS", "check_gd_input", "SparseEncoding",
            "gd_solver_parameters", "InversionPlan", "plan_inversion", "CircuitRun", "run_history_solve",
-           "final_window_state", "window_fidelity", "predict_circuit_seconds", "kronecker_solve"]
+           "final_window_state", "window_fidelity", "predict_circuit_seconds", "kronecker_solve",
+           "KernelPlan", "plan_kernel", "run_kernel_solve", "KERNEL_CALL_COST"]
 
 #: Largest system register (2^m-dimensional dense matrices and SVDs) the block-level simulation handles.
 MAX_BLOCK_SYSTEM_QUBITS = 12
@@ -332,6 +336,60 @@ def plan_inversion(alpha: float, parameters: dict, *, amplify: bool = True, delt
                          amplitude=float(parameters["amplitude"]), polynomial=poly, lambda_min=lam, schedule=sched)
 
 
+@dataclass(frozen=True)
+class KernelPlan:
+    """The classical plan of one kernel-reflection solve (Dalzell, arXiv:2406.12086; :mod:`pyqgd.quantum.qlss`),
+    built once: κ, the reflection polynomial β·K of precision ε_K (``eps_p``) on [1/κ, 1], the bracket's ratio a
+    (``amplitude``), t = α·tan θ, |b'⟩ and |e⟩ (``rhs_b``, ``rhs_e``) and the fixed-point schedule. The circuit makes
+    ``calls`` = degree × (2l + 1) block-encoding calls, as :class:`InversionPlan`."""
+
+    alpha: float
+    kappa: float
+    eps_p: float
+    amplitude: float
+    polynomial: object
+    lambda_min: float | None
+    schedule: FixedPointSchedule | None
+    t: float
+    rhs_b: dict
+    rhs_e: dict
+
+    degree = InversionPlan.degree
+    amplification_length = InversionPlan.amplification_length
+    calls = InversionPlan.calls
+
+
+def plan_kernel(alpha: float, parameters: dict, rhs_qsharp: dict, blocks: int, *, epsilon: float,
+                amplify: bool = True, delta: float = 0.3, max_degree: int = MAX_KERNEL_DEGREE) -> KernelPlan:
+    """The kernel-reflection plan (:func:`pyqgd.quantum.qlss.history_kernel_parameters`) from the same
+    ``parameters`` as :func:`plan_inversion`: κ, and the bracket lo = α·a·U ≤ ‖Π_good (L/α)⁻¹B̂‖,
+    hi = α·U ≥ ‖(L/α)⁻¹B̂‖ (U = ``parameters["solution_norm"]``, a = ``parameters["amplitude"]``/U)."""
+    hi = alpha * parameters["solution_norm"]
+    lo = alpha * parameters["amplitude"]
+    kp = history_kernel_parameters(alpha, parameters["kappa"], lo, hi, rhs_qsharp, blocks, epsilon=epsilon,
+                                   amplify=amplify, delta=delta, max_degree=max_degree)
+    sched = fixed_point_schedule(kp["lambda_min"], delta) if amplify else None
+    return KernelPlan(alpha=float(alpha), kappa=float(parameters["kappa"]), eps_p=float(kp["eps_k"]),
+                      amplitude=float(kp["good_amplitude"]), polynomial=kp["polynomial"],
+                      lambda_min=kp["lambda_min"] if amplify else None, schedule=sched, t=float(kp["t"]),
+                      rhs_b=kp["rhs_b"], rhs_e=kp["rhs_e"])
+
+
+def _kernel_prediction(plan: KernelPlan, Lq_over_alpha: np.ndarray, rhs, blocks: int) -> np.ndarray:
+    """The kernel solve's output before amplification in numpy: V β·K(Σ) Vᵀ|e⟩ for G = (I − |b'⟩⟨b'|)L/α = U Σ Vᵀ
+    (even QSVT on the right singular vectors, GSLW 2019 Thm 17), |b'⟩ and |e⟩ the vectors of ``plan.rhs_b/rhs_e``."""
+    Dc = Lq_over_alpha.shape[0] // len(plan.rhs_e["ClockAmplitudes"])
+    B = rhs.vector / np.linalg.norm(rhs.vector)
+    src = 1 if rhs.qsharp.get("HasConstant", True) else 0
+    e = np.zeros_like(B)
+    e[blocks * Dc:(blocks + 1) * Dc] = B[src * Dc:(src + 1) * Dc] / np.linalg.norm(B[src * Dc:(src + 1) * Dc])
+    theta = np.arctan2(plan.t, plan.alpha)
+    b = np.cos(theta) * B + np.sin(theta) * e
+    G = Lq_over_alpha - np.outer(b, b @ Lq_over_alpha)
+    _, S, Vt = np.linalg.svd(G)
+    return Vt.T @ (plan.polynomial(S) * (Vt @ e))
+
+
 def _inversion_cost(alpha: float, pr: dict, delta: float) -> dict:
     """Calls of :func:`plan_inversion`'s plan without building the polynomial (any degree, for the cost comparison)."""
     d = int(optimal_inverse_degree(pr["kappa"], pr["eps_p"]))
@@ -374,8 +432,19 @@ def _system_block(dump, system_qubits: int) -> np.ndarray:
 def run_history_solve(operation, data, phases, rhs, alphas, betas, system_qubits: int) -> CircuitRun:
     """Run a ``Solve.HistorySolve`` entry (``operation(data, phases, rhs, alphas, betas) : Int``) once; its dumps
     (after the first QSVT when amplifying, and at the end) are read sparsely."""
+    return _run_dumped(operation, (data, list(phases), rhs, list(alphas), list(betas)), system_qubits)
+
+
+def run_kernel_solve(operation, data, rhs_b, rhs_e, phases, alphas, betas, system_qubits: int) -> CircuitRun:
+    """Run a ``Solvers.HistoryKernel`` entry (``operation(data, rhsB, rhsE, phases, alphas, betas) : Int``, the
+    kernel-reflection solve; its calls counted in the QSVT loops) once, read as :func:`run_history_solve`."""
+    return _run_dumped(operation, (data, rhs_b, rhs_e, list(phases), list(alphas), list(betas)), system_qubits)
+
+
+def _run_dumped(operation, args: tuple, system_qubits: int) -> CircuitRun:
+    """One run of a counted solve: its first and last dumps read sparsely, its result the counted calls."""
     t0, c0 = time.perf_counter(), time.process_time()
-    res = get_context().run(operation, 1, data, list(phases), rhs, list(alphas), list(betas), save_events=True)[0]
+    res = get_context().run(operation, 1, *args, save_events=True)[0]
     seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     dumps = [e.state_dump() for e in res["events"] if e.is_state_dump()]
     if not dumps:
@@ -417,14 +486,20 @@ PROBE_PHASES = (0.3, -0.2, 0.5, 0.1, -0.4, 0.2)
 PROBE_GROWTH = 2.0
 
 
-def predict_circuit_seconds(operation, data, rhs, plan: InversionPlan, system_qubits: int) -> dict:
+def predict_circuit_seconds(operation, data, rhs, plan, system_qubits: int, *, kernel_rhs=None) -> dict:
     """CPU seconds and nonzero amplitudes of the planned run from two cheap probe runs of the same Q# operation
     (``PROBE_PHASES``: 1 call, then 5 or 15): seconds ≈ calls × (marginal CPU seconds per probe call) ×
     ``PROBE_GROWTH``, amplitudes ≈ probe amplitudes × ``PROBE_GROWTH`` (the simulator's cost per gate is
     proportional to the nonzero amplitudes it holds)."""
     amp = ([0.5], [-0.5]) if plan.schedule is not None else ([], [])
-    small = run_history_solve(operation, data, PROBE_PHASES[:2], rhs, [], [], system_qubits)
-    probe = run_history_solve(operation, data, PROBE_PHASES, rhs, *amp, system_qubits)
+
+    def run(phases, alphas, betas):
+        if kernel_rhs is None:
+            return run_history_solve(operation, data, phases, rhs, alphas, betas, system_qubits)
+        return run_kernel_solve(operation, data, rhs, kernel_rhs, phases, alphas, betas, system_qubits)
+
+    small = run(PROBE_PHASES[:2], [], [])
+    probe = run(PROBE_PHASES, *amp)
     per_call = max(probe.cpu_seconds - small.cpu_seconds, 0.0) / (probe.calls - small.calls)
     per_call = max(per_call, probe.cpu_seconds / probe.calls / 4.0)  # timer noise on tiny runs
     return {"seconds": plan.calls * per_call * PROBE_GROWTH,
@@ -439,7 +514,9 @@ def _auto_choice(enc, op, rhs, plan, m, max_degree, budget) -> tuple[str, str, d
         return "block", f"degree {plan.degree} > max_degree {max_degree}", None
     if plan.schedule is not None and plan.schedule.length > 10_001:
         return "block", f"amplification length {plan.schedule.length} > 10001", None
-    pred = predict_circuit_seconds(op, enc.to_qsharp(), rhs.qsharp, plan, m)
+    kern = isinstance(plan, KernelPlan)
+    pred = predict_circuit_seconds(op, enc.to_qsharp(), plan.rhs_b if kern else rhs.qsharp, plan, m,
+                                   kernel_rhs=plan.rhs_e if kern else None)
     why = (f"{plan.calls} calls × {1e3 * pred['seconds_per_call']:.1f} ms ≈ {pred['seconds']:.0f} CPU-s predicted, "
            f"~{pred['nonzero_amplitudes']} nonzero amplitudes")
     if pred["seconds"] <= budget and pred["nonzero_amplitudes"] <= AUTO_MAX_AMPLITUDES:
@@ -477,7 +554,8 @@ def _instance(system, u, T, p, enc, epsilon, parameters) -> dict:
     bnd = None
     try:
         inv = max(cb.inverse_norm.value, 1.0)
-        bnd = gd_solver_parameters(alpha, epsilon, inv, cb.amplitude.value, inv, pert)
+        sol = inv if cb.solution_norm is None else min(cb.solution_norm.value, inv)
+        bnd = gd_solver_parameters(alpha, epsilon, inv, cb.amplitude.value, sol, pert)
     except ValueError:
         if parameters == "bounds":
             raise
@@ -505,6 +583,7 @@ def solve_gd(
     parameters: str = "bounds",
     simulate: str = "auto",
     block_encoding: str = "kronecker",
+    solver: str = "qsvt",
     angle_bits: int = DEFAULT_ANGLE_BITS,
     max_degree: int = DEFAULT_MAX_DEGREE,
     max_qubits: int = MAX_SIMULATED_QUBITS,
@@ -537,6 +616,12 @@ def solve_gd(
     (default: built from F0, F1, F2 alone, ``pyqgd.quantum.kronecker``; α_L = 1 + α_M) or "sparse" (structured
     oracles over M's tables). All input checks (:func:`check_gd_input`), the parameter bounds and the degree check run
     before any Q#.
+
+    ``solver`` is "qsvt" (P ≈ c/x, above), "kernel" (Dalzell's kernel reflection on the history system,
+    ``Solvers.HistoryKernel``, :class:`KernelPlan`: O(κ log 1/ε) calls; needs a pad clock value, so ``p`` defaults
+    to :func:`default_padding` − 1 ≥ T for it) or "auto": both planned from the same parameters, the one with the
+    lower predicted simulator cost (calls, a kernel call weighted by ``KERNEL_CALL_COST``) runs
+    (``details["solver_reason"]``).
     """
     system, u_in, T = _resolve_system(system, u_in, T, N)
     epsilon = check_positive_float(epsilon, "epsilon")
@@ -546,8 +631,10 @@ def solve_gd(
         raise ValueError(f"parameters must be 'bounds' or 'exact', got {parameters!r}")
     if simulate not in ("auto", "circuit", "block"):
         raise ValueError(f"simulate must be 'auto', 'circuit' or 'block', got {simulate!r}")
+    if solver not in ("qsvt", "kernel", "auto"):
+        raise ValueError(f"solver must be 'qsvt', 'kernel' or 'auto', got {solver!r}")
     if p is None:
-        p = default_padding(check_positive_int(T, "T (number of steps)"))
+        p = default_padding(check_positive_int(T, "T (number of steps)")) - (solver != "qsvt")
     chk = check_gd_input(system, u_in, T, p,
                          max_qubits=max_qubits if simulate == "circuit" else 2 * MAX_BLOCK_SYSTEM_QUBITS + 3,
                          require_dissipative=require_dissipative)
@@ -558,30 +645,82 @@ def solve_gd(
     enc = _encoding(block_encoding, system, T, p, angle_bits)
     ins = _instance(system, u, T, p, enc, epsilon, parameters)
     par = ins["bounds"] if parameters == "bounds" else ins["exact"]
-    plan = plan_inversion(ins["alpha"], par, amplify=amplify, delta=delta, lambda_min=lambda_min,
-                          max_degree=max_degree if simulate == "circuit" else MAX_DEGREE,
-                          max_length=10_001 if simulate == "circuit" else 10**7)
+    plan, solver_reason = _plan(solver, ins, par, epsilon=epsilon, amplify=amplify, delta=delta,
+                                lambda_min=lambda_min, max_degree=max_degree if simulate == "circuit" else MAX_DEGREE,
+                                max_length=10_001 if simulate == "circuit" else 10**7)
+    kernel = isinstance(plan, KernelPlan)
     if simulate == "circuit" and plan.degree > max_degree:
         raise DegreeTooLargeError(f"degree {plan.degree} > max_degree = {max_degree} for the circuit simulation; "
                                   "use simulate='block' or 'auto'")
     m = ins["lay"].system_qubits
-    op = getattr(get_context().code.Solve.HistorySolve, _SOLVE_OPERATIONS[block_encoding]) \
-        if simulate != "block" else None
+    op = _operation(kernel, block_encoding) if simulate != "block" else None
     reason, pred = "chosen by the caller", None
     if simulate == "auto":
         simulate, reason, pred = _auto_choice(enc, op, ins["rhs"], plan, m, max_degree, circuit_budget_seconds)
-    x_poly = _psv_transpose(ins["Lq"] / ins["alpha"], plan.polynomial) @ (ins["rhs"].vector / ins["Bn"])
+    if kernel:
+        ins["good"] = ins["good"] & (np.arange(len(ins["good"])) // 2**ins["lay"].carleman_qubits < ins["lay"].blocks)
+        x_poly = _kernel_prediction(plan, ins["Lq"] / ins["alpha"], ins["rhs"], ins["lay"].blocks)
+    else:
+        x_poly = _psv_transpose(ins["Lq"] / ins["alpha"], plan.polynomial) @ (ins["rhs"].vector / ins["Bn"])
     p_pred = float(np.sum(x_poly[ins["good"]] ** 2))
     p_amp_pred = None if plan.schedule is None else float(fixed_point_success(p_pred, plan.schedule))
     run = _run(simulate, op, enc, ins, plan, m, x_poly)
     probe = 0.0 if pred is None else pred["probe_seconds"]
     run["preparation_seconds"] += time.perf_counter() - t_prep - run["qsharp_seconds"] - probe
     return _result(system, T, p, enc, ins, chk, plan, run, p_pred, p_amp_pred, epsilon, parameters, block_encoding,
-                   angle_bits, delta, {"simulate": simulate, "simulate_reason": reason, "prediction": pred})
+                   angle_bits, delta, {"simulate": simulate, "simulate_reason": reason, "prediction": pred,
+                                       "solver": "kernel" if kernel else "qsvt", "solver_reason": solver_reason})
 
 
 #: The Q# entry of ``Solve.HistorySolve`` for each encoding.
 _SOLVE_OPERATIONS = {"sparse": "HistorySolveStructured", "kronecker": "HistorySolveKronecker"}
+#: The Q# entry of ``Solvers.HistoryKernel`` (the kernel-reflection solve) for each encoding.
+_KERNEL_OPERATIONS = {"sparse": "CarlemanKernelSolve", "kronecker": "CarlemanKernelSolveKronecker"}
+
+#: Simulator CPU seconds of one kernel-reflection call over one QSVT call (the kernel operator adds two |b'⟩
+#: preparations, a controlled reflection and one ancilla to each call): measured on the Kronecker encoding at
+#: n = 2, N = 2, T = 4: 48.7 ms per kernel call (a-priori parameters, 2290 calls, 111.5 CPU-s) against 20.8 ms per
+#: QSVT call (instance-exact parameters, 3933 calls, 82.0 CPU-s).
+KERNEL_CALL_COST = 2.5
+
+
+def _operation(kernel: bool, block_encoding: str):
+    ctx = get_context()
+    if kernel:
+        return getattr(ctx.code.Solvers.HistoryKernel, _KERNEL_OPERATIONS[block_encoding])
+    return getattr(ctx.code.Solve.HistorySolve, _SOLVE_OPERATIONS[block_encoding])
+
+
+def _plan(solver, ins, par, *, epsilon, amplify, delta, lambda_min, max_degree, max_length):
+    """(the plan of ``solver``, why): for "auto" both plans, the lower predicted cost (calls × per-call cost)."""
+    lay = ins["lay"]
+    plans, errors = {}, {}
+    if solver in ("qsvt", "auto"):
+        try:
+            plans["qsvt"] = plan_inversion(ins["alpha"], par, amplify=amplify, delta=delta, lambda_min=lambda_min,
+                                           max_degree=max_degree, max_length=max_length)
+        except ValueError as exc:
+            if solver == "qsvt":
+                raise
+            errors["qsvt"] = str(exc)
+    if solver in ("kernel", "auto"):
+        if lay.blocks >= 2**lay.clock_qubits:
+            raise ValueError(f"T + p + 1 = {lay.blocks} fills the {lay.clock_qubits}-qubit clock: the kernel solve "
+                             "needs one padded clock value; leave p out or choose p with T + p + 1 not a power of 2")
+        try:
+            plans["kernel"] = plan_kernel(ins["alpha"], par, ins["rhs"].qsharp, lay.blocks, epsilon=epsilon,
+                                          amplify=amplify, delta=delta, max_degree=min(max_degree, MAX_KERNEL_DEGREE))
+        except ValueError as exc:
+            if solver == "kernel" or not plans:
+                raise
+            errors["kernel"] = str(exc)
+    if solver != "auto":
+        return plans[solver], "chosen by the caller"
+    cost = {k: v.calls * (KERNEL_CALL_COST if k == "kernel" else 1.0) for k, v in plans.items()}
+    best = min(cost, key=cost.get)
+    why = "; ".join(f"{k}: {v.calls} calls" for k, v in plans.items()) + \
+        "".join(f"; {k}: {e.splitlines()[0]}" for k, e in errors.items())
+    return plans[best], f"{best}, the lower predicted cost ({why}; a kernel call ≈ {KERNEL_CALL_COST:g} QSVT calls)"
 
 
 def _run(simulate, op, enc, ins, plan, m, x_poly) -> dict:
@@ -591,11 +730,15 @@ def _run(simulate, op, enc, ins, plan, m, x_poly) -> dict:
                 "angle_error": None, "nonzero_amplitudes": None, "qubits_dumped": None, "qsharp_seconds": 0.0,
                 "qsharp_cpu_seconds": 0.0,
                 "preparation_seconds": 0.0}
-    t0 = time.perf_counter()
-    angles = qsvt_angles(plan.polynomial)
-    prep = time.perf_counter() - t0
     amp = ([], []) if plan.schedule is None else (plan.schedule.alphas.tolist(), plan.schedule.betas.tolist())
-    run = run_history_solve(op, enc.to_qsharp(), angles.phases.tolist(), ins["rhs"].qsharp, *amp, m)
+    if isinstance(plan, KernelPlan):  # its phases were found with the plan (preparation)
+        angles, prep = plan.polynomial, 0.0
+        run = run_kernel_solve(op, enc.to_qsharp(), plan.rhs_b, plan.rhs_e, angles.phases.tolist(), *amp, m)
+    else:
+        t0 = time.perf_counter()
+        angles = qsvt_angles(plan.polynomial)
+        prep = time.perf_counter() - t0
+        run = run_history_solve(op, enc.to_qsharp(), angles.phases.tolist(), ins["rhs"].qsharp, *amp, m)
     p_amp = None if plan.schedule is None else float(np.sum(np.abs(run.system_amplitudes[ins["good"]]) ** 2))
     return {"psi": run.system_amplitudes, "psi0": run.first_amplitudes, "calls": run.calls,
             "counted_by_qsharp": True, "p_amp": p_amp, "angle_error": float(angles.max_error),
@@ -608,13 +751,16 @@ def _result(system, T, p, enc, ins, chk, plan, run, p_pred, p_amp_pred, epsilon,
     """Read out the final window and assemble the typed result."""
     lay, m, alpha, good = ins["lay"], ins["lay"].system_qubits, ins["alpha"], ins["good"]
     psi, psi0 = run["psi"], run["psi0"]
-    V, _ = final_window_state(psi, lay, T)
+    kernel = isinstance(plan, KernelPlan)
+    # the kernel solve's pad clock value K = T + p + 1 holds t·|e>, outside the window
+    V, _ = final_window_state(np.where(np.arange(len(psi)) < lay.blocks * 2**lay.carleman_qubits, psi, 0) if kernel
+                              else psi, lay, T)
     state = V.sum(axis=0)
     state = state / np.linalg.norm(state)
     Y = ins["Y"]
-    nq = 2 + enc.num_ancillas + m
+    nq = 2 + enc.num_ancillas + kernel + m  # the kernel operator's LCU qubit
     scratch = angle_bits + 2 * lay.carleman_qubits + 10
-    qubits = {**lay.qubits(), "block_encoding_ancillas": enc.num_ancillas, "qsvt_ancillas": 2,
+    qubits = {**lay.qubits(), "block_encoding_ancillas": enc.num_ancillas + kernel, "qsvt_ancillas": 2,
               "scratch": scratch, "in_superposition": nq}
     ex, bnd = ins["exact"], ins["bounds"]
     cost_exact = _inversion_cost(alpha, ex, delta)
@@ -635,13 +781,13 @@ def _result(system, T, p, enc, ins, chk, plan, run, p_pred, p_amp_pred, epsilon,
         final_window_fraction=float(np.sum(Y[good] ** 2) / np.sum(Y**2)),
         fidelity_carleman=window_fidelity(V, ins["u_car"]), fidelity_gd=window_fidelity(V, ins["u_gd"]),
         state=np.real_if_close(state), u_carleman=ins["u_car"], u_gd=ins["u_gd"],
-        dissipation_number=float(chk["R"]), simulated_seconds=run["qsharp_seconds"], method="qsvt",
+        dissipation_number=float(chk["R"]), simulated_seconds=run["qsharp_seconds"],
+        method="kernel_reflection" if kernel else "qsvt",
         preparation_seconds=run["preparation_seconds"], nonzero_amplitudes=run["nonzero_amplitudes"],
         calls_counted_by_qsharp=run["counted_by_qsharp"],
         details={
             "R_d": chk["R_d"], "rho": chk["rho"],
-            "ideal_success_probability": float((plan.polynomial.scale * alpha) ** 2 * np.sum(Y[good] ** 2)
-                                               / ins["Bn"] ** 2),
+            "ideal_success_probability": _ideal_success(plan, Y / ins["Bn"], good),
             "qsvt_success_probability": float(np.sum(np.abs(psi0) ** 2)), "parameters": parameters, **how,
             "block_encoding": block_encoding, "polynomial_precision": plan.eps_p,
             "lambda_min": plan.lambda_min, "delta": None if sched is None else delta,
@@ -658,6 +804,15 @@ def _result(system, T, p, enc, ins, chk, plan, run, p_pred, p_amp_pred, epsilon,
             "simulated_cpu_seconds": run["qsharp_cpu_seconds"],
         },
     )
+
+
+def _ideal_success(plan, y: np.ndarray, good: np.ndarray) -> float:
+    """The good probability of the exact transform: (c·α)²‖Π y‖² (QSVT, y = L⁻¹B̂) or, for the kernel reflection
+    (x = α·y), (β·2t/(‖x‖² + t²))²·‖Π x‖² (Dalzell 2024; :mod:`pyqgd.quantum.qlss`)."""
+    if isinstance(plan, KernelPlan):
+        x = plan.alpha * y
+        return float((plan.polynomial.scale * 2 * plan.t / (x @ x + plan.t**2)) ** 2 * np.sum(x[good] ** 2))
+    return float((plan.polynomial.scale * plan.alpha) ** 2 * np.sum(y[good] ** 2))
 
 
 def kronecker_solve(system: CarlemanSystem, u_in, T: int, p: int, *, epsilon: float = 0.01, amplify: bool = True,

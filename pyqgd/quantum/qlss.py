@@ -44,7 +44,7 @@ from pyqgd.quantum.solvers import QuantumSolveResult, encoded_kappa, normalized_
 
 __all__ = ["KernelReflectionPolynomial", "kernel_reflection_polynomial", "kernel_reflection_degree",
            "kernel_success_lower_bound", "kernel_operator_matrix", "solve_kernel_reflection", "KERNEL_SCALE",
-           "MAX_KERNEL_DEGREE", "HistoryKernelSetup", "history_kernel_setup", "solve_history_kernel"]
+           "MAX_KERNEL_DEGREE", "HistoryKernelSetup", "history_kernel_setup", "history_kernel_parameters", "solve_history_kernel"]
 
 #: β: the polynomial is scaled to max |β·K| = β < 1 on [−1, 1] (QSP angle finding needs |P| < 1).
 KERNEL_SCALE = 0.999
@@ -298,21 +298,33 @@ def history_kernel_setup(system, u_in, T: int, p: int, *, encoding: str = "krone
             raise ValueError("the a-priori amplitude bound is 0 for this instance; use bracket='instance-exact'")
     else:
         raise ValueError(f"bracket must be 'a-priori' or 'instance-exact', got {bracket!r}")
+    kp = history_kernel_parameters(alpha, kappa, lo, hi, rhs.qsharp, K, epsilon=epsilon, amplify=amplify, delta=delta,
+                                   max_degree=max_degree)
+    return HistoryKernelSetup(encoding=encoding, data=data, alpha=alpha, kappa=kappa, L_encoded=Lq,
+                              rhs_vector=rhs.vector, **kp)
+
+
+def history_kernel_parameters(alpha: float, kappa: float, lo: float, hi: float, rhs_qsharp: dict, blocks: int, *,
+                              epsilon: float, amplify: bool = True, delta: float = 0.3,
+                              max_degree: int = MAX_KERNEL_DEGREE) -> dict:
+    """The kernel-reflection parameters from a bracket lo ≤ ‖Π_good (L/α)⁻¹B̂‖, ‖(L/α)⁻¹B̂‖ ≤ hi and κ ≥ α/σ_min:
+    t = hi (|b'⟩ = cos θ|B̂⟩ + sin θ|e⟩, tan θ = hi/α, |e⟩ on the pad clock value ``blocks``), a = lo/hi, the
+    precision ε_K = ε·a/2 of β·K (module docstring), the amplification bound λ = (β(a − ε_K))² and its fixed-point
+    schedule (Yoder, Low, Chuang 2014). Returns the fields of :class:`HistoryKernelSetup` other than the encoding's."""
     a_lo = min(lo / hi, 1.0)
     eps_k = epsilon * a_lo / 2.0
     poly = kernel_reflection_polynomial(kappa, eps_k, max_degree=max_degree)
     lam = min((poly.scale * (a_lo - eps_k)) ** 2, 1.0)
     sched = fixed_point_schedule(lam, delta) if amplify else None
     theta = math.atan2(hi, alpha)
-    clock = np.asarray(rhs.qsharp["ClockAmplitudes"], dtype=float)
+    clock = np.asarray(rhs_qsharp["ClockAmplitudes"], dtype=float)
     e = np.zeros_like(clock)
-    e[K] = 1.0
-    return HistoryKernelSetup(
-        encoding=encoding, data=data, rhs_b={**rhs.qsharp, "ClockAmplitudes": (math.cos(theta) * clock + math.sin(theta) * e).tolist()},
-        rhs_e={**rhs.qsharp, "ClockAmplitudes": e.tolist()}, alpha=alpha, kappa=kappa, t=hi, lo_good=lo, hi=hi,
-        good_amplitude=a_lo, eps_k=eps_k, polynomial=poly, lambda_min=lam,
-        alphas=[] if sched is None else sched.alphas.tolist(), betas=[] if sched is None else sched.betas.tolist(),
-        L_encoded=Lq, rhs_vector=rhs.vector)
+    e[blocks] = 1.0
+    return {"rhs_b": {**rhs_qsharp, "ClockAmplitudes": (math.cos(theta) * clock + math.sin(theta) * e).tolist()},
+            "rhs_e": {**rhs_qsharp, "ClockAmplitudes": e.tolist()}, "t": hi, "lo_good": lo, "hi": hi,
+            "good_amplitude": a_lo, "eps_k": eps_k, "polynomial": poly, "lambda_min": lam,
+            "alphas": [] if sched is None else sched.alphas.tolist(),
+            "betas": [] if sched is None else sched.betas.tolist()}
 
 
 def solve_history_kernel(system, u_in, T: int, p: int, **kw) -> QuantumSolveResult:

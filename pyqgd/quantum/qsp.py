@@ -41,17 +41,17 @@ class AngleFindingError(ValueError):
 
 
 def wx_response(phases: np.ndarray, x) -> np.ndarray:
-    """⟨0|U_W(x)|0⟩ for Wx-convention phases, by explicit 2×2 products (an independent reference)."""
+    """⟨0|U_W(x)|0⟩ for Wx-convention phases, by explicit 2×2 matrix products (an independent reference),
+    vectorized over x."""
     x = np.atleast_1d(np.asarray(x, dtype=float))
-    out = np.empty(x.shape, dtype=complex)
-    for i, xi in enumerate(x):
-        s = np.sqrt(max(0.0, 1.0 - xi * xi))
-        W = np.array([[xi, 1j * s], [1j * s, xi]])
-        U = np.diag([np.exp(1j * phases[0]), np.exp(-1j * phases[0])])
-        for ph in phases[1:]:
-            U = U @ W @ np.diag([np.exp(1j * ph), np.exp(-1j * ph)])
-        out[i] = U[0, 0]
-    return out
+    s = np.sqrt(np.clip(1.0 - x * x, 0.0, None))
+    W = np.empty(x.shape + (2, 2), dtype=complex)
+    W[..., 0, 0], W[..., 0, 1], W[..., 1, 0], W[..., 1, 1] = x, 1j * s, 1j * s, x
+    U = np.zeros(x.shape + (2, 2), dtype=complex)
+    U[..., 0, 0], U[..., 1, 1] = np.exp(1j * phases[0]), np.exp(-1j * phases[0])
+    for ph in phases[1:]:
+        U = (U @ W) * np.array([np.exp(1j * ph), np.exp(-1j * ph)])  # right factor diag(e^{iφ}, e^{−iφ})
+    return U[..., 0, 0]
 
 
 def reflection_response(phases: np.ndarray, x) -> np.ndarray:
@@ -95,10 +95,12 @@ def wx_phases(cheb_coef: np.ndarray, *, tol: float = 1e-10, maxiter: int = 100) 
     if (odd > 1e-12) == (even > 1e-12):
         raise ValueError("the polynomial must be nonzero and of definite parity")
     parity = 1 if odd > 1e-12 else 0
-    with contextlib.redirect_stdout(io.StringIO()):
-        _, err, _, proto = newton_solver(coef[parity::2], parity, crit=min(tol, 1e-12), maxiter=maxiter)
-    phases = np.array(proto.full_phases, dtype=float)
     d = len(coef) - 1
+    phases, err = _sym_qsp_newton(coef, d, min(tol, 1e-12), maxiter)
+    if phases is None:  # not converged: pyqsp's solver (same method, slower Jacobian)
+        with contextlib.redirect_stdout(io.StringIO()):
+            _, err, _, proto = newton_solver(coef[parity::2], parity, crit=min(tol, 1e-12), maxiter=maxiter)
+        phases = np.array(proto.full_phases, dtype=float)
     x = np.cos(np.pi * (np.arange(2 * d + 1) + 0.5) / (2 * d + 1))
     recon = np.max(np.abs(wx_response(phases, x).imag - np.polynomial.chebyshev.chebval(x, coef)))
     if not np.isfinite(recon) or recon > tol:
@@ -107,6 +109,45 @@ def wx_phases(cheb_coef: np.ndarray, *, tol: float = 1e-10, maxiter: int = 100) 
             f"(solver residual {err:.2e}); the polynomial may exceed 1 in modulus or the degree is too high"
         )
     return phases
+
+
+def _sym_qsp_newton(coef: np.ndarray, d: int, tol: float, maxiter: int) -> tuple[np.ndarray | None, float]:
+    """Symmetric-QSP Newton iteration (Dong, Lin, Ni, Wang, arXiv:2307.12468, Alg. 1) with the Jacobian from prefix
+    and suffix products over all nodes at once (O(d·d̃) per iteration): symmetric Wx phases φ_j = φ_{d−j} with
+    Im⟨0|U_W(x_k)|0⟩ = P(x_k) at the d̃ = ⌈(d+1)/2⌉ positive Chebyshev nodes. (phases, residual), or (None, residual)
+    when it does not converge within ``maxiter`` steps."""
+    dt = (d + 2) // 2
+    x = np.cos((2 * np.arange(1, dt + 1) - 1) * np.pi / (4 * dt))
+    sx = np.sqrt(1.0 - x * x)
+    f = np.polynomial.chebyshev.chebval(x, coef)
+    red = np.zeros(dt)  # g(x, 0) = Im T_d(x) = 0: the starting point of DLNW's iteration
+    err = np.inf
+    for _ in range(maxiter):
+        phi = np.concatenate([red, red[: d + 1 - dt][::-1]])
+        e = np.exp(1j * phi)
+        r = np.empty((d + 1, 2, dt), dtype=complex)  # <0| D_0 W ⋯ D_{j−1} W
+        c = np.empty((d + 1, 2, dt), dtype=complex)  # W D_{j+1} ⋯ W D_d |0>
+        r[0, 0], r[0, 1] = 1.0, 0.0
+        for j in range(d):
+            a, b = r[j, 0] * e[j], r[j, 1] / e[j]
+            r[j + 1, 0], r[j + 1, 1] = a * x + 1j * b * sx, 1j * a * sx + b * x
+        c[d, 0], c[d, 1] = 1.0, 0.0
+        for j in range(d - 1, -1, -1):
+            a, b = c[j + 1, 0] * e[j + 1], c[j + 1, 1] / e[j + 1]
+            c[j, 0], c[j, 1] = x * a + 1j * sx * b, 1j * sx * a + x * b
+        g = (r[d, 0] * e[d] * c[d, 0]).imag
+        res = g - f
+        err = float(np.max(np.abs(res)))
+        if err < tol:
+            return phi, err
+        dU = (1j * (r[:, 0] * e[:, None] * c[:, 0] - r[:, 1] / e[:, None] * c[:, 1])).imag  # (d+1, nodes)
+        J = dU[:dt].copy()
+        J[: d + 1 - dt] += dU[dt:][::-1]
+        try:
+            red = red - np.linalg.solve(J.T, res)
+        except np.linalg.LinAlgError:
+            return None, err
+    return None, err
 
 
 @dataclass(frozen=True)

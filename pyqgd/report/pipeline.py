@@ -571,7 +571,8 @@ def _simulate(problem, N, enabled):
     note = None
     try:
         system = discrete_carleman(qm, N)
-        kw = {"epsilon": SIMULATION_EPSILON, "angle_bits": 24, "circuit_budget_seconds": SIMULATION_BUDGET_SECONDS}
+        kw = {"epsilon": SIMULATION_EPSILON, "angle_bits": 24, "circuit_budget_seconds": SIMULATION_BUDGET_SECONDS,
+              "solver": "auto"}
         try:
             res = solve_gd(system, u_in, min(problem.T, 4), **kw)
         except ValueError as exc:

@@ -85,12 +85,16 @@ operation ApplyHistoryKernelReflectionCounted(phases : Double[], g : BlockEncodi
 /// # Summary
 /// The kernel-reflection history solve on any block-encoding `be` of L/α (padded layout), |b'> = rhsB|0>,
 /// |e> = rhsE|0>, then fixed-point amplification (Yoder–Low–Chuang 2014; none when `alphas` is empty) of the final
-/// window. Dumps [lcu, sig, q] + be's ancillas + sys when `dump`; returns the calls of `be`, counted in the loops.
+/// window. Dumps [lcu, sig, q] + be's ancillas + sys when `dump` (after the first reflection when amplifying, and
+/// at the end); returns the calls of `be`, counted in the loops.
 operation HistoryKernelSolveWith(be : BlockEncoding, steps : Int, blocks : Int, rhsB : HistoryRhs, rhsE : HistoryRhs, phases : Double[], alphas : Double[], betas : Double[], dump : Bool) : Int {
     let g = HistoryKernelOperator(be, rhsB);
     let numAnc = g.NumAncillas + 2;
     use qs = Qubit[numAnc + g.NumSystem];
     mutable calls = ApplyHistoryKernelReflectionCounted(phases, g, rhsE, qs, false);
+    if dump and Length(alphas) > 0 {
+        DumpMachine();
+    }
     for j in 0..Length(alphas) - 1 {
         ApplyPhaseOnHistoryWindow(betas[j], steps, blocks, numAnc, rhsB, qs);
         set calls += ApplyHistoryKernelReflectionCounted(phases, g, rhsE, qs, true);
@@ -128,4 +132,12 @@ operation CarlemanKernelSolve(data : CarlemanOracleData, rhsB : HistoryRhs, rhsE
 /// The same circuit without the dump, for resource tracing (`logical_counts`).
 operation TraceCarlemanKernelSolve(data : CarlemanOracleData, rhsB : HistoryRhs, rhsE : HistoryRhs, phases : Double[], alphas : Double[], betas : Double[]) : Int {
     HistoryKernelSolveWith(SparseBlockEncoding(CarlemanSparseOracles(data)), data.Steps, data.Blocks, rhsB, rhsE, phases, alphas, betas, false)
+}
+
+/// # Summary
+/// TraceCarlemanKernelSolveKronecker with the encoding replaced by the identity (Solve.HistorySolve.IdleBlockEncoding):
+/// the solve's cost without its block-encoding calls (the |b'> preparations of every call stay), for traces.
+@Config(Unrestricted)
+operation TraceCarlemanKernelSolveKroneckerWithoutCalls(data : KroneckerCarlemanData, rhsB : HistoryRhs, rhsE : HistoryRhs, phases : Double[], alphas : Double[], betas : Double[]) : Int {
+    HistoryKernelSolveWith(Solve.HistorySolve.IdleBlockEncoding(KroneckerCarlemanBlockEncoding(data)), data.Steps, data.Blocks, rhsB, rhsE, phases, alphas, betas, false)
 }
