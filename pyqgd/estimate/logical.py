@@ -23,7 +23,9 @@ import math
 from dataclasses import asdict, dataclass, replace
 
 from pyqgd import registry
+from pyqgd._bits import ceil_log2
 from pyqgd.estimate.errors import EstimateInputError, check_count, check_size
+from pyqgd.quantum.amplification import fixed_point_length
 
 __all__ = [
     "LogicalCost",
@@ -137,11 +139,6 @@ def _q(n: int, alloc: int | None = None) -> LogicalCost:
     return LogicalCost(num_qubits=n, qubits_allocated=n if alloc is None else alloc)
 
 
-def _bits(N: int) -> int:
-    """⌈log₂ N⌉ (0 for N = 1)."""
-    return (N - 1).bit_length()
-
-
 # --------------------------------------------------------------------------------------------- data loading
 
 
@@ -156,10 +153,10 @@ def select_lookup(num_entries: int, address_bits: int, width: int) -> LogicalCos
     E = check_size(num_entries, "num_entries")
     a = check_size(address_bits, "address_bits", minimum=0)
     w = check_size(width, "width")
-    if a < _bits(E):
-        raise EstimateInputError(f"{E} table entries need ≥ {_bits(E)} address bits, got {a}")
+    if a < ceil_log2(E):
+        raise EstimateInputError(f"{E} table entries need ≥ {ceil_log2(E)} address bits, got {a}")
     k = max(E - 2, 0)
-    q = a + w + max(_bits(E) - 1, 0)
+    q = a + w + max(ceil_log2(E) - 1, 0)
     return LogicalCost(num_qubits=q, qubits_allocated=q, ccz_count=k, measurement_count=k)
 
 
@@ -180,7 +177,7 @@ def selectswap_lookup(num_entries: int, width: int, *, block: int | None = None,
     fwd = max(-(-E // lam) - 2, 0) + w * (lam - 1)
     lam2 = max(1, math.isqrt(E - 1) + 1) if uncompute else 0
     un = (-(-E // lam2) + lam2) if uncompute else 0
-    q = _bits(E) + w * lam + max(_bits(-(-E // lam)) - 1, 0)
+    q = ceil_log2(E) + w * lam + max(ceil_log2(-(-E // lam)) - 1, 0)
     return LogicalCost(num_qubits=q, qubits_allocated=q, ccz_count=fwd + un,
                        measurement_count=max(-(-E // lam) - 2, 0) + ((-(-E // lam2)) if uncompute else 0))
 
@@ -196,8 +193,8 @@ def qram_lookup(num_entries: int, width: int, *, depth: int | None = None) -> Lo
     """
     E = check_size(num_entries, "num_entries")
     w = check_size(width, "width")
-    d = _bits(E) if depth is None else check_size(depth, "depth")
-    q = _bits(E) + w
+    d = ceil_log2(E) if depth is None else check_size(depth, "depth")
+    q = ceil_log2(E) + w
     return LogicalCost(num_qubits=q, qubits_allocated=q, measurement_count=d, qram_queries=1, qram_cells=E)
 
 
@@ -227,9 +224,9 @@ def table_index_oracle(m: int, *, table_entries: int | None = None, loading: str
     """
     m = check_size(m, "m")
     E = 4**m if table_entries is None else check_size(table_entries, "table_entries")
-    one = _lookup(loading, E, max(2 * m, _bits(E)), m, qram_depth)
+    one = _lookup(loading, E, max(2 * m, ceil_log2(E)), m, qram_depth)
     c = one.repeat(2)
-    q = 2 * m + m + max(_bits(E) - 1, 0)  # idx + sys + t + helpers
+    q = 2 * m + m + max(ceil_log2(E) - 1, 0)  # idx + sys + t + helpers
     return replace(c, num_qubits=q, qubits_allocated=q)
 
 
@@ -257,9 +254,9 @@ def table_entry_oracle(m: int, angle_bits: int, *, table_entries: int | None = N
     m = check_size(m, "m")
     b = check_size(angle_bits, "angle_bits")
     E = 4**m if table_entries is None else check_size(table_entries, "table_entries")
-    one = _lookup(loading, E, max(2 * m, _bits(E)), b, qram_depth)
+    one = _lookup(loading, E, max(2 * m, ceil_log2(E)), b, qram_depth)
     c = one.repeat(2).then(entry_rotations(b))
-    return replace(c, num_qubits=2 * m + 1 + b, qubits_allocated=2 * m + 1 + b + max(_bits(E) - 1, 0))
+    return replace(c, num_qubits=2 * m + 1 + b, qubits_allocated=2 * m + 1 + b + max(ceil_log2(E) - 1, 0))
 
 
 def index_superposition(s: int) -> LogicalCost:
@@ -270,7 +267,7 @@ def index_superposition(s: int) -> LogicalCost:
     """
     s = check_size(s, "s")
     if s & (s - 1):
-        raise EstimateInputError(f"index_superposition is exact for s a power of two, got s = {s}; pad s up to {1 << _bits(s)}")
+        raise EstimateInputError(f"index_superposition is exact for s a power of two, got s = {s}; pad s up to {1 << ceil_log2(s)}")
     return ZERO
 
 
@@ -290,12 +287,12 @@ def sparse_block_encoding(m: int, s: int, angle_bits: int, *, table_entries: int
     b = check_size(angle_bits, "angle_bits")
     if s > 2**m:
         raise EstimateInputError(f"sparsity s = {s} exceeds the dimension 2^{m}")
-    s_pad = 1 << _bits(s)
+    s_pad = 1 << ceil_log2(s)
     col = table_index_oracle(m, table_entries=table_entries, loading=loading, qram_depth=qram_depth)
     ent = table_entry_oracle(m, b, table_entries=table_entries, loading=loading, qram_depth=qram_depth)
     c = index_superposition(s_pad).then(col).then(ent).then(col).then(index_superposition(s_pad))
     E = 4**m if table_entries is None else table_entries
-    h = max(_bits(E) - 1, 0)
+    h = max(ceil_log2(E) - 1, 0)
     alloc = max(3 * m + 1 + h, 2 * m + 1 + b + h)  # index phase: anc + sys + t + helpers; entry phase: + b
     traced = max(5 * m, 2 * m + 1 + b) if (loading == "qrom" and table_entries is None) else alloc
     return replace(c, num_qubits=traced, qubits_allocated=alloc)
@@ -341,24 +338,6 @@ def phase_on_all_zero(num_qubits: int) -> LogicalCost:
     c = k - 1
     return LogicalCost(num_qubits=max(2 * c, k), qubits_allocated=max(2 * c, k), ccz_count=c * (c - 1),
                        rotation_count=2 * c + 1, rotation_depth=2 * c + 1)
-
-
-def fixed_point_length(lambda_min: float, delta: float) -> int:
-    """L = 2l + 1: the shortest odd fixed-point sequence with success ≥ 1 − δ² for every λ ≥ λ_min.
-
-    *Literature*: Yoder, Low, Chuang, PRL 113, 210501 (2014): L ≥ ln(2/δ)/√λ; exact form
-    L = ⌈arccosh(1/δ)/arccosh(1/√(1 − λ_min))⌉ rounded up to odd (the rule of
-    :func:`pyqgd.quantum.fixed_point_schedule`, without building phases, so any λ_min works).
-    """
-    if not (0.0 < lambda_min <= 1.0):
-        raise EstimateInputError(f"lambda_min must be in (0, 1], got {lambda_min}")
-    if not (0.0 < delta < 1.0):
-        raise EstimateInputError(f"delta must be in (0, 1), got {delta}")
-    if lambda_min >= 1.0:
-        return 1
-    x = math.acosh(1.0 / math.sqrt(1.0 - lambda_min)) if lambda_min > 1e-12 else math.sqrt(lambda_min)
-    L = math.ceil(math.acosh(1.0 / delta) / x)
-    return L + 1 - L % 2
 
 
 def fixed_point_amplification(inner: LogicalCost, length: int, good_qubits: int, all_qubits: int) -> LogicalCost:
@@ -419,7 +398,7 @@ def qram_state_preparation(m: int, num_entries: int, angle_bits: int, *, qram_de
     E = check_size(num_entries, "num_entries")
     b = check_size(angle_bits, "angle_bits")
     lv = qram_lookup(E, b, depth=qram_depth).repeat(2).then(entry_rotations(b))
-    return replace(lv.repeat(m), num_qubits=m + b + _bits(E), qubits_allocated=m + b + _bits(E))
+    return replace(lv.repeat(m), num_qubits=m + b + ceil_log2(E), qubits_allocated=m + b + ceil_log2(E))
 
 
 # --------------------------------------------------------------------------------------------- solvers

@@ -32,14 +32,18 @@ def _gamma(L: int, delta: float) -> float:
 
 
 def fixed_point_length(lambda_min: float, delta: float = 0.1) -> int:
-    """The schedule length L of :func:`fixed_point_schedule` without its phases (any λ_min > 0, any length)."""
+    """The schedule length L of :func:`fixed_point_schedule` without its phases (any λ_min > 0, any length).
+
+    Yoder, Low, Chuang, PRL 113, 210501 (2014): L ≥ ln(2/δ)/√λ; exactly L = ⌈arccosh(1/δ)/arccosh(1/√(1 − λ_min))⌉
+    rounded up to odd, with arccosh(1/√(1 − λ)) = artanh(√λ), which stays accurate for tiny λ.
+    """
     if not (0.0 < lambda_min <= 1.0):
         raise ValueError(f"lambda_min must be in (0, 1], got {lambda_min}")
     if not (0.0 < delta < 1.0):
         raise ValueError(f"delta must be in (0, 1), got {delta}")
     if lambda_min >= 1.0:
         return 1
-    L = math.ceil(math.acosh(1.0 / delta) / math.acosh(1.0 / math.sqrt(1.0 - lambda_min)))
+    L = math.ceil(math.acosh(1.0 / delta) / math.atanh(math.sqrt(lambda_min)))
     return L + 1 - L % 2
 
 

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import scipy.sparse as sp
 
+from pyqgd._bits import ceil_log2
 from pyqgd.carleman import CarlemanSystem, QuadraticMap, discrete_carleman
 from pyqgd.quantum.lookups import KRONECKER_LOADINGS, LOADING_CODES, dense_tables, mirror_positions, qroam_blocks
 from pyqgd.quantum.oracles import DEFAULT_ANGLE_BITS
@@ -54,10 +55,6 @@ __all__ = ["KroneckerEncoding", "kronecker_encoding", "SparseFactorData", "carle
 #: Factor choices of a term (the Q# TermFactors codes) and the number of slots each consumes.
 F0_CHOICE, IDENTITY_CHOICE, F1_CHOICE, F2_CHOICE = 0, 1, 2, 3
 _DEGREE = {F0_CHOICE: 0, IDENTITY_CHOICE: 1, F1_CHOICE: 1, F2_CHOICE: 2}
-
-
-def _bits(k: int) -> int:
-    return max(0, int(k - 1).bit_length())
 
 
 @dataclass(frozen=True)
@@ -152,8 +149,8 @@ def _dense_factors(f1: SparseFactorData, f2: SparseFactorData, w: int, angle_bit
         cols = (f2.cols >> w) * n + (f2.cols & (2**w - 1))
         f2 = replace(f2, column_sparsity=f2.row_sparsity, mirrored=True, angles=angles,
                      quantized=sp.csr_matrix((vq, (f2.rows, cols)), shape=f2.quantized.shape))
-    lc = max(_bits(max(1, f1.column_sparsity)), _bits(max(1, f2.column_sparsity)))
-    lr = max(_bits(max(1, f1.row_sparsity)), _bits(max(1, f2.row_sparsity)))
+    lc = max(ceil_log2(max(1, f1.column_sparsity)), ceil_log2(max(1, f2.column_sparsity)))
+    lr = max(ceil_log2(max(1, f1.row_sparsity)), ceil_log2(max(1, f2.row_sparsity)))
     out = []
     for f, m in ((f1, None), (f2, mirror)):
         if f.nnz == 0 or (f is f2 and m is None):
@@ -254,14 +251,14 @@ class KroneckerEncoding:
     def fixed_angles(self) -> int:
         """Rotation angles besides the F data (module docstring): the term amplitudes of the two PREPAREs and the
         two angles of L's LCU and of the idle steps; a function of N and of which F's are zero."""
-        return 2 * 2**self.layout.level_qubits * 2 ** _bits(self.num_terms + 3) + 2
+        return 2 * 2**self.layout.level_qubits * 2 ** ceil_log2(self.num_terms + 3) + 2
 
     @property
     def widths(self) -> dict:
         """Ancilla register widths (the Q# KroneckerWidths)."""
-        tb = _bits(self.num_terms + 3)
-        lc = max(_bits(max(1, self.f1.column_sparsity)), _bits(max(1, self.f2.column_sparsity)))
-        lr = max(_bits(max(1, self.f1.row_sparsity)), _bits(max(1, self.f2.row_sparsity)))
+        tb = ceil_log2(self.num_terms + 3)
+        lc = max(ceil_log2(max(1, self.f1.column_sparsity)), ceil_log2(max(1, self.f2.column_sparsity)))
+        lr = max(ceil_log2(max(1, self.f1.row_sparsity)), ceil_log2(max(1, self.f2.row_sparsity)))
         return {"term": tb, "factors": self.layout.N, "column_slot": lc, "row_slot": lr, "angle": self.angle_bits,
                 "row": self.layout.slot_qubits}
 
@@ -290,7 +287,7 @@ class KroneckerEncoding:
             for v in range(2**lay.level_qubits):
                 # 0 = no term (the block's value after PREPARE†), term i at i + 1, the null index nt + 1, the
                 # do-nothing index nt + 2
-                a = np.zeros(2 ** _bits(nt + 3))
+                a = np.zeros(2 ** ceil_log2(nt + 3))
                 for i, t in enumerate(self.terms):
                     if t["levels"][idx] == v + 1:
                         a[i + 1] = math.sqrt(t["alpha"] / self.alpha_M)
@@ -348,7 +345,7 @@ def kronecker_encoding(system: CarlemanSystem, T: int, p: int, angle_bits: int =
     a0 = float(np.linalg.norm(F0))
     support = np.flatnonzero(F0)
     d = len(support)
-    width = 2 ** max(1, _bits(d))
+    width = 2 ** max(1, ceil_log2(d))
     values = np.zeros(width)
     if d:
         values[:d] = F0[support] / a0

@@ -25,16 +25,12 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from pyqgd._bits import ceil_log2
 from pyqgd.carleman import CarlemanSystem
 from pyqgd.quantum.oracles import DEFAULT_ANGLE_BITS, _index_tables
 
 __all__ = ["CarlemanLayout", "carleman_layout", "padded_tstep_matrix", "CarlemanOracleData", "carleman_oracle_data",
            "history_rhs", "HistoryRhsData"]
-
-
-def _bits(k: int) -> int:
-    """⌈log2 k⌉ (0 for k = 1)."""
-    return max(0, int(k - 1).bit_length())
 
 
 @dataclass(frozen=True)
@@ -87,8 +83,8 @@ class CarlemanLayout:
 
 def carleman_layout(system: CarlemanSystem, T: int, p: int) -> CarlemanLayout:
     """The layout of the module docstring for this system, T steps and p idle padding steps."""
-    return CarlemanLayout(n=system.n, N=system.N, T=int(T), p=int(p), clock_qubits=max(1, _bits(T + 1 + p)),
-                          level_qubits=_bits(system.N), slot_qubits=max(1, _bits(system.n)))
+    return CarlemanLayout(n=system.n, N=system.N, T=int(T), p=int(p), clock_qubits=max(1, ceil_log2(T + 1 + p)),
+                          level_qubits=ceil_log2(system.N), slot_qubits=max(1, ceil_log2(system.n)))
 
 
 def _embedded_M(system: CarlemanSystem, layout: CarlemanLayout) -> sp.csr_matrix:
@@ -203,7 +199,7 @@ def _tensor_power_state(v: np.ndarray, lay: CarlemanLayout) -> dict:
     nv = float(np.linalg.norm(v))
     support = np.flatnonzero(v)
     d = len(support)
-    width = 2 ** max(1, _bits(d)) if d > 1 else 2
+    width = 2 ** max(1, ceil_log2(d)) if d > 1 else 2
     vals = np.zeros(width)
     vals[:d] = v[support] / nv
     lev = np.zeros(2**lay.level_qubits)
