@@ -136,21 +136,15 @@ def test_solve_gd_toy_n2_N2_T4():
     _check_solution(s, u, r, amplified=False)
 
 
-def test_solve_gd_amplified_small():
-    """Amplified end to end on n = 2, N = 1, T = 4 (11 qubits, fast): probabilities before/after vs numpy."""
-    s = _system(2, 1, 0.1, seed=0)
+@pytest.mark.parametrize("N,f2,epsilon", [
+    (1, 0.1, 0.3),                                             # 11 qubits, fast
+    pytest.param(2, 0.0, 0.05, marks=pytest.mark.slow),        # the acceptance problem: several minutes on 2 cores
+])
+def test_solve_gd_amplified(N, f2, epsilon):
+    """Amplified end to end on n = 2, T = 4: probabilities before/after vs numpy."""
+    s = _system(2, N, f2, seed=0)
     u = np.array([0.3, -0.1])
-    r = solve_gd(s, u, 4, 3, epsilon=0.3, angle_bits=24, delta=0.5, parameters="exact", simulate="circuit",
-                 block_encoding="sparse")
-    _check_solution(s, u, r, amplified=True)
-
-
-@pytest.mark.slow
-def test_solve_gd_toy_n2_N2_T4_amplified():
-    """The acceptance problem with fixed-point amplification (several minutes on 2 cores)."""
-    s = _system(2, 2, 0.0, seed=0)
-    u = np.array([0.3, -0.1])
-    r = solve_gd(s, u, 4, 3, epsilon=0.05, angle_bits=24, delta=0.5, parameters="exact", simulate="circuit",
+    r = solve_gd(s, u, 4, 3, epsilon=epsilon, angle_bits=24, delta=0.5, parameters="exact", simulate="circuit",
                  block_encoding="sparse")
     _check_solution(s, u, r, amplified=True)
 
