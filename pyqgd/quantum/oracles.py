@@ -44,7 +44,25 @@ def qubits_needed(m: int, angle_bits: int) -> dict:
 
 
 @dataclass(frozen=True)
-class SparseOracleData:
+class OracleTables:
+    """The tables of a sparse-access oracle set (``Oracles/TableLookup.qs`` layout): column and row index tables with
+    their inverses, and the entry-angle table — flat int64 arrays indexed ``low + 2^m·high``."""
+
+    column_table: np.ndarray
+    column_inverse: np.ndarray
+    row_table: np.ndarray
+    row_inverse: np.ndarray
+    angle_table: np.ndarray
+
+    def tables_qsharp(self) -> dict:
+        """The five tables as the Q# structs' fields."""
+        return {"ColumnTable": self.column_table.tolist(), "ColumnInverse": self.column_inverse.tolist(),
+                "RowTable": self.row_table.tolist(), "RowInverse": self.row_inverse.tolist(),
+                "AngleTable": self.angle_table.tolist()}
+
+
+@dataclass(frozen=True)
+class SparseOracleData(OracleTables):
     """Table-lookup oracle data of a zero-padded real 2^m × 2^m matrix; passed to Q# by :meth:`to_qsharp`.
 
     Tables are flat int64 arrays of 4^m entries indexed ``low + 2^m·high`` (see Oracles/TableLookup.qs).
@@ -56,11 +74,6 @@ class SparseOracleData:
     max_abs: float
     angle_bits: int
     matrix: sp.csr_matrix  # the padded 2^m × 2^m matrix (exact values)
-    column_table: np.ndarray
-    column_inverse: np.ndarray
-    row_table: np.ndarray
-    row_inverse: np.ndarray
-    angle_table: np.ndarray
 
     @property
     def dim(self) -> int:
@@ -88,12 +101,7 @@ class SparseOracleData:
             "Sparsity": self.sparsity,
             "MaxAbs": self.max_abs,
             "AngleBits": self.angle_bits,
-            "ColumnTable": self.column_table.tolist(),
-            "ColumnInverse": self.column_inverse.tolist(),
-            "RowTable": self.row_table.tolist(),
-            "RowInverse": self.row_inverse.tolist(),
-            "AngleTable": self.angle_table.tolist(),
-        }
+        } | self.tables_qsharp()
 
 
 def _index_tables(a: sp.csr_matrix, N: int) -> tuple[np.ndarray, np.ndarray]:

@@ -27,7 +27,7 @@ import scipy.sparse as sp
 
 from pyqgd._bits import ceil_log2
 from pyqgd.carleman import CarlemanSystem
-from pyqgd.quantum.oracles import DEFAULT_ANGLE_BITS, _index_tables
+from pyqgd.quantum.oracles import DEFAULT_ANGLE_BITS, OracleTables, _index_tables
 
 __all__ = ["CarlemanLayout", "carleman_layout", "padded_tstep_matrix", "CarlemanOracleData", "carleman_oracle_data",
            "history_rhs", "HistoryRhsData"]
@@ -109,7 +109,7 @@ def padded_tstep_matrix(system: CarlemanSystem, T: int, p: int) -> sp.csr_matrix
 
 
 @dataclass(frozen=True)
-class CarlemanOracleData:
+class CarlemanOracleData(OracleTables):
     """The data of ``Carleman.StructuredOracles.CarlemanOracleData`` (module docstring) plus what numpy needs."""
 
     layout: CarlemanLayout
@@ -117,11 +117,6 @@ class CarlemanOracleData:
     max_abs: float
     angle_bits: int
     M_embedded: sp.csr_matrix
-    column_table: np.ndarray
-    column_inverse: np.ndarray
-    row_table: np.ndarray
-    row_inverse: np.ndarray
-    angle_table: np.ndarray
 
     @property
     def num_system(self) -> int:
@@ -156,10 +151,7 @@ class CarlemanOracleData:
         return {
             "NumClock": lay.clock_qubits, "NumCarleman": lay.carleman_qubits, "Steps": lay.T, "Blocks": lay.blocks,
             "Sparsity": self.sparsity, "MaxAbs": self.max_abs, "AngleBits": self.angle_bits,
-            "ColumnTable": self.column_table.tolist(), "ColumnInverse": self.column_inverse.tolist(),
-            "RowTable": self.row_table.tolist(), "RowInverse": self.row_inverse.tolist(),
-            "AngleTable": self.angle_table.tolist(),
-        }
+        } | self.tables_qsharp()
 
 
 def carleman_oracle_data(system: CarlemanSystem, T: int, p: int, *, angle_bits: int = DEFAULT_ANGLE_BITS) -> CarlemanOracleData:
