@@ -40,7 +40,7 @@ from pyqgd._checks import as_finite_vector, as_sparse_coefficient, check_positiv
 from pyqgd.quantum.amplification import fixed_point_schedule, fixed_point_success
 from pyqgd.quantum.oracles import DEFAULT_ANGLE_BITS, MAX_SYSTEM_QUBITS
 from pyqgd.quantum.qsp import AngleFindingError, reflection_response, wx_phases, wx_to_reflection
-from pyqgd.quantum.solvers import QuantumSolveResult, encoded_kappa, normalized_solution, prepare_system, run_counted
+from pyqgd.quantum.solvers import QuantumSolveResult, encoded_kappa, prepare_system, run_counted, simulated_result
 
 __all__ = ["KernelReflectionPolynomial", "kernel_reflection_polynomial", "kernel_reflection_degree",
            "kernel_success_lower_bound", "kernel_operator_matrix", "solve_kernel_reflection", "KERNEL_SCALE",
@@ -189,21 +189,14 @@ def solve_kernel_reflection(
         p_amp = float(np.vdot(good, good).real)
         p_amp_pred = float(fixed_point_success(p, sched))
     x = good[:n] / np.linalg.norm(good[:n])
-    ref = normalized_solution(as_sparse_coefficient(M, "M"), as_finite_vector(b, "b", n))
     xnorm = float(np.linalg.norm(np.linalg.solve(Mq / data.alpha, bp)))
-    return QuantumSolveResult(
-        method="kernel_reflection",
-        state=x,
-        classical=ref,
-        fidelity=float(abs(np.vdot(ref, x)) ** 2),
+    return simulated_result(
+        "kernel_reflection", x, as_sparse_coefficient(M, "M"), as_finite_vector(b, "b", n), data, nq, m,
         success_probability=p,
         amplified_success_probability=p_amp,
         block_encoding_calls=calls,
-        qubits=nq + m + data.angle_bits,
-        qubits_in_superposition=nq,
         kappa=float(kappa),
         epsilon=epsilon,
-        alpha=data.alpha,
         degree=poly.degree,
         details={
             "t": t, "norm_bounds": (lo, hi), "solution_norm": xnorm, "eps_k": eps_k,

@@ -21,7 +21,7 @@ from pyqgd.quantum.oracles import DEFAULT_ANGLE_BITS, MAX_SYSTEM_QUBITS, _reject
 from pyqgd.quantum.polynomials import inverse_polynomial
 from pyqgd.quantum.qsp import qsvt_angles
 
-__all__ = ["QuantumSolveResult", "prepare_system", "solve_qsvt", "normalized_solution", "DEFAULT_MAX_DEGREE", "run_counted"]
+__all__ = ["simulated_result", "QuantumSolveResult", "prepare_system", "solve_qsvt", "normalized_solution", "DEFAULT_MAX_DEGREE", "run_counted"]
 
 #: Default cap on the QSVT degree in ``solve_qsvt`` (angle finding is O(d²) per Newton step in pyqsp, and every
 #: degree is one block-encoding call in the simulator).
@@ -60,6 +60,17 @@ def normalized_solution(M, b) -> np.ndarray:
     """numpy's M⁻¹b / ‖M⁻¹b‖ (dense solve; the reference every quantum result is compared with)."""
     x = np.linalg.solve(np.asarray(M.toarray() if sp.issparse(M) else M, dtype=float), np.asarray(b, dtype=float))
     return x / np.linalg.norm(x)
+
+
+def simulated_result(method: str, x, M, b, data, qubits_in_superposition: int, system_qubits: int,
+                     **fields) -> QuantumSolveResult:
+    """The :class:`QuantumSolveResult` of a simulated solve of M x = b on ``data``'s sparse-access encoding: numpy's
+    normalized solution beside ``x``, fidelity |⟨x_classical|x⟩|², qubits allocated = those in superposition + the
+    m system qubits' index copy + the angle register, α of the encoding."""
+    ref = normalized_solution(M, b)
+    return QuantumSolveResult(method=method, state=x, classical=ref, fidelity=float(abs(np.vdot(ref, x)) ** 2),
+                              qubits=qubits_in_superposition + system_qubits + data.angle_bits,
+                              qubits_in_superposition=qubits_in_superposition, alpha=data.alpha, **fields)
 
 
 def prepare_system(M, b, *, angle_bits: int = DEFAULT_ANGLE_BITS, max_system_qubits: int = MAX_SYSTEM_QUBITS):
@@ -181,21 +192,13 @@ def solve_qsvt(
         good = _good_branch(st, N)
         p_amp = float(np.vdot(good, good).real)
     x = good[:n] / np.linalg.norm(good[:n])
-    ref = normalized_solution(as_sparse_coefficient(M, "M"), as_finite_vector(b, "b", n))
-    fid = float(abs(np.vdot(ref, x)) ** 2)
-    return QuantumSolveResult(
-        method="qsvt",
-        state=x,
-        classical=ref,
-        fidelity=fid,
+    return simulated_result(
+        "qsvt", x, as_sparse_coefficient(M, "M"), as_finite_vector(b, "b", n), data, n_qubits, m,
         success_probability=p,
         amplified_success_probability=p_amp,
         block_encoding_calls=int(calls),
-        qubits=n_qubits + m + data.angle_bits,
-        qubits_in_superposition=n_qubits,
         kappa=float(kappa),
         epsilon=epsilon,
-        alpha=data.alpha,
         degree=angles.degree,
         details={
             "polynomial_scale": poly.scale,
