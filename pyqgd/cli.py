@@ -181,50 +181,14 @@ def build_parser() -> argparse.ArgumentParser:
                  "Prune a model, extract its gradient-descent Taylor coefficients on the surviving parameters, judge "
                  "the regime (dissipative / almost / not applicable), and estimate the quantum cost next to classical "
                  "training. Needs the torch extra: pip install -e '.[torch]'.")
-    an.add_argument("model", nargs="?", default=None, choices=("mlp", "cnn", "transformer"),
-                    help="built-in model: mlp, cnn or transformer (default mlp; not with --model-file)")
-    an.add_argument("--model-file", type=Path, metavar="FILE",
-                    help="your model's weights: a state_dict (torch.save(model.state_dict())) "
-                    "with --model-class")
-    an.add_argument("--model-class", metavar="MODULE:CLASS",
-                    help="the class a state_dict --model-file loads into, e.g. mypkg.nets:Net (built with no arguments)")
-    an.add_argument("--data-file", type=Path, metavar="FILE",
-                    help="(inputs, targets) tensors saved with torch.save((X, y), FILE); goes with --model-file")
-    an.add_argument("--loss", choices=("mse", "cross_entropy"), default=None,
-                    help="loss for --model-file (default mse): mse needs float targets of the outputs' shape; "
-                    "cross_entropy needs ≥ 2 outputs and integer labels")
-    an.add_argument("--unsafe-load", action="store_true",
-                    help="also accept a --model-file that is code: TorchScript (torch.jit.save; its weights go into "
-                    "--model-class) or a pickled module (torch.save(model)). RISK: loading runs any code the file "
-                    "contains, with your permissions; use only for files you made yourself")
-    an.add_argument("--unsafe-load-data", action="store_true",
-                    help="also accept a pickled --data-file (any Python objects). RISK: runs code from the file")
-    an.add_argument("--prune", type=_prune, default=None,
-                    help="fraction of weights pruned by magnitude (default: automatic, see --max-params)")
-    an.add_argument("--max-params", type=_count, default=None, metavar="n",
-                    help="with automatic pruning, keep about this many parameters (default: the pipeline's)")
-    an.add_argument("--no-simulate", action="store_true",
-                    help="skip the Q# simulation attempt (the expansion point and the verdict do not change)")
-    an.add_argument("--memory-gb", type=_positive, default=None, metavar="GB",
-                    help="memory the Hessian and third-order stages may use (default 1.5); their time and memory are "
-                    "predicted before they start, and a model that does not fit is refused with the option that fits")
+    _analyze_options(an)
     _pipeline_options(an, eta_default="1/λ_max of the Hessian, stated in the report")
 
     sim = command("simulate", "a toy GD instance on the local Q# simulator",
                   "Solve the T-step Carleman system of a toy GD problem with the Q# QSVT or kernel-reflection solver "
                   "(the plan with the lower predicted simulator cost) on the local simulator and compare with the "
                   "classical Carleman solution and true GD.")
-    sim.add_argument("--params", type=_count, default=2, metavar="n",
-                     help="model size: number of parameters n of the toy loss (default 2; 4 takes minutes)")
-    sim.add_argument("--order", type=_count, default=2, metavar="N", help="Carleman truncation order N (default 2)")
-    sim.add_argument("--T", type=_count, default=4, help="gradient-descent steps (default 4)")
-    sim.add_argument("--eta", type=_positive, default=0.3, help="learning rate η > 0 (default 0.3)")
-    sim.add_argument("--epsilon", type=_open_unit, default=0.05, help="error ε in (0, 1) of the output state (default 0.05)")
-    sim.add_argument("--no-amplify", action="store_true", help="skip the fixed-point amplitude amplification")
-    sim.add_argument("--circuit", action="store_true",
-                     help="run the Q# circuit even when it is predicted over the auto budget (may take minutes)")
-    sim.add_argument("--seed", type=_seed, default=DEFAULT_SEED, help=f"seed of the toy loss (default {DEFAULT_SEED})")
-    sim.add_argument("--json", action="store_true", help="print JSON")
+    _simulate_options(sim)
 
     est = command("estimate", "fault-tolerant resource estimate for sizes given directly",
                   "Logical and physical (surface-code) cost of one quantum gradient-descent run (Carleman T-step "
@@ -260,6 +224,52 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("--out", type=Path, metavar="DIR", help="also write estimate.json into this folder")
     est.add_argument("--force", action="store_true", help="replace files in --out that pyqgd did not write")
     return parser
+
+
+def _analyze_options(an) -> None:
+    """The options of ``pyqgd analyze`` beyond the pipeline's: the model, its files and how they load, pruning."""
+    an.add_argument("model", nargs="?", default=None, choices=("mlp", "cnn", "transformer"),
+                    help="built-in model: mlp, cnn or transformer (default mlp; not with --model-file)")
+    an.add_argument("--model-file", type=Path, metavar="FILE",
+                    help="your model's weights: a state_dict (torch.save(model.state_dict())) "
+                    "with --model-class")
+    an.add_argument("--model-class", metavar="MODULE:CLASS",
+                    help="the class a state_dict --model-file loads into, e.g. mypkg.nets:Net (built with no arguments)")
+    an.add_argument("--data-file", type=Path, metavar="FILE",
+                    help="(inputs, targets) tensors saved with torch.save((X, y), FILE); goes with --model-file")
+    an.add_argument("--loss", choices=("mse", "cross_entropy"), default=None,
+                    help="loss for --model-file (default mse): mse needs float targets of the outputs' shape; "
+                    "cross_entropy needs ≥ 2 outputs and integer labels")
+    an.add_argument("--unsafe-load", action="store_true",
+                    help="also accept a --model-file that is code: TorchScript (torch.jit.save; its weights go into "
+                    "--model-class) or a pickled module (torch.save(model)). RISK: loading runs any code the file "
+                    "contains, with your permissions; use only for files you made yourself")
+    an.add_argument("--unsafe-load-data", action="store_true",
+                    help="also accept a pickled --data-file (any Python objects). RISK: runs code from the file")
+    an.add_argument("--prune", type=_prune, default=None,
+                    help="fraction of weights pruned by magnitude (default: automatic, see --max-params)")
+    an.add_argument("--max-params", type=_count, default=None, metavar="n",
+                    help="with automatic pruning, keep about this many parameters (default: the pipeline's)")
+    an.add_argument("--no-simulate", action="store_true",
+                    help="skip the Q# simulation attempt (the expansion point and the verdict do not change)")
+    an.add_argument("--memory-gb", type=_positive, default=None, metavar="GB",
+                    help="memory the Hessian and third-order stages may use (default 1.5); their time and memory are "
+                    "predicted before they start, and a model that does not fit is refused with the option that fits")
+
+
+def _simulate_options(sim) -> None:
+    """The options of ``pyqgd simulate``: the toy instance, the solve's precision, amplification and circuit."""
+    sim.add_argument("--params", type=_count, default=2, metavar="n",
+                     help="model size: number of parameters n of the toy loss (default 2; 4 takes minutes)")
+    sim.add_argument("--order", type=_count, default=2, metavar="N", help="Carleman truncation order N (default 2)")
+    sim.add_argument("--T", type=_count, default=4, help="gradient-descent steps (default 4)")
+    sim.add_argument("--eta", type=_positive, default=0.3, help="learning rate η > 0 (default 0.3)")
+    sim.add_argument("--epsilon", type=_open_unit, default=0.05, help="error ε in (0, 1) of the output state (default 0.05)")
+    sim.add_argument("--no-amplify", action="store_true", help="skip the fixed-point amplitude amplification")
+    sim.add_argument("--circuit", action="store_true",
+                     help="run the Q# circuit even when it is predicted over the auto budget (may take minutes)")
+    sim.add_argument("--seed", type=_seed, default=DEFAULT_SEED, help=f"seed of the toy loss (default {DEFAULT_SEED})")
+    sim.add_argument("--json", action="store_true", help="print JSON")
 
 
 def _pipeline_options(p, eta_default):

@@ -20,6 +20,9 @@ except ImportError as _exc:  # pragma: no cover - exercised only without torch
         "pyqgd.models needs PyTorch, an optional dependency of pyqgd: install it with `pip install 'pyqgd[torch]'`"
     ) from _exc
 
+import importlib
+import warnings
+
 from pyqgd.models._torch import DeviceUnavailableError, resolve_device
 from pyqgd.models.lanczos import (
     LanczosResult,
@@ -99,8 +102,6 @@ _DEPRECATED = {
 def __getattr__(name):
     # names that pyqgd.carleman also exports: kept importable from here, with a warning, so old code keeps running
     if name in _DEPRECATED:
-        import importlib
-        import warnings
 
         mod, attr = _DEPRECATED[name]
         if name == "spectral_norm":

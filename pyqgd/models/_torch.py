@@ -7,6 +7,7 @@ module is the one place that turns its absence (or a request for a device the ma
 from __future__ import annotations
 
 import contextlib
+import warnings
 
 try:  # pragma: no cover - exercised only where torch is missing
     import torch
@@ -24,7 +25,6 @@ def _warm_up_forward_ad() -> None:
     torch.func.jvp lazily registers its decompositions through ``torch.jit.script`` on first use, which emits a
     DeprecationWarning from inside torch (not actionable by pyqgd users); doing it once here keeps it out of their logs.
     """
-    import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)

@@ -39,6 +39,7 @@ from pyqgd.models._torch import torch
 from pyqgd.models.budget import DEFAULT_MEMORY_BUDGET_GB, check_supported_layers, plan_exact_stages, raise_unsupported
 from pyqgd.models.pruning import ParameterLayout, ParameterMask, _module_param_entries, deepcopy_module
 from pyqgd.problem import GDProblem, Provenance, SpectrumSummary
+from pyqgd.spectrum import suggest_eta
 
 __all__ = ["as_batches", "as_loss", "prune", "PruneResult", "dead_parameters", "gd_problem",
            "DisconnectedModelError", "DEFAULT_MAX_PARAMS", "NORM_TYPES"]
@@ -236,7 +237,6 @@ def _check_loss(model, fn, batch, kind, name):
 
 class PruneResult:
     """The mask of a pruning and a sentence describing it."""
-
     def __init__(self, mask: ParameterMask, description: str):
         self.mask, self.description = mask, description
 
@@ -361,7 +361,6 @@ def gd_problem(model, loss_fn, data, *, eta: float | None = None, T: int = 100, 
     """
     from pyqgd.models.taylor import GDExpansion, exact_third_max_n
     from pyqgd.models.trajectory import gd_trajectory
-    from pyqgd.spectrum import suggest_eta
 
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")

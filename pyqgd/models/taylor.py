@@ -38,9 +38,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from pyqgd._checks import TooLargeError, check_memory, check_positive_int
+from pyqgd._checks import DEFAULT_MEMORY_LIMIT, TooLargeError, check_memory, check_positive_int
 from pyqgd.models._torch import math_attention, resolve_device, resolve_dtype, torch
 from pyqgd.models.pruning import ParameterLayout, ParameterMask, _module_param_entries, deepcopy_module
+from pyqgd.problem import QuadraticMap
 from pyqgd.spectrum import _eta
 
 __all__ = [
@@ -68,7 +69,6 @@ def exact_third_max_n(memory_limit: float | None = None) -> int:
     of the memory currently available (``/proc/meminfo`` MemAvailable where present). Peak usage is taken as
     40 bytes per entry (COO triplets while streaming plus the CSR copy).
     """
-    from pyqgd._checks import DEFAULT_MEMORY_LIMIT
 
     if memory_limit is None:
         memory_limit = float(DEFAULT_MEMORY_LIMIT)
@@ -91,7 +91,6 @@ _MATRIX_FREE_HINT = (
 @dataclass(frozen=True)
 class DroppedMass:
     """What sparse extraction dropped: entries with |value| < tol (absolute)."""
-
     tol: float
     count: int
     frobenius: float  # ‖dropped entries‖_F
@@ -138,8 +137,6 @@ class TaylorCoefficients:
 
     def quadratic_map(self):
         """The :class:`pyqgd.problem.QuadraticMap` (F0, F1, F2) of these coefficients."""
-        from pyqgd.problem import QuadraticMap
-
         return QuadraticMap(self.F0, self.F1, self.F2)
 
     def embed(self, u) -> np.ndarray:
@@ -599,7 +596,6 @@ def _check_finite(block, what):
 
 class _DropCounter:
     """Streams entries, keeps |v| ≥ tol, and accumulates the (multiplicity-weighted) mass of the dropped ones."""
-
     def __init__(self, tol):
         self.tol = float(tol)
         self.count = 0

@@ -9,9 +9,12 @@ truncation orders N and learning rates η.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from pyqgd._checks import check_positive_float, check_positive_int
+from pyqgd.carleman import discrete_carleman, solve_history
 from pyqgd.models._torch import torch
 from pyqgd.models.pruning import ParameterMask
 from pyqgd.models.taylor import GDExpansion
@@ -21,8 +24,6 @@ __all__ = ["gd_trajectory", "masked_gd_trajectory", "carleman_vs_gd"]
 
 def masked_gd_trajectory(model, loss_fn, data, *, lr: float, steps: int, **kw) -> np.ndarray:
     """Deprecated alias of :func:`gd_trajectory` (``lr`` → ``eta``, ``steps`` → ``T``)."""
-    import warnings
-
     warnings.warn("masked_gd_trajectory(lr=, steps=) is deprecated: use gd_trajectory(model, loss_fn, data, eta=, T=)",
                   DeprecationWarning, stacklevel=2)
     return gd_trajectory(model, loss_fn, data, eta=lr, T=steps, **kw)
@@ -71,9 +72,7 @@ def carleman_vs_gd(model, loss_fn, data, *, eta: float | None = None, T: int = 5
     ``taylor_err`` (quadratic map vs GD: the cubic Taylor remainder, a floor for err_vs_gd).
     Orders whose Carleman dimension Σ_{j≤N} n^j exceeds ``max_dim`` are skipped.
     """
-    import warnings
 
-    from pyqgd.carleman import discrete_carleman, solve_history
 
     if lr is not None or steps is not None or lrs is not None:
         warnings.warn("carleman_vs_gd(lr=, steps=, lrs=) is deprecated: pass eta=, T=, etas=", DeprecationWarning,

@@ -45,6 +45,8 @@ import scipy.sparse as sp
 
 from pyqgd._bits import ceil_log2
 from pyqgd.carleman import CarlemanSystem, QuadraticMap, discrete_carleman
+from pyqgd.quantum import ode
+from pyqgd.quantum._context import get_context
 from pyqgd.quantum.lookups import KRONECKER_LOADINGS, LOADING_CODES, dense_tables, mirror_positions, qroam_blocks
 from pyqgd.quantum.oracles import DEFAULT_ANGLE_BITS
 from pyqgd.quantum.structured_oracles import CarlemanLayout, carleman_layout, padded_tstep_matrix, sparse_swaps
@@ -60,7 +62,6 @@ _DEGREE = {F0_CHOICE: 0, IDENTITY_CHOICE: 1, F1_CHOICE: 1, F2_CHOICE: 2}
 @dataclass(frozen=True)
 class SparseFactorData:
     """The nonzero records of F1 or F2 (Q# ``SparseFactor``) and the matrix the circuit encodes with b-bit angles."""
-
     in_width: int
     column_sparsity: int
     row_sparsity: int
@@ -365,8 +366,6 @@ def kronecker_encoding(system: CarlemanSystem, T: int, p: int, angle_bits: int =
 
 def _last_dump(callable_, *args):
     """(the sparse amplitudes {index: amplitude} of the LAST state dump, its qubit count, the operation's result)."""
-    from pyqgd.quantum._context import get_context
-
     res = get_context().run(callable_, 1, *args, save_events=True)[0]
     dumps = [e.state_dump() for e in res["events"] if e.is_state_dump()]
     if not dumps:
@@ -390,7 +389,6 @@ def _block_from_choi(amps: dict, num_qubits: int, num_sys: int) -> np.ndarray:
 def kronecker_column(enc: KroneckerEncoding, col: int, *, which: str = "L") -> np.ndarray:
     """Column ``col`` of the top-left block (ancillas |0⟩) of the encoding of L or of M' (one basis input, for
     sizes whose Choi dump is too large)."""
-    from pyqgd.quantum._context import get_context
 
     if which not in ("L", "M"):
         raise ValueError(f"which must be 'L' or 'M', got {which!r}")
@@ -409,7 +407,6 @@ def kronecker_column(enc: KroneckerEncoding, col: int, *, which: str = "L") -> n
 def kronecker_block(enc: KroneckerEncoding, *, which: str = "L") -> tuple[np.ndarray, int]:
     """(top-left block of the Q# Kronecker block-encoding of L (``which="L"``) or of M' alone (``"M"``), the
     stored-entry count the Q# side reports). α_L·block(L) = L and α_M·block(M) = M' (padded layouts)."""
-    from pyqgd.quantum._context import get_context
 
     ctx = get_context()
     if which == "L":
@@ -425,7 +422,6 @@ def kronecker_block(enc: KroneckerEncoding, *, which: str = "L") -> tuple[np.nda
 def __getattr__(name: str):
     """``kronecker_solve`` moved to :mod:`pyqgd.quantum.ode` (the one solve driver); the old import still works."""
     if name == "kronecker_solve":
-        from pyqgd.quantum import ode
 
         return ode.kronecker_solve
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -44,6 +44,7 @@ import scipy.sparse.linalg  # noqa: F401  (sp.linalg.norm)
 
 from pyqgd import registry
 from pyqgd._checks import TooLargeError, as_finite_vector, check_positive_float, check_positive_int
+from pyqgd._display import solve_result_html, solve_result_repr
 from pyqgd.carleman import (
     CarlemanSystem,
     NotDissipativeError,
@@ -161,12 +162,10 @@ class GdSolveResult:
     calls_counted_by_qsharp: bool = False
 
     def __repr__(self) -> str:
-        from pyqgd._display import solve_result_repr
 
         return solve_result_repr(self)
 
     def _repr_html_(self) -> str:
-        from pyqgd._display import solve_result_html
 
         return solve_result_html(self)
 
@@ -569,6 +568,19 @@ def _instance(system, u, T, p, enc, epsilon, parameters) -> dict:
             "exact": ex, "u_car": hist.u_final, "u_gd": system.qmap.trajectory(u, T)[-1], "Bn": Bn, "Y": Y}
 
 
+def _check_solve_options(epsilon, parameters, simulate, solver) -> float:
+    """ε in (0, 1) and the named choices of :func:`solve_gd`, before any work; returns ε as a float."""
+    epsilon = check_positive_float(epsilon, "epsilon")
+    if epsilon >= 1.0:
+        raise ValueError(f"epsilon (error of the output state) must be < 1, got {epsilon}")
+    for name, value, allowed in (("parameters", parameters, ("bounds", "exact")),
+                                 ("simulate", simulate, ("auto", "circuit", "block")),
+                                 ("solver", solver, ("qsvt", "kernel", "auto"))):
+        if value not in allowed:
+            raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+    return epsilon
+
+
 def solve_gd(
     system,
     u_in=None,
@@ -624,15 +636,7 @@ def solve_gd(
     (``details["solver_reason"]``).
     """
     system, u_in, T = _resolve_system(system, u_in, T, N)
-    epsilon = check_positive_float(epsilon, "epsilon")
-    if epsilon >= 1.0:
-        raise ValueError(f"epsilon (error of the output state) must be < 1, got {epsilon}")
-    if parameters not in ("bounds", "exact"):
-        raise ValueError(f"parameters must be 'bounds' or 'exact', got {parameters!r}")
-    if simulate not in ("auto", "circuit", "block"):
-        raise ValueError(f"simulate must be 'auto', 'circuit' or 'block', got {simulate!r}")
-    if solver not in ("qsvt", "kernel", "auto"):
-        raise ValueError(f"solver must be 'qsvt', 'kernel' or 'auto', got {solver!r}")
+    epsilon = _check_solve_options(epsilon, parameters, simulate, solver)
     if p is None:
         p = default_padding(check_positive_int(T, "T (number of steps)")) - (solver != "qsvt")
     chk = check_gd_input(system, u_in, T, p,

@@ -37,10 +37,14 @@ import numpy as np
 from numpy.polynomial import chebyshev as C
 
 from pyqgd._checks import as_finite_vector, as_sparse_coefficient, check_positive_float
+from pyqgd.carleman import carleman_bounds, solve_history
+from pyqgd.quantum._context import get_context
 from pyqgd.quantum.amplification import fixed_point_schedule, fixed_point_success
+from pyqgd.quantum.kronecker import _last_dump, kronecker_encoding
 from pyqgd.quantum.oracles import DEFAULT_ANGLE_BITS, MAX_SYSTEM_QUBITS
 from pyqgd.quantum.qsp import AngleFindingError, reflection_response, wx_phases, wx_to_reflection
 from pyqgd.quantum.solvers import QuantumSolveResult, encoded_kappa, prepare_system, run_counted, simulated_result
+from pyqgd.quantum.structured_oracles import carleman_layout, carleman_oracle_data, history_rhs
 
 __all__ = ["KernelReflectionPolynomial", "kernel_reflection_polynomial", "kernel_reflection_degree",
            "kernel_success_lower_bound", "kernel_operator_matrix", "solve_kernel_reflection", "KERNEL_SCALE",
@@ -78,7 +82,6 @@ def kernel_success_lower_bound(norm_ratio: float) -> float:
 @dataclass(frozen=True)
 class KernelReflectionPolynomial:
     """β·K (Chebyshev coefficients ``coef``) for gap δ = 1/κ, error ``eps_k`` on [δ, 1]; ``phases`` its QSVT phases."""
-
     kappa: float
     eps_k: float
     ell: int
@@ -155,7 +158,6 @@ def solve_kernel_reflection(
     two simulated runs. Raises the errors of :func:`pyqgd.quantum.prepare_system` before any Q# runs, ValueError for
     a singular M, a ``kappa`` below α/σ_min or a bracket that is not 0 < lo ≤ hi ≤ κ.
     """
-    from pyqgd.quantum._context import get_context
 
     epsilon = check_positive_float(epsilon, "epsilon")
     if epsilon >= 1.0:
@@ -243,12 +245,10 @@ class HistoryKernelSetup:
 def _history_encoding(system, T: int, p: int, encoding: str, angle_bits: int):
     """(Q# data, padded L the circuit encodes (its block is L/α), α) of the Kronecker or structured sparse encoding."""
     if encoding == "kronecker":
-        from pyqgd.quantum.kronecker import kronecker_encoding
 
         enc = kronecker_encoding(system, T, p, angle_bits=angle_bits)
         return enc.to_qsharp(), enc.quantized_matrix(), float(enc.alpha)
     if encoding == "sparse":
-        from pyqgd.quantum.structured_oracles import carleman_oracle_data
 
         d = carleman_oracle_data(system, T, p, angle_bits=angle_bits)
         return d.to_qsharp(), np.asarray(d.quantized_matrix()), float(d.alpha)
@@ -266,7 +266,6 @@ def history_kernel_setup(system, u_in, T: int, p: int, *, encoding: str = "krone
     history solution of the encoded system (t = ‖x‖). Raises ValueError when T + p + 1 fills the clock register
     (no pad block: pick another p) or when the a-priori amplitude bound is 0.
     """
-    from pyqgd.quantum.structured_oracles import carleman_layout, history_rhs
 
     lay = carleman_layout(system, T, p)
     K, Kp, Dc = lay.blocks, 2**lay.clock_qubits, 2**lay.carleman_qubits
@@ -282,7 +281,6 @@ def history_kernel_setup(system, u_in, T: int, p: int, *, encoding: str = "krone
             (np.arange(Kp * Dc) % Dc) >> (lay.carleman_qubits - lay.level_qubits) == 0)
         lo, hi = float(np.linalg.norm(x[good])), float(np.linalg.norm(x))
     elif bracket == "a-priori":
-        from pyqgd.carleman import carleman_bounds
 
         b = carleman_bounds(system, u_in, T, p)
         lo = alpha * b.amplitude.value
@@ -331,10 +329,6 @@ def solve_history_kernel(system, u_in, T: int, p: int, **kw) -> QuantumSolveResu
     [T, K − 1], level 1) after the amplification when ``amplify`` (else of the bare reflection); the counted calls
     are Q#'s. A drop-in solver for :func:`pyqgd.quantum.solve_gd` (same inputs: system, u_in, T, p).
     """
-    from pyqgd.carleman import solve_history
-    from pyqgd.quantum._context import get_context
-    from pyqgd.quantum.kronecker import _last_dump
-    from pyqgd.quantum.structured_oracles import carleman_layout
 
     s = history_kernel_setup(system, u_in, T, p, **kw)
     lay = carleman_layout(system, T, p)

@@ -16,6 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from pyqgd._checks import as_finite_vector, as_sparse_coefficient, check_positive_float
+from pyqgd.quantum._context import get_context
 from pyqgd.quantum.amplification import fixed_point_schedule
 from pyqgd.quantum.oracles import DEFAULT_ANGLE_BITS, MAX_SYSTEM_QUBITS, _reject_complex, sparse_oracle_data
 from pyqgd.quantum.polynomials import inverse_polynomial
@@ -109,7 +110,6 @@ def prepare_system(M, b, *, angle_bits: int = DEFAULT_ANGLE_BITS, max_system_qub
 def run_counted(callable_, *args, num_qubits: int) -> tuple[np.ndarray, int]:
     """Run a Q# operation that ends with a dump of ``num_qubits`` qubits and returns an Int (its counted calls);
     returns (the last dump as a dense vector, the Int)."""
-    from pyqgd.quantum._context import get_context
 
     res = get_context().run(callable_, 1, *args, save_events=True)[0]
     dumps = [e.state_dump() for e in res["events"] if e.is_state_dump()]
@@ -168,7 +168,6 @@ def solve_qsvt(
     Raises (before any Q# runs) the errors of :func:`prepare_system`, ValueError for a singular M or a ``kappa``
     below α/σ_min, and ``DegreeTooLargeError`` (a ValueError) when the degree would exceed ``max_degree``.
     """
-    from pyqgd.quantum._context import get_context
 
     epsilon = check_positive_float(epsilon, "epsilon")
     data, bp, n = prepare_system(M, b, angle_bits=angle_bits, max_system_qubits=max_system_qubits)

@@ -26,7 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from pyqgd._bits import ceil_log2
-from pyqgd.carleman import CarlemanSystem
+from pyqgd.carleman import CarlemanSystem, lift, tstep_rhs
 from pyqgd.quantum.oracles import DEFAULT_ANGLE_BITS, OracleTables, _index_tables
 
 __all__ = ["CarlemanLayout", "carleman_layout", "padded_tstep_matrix", "CarlemanOracleData", "carleman_oracle_data",
@@ -36,7 +36,6 @@ __all__ = ["CarlemanLayout", "carleman_layout", "padded_tstep_matrix", "Carleman
 @dataclass(frozen=True)
 class CarlemanLayout:
     """Register sizes of the history-state system (module docstring) and the map packed index → padded index."""
-
     n: int
     N: int
     T: int
@@ -111,7 +110,6 @@ def padded_tstep_matrix(system: CarlemanSystem, T: int, p: int) -> sp.csr_matrix
 @dataclass(frozen=True)
 class CarlemanOracleData(OracleTables):
     """The data of ``Carleman.StructuredOracles.CarlemanOracleData`` (module docstring) plus what numpy needs."""
-
     layout: CarlemanLayout
     sparsity: int
     max_abs: float
@@ -181,7 +179,6 @@ def carleman_oracle_data(system: CarlemanSystem, T: int, p: int, *, angle_bits: 
 @dataclass(frozen=True)
 class HistoryRhsData:
     """|B⟩ = B/‖B‖ on the padded layout (numpy, for checks) and the Q# ``HistoryRhs`` struct."""
-
     vector: np.ndarray
     norm: float
     qsharp: dict
@@ -225,7 +222,6 @@ def history_rhs(system: CarlemanSystem, u_in, T: int, p: int) -> HistoryRhsData:
     u = np.asarray(u_in, dtype=float)
     if not np.any(u):
         raise ValueError("u_in = 0: |ŷ_in⟩ cannot be prepared; expand the loss around a different point (θ* ≠ θ(0))")
-    from pyqgd.carleman import lift, tstep_rhs
 
     B = tstep_rhs(system, u, T, p)
     f0 = np.asarray(system.qmap.F0, dtype=float)

@@ -31,6 +31,7 @@ all are but R ≥ 1 at this u_in (the reasons say what lowers R). *not applicabl
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -48,10 +49,13 @@ from pyqgd.carleman import (
     sparsity,
     truncation_error_bound,
 )
+from pyqgd.dynamics import gd_problem, toy_cubic
+from pyqgd.estimate import OdeProblem, break_even, estimate_model
 from pyqgd.limits import check_pipeline_arguments
 from pyqgd.problem import GDProblem
 from pyqgd.quantum.ode import solve_gd
-from pyqgd.spectrum import FLAT_TOL
+from pyqgd.report import plots, render
+from pyqgd.spectrum import FLAT_TOL, error_proxy, mode_fractions, optimal_dissipation_number
 
 __all__ = ["AnalysisReport", "analyze", "ZOO_MODELS"]
 
@@ -63,7 +67,6 @@ MAX_CHECK_DIM = 300_000
 @dataclass(frozen=True)
 class AnalysisReport:
     """Everything :func:`analyze` found, as plain data (JSON-serialisable with ``to_json``)."""
-
     model: str
     n_total: int
     n: int
@@ -90,7 +93,6 @@ class AnalysisReport:
         return json.dumps(asdict(self), indent=2, default=_json_default)
 
     def summary(self) -> str:
-        from pyqgd.report import render
 
         d, s = self.dissipation, self.spectrum
         prov = (getattr(self, "problem", None) or {}).get("provenance", {})
@@ -142,37 +144,27 @@ class AnalysisReport:
 
     def figures(self) -> dict:
         """{name: matplotlib Figure} of every figure the report has data for (pyplot and its backend untouched)."""
-        from pyqgd.report import plots
-
         return plots.figures(self)
 
     def plots(self, out_dir, *, formats=("png", "svg"), dpi: int = 300) -> list[Path]:
         """Write the report's figures into ``out_dir`` (300-dpi PNG and SVG each); returns the PNG paths."""
-        from pyqgd.report import plots
-
         return plots.write_all(self, Path(out_dir), formats=formats, dpi=dpi)
 
     def show(self) -> list:
         """The report's figures as a list of matplotlib Figures, displayed inline when running under IPython."""
-        from pyqgd.report import render
-
         figs = list(self.figures().values())
         render.display_figures(figs)
         return figs
 
     def to_dataframe(self):
         """One row per loading × preset: physical figures of one run, total with read-out, GPU time (pandas)."""
-        from pyqgd.report import render
-
         return render.report_dataframe(self)
 
     def _repr_html_(self) -> str:
-        from pyqgd.report import render
 
         return render.report_html(self)
 
     def __repr__(self) -> str:
-        from pyqgd.report import render
 
         return render.report_repr(self)
 
@@ -280,7 +272,6 @@ def analyze(model="mlp", *, loss_fn=None, data=None, prune=None, prune_scope: st
     A disconnected pruned network or a verdict of *not applicable* stops after the verdict: no simulation and no
     cost tables (``stopped`` says why).
     """
-    import time
 
     check_pipeline_arguments(T=T, N=N, epsilon=epsilon, delta=delta, error_budget=error_budget, check_steps=check_steps,
                              expansion_steps=expansion_steps, almost_fraction=almost_fraction, toy_n=toy_n, seed=seed,
@@ -293,9 +284,7 @@ def analyze(model="mlp", *, loss_fn=None, data=None, prune=None, prune_scope: st
         T = check_positive_int(T, "T")
     if prune is not None and (isinstance(prune, bool) or not 0 <= prune < 1):
         raise ValueError(f"prune must be a fraction in [0, 1) or None (automatic), got {prune}")
-    if not 0 < epsilon < 1 or not 0 < delta < 1:
-        raise ValueError("epsilon and delta must be in (0, 1)")
-    check_steps = check_positive_int(check_steps, "check_steps")
+    check_steps = check_positive_int(check_steps, "check_steps")  # ε, δ in (0, 1): check_pipeline_arguments
     timings = {}
     t0, c0 = time.perf_counter(), time.process_time()
     progress = resolve_progress(progress)  # None: shown where a person watches (pyqgd._progress)
@@ -311,7 +300,7 @@ def analyze(model="mlp", *, loss_fn=None, data=None, prune=None, prune_scope: st
         return problem
     T = problem.T
     timings["coefficients"] = time.perf_counter() - t0
-    timings.update({k: v for k, v in work.items()})
+    timings.update(work)
     stages.update(1)
 
     qm, u_in, eta = problem.qmap, problem.u_in, problem.eta
@@ -362,7 +351,6 @@ def _make_problem(model, loss_fn, data, *, T, eta, toy_n, seed, check_steps, wor
     if isinstance(model, GDProblem):
         return _given_problem(model, T, eta)
     if isinstance(model, str) and model == "toy":
-        from pyqgd.dynamics import gd_problem, toy_cubic
 
         loss = toy_cubic(check_positive_int(toy_n, "toy_n"), seed=seed, cubic=0.5)
         return gd_problem(loss, eta, u_in=np.full(loss.n, 0.1), T=100 if T is None else T,
@@ -423,7 +411,6 @@ def _torch_problem(model, loss_fn, data, *, prune, prune_scope, keep, max_params
 
 
 def _spectrum(spectrum, eta, flat_tol=FLAT_TOL):
-    from pyqgd.spectrum import mode_fractions
 
     f = mode_fractions(spectrum, eta, flat_tol=flat_tol)
     return {"lambda_min": spectrum.lambda_min, "lambda_max": spectrum.lambda_max,
@@ -435,7 +422,6 @@ def _spectrum(spectrum, eta, flat_tol=FLAT_TOL):
 def _dissipation(qm, u_in, norms):
     """The numbers of the criterion chain at this u_in: ρ = ‖I+F1‖, R (PNAS Eq. 2, the quantum solver's gate), R_d
     and the discrete invariant-ball bound (diagnostics)."""
-    from pyqgd.spectrum import optimal_dissipation_number
 
     r_min, r_star = optimal_dissipation_number(norms.f0, norms.f2, norms.re_lambda1)
     try:
@@ -544,7 +530,6 @@ def _carleman_check(problem, orders, norms):
 
 
 def _error_proxy(spectrum, eta, T):
-    from pyqgd.spectrum import error_proxy
 
     ts = np.unique(np.linspace(0, T, min(T + 1, 101)).astype(int))
     try:
@@ -602,7 +587,6 @@ def _simulate(problem, N, enabled):
 def _estimates(problem, N, epsilon, delta, presets, loadings, error_budget):
     """Logical and physical cost per loading and break-even, for the OdeProblem of this GDProblem
     (:meth:`pyqgd.estimate.OdeProblem.from_gd_problem`: its n, T, sparsities, ‖F0‖ and ‖u_in‖)."""
-    from pyqgd.estimate import OdeProblem, break_even, estimate_model
 
     out, breaks = [], []
     for loading in loadings:
