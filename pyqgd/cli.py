@@ -25,9 +25,28 @@ import os
 import platform
 import sys
 import traceback
+from dataclasses import replace
+from importlib import metadata
 from pathlib import Path
+from types import SimpleNamespace
 
-from pyqgd import registry
+import numpy
+import numpy as np
+import scipy
+
+from pyqgd import __version__, registry
+from pyqgd._checks import InputTypeError, TooLargeError
+from pyqgd.carleman import NotDissipativeError, discrete_carleman
+from pyqgd.dynamics import gd_map, toy_cubic
+from pyqgd.estimate import LOADINGS, QUBIT_PRESETS, READOUTS, OdeProblem, check_presets, estimate_model
+from pyqgd.estimate.bottom_line import DEVICE_PLAN_QUBITS, bottom_line, option_label
+from pyqgd.estimate.errors import ErrorBudgetError, EstimateInputError, UnknownPresetError
+from pyqgd.estimate.tree import cost_tree
+from pyqgd.limits import check_cost_sizes, check_max_params, check_pipeline_order
+from pyqgd.quantum import ode, solve_gd
+from pyqgd.quantum.structured_oracles import carleman_layout
+from pyqgd.report import pipeline
+from pyqgd.report.io import OutputDir, OutputError, atomic_write_text
 
 __all__ = ["main", "build_parser", "UsageError"]
 
@@ -76,7 +95,6 @@ class UsageError(ValueError):
 
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors (usage is in --help) raised as UsageError instead of exiting."""
-
     def error(self, message):
         raise UsageError(f"{message} (see {self.prog} --help)")
 
@@ -142,13 +160,11 @@ def _prune(text: str) -> float:
 
 
 def _loadings():
-    from pyqgd.estimate import LOADINGS
 
     return tuple(LOADINGS)
 
 
 def _readouts():
-    from pyqgd.estimate import READOUTS
 
     return tuple(READOUTS)
 
@@ -156,7 +172,6 @@ def _readouts():
 # ---- the parser ----------------------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
-    from pyqgd import __version__
 
     parser = _Parser(prog="pyqgd", formatter_class=_formatter, epilog=_EXAMPLES["pyqgd"],
                      description="Could a fault-tolerant quantum computer speed up training this model, and what would "
@@ -294,12 +309,8 @@ def _pipeline_options(p, eta_default):
 # ---- shared helpers ------------------------------------------------------------------------------------------------
 
 def _versions(torch_used: bool = False) -> dict:
-    from importlib import metadata
 
-    import numpy
-    import scipy
 
-    from pyqgd import __version__
 
     def dist(name):
         try:
@@ -321,7 +332,6 @@ def _provenance(args, inputs: dict, torch_used: bool = False) -> dict:
 
 
 def _presets(args, default):
-    from pyqgd.estimate import check_presets
 
     presets = tuple(args.preset or default)
     check_presets(presets)
@@ -333,7 +343,6 @@ def _selected_loadings(choice):
 
 
 def _output(args, names):
-    from pyqgd.report.io import OutputDir
 
     out = OutputDir(args.out, force=args.force)
     out.check(names)
@@ -357,7 +366,6 @@ def _analyze_kwargs(args, eta, presets, loadings) -> dict:
 
 
 def _write_report(report, args, out, provenance) -> int:
-    from pyqgd.report.io import atomic_write_text
 
     data = json.loads(report.to_json())
     inputs = provenance["inputs"]
@@ -382,15 +390,12 @@ def _write_report(report, args, out, provenance) -> int:
 
 def _check_pipeline_sizes(args) -> None:
     """The limits of :mod:`pyqgd.limits` on the pipeline's options, before any folder is touched."""
-    from pyqgd.limits import check_cost_sizes, check_max_params, check_pipeline_order
-
     check_pipeline_order(args.order)
     check_cost_sizes(N=args.order, T=args.T, epsilon=args.epsilon)
     check_max_params(getattr(args, "max_params", None))
 
 
 def _demo(args) -> int:
-    from pyqgd.report.pipeline import analyze
 
     _check_pipeline_sizes(args)
     presets = _presets(args, ("qubit_gate_ns_e4", "qubit_maj_ns_e6"))
@@ -398,7 +403,7 @@ def _demo(args) -> int:
     out = _output(args, _REPORT_NAMES)
     eta = 0.3 if args.eta is None else args.eta
     provenance = _provenance(args, _pipeline_inputs(args, eta, presets, loadings, model="toy"))
-    report = analyze("toy", check_orders=(1, 2, 3, 4), **_analyze_kwargs(args, eta, presets, loadings))
+    report = pipeline.analyze("toy", check_orders=(1, 2, 3, 4), **_analyze_kwargs(args, eta, presets, loadings))
     return _write_report(report, args, out, provenance)
 
 
@@ -421,7 +426,6 @@ def _analyze(args) -> int:
     except ImportError:
         raise UsageError("analyze needs PyTorch, which the core install leaves out: pip install -e '.[torch]'") \
             from None
-    from pyqgd.report.pipeline import analyze
 
     loadings = _selected_loadings(args.loading) if args.loading else _PIPELINE_LOADINGS
     eta = args.eta  # None: the pipeline chooses η = 1/λ_max and states it in the report
@@ -449,7 +453,7 @@ def _analyze(args) -> int:
     extra = {} if args.max_params is None else {"max_params": args.max_params}
     if args.memory_gb is not None:
         extra["memory_budget_gb"] = args.memory_gb
-    report = analyze(model, loss_fn=loss_fn, data=data, prune=args.prune, simulate=not args.no_simulate,
+    report = pipeline.analyze(model, loss_fn=loss_fn, data=data, prune=args.prune, simulate=not args.no_simulate,
                      **extra, **_analyze_kwargs(args, eta, presets, loadings))
     return _write_report(report, args, out, provenance)
 
@@ -461,11 +465,7 @@ def _check_simulator_size(n: int, N: int, T: int) -> None:
     layout (:func:`pyqgd.quantum.structured_oracles.carleman_layout`, which reads only n and N of the system),
     against the limit ``solve_gd`` applies by default.
     """
-    from types import SimpleNamespace
 
-    from pyqgd._checks import TooLargeError
-    from pyqgd.quantum import ode
-    from pyqgd.quantum.structured_oracles import carleman_layout
 
     # solve_gd's default (simulate="auto") takes the larger of the circuit limit and the block-level limit
     limit = max(ode.MAX_SIMULATED_QUBITS, 2 * ode.MAX_BLOCK_SYSTEM_QUBITS + 3)
@@ -483,15 +483,10 @@ SIMULATE_BUDGET_SECONDS = 180.0
 
 
 def _simulate(args) -> int:
-    import numpy as np
 
-    from pyqgd.limits import check_pipeline_order
 
     check_pipeline_order(args.order)
     _check_simulator_size(args.params, args.order, args.T)
-    from pyqgd.carleman import discrete_carleman
-    from pyqgd.dynamics import gd_map, toy_cubic
-    from pyqgd.quantum import solve_gd
 
     qm = gd_map(toy_cubic(args.params, cubic=0.5, seed=args.seed), args.eta, np.zeros(args.params))
     res = solve_gd(discrete_carleman(qm, args.order), np.full(args.params, 0.1), args.T, epsilon=args.epsilon,
@@ -517,9 +512,6 @@ def _simulate(args) -> int:
 
 
 def _estimate(args) -> int:
-    from pyqgd.estimate import QUBIT_PRESETS, OdeProblem, estimate_model
-    from pyqgd.estimate.bottom_line import bottom_line
-    from pyqgd.estimate.tree import cost_tree
 
     if args.s > args.params:
         raise UsageError(f"--s {args.s} exceeds --params {args.params}: a row has at most n nonzeros")
@@ -553,7 +545,6 @@ def _estimate(args) -> int:
               "cost_tree": tree.to_dict(), "estimates": [r.summary() for r in results]}
     text = json.dumps(report, indent=2, default=str)
     if out is not None:
-        from pyqgd.report.io import atomic_write_text
 
         with out.transaction("estimate.json") as staging:
             atomic_write_text(staging / "estimate.json", text)
@@ -573,8 +564,6 @@ def _estimate(args) -> int:
 
 def _bottom_line_estimate(results, line):
     """The estimate the bottom line names (the first built one, else the first, when none is feasible)."""
-    from pyqgd.estimate.bottom_line import option_label
-
     if line.best is not None:
         for r in results:
             if option_label(r.summary()) == line.best.label:
@@ -583,9 +572,7 @@ def _bottom_line_estimate(results, line):
 
 
 def _print_estimate(args, r) -> None:
-    from dataclasses import replace
 
-    from pyqgd.estimate.bottom_line import DEVICE_PLAN_QUBITS
 
     """One estimate's details: its solver figures and its physical table (infeasible presets are in the bottom
     line's lines, once per reason)."""
@@ -605,10 +592,6 @@ def _print_estimate(args, r) -> None:
 # ---- the error policy ----------------------------------------------------------------------------------------------
 
 def _user_error_types() -> tuple:
-    from pyqgd._checks import InputTypeError, TooLargeError
-    from pyqgd.carleman import NotDissipativeError
-    from pyqgd.estimate.errors import ErrorBudgetError, EstimateInputError, UnknownPresetError
-    from pyqgd.report.io import OutputError
 
     types = (UsageError, TooLargeError, NotDissipativeError, EstimateInputError, UnknownPresetError, ErrorBudgetError,
              OutputError, InputTypeError)

@@ -356,9 +356,9 @@ def _boom(exc):
 @pytest.mark.parametrize("exc", [ZeroDivisionError("float division by zero"), KeyError("x"),
                                  TypeError("unsupported operand"), RuntimeError("solver blew up")])
 def test_internal_error_is_exit_1_one_line(exc, capsys, monkeypatch):
-    import pyqgd.estimate as est
+    import pyqgd.cli as cli
 
-    monkeypatch.setattr(est, "estimate_model", _boom(exc))
+    monkeypatch.setattr(cli, "estimate_model", _boom(exc))
     code, out, err = run(EST, capsys)
     assert code == 1 and out == ""
     lines = err.strip().split("\n")
@@ -374,13 +374,13 @@ def test_library_type_error_is_a_bug_but_a_deliberate_check_is_not(capsys, monke
     """A TypeError raised inside numpy is a bug (exit 1); one raised by a pyqgd input check is a mistake (exit 2)."""
     import numpy as np
 
-    import pyqgd.estimate as est
+    import pyqgd.cli as cli
 
-    monkeypatch.setattr(est, "estimate_model", lambda *a, **k: np.add("a", 1))
+    monkeypatch.setattr(cli, "estimate_model", lambda *a, **k: np.add("a", 1))
     assert run(EST, capsys)[0] == 1
     from pyqgd._checks import check_positive_int
 
-    monkeypatch.setattr(est, "estimate_model", lambda *a, **k: check_positive_int(1.5, "T"))
+    monkeypatch.setattr(cli, "estimate_model", lambda *a, **k: check_positive_int(1.5, "T"))
     code, _, err = run(EST, capsys)
     assert_one_line(code, err, 2, "T must be an integer", "estimate")
 

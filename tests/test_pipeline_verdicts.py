@@ -216,6 +216,7 @@ def test_analyze_problem_keeps_T_eta_and_u_in_and_refuses_conflicts():
 
 def test_estimates_use_the_problems_own_ode_problem(monkeypatch):
     import pyqgd.estimate as est
+    from pyqgd.report import pipeline
     from pyqgd.dynamics import gd_problem as analytic_problem
     from pyqgd.dynamics import toy_cubic
 
@@ -226,7 +227,7 @@ def test_estimates_use_the_problems_own_ode_problem(monkeypatch):
         seen.append(problem)
         return real(problem, *a, **k)
 
-    monkeypatch.setattr(est, "estimate_model", spy)
+    monkeypatch.setattr(pipeline, "estimate_model", spy)
     p = analytic_problem(toy_cubic(2, seed=0, cubic=0.5), 0.3, u_in=np.full(2, 0.1), T=20)
     analyze(p, simulate=False, presets=("qubit_gate_ns_e4",), loadings=("qrom",))
     (ode,) = seen
