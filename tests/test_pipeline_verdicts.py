@@ -216,9 +216,9 @@ def test_analyze_problem_keeps_T_eta_and_u_in_and_refuses_conflicts():
 
 def test_estimates_use_the_problems_own_ode_problem(monkeypatch):
     import pyqgd.estimate as est
-    from pyqgd.report import pipeline
     from pyqgd.dynamics import gd_problem as analytic_problem
     from pyqgd.dynamics import toy_cubic
+    from pyqgd.report import pipeline
 
     seen = []
     real = est.estimate_model
