@@ -139,7 +139,7 @@ def dense_reads_cache(loading: str, fwd_bits: int, rev_bits: int, *, fwd_blocks:
 
 
 def _dense_reads(loading, fwd_bits, fwd_width, rev_bits, rev_width, angle_bits, fwd_blocks, rev_blocks, mirrored,
-                 slot_bits, cached):
+                 slot_bits, cached, adjoint=False):
     if loading not in ("qrom", "selectswap"):
         raise EstimateInputError(f"dense tables are read by 'qrom' or 'selectswap'; got {loading!r}")
 
@@ -148,9 +148,14 @@ def _dense_reads(loading, fwd_bits, fwd_width, rev_bits, rev_width, angle_bits, 
             return ld.qrom_read_cost(bits, width, 1, cached=c)
         return ld.qroam_read_cost(bits, width, blocks[0], blocks[1], controls=1, cached=c)
 
-    fwd = read(fwd_bits, fwd_width, fwd_blocks, cached)
-    mid = dense_reads_cache(loading, fwd_bits, 0, fwd_blocks=fwd_blocks, rev_blocks=(1, 1), cached=cached)
-    rev = read(rev_bits, rev_width, rev_blocks, mid)
+    if adjoint:  # U†: the reverse read runs first
+        rev = read(rev_bits, rev_width, rev_blocks, cached)
+        mid = dense_reads_cache(loading, rev_bits, 0, fwd_blocks=rev_blocks, rev_blocks=(1, 1), cached=cached)
+        fwd = read(fwd_bits, fwd_width, fwd_blocks, mid)
+    else:
+        fwd = read(fwd_bits, fwd_width, fwd_blocks, cached)
+        mid = dense_reads_cache(loading, fwd_bits, 0, fwd_blocks=fwd_blocks, rev_blocks=(1, 1), cached=cached)
+        rev = read(rev_bits, rev_width, rev_blocks, mid)
     rot = angle_rotation(angle_bits, conditioned=mirrored, condition_bits=slot_bits)
     total = fwd.then(rot).then(rev)
     after = dense_reads_cache(loading, fwd_bits, rev_bits, fwd_blocks=fwd_blocks, rev_blocks=rev_blocks,
@@ -196,9 +201,11 @@ def _combine(skeleton: lg.LogicalCost, records: lg.LogicalCost, base: int | None
                    qubits_allocated=max(skeleton.qubits_allocated, base + records.qubits_allocated))
 
 
-def kronecker_call_cost(enc) -> lg.LogicalCost:
+def kronecker_call_cost(enc, *, adjoint: bool = False) -> lg.LogicalCost:
     """Cost of one call of the built encoding ``enc`` (a ``pyqgd.quantum.kronecker.KroneckerEncoding``): traced
-    skeleton plus the closed-form record lookups with this instance's exact zero-word counts."""
+    skeleton plus the closed-form record lookups with this instance's exact zero-word counts. ``adjoint``: the
+    call U† (same counts; the tracer's qubit peak of a first call can differ, because its dense reads meet the
+    tracer's Select cache in the other order: each factor's reverse read first)."""
     wd = enc.widths
     w, lc, lr = wd["row"], wd["column_slot"], wd["row_slot"]
     n1, n2 = factor_operations(enc.layout.N)
@@ -208,7 +215,7 @@ def kronecker_call_cost(enc) -> lg.LogicalCost:
         if ch not in used or f.nnz == 0:
             continue
         if f.loading != "records":
-            one, cached = _built_dense_reads(enc, f, cached)
+            one, cached = _built_dense_reads(enc, f, cached, adjoint)
             rec = rec.then(one.repeat(ops))
             continue
         fw = f.rows + (f.row_slots << w)
@@ -244,14 +251,14 @@ def call_base_qubits(data: dict) -> int:
     return anc + system + 3 + scratch
 
 
-def _built_dense_reads(enc, f, cached: int = 1) -> tuple[lg.LogicalCost, int]:
+def _built_dense_reads(enc, f, cached: int = 1, adjoint: bool = False) -> tuple[lg.LogicalCost, int]:
     """(:func:`dense_factor_reads` of one factor of a built encoding, from its tables' sizes and (λ, λ′), with the
     tracer's Select cache ``cached`` before it; the cache after it)."""
     wd = enc.widths
     w, lc, lr, b = wd["row"], wd["column_slot"], wd["row_slot"], enc.angle_bits
     return _dense_reads(f.loading, len(f.fwd_table).bit_length() - 1, w + lr + b + (w if f.mirrored else 0),
                         len(f.rev_table).bit_length() - 1, w + lc + b, b, f.fwd_blocks, f.rev_blocks, f.mirrored, w,
-                        cached)
+                        cached, adjoint)
 
 
 @dataclass(frozen=True)

@@ -129,7 +129,7 @@ class OdeProblem:
     amplitude_method: str | None = None
     solution_norm: float | None = None
     block_encoding: str = "auto"
-    solver: str = "qsvt"
+    solver: str = "auto"
     readout: str = "l2_sampling"
     max_extra_qubits: int | None = None
     instance: object = field(default=None, compare=False, repr=False)

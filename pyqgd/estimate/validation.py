@@ -350,7 +350,8 @@ def example_solver_instances() -> list[SolverInstance]:
 
 #: The built (encoding, loading, solver) combinations, each traced whole by :func:`validate_combinations`.
 BUILT_COMBINATIONS = (("sparse", "qrom", "qsvt"), ("kronecker", "qrom", "qsvt"), ("sparse", "qrom", "kernel"),
-                      ("kronecker", "qrom", "kernel"))
+                      ("kronecker", "qrom", "kernel"), ("kronecker", "selectswap", "qsvt"),
+                      ("kronecker", "selectswap", "kernel"))
 
 
 @dataclass(frozen=True)
@@ -376,11 +377,13 @@ def _rhs_spec(rhs: dict):
                       constant=cc._tensor_spec(rhs["Constant"]) if rhs["HasConstant"] else None)
 
 
-def _kronecker_qsvt(system, u_in, T, p, epsilon, delta, angle_bits, name):
+def _kronecker_qsvt(system, u_in, T, p, epsilon, delta, angle_bits, name, loading="qrom"):
     """Solve.HistorySolve.HistorySolveKronecker's arguments (κ from the SVD of the encoded L, the a-priori amplitude bound of
     :func:`pyqgd.carleman.carleman_bounds`, as :func:`solver_instance`) and its cost: the solver of
     :func:`pyqgd.estimate.circuit.carleman_solver_circuit` with the instance's exact call cost
-    (:func:`pyqgd.estimate.kronecker.kronecker_call_cost`)."""
+    (:func:`pyqgd.estimate.kronecker.kronecker_call_cost`). ``loading``: how the encoding reads F1 and F2
+    (:func:`pyqgd.quantum.kronecker.kronecker_encoding`: dense tables read by QROM or QROAM — the loadings the
+    estimate prices for this encoding)."""
     from pyqgd.carleman import carleman_bounds
     from pyqgd.estimate import circuit as cc
     from pyqgd.estimate.kronecker import kronecker_call_cost
@@ -390,7 +393,7 @@ def _kronecker_qsvt(system, u_in, T, p, epsilon, delta, angle_bits, name):
     from pyqgd.quantum.kronecker import kronecker_encoding
     from pyqgd.quantum.structured_oracles import history_rhs
 
-    enc = kronecker_encoding(system, T, p, angle_bits=angle_bits)
+    enc = kronecker_encoding(system, T, p, angle_bits=angle_bits, loading=loading)
     smin = float(np.linalg.svd(enc.quantized_matrix() / enc.alpha, compute_uv=False).min())
     kappa = max(1.0 / smin * (1.0 + 1e-6), 1.0 + 1e-6)
     amp = carleman_bounds(system, u_in, T, p).amplitude.value
@@ -405,18 +408,24 @@ def _kronecker_qsvt(system, u_in, T, p, epsilon, delta, angle_bits, name):
                                     angle_bits=angle_bits, degree=len(phases) - 1, rhs=_rhs_spec(rhs), phases=phases,
                                     alphas=sched.alphas.tolist(), betas=sched.betas.tolist(),
                                     block_encoding=(call := kronecker_call_cost(enc)), ancillas=enc.num_ancillas)
-    total = sc.total
+    # the tracer's qubit peak: the real-part QSVT's first call is U†, which meets its Select cache in that order
+    total = replace(sc.total, num_qubits=sc.total.num_qubits - call.num_qubits
+                    + kronecker_call_cost(enc, adjoint=True).num_qubits)
     if len(sched.alphas):  # the reflection about the start state on all anc + 2 + m qubits, with its helpers
         q = max(total.num_qubits, all_zero_phase_peak(enc.num_ancillas + 2 + lay.system_qubits))
         total = replace(total, num_qubits=q, qubits_allocated=q)
-    return CombinationInstance(name, ("kronecker", "qrom", "qsvt"), "Solve.HistorySolve.HistorySolveKronecker",
+    return CombinationInstance(name, ("kronecker", loading, "qsvt"), "Solve.HistorySolve.HistorySolveKronecker",
                                (data, phases, rhs, sched.alphas.tolist(), sched.betas.tolist()), total,
                                sc.block_encoding_calls, call)
 
 
-def _kernel(system, u_in, T, p, encoding, epsilon, delta, angle_bits, name):
+def _kernel(system, u_in, T, p, encoding, epsilon, delta, angle_bits, name, loading="records"):
     """The history kernel solve's arguments (:func:`pyqgd.quantum.qlss.history_kernel_setup`, a-priori bracket) and
-    its cost (:func:`pyqgd.estimate.solvers.history_kernel_circuit` with the encoding's exact call cost)."""
+    its cost (:func:`pyqgd.estimate.solvers.history_kernel_circuit` with the encoding's exact call cost). The
+    Kronecker encoding reads its dense tables by ``loading`` (QROM or QROAM, as the estimate prices it); the solver's
+    parameters (|b'⟩, |e⟩, phases, schedule) are the setup's, chosen for the encoding the solve driver builds (record
+    lookups): the same circuit structure around the encoding, so the same counting rules whatever α they were chosen
+    for."""
     from pyqgd.estimate import circuit as cc
     from pyqgd.estimate.solvers import history_kernel_circuit, history_kernel_rotation_depth
     from pyqgd.quantum.qlss import history_kernel_setup
@@ -429,9 +438,10 @@ def _kernel(system, u_in, T, p, encoding, epsilon, delta, angle_bits, name):
         from pyqgd.estimate.kronecker import kronecker_call_cost
         from pyqgd.quantum.kronecker import kronecker_encoding
 
-        enc = kronecker_encoding(system, T, p, angle_bits=angle_bits)
+        enc = kronecker_encoding(system, T, p, angle_bits=angle_bits, loading=loading)
         be, anc = kronecker_call_cost(enc), enc.num_ancillas
         op = "Solvers.HistoryKernel.TraceCarlemanKernelSolveKronecker"
+        st = replace(st, data=enc.to_qsharp())
     else:
         d = st.data
         m = lay.system_qubits
@@ -452,7 +462,7 @@ def _kernel(system, u_in, T, p, encoding, epsilon, delta, angle_bits, name):
     depth = history_kernel_rotation_depth(be.rotation_depth, anc, st.rhs_b, st.rhs_e, phases, st.alphas, st.betas,
                                           call_layers=layers)
     total = replace(total, rotation_depth=depth)
-    return CombinationInstance(name, (encoding, "qrom", "kernel"), op,
+    return CombinationInstance(name, (encoding, "qrom" if loading == "records" else loading, "kernel"), op,
                                (st.data, st.rhs_b, st.rhs_e, phases, st.alphas, st.betas), total,
                                (len(phases) - 1) * (2 * len(st.alphas) + 1), be)
 
@@ -470,10 +480,12 @@ def combination_instance(combination: tuple, system, u_in, T: int, p: int, *, ep
                                    (inst.data, inst.phases, inst.rhs, inst.alphas, inst.betas),
                                    ode_solver_cost(inst.problem()).total,
                                    (len(inst.phases) - 1) * (2 * len(inst.alphas) + 1))
-    if combination == ("kronecker", "qrom", "qsvt"):
-        return _kronecker_qsvt(system, u_in, T, p, epsilon, delta, angle_bits, name)
-    if combination in (("sparse", "qrom", "kernel"), ("kronecker", "qrom", "kernel")):
-        return _kernel(system, u_in, T, p, combination[0], epsilon, delta, angle_bits, name)
+    loading = combination[1] if combination[0] == "kronecker" else "records"
+    if combination in (("kronecker", "qrom", "qsvt"), ("kronecker", "selectswap", "qsvt")):
+        return _kronecker_qsvt(system, u_in, T, p, epsilon, delta, angle_bits, name, loading)
+    if combination in (("sparse", "qrom", "kernel"), ("kronecker", "qrom", "kernel"),
+                       ("kronecker", "selectswap", "kernel")):
+        return _kernel(system, u_in, T, p, combination[0], epsilon, delta, angle_bits, name, loading)
     raise ValueError(f"{combination!r} is not a built combination; built: {BUILT_COMBINATIONS}")
 
 
