@@ -5,7 +5,7 @@
     agree (exact except the stated rotation-depth tolerance, see pyqgd.estimate.validation).
 (b) The wall time of a full all-presets estimate at n = 1.03e8, T = 1000 (QROM and QRAM), plus the README table.
 (c) The whole T-step solver (CarlemanQsvtSolve) traced at the shared small instances against ode_solver_cost.
-(c') Every built (encoding, loading, solver) combination — structured sparse / Kronecker encoding × QROM × QSVT /
+(c') Every built (encoding, loading, solver) combination — structured sparse × QROM, Kronecker × dense QROM / QROAM, × QSVT /
     kernel reflection — traced whole on 4 small instances against its formula (pyqgd.estimate.validation
     .validate_combinations; traced counts cached under a hash of the Q# sources).
 (d) Per run at the paper instance (n = 7e6, T = 1000, ε = δ = 1e-2, s = 8, N = 2): the previous model
@@ -14,6 +14,9 @@
     rotations, logical qubits and physical qubits / runtime on qubit_gate_ns_e3 and qubit_maj_ns_e4.
 (e) Exponent fits with their attribution, including a fully dissipative family.
 Last line: one JSON object.
+
+``--refresh-traces``: only re-trace every built combination for the current Q# sources and rewrite the trace cache
+(pyqgd/estimate/combination_traces.json); run it after any change to a .qs file.
 """
 
 import json
@@ -202,7 +205,25 @@ def dissipative_exponent() -> tuple[float, dict]:
     return fit(w), att
 
 
+def refresh_traces() -> None:
+    """Re-trace every built combination whole for the current Q# sources and rewrite the trace cache
+    (``pyqgd/estimate/combination_traces.json``) that keeps the whole-solver checks in the default test suite."""
+    from pyqgd.estimate.validation import TRACE_CACHE_FILE, refresh_trace_cache
+
+    t0 = time.perf_counter()
+    res = refresh_trace_cache()
+    for comb, rows in res.items():
+        print(f"{'/'.join(comb):26s} traced {len(rows)} instances, all exact fields equal "
+              f"{all(r.rel_err == 0 for r in rows)}, all agree {all(r.agree for r in rows)}", flush=True)
+    print(f"rewrote {TRACE_CACHE_FILE} in {time.perf_counter() - t0:.0f} s", flush=True)
+
+
 def main():
+    import sys
+
+    if "--refresh-traces" in sys.argv[1:]:
+        refresh_traces()
+        return
     qsharp.init(project_root=str(qsharp_project_root()))
     print("(a) formula + physical estimate vs qsharp.estimate tracing the Q# circuit (qubit_gate_ns_e3, budget 1e-3)")
     print(f"{'instance':10s} {'circuit':16s} {'trace s':>9s} {'ours s':>9s} {'speedup':>9s} counts_agree phys_qubits(trace/ours)")

@@ -28,7 +28,8 @@ from pyqgd.estimate import logical as lg
 __all__ = ["ValidationInstance", "ValidationResult", "example_instances", "instance_data", "trace", "validate_instance",
            "SolverInstance", "solver_instance", "TraceComparison", "compare_with_trace", "validate_solver",
            "example_solver_instances", "EXACT_FIELDS", "COMPARED_FIELDS", "BUILT_COMBINATIONS", "CombinationInstance",
-           "combination_instance", "example_combination_instances", "validate_combinations", "composition_exact"]
+           "combination_instance", "example_combination_instances", "validate_combinations", "composition_exact",
+           "refresh_trace_cache"]
 
 #: Fields compared exactly (the tracer's seven numbers; ccixCount is 0 on both sides).
 COMPARED_FIELDS = ("numQubits", "tCount", "rotationCount", "rotationDepth", "cczCount", "ccixCount", "measurementCount")
@@ -580,6 +581,16 @@ def validate_combinations(combinations=BUILT_COMBINATIONS, *, cache_file: Path |
     if wrote and cache_file is not None:
         cache_file.write_text(json.dumps(disk, indent=0, sort_keys=True))
     return out
+
+
+def refresh_trace_cache(cache_file: Path = TRACE_CACHE_FILE) -> dict[tuple, list[TraceComparison]]:
+    """Re-trace every built combination for the current Q# sources and rewrite ``cache_file`` with those traces
+    only (stale keys dropped). Run after any change to a .qs file:
+    ``python benchmarks/estimate_scale.py --refresh-traces`` (minutes)."""
+    _TRACE_CACHE.clear()
+    if cache_file.exists():
+        cache_file.unlink()
+    return validate_combinations(cache_file=cache_file)
 
 
 def composition_exact(combination: tuple, rows: list[TraceComparison], *,
