@@ -157,7 +157,7 @@ def paper_section(validated: tuple) -> dict:
         built[comb] = c
         print(f"  {'/'.join(comb):26s} {c.block_encoding_calls:10.3e} {c.degree:8d} {c.amplification_length:4d} "
               f"{c.total.ccz_count:10.3e} {c.total.t_count:10.3e} {c.total.rotation_count:10.3e} "
-              f"{c.total.num_qubits:6d} {str(exact[comb]):>6s}", flush=True)
+              f"{c.total.qubits_allocated:6d} {str(exact[comb]):>6s}", flush=True)
     traced = [k for k in built if exact[k]] or list(built)
     best = min(traced, key=lambda k: built[k].total.non_clifford_count)
     bc = built[best]
@@ -177,7 +177,7 @@ def paper_section(validated: tuple) -> dict:
             "calls_per_run_paper": int(bc.block_encoding_calls), "per_run_toffoli_paper": int(bc.total.ccz_count),
             "per_run_rotations_paper": int(bc.total.rotation_count),
             "per_run_t_paper": int(bc.total.t_count),
-            "per_run_logical_qubits_paper": int(bc.total.num_qubits), "paper_circuit": "/".join(best),
+            "per_run_logical_qubits_paper": int(bc.total.qubits_allocated), "paper_circuit": "/".join(best),
             "paper_physical": phys, "per_run_toffoli_paper_circuit": "/".join(best),
             "calls_per_run_paper_qsvt": int(qsvt.block_encoding_calls),
             "per_run_toffoli_paper_qsvt": int(qsvt.total.ccz_count),
