@@ -601,9 +601,18 @@ def _unprepare_gates(coeffs, control, target, ctrl, adjoint):
     return rest + _mz_gates(dY, control, target, ctrl, True) + _mz_gates(dZ, control, target, ctrl, True)
 
 
-def _ppsd_gates(amplitudes, qubits, ctrl=(), adjoint=False):
+def _ppsd_gates(amplitudes, qubits, ctrl=(), adjoint=False) -> tuple:
     """The gate order of ``PreparePureStateD`` (or its adjoint: the std adjoint is not the reversed gate list) on
-    named qubits: rotations, CNOTs and controlled X."""
+    named qubits: rotations, CNOTs and controlled X (memoized: a solver's layering replays the same preparations)."""
+    return _ppsd_gates_cached(tuple(amplitudes), tuple(qubits), tuple(ctrl), bool(adjoint))
+
+
+@lru_cache(maxsize=4096)
+def _ppsd_gates_cached(amplitudes: tuple, qubits: tuple, ctrl: tuple, adjoint: bool) -> tuple:
+    return tuple(_ppsd_gate_list(amplitudes, qubits, ctrl, adjoint))
+
+
+def _ppsd_gate_list(amplitudes, qubits, ctrl, adjoint):
     n = len(qubits)
     qr = list(reversed(qubits))
     amps = list(amplitudes) + [0.0] * (2**n - len(amplitudes))

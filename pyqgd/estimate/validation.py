@@ -420,6 +420,9 @@ def _kronecker_qsvt(system, u_in, T, p, epsilon, delta, angle_bits, name, loadin
                                sc.block_encoding_calls, call)
 
 
+_SETUP_CACHE: dict = {}
+
+
 def _kernel(system, u_in, T, p, encoding, epsilon, delta, angle_bits, name, loading="records"):
     """The history kernel solve's arguments (:func:`pyqgd.quantum.qlss.history_kernel_setup`, a-priori bracket) and
     its cost (:func:`pyqgd.estimate.solvers.history_kernel_circuit` with the encoding's exact call cost). The
@@ -432,8 +435,11 @@ def _kernel(system, u_in, T, p, encoding, epsilon, delta, angle_bits, name, load
     from pyqgd.quantum.qlss import history_kernel_setup
     from pyqgd.quantum.structured_oracles import carleman_layout
 
-    st = history_kernel_setup(system, u_in, T, p, encoding=encoding, epsilon=epsilon, delta=delta,
-                              angle_bits=angle_bits)
+    key = (name, encoding, T, p, epsilon, delta, angle_bits, id(system), np.asarray(u_in).tobytes())
+    if key not in _SETUP_CACHE:  # the same setup serves every loading of the encoding (phase finding is slow)
+        _SETUP_CACHE[key] = history_kernel_setup(system, u_in, T, p, encoding=encoding, epsilon=epsilon, delta=delta,
+                                                 angle_bits=angle_bits)
+    st = _SETUP_CACHE[key]
     lay = carleman_layout(system, T, p)
     if encoding == "kronecker":
         from pyqgd.estimate.kronecker import kronecker_call_cost
@@ -512,13 +518,18 @@ def _build_combination_instances(combination: tuple) -> list[CombinationInstance
 
     out = []
     for name, n, N, T, p, f0, seed in COMBINATION_SPECS:
-        rng = np.random.default_rng(seed)
-        A = rng.normal(size=(n, n))
-        H = A @ A.T / n + 0.5 * np.eye(n)
-        qm = QuadraticMap(f0 * rng.normal(size=n) if f0 else None, -0.2 * H, 0.02 * rng.normal(size=(n, n * n)))
-        u = 0.2 * rng.normal(size=n) / np.sqrt(n)
-        out.append(combination_instance(combination, discrete_carleman(qm, N), u, T, p, name=name, angle_bits=10))
+        if name not in _SYSTEMS:  # one system object per spec, alive for the process (keys _SETUP_CACHE)
+            rng = np.random.default_rng(seed)
+            A = rng.normal(size=(n, n))
+            H = A @ A.T / n + 0.5 * np.eye(n)
+            qm = QuadraticMap(f0 * rng.normal(size=n) if f0 else None, -0.2 * H, 0.02 * rng.normal(size=(n, n * n)))
+            _SYSTEMS[name] = (discrete_carleman(qm, N), 0.2 * rng.normal(size=n) / np.sqrt(n))
+        system, u = _SYSTEMS[name]
+        out.append(combination_instance(combination, system, u, T, p, name=name, angle_bits=10))
     return out
+
+
+_SYSTEMS: dict = {}
 
 
 _TRACE_CACHE: dict = {}
