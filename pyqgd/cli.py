@@ -246,10 +246,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="block-encoding of the T-step matrix: auto (the cheaper built one per loading), sparse "
                      "(structured oracles over M's tables, built), kronecker (from F0, F1, F2 alone, built, QROM or QROAM), "
                      "f_tables_model (oracles storing only the F's: a model, not built) (default auto)")
-    est.add_argument("--solver", choices=("qsvt", "kernel", "auto"), default="auto",
+    est.add_argument("--solver", choices=("qsvt", "kernel", "auto"), default="qsvt",
                      help="linear solver: qsvt (QSVT inversion + fixed-point amplification), kernel (kernel-reflection "
                      "QLSS, Dalzell 2024), auto (the cheaper of the two rigorous built solvers per instance) "
-                     "(default auto)")
+                     "(default qsvt)")
     est.add_argument("--readout", choices=_readouts() + ("all",), default=None,
                      help="how the trained parameters are read out (default: the cheaper of the two per estimate; "
                      "all: one estimate per read-out)")

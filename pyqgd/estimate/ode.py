@@ -20,7 +20,7 @@ the QDK trace of the whole solver field by field (``tests/test_estimate_solver.p
   ``Solvers.HistoryKernel`` — the pad block of the clock replaces the augmentation qubit, so the encoding is called
   uncontrolled and |b'⟩ is the structured |B⟩ preparation; t and the good amplitude from the rigorous bracket
   A ≤ ‖Π_good L⁻¹B‖/‖B‖, ‖L⁻¹B‖/‖B‖ ≤ U of docs/math.md Eq. 17; O(κ log(1/ε)·U/A) calls) or ``"auto"`` (the
-  default: the built solver with fewer non-Clifford operations, both rigorous);
+  built solver with fewer non-Clifford operations, both rigorous);
 * ``loading``: how each table lookup is priced (:mod:`pyqgd.estimate.loading`; only "qrom" is built).
 
 Register sizes (:class:`pyqgd.quantum.structured_oracles.CarlemanLayout`): w = ⌈log₂ n⌉, m_ℓ = ⌈log₂ N⌉,
@@ -129,7 +129,7 @@ class OdeProblem:
     amplitude_method: str | None = None
     solution_norm: float | None = None
     block_encoding: str = "auto"
-    solver: str = "auto"
+    solver: str = "qsvt"
     readout: str = "l2_sampling"
     max_extra_qubits: int | None = None
     instance: object = field(default=None, compare=False, repr=False)
