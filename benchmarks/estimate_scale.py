@@ -5,7 +5,7 @@
     agree (exact except the stated rotation-depth tolerance, see pyqgd.estimate.validation).
 (b) The wall time of a full all-presets estimate at n = 1.03e8, T = 1000 (QROM and QRAM), plus the README table.
 (c) The whole T-step solver (CarlemanQsvtSolve) traced at the shared small instances against ode_solver_cost.
-(c') Every built (encoding, loading, solver) combination — structured sparse / Kronecker encoding × QROM × QSVT /
+(c') Every built (encoding, loading, solver) combination — structured sparse × QROM, Kronecker × dense QROM / QROAM, × QSVT /
     kernel reflection — traced whole on 4 small instances against its formula (pyqgd.estimate.validation
     .validate_combinations; traced counts cached under a hash of the Q# sources).
 (d) Per run at the paper instance (n = 7e6, T = 1000, ε = δ = 1e-2, s = 8, N = 2): the previous model
@@ -14,6 +14,9 @@
     rotations, logical qubits and physical qubits / runtime on qubit_gate_ns_e3 and qubit_maj_ns_e4.
 (e) Exponent fits with their attribution, including a fully dissipative family.
 Last line: one JSON object.
+
+``--refresh-traces``: only re-trace every built combination for the current Q# sources and rewrite the trace cache
+(pyqgd/estimate/combination_traces.json); run it after any change to a .qs file.
 """
 
 import json
@@ -154,7 +157,7 @@ def paper_section(validated: tuple) -> dict:
         built[comb] = c
         print(f"  {'/'.join(comb):26s} {c.block_encoding_calls:10.3e} {c.degree:8d} {c.amplification_length:4d} "
               f"{c.total.ccz_count:10.3e} {c.total.t_count:10.3e} {c.total.rotation_count:10.3e} "
-              f"{c.total.num_qubits:6d} {str(exact[comb]):>6s}", flush=True)
+              f"{c.total.qubits_allocated:6d} {str(exact[comb]):>6s}", flush=True)
     traced = [k for k in built if exact[k]] or list(built)
     best = min(traced, key=lambda k: built[k].total.non_clifford_count)
     bc = built[best]
@@ -174,7 +177,7 @@ def paper_section(validated: tuple) -> dict:
             "calls_per_run_paper": int(bc.block_encoding_calls), "per_run_toffoli_paper": int(bc.total.ccz_count),
             "per_run_rotations_paper": int(bc.total.rotation_count),
             "per_run_t_paper": int(bc.total.t_count),
-            "per_run_logical_qubits_paper": int(bc.total.num_qubits), "paper_circuit": "/".join(best),
+            "per_run_logical_qubits_paper": int(bc.total.qubits_allocated), "paper_circuit": "/".join(best),
             "paper_physical": phys, "per_run_toffoli_paper_circuit": "/".join(best),
             "calls_per_run_paper_qsvt": int(qsvt.block_encoding_calls),
             "per_run_toffoli_paper_qsvt": int(qsvt.total.ccz_count),
@@ -202,7 +205,25 @@ def dissipative_exponent() -> tuple[float, dict]:
     return fit(w), att
 
 
+def refresh_traces() -> None:
+    """Re-trace every built combination whole for the current Q# sources and rewrite the trace cache
+    (``pyqgd/estimate/combination_traces.json``) that keeps the whole-solver checks in the default test suite."""
+    from pyqgd.estimate.validation import TRACE_CACHE_FILE, refresh_trace_cache
+
+    t0 = time.perf_counter()
+    res = refresh_trace_cache()
+    for comb, rows in res.items():
+        print(f"{'/'.join(comb):26s} traced {len(rows)} instances, all exact fields equal "
+              f"{all(r.rel_err == 0 for r in rows)}, all agree {all(r.agree for r in rows)}", flush=True)
+    print(f"rewrote {TRACE_CACHE_FILE} in {time.perf_counter() - t0:.0f} s", flush=True)
+
+
 def main():
+    import sys
+
+    if "--refresh-traces" in sys.argv[1:]:
+        refresh_traces()
+        return
     qsharp.init(project_root=str(qsharp_project_root()))
     print("(a) formula + physical estimate vs qsharp.estimate tracing the Q# circuit (qubit_gate_ns_e3, budget 1e-3)")
     print(f"{'instance':10s} {'circuit':16s} {'trace s':>9s} {'ours s':>9s} {'speedup':>9s} counts_agree phys_qubits(trace/ours)")

@@ -228,7 +228,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "f_tables_model (oracles storing only the F's: a model, not built) (default auto)")
     est.add_argument("--solver", choices=("qsvt", "kernel", "auto"), default="qsvt",
                      help="linear solver: qsvt (QSVT inversion + fixed-point amplification), kernel (kernel-reflection "
-                     "QLSS, Dalzell 2024), auto (the cheaper of the two) (default qsvt)")
+                     "QLSS, Dalzell 2024), auto (the cheaper of the two rigorous built solvers per instance) "
+                     "(default qsvt)")
     est.add_argument("--readout", choices=_readouts() + ("all",), default=None,
                      help="how the trained parameters are read out (default: the cheaper of the two per estimate; "
                      "all: one estimate per read-out)")

@@ -123,7 +123,7 @@ def test_errors(small_cost):
 
 def test_ode_cost_structure():
     """Registers, sparsity and κ from the layout of the built circuit, computed here from their definitions."""
-    pr = OdeProblem(n=1024, s=4, N=2, T=50, epsilon=1e-2)
+    pr = OdeProblem(n=1024, s=4, N=2, T=50, epsilon=1e-2, solver="qsvt")  # the QSVT solve's structure
     c = ode_solver_cost(pr)
     from pyqgd.estimate.ode import polynomial_precision
     from pyqgd.quantum import optimal_inverse_degree
@@ -139,7 +139,7 @@ def test_ode_cost_structure():
     assert c.block_encoding_calls == c.degree * c.amplification_length
     assert c.total.ccz_count > c.block_encoding.ccz_count * c.block_encoding_calls
     assert c.built and "built" in c.label
-    c2 = ode_solver_cost(OdeProblem(n=1024, s=4, N=2, T=100, epsilon=1e-2))
+    c2 = ode_solver_cost(OdeProblem(n=1024, s=4, N=2, T=100, epsilon=1e-2, solver="qsvt"))
     assert c2.total.ccz_count > 2 * c.total.ccz_count
     # the loadings at one size: QRAM charges no Toffolis for lookups; SelectSwap trades Toffolis for qubits
     rom, ss = (ode_solver_cost(OdeProblem(n=10**4, s=4, N=2, T=50, epsilon=1e-2, loading=ld,
@@ -151,8 +151,8 @@ def test_ode_cost_structure():
 
 
 def test_success_probability_is_not_the_old_kappa_squared_bound():
-    """At the paper instance the bound c·α·‖Π_good L⁻¹B‖/‖B‖ needs hundreds of rounds, not millions."""
-    c = ode_solver_cost(paper_problem(7_000_000, 1000))
+    """At the paper instance the bound c·α·‖Π_good L⁻¹B‖/‖B‖ needs hundreds of rounds, not millions (QSVT)."""
+    c = ode_solver_cost(paper_problem(7_000_000, 1000), solver="qsvt")
     assert 100 < c.amplification_length < 2000
     old_lambda = ((1 - 1e-2) * 0.9 / c.kappa) ** 2 * (1001 / (9 * 2001 * 2))
     assert c.success_probability > 1e3 * old_lambda

@@ -102,7 +102,7 @@ def test_solver_choices():
     from pyqgd.estimate import solvers as sv
 
     pr = paper_problem(10**5, 100, block_encoding="sparse")
-    q = ode_solver_cost(pr)
+    q = ode_solver_cost(pr, solver="qsvt")
     k = ode_solver_cost(pr, solver="kernel")
     a = ode_solver_cost(pr, solver="auto")
     calls = sv.history_kernel_calls(k.kappa, pr.epsilon, k.amplitude / math.sqrt(201), delta=pr.delta_aa)
@@ -120,7 +120,7 @@ def test_kronecker_encoding_in_the_solver_composition():
     from pyqgd.estimate import kronecker as kr
 
     pr = paper_problem(10**4, 10, block_encoding="kronecker")
-    c = ode_solver_cost(pr)
+    c = ode_solver_cost(pr, solver="qsvt")
     clock = (2 * pr.T).bit_length()  # ⌈log₂(T + p + 1)⌉ with p = T
     ref = kr.kronecker_block_encoding_cost(pr.n, pr.s, pr.N, T=pr.T, p=pr.T, clock_qubits=clock, angle_bits=pr.angle_bits)
     assert c.alpha == pytest.approx(ref.alpha) and c.block_encoding == ref.cost

@@ -21,6 +21,7 @@ qubits, m_c = m_ℓ + N·w, m = m_t + m_c system qubits; the block-encoding adds
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -39,13 +40,15 @@ _PI = math.pi
 
 
 def rotation_kind(phi: float | None) -> str:
-    """'clifford', 'T' or 'rotation' for a Z-type rotation angle φ (``None`` = generic → 'rotation')."""
+    """'clifford', 'T' or 'rotation' for a Z-type rotation angle φ (``None`` = generic → 'rotation'), by the QDK
+    tracer's rule (``LogicalCounter::rz``): k = round(φ/(π/4)); a multiple of π/4 when |k·π/4 − φ| ≤ the double
+    precision epsilon (absolute: a tiny angle such as the φ/2^c of a many-controlled R1 is still a rotation), then
+    a T gate for odd k, else Clifford."""
     if phi is None:
         return "rotation"
-    x = phi / (_PI / 4)
-    k = round(x)
-    if abs(x - k) < 1e-9:
-        return "clifford" if k % 2 == 0 else "T"
+    k = math.copysign(math.floor(abs(phi / (_PI / 4.0)) + 0.5), phi)  # Rust's f64::round: half away from zero
+    if abs(k * (_PI / 4.0) - phi) <= sys.float_info.epsilon:
+        return "T" if int(k) % 2 == 1 else "clifford"
     return "rotation"
 
 
@@ -598,9 +601,18 @@ def _unprepare_gates(coeffs, control, target, ctrl, adjoint):
     return rest + _mz_gates(dY, control, target, ctrl, True) + _mz_gates(dZ, control, target, ctrl, True)
 
 
-def _ppsd_gates(amplitudes, qubits, ctrl=(), adjoint=False):
+def _ppsd_gates(amplitudes, qubits, ctrl=(), adjoint=False) -> tuple:
     """The gate order of ``PreparePureStateD`` (or its adjoint: the std adjoint is not the reversed gate list) on
-    named qubits: rotations, CNOTs and controlled X."""
+    named qubits: rotations, CNOTs and controlled X (memoized: a solver's layering replays the same preparations)."""
+    return _ppsd_gates_cached(tuple(amplitudes), tuple(qubits), tuple(ctrl), bool(adjoint))
+
+
+@lru_cache(maxsize=4096)
+def _ppsd_gates_cached(amplitudes: tuple, qubits: tuple, ctrl: tuple, adjoint: bool) -> tuple:
+    return tuple(_ppsd_gate_list(amplitudes, qubits, ctrl, adjoint))
+
+
+def _ppsd_gate_list(amplitudes, qubits, ctrl, adjoint):
     n = len(qubits)
     qr = list(reversed(qubits))
     amps = list(amplitudes) + [0.0] * (2**n - len(amplitudes))

@@ -43,6 +43,7 @@ from pyqgd.estimate import logical as lg
 from pyqgd.estimate.errors import EstimateInputError, check_size
 
 __all__ = ["KroneckerCost", "record_lookups", "factor_operations", "kronecker_alpha", "kronecker_call_cost",
+           "dense_factor_reads", "dense_reads_cache",
            "kronecker_block_encoding_cost", "skeleton_cost", "DEFAULT_F1_ALPHA", "DEFAULT_F2_ALPHA"]
 
 DEFAULT_F1_ALPHA = 1.0
@@ -75,7 +76,7 @@ def record_lookups(records: int, in_width: int, out_width: int, column_slot_bits
     the comparison bit h, written as Rzz_{h,flag}(−θ/2) inside one Y-basis conjugation of the flag per lookup, with
     the records' h-independent halves Rz(θ/2) merged into one Rz(Σθ/2) (Rz(θ/2)·Rzz(−θ/2) is Rz(θ) where h = 1 and
     the identity where h = 0): one rotation per record, or one T when θ/2 is an odd multiple of π/4 (``t_angles``),
-    none for multiples of π/2 (``clifford_angles``), plus the merged rotation (``merged_angle``: "rotation", "t" or
+    none for multiples of π/2, 0 included (``clifford_angles``: the Q# loop applies nothing for a zero angle), plus the merged rotation (``merged_angle``: "rotation", "t" or
     "clifford", the class of Σθ/2). Reverse: per record with a nonzero word one comparison with 1 + w + ⌈log₂ s_r⌉
     controls. ``skipped_forward``: records with a zero word and angle (none for real nonzeros), ``zero_reverse``:
     column 0 at column position 0.
@@ -115,24 +116,52 @@ def angle_rotation(angle_bits: int, *, conditioned: bool = False, condition_bits
 
 def dense_factor_reads(loading: str, fwd_bits: int, fwd_width: int, rev_bits: int, rev_width: int, angle_bits: int, *,
                        fwd_blocks: tuple = (1, 1), rev_blocks: tuple = (1, 1), mirrored: bool = False,
-                       slot_bits: int = 0) -> lg.LogicalCost:
+                       slot_bits: int = 0, cached: int = 1) -> lg.LogicalCost:
     """ONE factor operation read from dense tables (``ApplyDenseReads``): the forward read of 2^fwd_bits words of
     fwd_width bits and the reverse read, each under the factor's gate (:func:`pyqgd.estimate.loading.qrom_read_cost`
     or :func:`~pyqgd.estimate.loading.qroam_read_cost` with its (λ, λ′)), and the angle rotation between them
-    (:func:`angle_rotation`). ``num_qubits``: the largest scratch a read holds beyond the call's registers."""
+    (:func:`angle_rotation`). Scratch a read holds beyond the call's registers, the larger of the two:
+    ``qubits_allocated`` in the circuit, ``num_qubits`` as the QDK tracer counts it with library Selects of up to
+    ``cached`` words traced before (:func:`dense_reads_cache`)."""
+    return _dense_reads(loading, fwd_bits, fwd_width, rev_bits, rev_width, angle_bits, fwd_blocks, rev_blocks,
+                        mirrored, slot_bits, cached)[0]
+
+
+def dense_reads_cache(loading: str, fwd_bits: int, rev_bits: int, *, fwd_blocks: tuple = (1, 1),
+                      rev_blocks: tuple = (1, 1), cached: int = 1) -> int:
+    """The QDK tracer's Select cache (the largest ``SinglyControlledSelect`` table size traced,
+    :func:`pyqgd.estimate.loading.read_select_sizes`) after one :func:`dense_factor_reads` from ``cached``."""
+    for bits, blocks in ((fwd_bits, fwd_blocks), (rev_bits, rev_blocks)):
+        sizes = (ld.read_select_sizes(bits, 1) if loading == "qrom" else
+                 ld.read_select_sizes(bits, 1, block=blocks[0], fix_block=blocks[1]))
+        cached = max([cached] + sizes)
+    return cached
+
+
+def _dense_reads(loading, fwd_bits, fwd_width, rev_bits, rev_width, angle_bits, fwd_blocks, rev_blocks, mirrored,
+                 slot_bits, cached, adjoint=False):
     if loading not in ("qrom", "selectswap"):
         raise EstimateInputError(f"dense tables are read by 'qrom' or 'selectswap'; got {loading!r}")
 
-    def read(bits, width, blocks):
+    def read(bits, width, blocks, c):
         if loading == "qrom":
-            return ld.qrom_read_cost(bits, width, 1)
-        return ld.qroam_read_cost(bits, width, blocks[0], blocks[1], controls=1)
+            return ld.qrom_read_cost(bits, width, 1, cached=c)
+        return ld.qroam_read_cost(bits, width, blocks[0], blocks[1], controls=1, cached=c)
 
-    fwd, rev = read(fwd_bits, fwd_width, fwd_blocks), read(rev_bits, rev_width, rev_blocks)
+    if adjoint:  # U†: the reverse read runs first
+        rev = read(rev_bits, rev_width, rev_blocks, cached)
+        mid = dense_reads_cache(loading, rev_bits, 0, fwd_blocks=rev_blocks, rev_blocks=(1, 1), cached=cached)
+        fwd = read(fwd_bits, fwd_width, fwd_blocks, mid)
+    else:
+        fwd = read(fwd_bits, fwd_width, fwd_blocks, cached)
+        mid = dense_reads_cache(loading, fwd_bits, 0, fwd_blocks=fwd_blocks, rev_blocks=(1, 1), cached=cached)
+        rev = read(rev_bits, rev_width, rev_blocks, mid)
     rot = angle_rotation(angle_bits, conditioned=mirrored, condition_bits=slot_bits)
     total = fwd.then(rot).then(rev)
+    after = dense_reads_cache(loading, fwd_bits, rev_bits, fwd_blocks=fwd_blocks, rev_blocks=rev_blocks,
+                              cached=cached)
     return replace(total, num_qubits=max(fwd.num_qubits, rev.num_qubits),
-                   qubits_allocated=max(fwd.num_qubits, rev.num_qubits))
+                   qubits_allocated=max(fwd.qubits_allocated, rev.qubits_allocated)), after
 
 
 def kronecker_alpha(N: int, f0_alpha: float, f1_alpha: float, f2_alpha: float) -> float:
@@ -172,19 +201,22 @@ def _combine(skeleton: lg.LogicalCost, records: lg.LogicalCost, base: int | None
                    qubits_allocated=max(skeleton.qubits_allocated, base + records.qubits_allocated))
 
 
-def kronecker_call_cost(enc) -> lg.LogicalCost:
+def kronecker_call_cost(enc, *, adjoint: bool = False) -> lg.LogicalCost:
     """Cost of one call of the built encoding ``enc`` (a ``pyqgd.quantum.kronecker.KroneckerEncoding``): traced
-    skeleton plus the closed-form record lookups with this instance's exact zero-word counts."""
+    skeleton plus the closed-form record lookups with this instance's exact zero-word counts. ``adjoint``: the
+    call U† (same counts; the tracer's qubit peak of a first call can differ, because its dense reads meet the
+    tracer's Select cache in the other order: each factor's reverse read first)."""
     wd = enc.widths
     w, lc, lr = wd["row"], wd["column_slot"], wd["row_slot"]
     n1, n2 = factor_operations(enc.layout.N)
     used = {c for t in enc.terms for (c, _) in t["factors"]}
-    rec = lg.ZERO
-    for f, ops, ch in ((enc.f1, n1, 2), (enc.f2, n2, 3)):
+    rec, cached = lg.ZERO, 1
+    for f, ops, ch in ((enc.f1, n1, 2), (enc.f2, n2, 3)):  # the order the call first reads them (slot 0)
         if ch not in used or f.nnz == 0:
             continue
         if f.loading != "records":
-            rec = rec.then(_built_dense_reads(enc, f).repeat(ops))
+            one, cached = _built_dense_reads(enc, f, cached, adjoint)
+            rec = rec.then(one.repeat(ops))
             continue
         fw = f.rows + (f.row_slots << w)
         rv = f.cols + (f.col_slots << f.in_width)
@@ -192,7 +224,7 @@ def kronecker_call_cost(enc) -> lg.LogicalCost:
         x = f.angles.astype(object)
         quarter = [(int(v) % 2 ** max(b - 2, 0)) == 0 for v in x]  # θ/2 a multiple of π/2 (b ≥ 3)
         eighth = [(int(v) % 2 ** max(b - 3, 0)) == 0 for v in x]
-        cliff = sum(1 for q, v in zip(quarter, x) if q and int(v) != 0)
+        cliff = sum(quarter)  # 0 included: a record whose angle quantizes to 0 applies no rotation
         tgate = sum(1 for q, e in zip(quarter, eighth) if e and not q)
         total = int(sum(int(v) for v in x))  # the merged Rz(Σθ/2), Σθ/2 = 2π·total/2^b
         merged = ("clifford" if total % 2 ** max(b - 2, 0) == 0 else
@@ -219,13 +251,14 @@ def call_base_qubits(data: dict) -> int:
     return anc + system + 3 + scratch
 
 
-def _built_dense_reads(enc, f) -> lg.LogicalCost:
-    """:func:`dense_factor_reads` of one factor of a built encoding, from its tables' sizes and (λ, λ′)."""
+def _built_dense_reads(enc, f, cached: int = 1, adjoint: bool = False) -> tuple[lg.LogicalCost, int]:
+    """(:func:`dense_factor_reads` of one factor of a built encoding, from its tables' sizes and (λ, λ′), with the
+    tracer's Select cache ``cached`` before it; the cache after it)."""
     wd = enc.widths
     w, lc, lr, b = wd["row"], wd["column_slot"], wd["row_slot"], enc.angle_bits
-    return dense_factor_reads(f.loading, len(f.fwd_table).bit_length() - 1, w + lr + b + (w if f.mirrored else 0),
-                              len(f.rev_table).bit_length() - 1, w + lc + b, b, fwd_blocks=f.fwd_blocks,
-                              rev_blocks=f.rev_blocks, mirrored=f.mirrored, slot_bits=w)
+    return _dense_reads(f.loading, len(f.fwd_table).bit_length() - 1, w + lr + b + (w if f.mirrored else 0),
+                        len(f.rev_table).bit_length() - 1, w + lc + b, b, f.fwd_blocks, f.rev_blocks, f.mirrored, w,
+                        cached, adjoint)
 
 
 @dataclass(frozen=True)
@@ -306,17 +339,16 @@ def _model_reads(loading, n, w, s, s2, lc, lr, b, mirrored, max_extra_qubits, n1
             reads.append((f"F2 record lookups ({n * s2:,} records)", n2, record_lookups(n * s2, 2 * w, w, lc, lr)))
         return reads
 
-    def dense(pos_bits, fwd_width, rev_width, mir):
+    def dense(pos_bits, fwd_width, rev_width, mir, cached):
         a = w + pos_bits
         blocks = [qroam_blocks(a, x, max_extra_qubits=max_extra_qubits) for x in (fwd_width, rev_width)]
-        return dense_factor_reads(loading, a, fwd_width, a, rev_width, b, fwd_blocks=blocks[0], rev_blocks=blocks[1],
-                                  mirrored=mir, slot_bits=w)
+        return _dense_reads(loading, a, fwd_width, a, rev_width, b, blocks[0], blocks[1], mir, w, cached)
 
-    reads = [(f"F1 dense {loading.upper()} reads ({n * 2**_bits(s):,} entries)", n1,
-              dense(_bits(s), w + lr + b, w + lc + b, False))]
+    f1, cached = dense(_bits(s), w + lr + b, w + lc + b, False, 1)
+    reads = [(f"F1 dense {loading.upper()} reads ({n * 2**_bits(s):,} entries)", n1, f1)]
     if n2:
         reads.append((f"F2 mirrored dense {loading.upper()} reads ({n * 2**_bits(s2):,} entries)", n2,
-                       dense(_bits(s2), 2 * w + lr + b, w + lc + b, True)) if mirrored else
+                       dense(_bits(s2), 2 * w + lr + b, w + lc + b, True, cached)[0]) if mirrored else
                       (f"F2 record lookups ({n * s2:,} records)", n2, record_lookups(n * s2, 2 * w, w, lc, lr)))
     return reads
 

@@ -28,7 +28,8 @@ from pyqgd.estimate.errors import EstimateInputError, check_size
 from pyqgd.estimate.logical import LOADINGS, LogicalCost
 
 __all__ = ["LOADINGS", "BUILT_LOADINGS", "LOADING_LABELS", "check_loading", "selectswap_block", "lookup_cost",
-           "extra_qubits", "qram_router_error_needed", "qrom_read_cost", "qroam_read_cost", "qroam_blocks"]
+           "extra_qubits", "qram_router_error_needed", "qrom_read_cost", "qroam_read_cost", "qroam_blocks",
+           "read_select_sizes"]
 
 #: Loadings whose circuit exists in ``qsharp_src`` for some encoding (:func:`pyqgd.registry.built_combination` says
 #: for which; the others are models of circuits not built here).
@@ -111,18 +112,49 @@ def _select_aux(E: int, controls: int = 0) -> int:
     return max(_bits(E) - 1 + controls, 0)
 
 
-def qrom_read_cost(address_bits: int, width: int, controls: int = 1) -> LogicalCost:
+def _traced_scratch(key: int, cached: int) -> int:
+    """Scratch the QDK tracer allocates for the library's ``SinglyControlledSelect`` over ``key`` (a power of two)
+    words: one helper per recursion level, except at the levels whose table size the tracer has already seen — it
+    caches that operation's counts per table size (``BeginEstimateCaching``) and replays them without allocating.
+    After any Select over K words every size ≤ K is cached, so the cache is one number, ``cached``: the largest
+    ``SinglyControlledSelect`` size already traced (1: none)."""
+    return max(_bits(key) - _bits(cached), 0)
+
+
+def _select_key(E: int, controls: int) -> int:
+    """The ``SinglyControlledSelect`` size a Select over E words runs: E under one control, E/2 without (the top
+    address bit is the control of its two halves); 1 (nothing) for a lone word without controls."""
+    return E if controls else max(E // 2, 1)
+
+
+def read_select_sizes(address_bits: int, controls: int = 1, *, block: int | None = None,
+                      fix_block: int | None = None, measured: bool = True) -> list[int]:
+    """The ``SinglyControlledSelect`` sizes one read runs, in order (QROM when ``block`` is None, else QROAM with
+    (λ, λ′) = (``block``, ``fix_block``)); the tracer's cache after the read is max(cached, max of these)."""
+    E = 2 ** check_size(address_bits, "address_bits", minimum=0)
+    if block is None:
+        return [_select_key(E, controls)]
+    sizes = [_select_key(E // block, 0)]
+    if measured:
+        sizes += [_select_key(fix_block, 0), _select_key(E // fix_block, 0)]
+    return sizes
+
+
+def qrom_read_cost(address_bits: int, width: int, controls: int = 1, *, cached: int = 1) -> LogicalCost:
     """One dense QROM read (unary iteration, the library's Select; Babbush et al. 2018 §III.A) of E = 2^a words of w
     bits under k controls (``Oracles/Qroam.qs``): E − 2 + k Toffolis and as many measurements (the AND gates'
-    measurement-based uncomputation); ``num_qubits``: its scratch, ⌈log₂ E⌉ − 1 + k."""
+    measurement-based uncomputation). Scratch beyond address, target and controls: ``qubits_allocated`` =
+    ⌈log₂ E⌉ − 1 + k (what the circuit holds), ``num_qubits`` = what the QDK tracer counts when Selects up to
+    ``cached`` words were traced before (:func:`read_select_sizes`; the project's convention of
+    :mod:`pyqgd.estimate.logical`)."""
     a = check_size(address_bits, "address_bits", minimum=0)
     check_size(width, "width")
     if controls not in (0, 1):
         raise EstimateInputError(f"controls must be 0 or 1 (AND several controls into one first); got {controls}")
     E = 2**a
     k = _select_ccz(E, controls)
-    return LogicalCost(ccz_count=k, measurement_count=k, num_qubits=_select_aux(E, controls),
-                       qubits_allocated=_select_aux(E, controls))
+    traced = _traced_scratch(_select_key(E, controls), cached)
+    return LogicalCost(ccz_count=k, measurement_count=k, num_qubits=traced, qubits_allocated=_select_aux(E, controls))
 
 
 def qroam_blocks(address_bits: int, width: int, *, max_extra_qubits: int | None = None) -> tuple[int, int]:
@@ -138,7 +170,7 @@ def qroam_blocks(address_bits: int, width: int, *, max_extra_qubits: int | None 
 
 
 def qroam_read_cost(address_bits: int, width: int, block: int, fix_block: int, *, controls: int = 1,
-                    measured: bool = True) -> LogicalCost:
+                    measured: bool = True, cached: int = 1) -> LogicalCost:
     """One QROAM read target ^= data[x] of E = 2^a words of w bits (``Oracles/Qroam.qs`` QroamXor; Low, Kliuchnikov,
     Schaeffer, arXiv:1812.00954; Berry, Gidney, Motta, McClean, Babbush, Quantum 3, 208 (2019), App. B–C), blocks of
     λ = ``block`` words, under k ≤ 1 controls:
@@ -148,10 +180,10 @@ def qroam_read_cost(address_bits: int, width: int, block: int, fix_block: int, *
     * ``measured``: λ·w X-basis measurements and the phase clean-up split at λ′ = ``fix_block``:
       2(λ′ − 2) + E/λ′ − 2 Toffolis (and measurements); else the swap network and Select again.
 
-    ``num_qubits``: the peak scratch beyond address, target and controls, λ·w + ⌈log₂(E/λ)⌉ − 1 (the block and its
-    Select's scratch; the clean-up's one-hot register λ′ with its Select's scratch when larger). The QDK tracer
-    caches Select's counts per table size, and its qubit peak can then come out below this by the scratch of a
-    cached Select (``tests/test_lookups.py``).
+    Peak scratch beyond address, target and controls: ``qubits_allocated`` = λ·w + ⌈log₂(E/λ)⌉ − 1 (the block and
+    its Select's scratch; the clean-up's one-hot register λ′ with its Selects' scratch when larger); ``num_qubits``
+    the same as the QDK tracer counts it, which replays the Selects of table sizes already traced (up to ``cached``
+    words before the read, then those of the read itself, :func:`read_select_sizes`) without their scratch.
     """
     a, w = check_size(address_bits, "address_bits", minimum=0), check_size(width, "width")
     lam, fix = check_size(block, "block"), check_size(fix_block, "fix_block")
@@ -173,6 +205,10 @@ def qroam_read_cost(address_bits: int, width: int, block: int, fix_block: int, *
         ccz += swaps + sel
         meas += sel
     peak = lam * w + _select_aux(E // lam)
+    k1, k2, k3 = read_select_sizes(a, block=lam, fix_block=fix, measured=True)
+    traced = lam * w + _traced_scratch(k1, cached)
     if measured:
         peak = max(peak, fix + max(_select_aux(fix), _select_aux(E // fix)))
-    return LogicalCost(ccz_count=ccz, measurement_count=meas, num_qubits=peak, qubits_allocated=peak)
+        c = max(cached, k1)
+        traced = max(traced, fix + max(_traced_scratch(k2, c), _traced_scratch(k3, max(c, k2))))
+    return LogicalCost(ccz_count=ccz, measurement_count=meas, num_qubits=traced, qubits_allocated=peak)

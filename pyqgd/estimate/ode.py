@@ -12,15 +12,15 @@ with M's tables over all 4^{m_c} Carleman addresses (as ``carleman_oracle_data``
 sparsity, the clock comparators and adders, the QSVT projector phases and the amplification reflections. It equals
 the QDK trace of the whole solver field by field (``tests/test_estimate_solver.py``). Other choices:
 
-* ``block_encoding="kronecker"``: the Kronecker encoding from F0, F1, F2 (``pyqgd.estimate.kronecker``: lookups over
-  the nonzero records, α_L = 1 + α_M; QROM loading only);
+* ``block_encoding="kronecker"``: the Kronecker encoding from F0, F1, F2 (``pyqgd.estimate.kronecker``: dense
+  (row, k) tables read by the built QROM or QROAM, α_L = 1 + α_M);
 * ``block_encoding="f_tables_model"``: oracles that store only F0, F1, F2 (n(1 + s + s²) entries) — **a circuit that
   is not built** (the model this package used before the solver was traced), kept for comparison and labelled so;
 * ``solver="qsvt"`` (built), ``"kernel"`` (built: Dalzell's kernel reflection on the history system,
   ``Solvers.HistoryKernel`` — the pad block of the clock replaces the augmentation qubit, so the encoding is called
   uncontrolled and |b'⟩ is the structured |B⟩ preparation; t and the good amplitude from the rigorous bracket
   A ≤ ‖Π_good L⁻¹B‖/‖B‖, ‖L⁻¹B‖/‖B‖ ≤ U of docs/math.md Eq. 17; O(κ log(1/ε)·U/A) calls) or ``"auto"`` (the
-  built solver with fewer non-Clifford operations);
+  built solver with fewer non-Clifford operations, both rigorous);
 * ``loading``: how each table lookup is priced (:mod:`pyqgd.estimate.loading`; only "qrom" is built).
 
 Register sizes (:class:`pyqgd.quantum.structured_oracles.CarlemanLayout`): w = ⌈log₂ n⌉, m_ℓ = ⌈log₂ N⌉,

@@ -223,16 +223,28 @@ def kernel_reflection_cost(controlled_block_encoding: LogicalCost, m: int, calls
 # --- kernel reflection on the Carleman history system (Solvers/HistoryKernel.qs) ----------------------------------
 
 
+def _kernel_degree(kappa: float, eps_k: float) -> int:
+    """:func:`pyqgd.quantum.qlss.kernel_reflection_degree`, 2⌈arccosh(4/ε_K − 1)/arccosh(z₀)⌉ with z₀ =
+    (1 + κ⁻²)/(1 − κ⁻²); beyond κ = 10⁶, where z₀ rounds to 1 in double precision, arccosh(z₀) = log1p(x + √(x(x + 2)))
+    with x = z₀ − 1 = 2/(κ² − 1) (≈ 2/κ)."""
+    from pyqgd.quantum.qlss import kernel_reflection_degree
+
+    if kappa <= 1e6:
+        return kernel_reflection_degree(kappa, eps_k)
+    x = 2.0 / (kappa * kappa - 1.0)
+    return 2 * max(1, math.ceil(math.acosh(4.0 / eps_k - 1.0) / math.log1p(x + math.sqrt(x * (x + 2.0)))))
+
+
 def history_kernel_calls(kappa: float, epsilon: float, good_amplitude: float, *, delta: float = 0.1) -> SolverCalls:
     """Calls of the history kernel solve (:func:`pyqgd.quantum.qlss.history_kernel_setup`): with t = hi ≥ ‖x‖ and
     lo_good ≤ ‖Π_good x‖ the good amplitude of the reflection's output is 2t‖Π_good x‖/(‖x‖² + t²) ≥ lo_good/hi =
     ``good_amplitude`` = a (docs/math.md); ε_K = ε·a/2, degree 2ℓ(κ, ε_K), λ = (β(a − ε_K))², L(λ, δ) rounds."""
-    from pyqgd.quantum.qlss import KERNEL_SCALE, kernel_reflection_degree
+    from pyqgd.quantum.qlss import KERNEL_SCALE
 
     a = float(good_amplitude)
     _check(kappa, epsilon, min(max(a * a, 1e-300), 1.0))
     eps_k = epsilon * a / 2.0
-    d = kernel_reflection_degree(kappa, eps_k)
+    d = _kernel_degree(kappa, eps_k)
     lam = min(1.0, (KERNEL_SCALE * (a - eps_k)) ** 2)
     L = fixed_point_length(lam, delta)
     return SolverCalls("kernel", kappa, epsilon, d, L, d * L, lam, eps_k,

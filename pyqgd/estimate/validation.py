@@ -28,7 +28,8 @@ from pyqgd.estimate import logical as lg
 __all__ = ["ValidationInstance", "ValidationResult", "example_instances", "instance_data", "trace", "validate_instance",
            "SolverInstance", "solver_instance", "TraceComparison", "compare_with_trace", "validate_solver",
            "example_solver_instances", "EXACT_FIELDS", "COMPARED_FIELDS", "BUILT_COMBINATIONS", "CombinationInstance",
-           "combination_instance", "example_combination_instances", "validate_combinations", "composition_exact"]
+           "combination_instance", "example_combination_instances", "validate_combinations", "composition_exact",
+           "refresh_trace_cache"]
 
 #: Fields compared exactly (the tracer's seven numbers; ccixCount is 0 on both sides).
 COMPARED_FIELDS = ("numQubits", "tCount", "rotationCount", "rotationDepth", "cczCount", "ccixCount", "measurementCount")
@@ -350,7 +351,8 @@ def example_solver_instances() -> list[SolverInstance]:
 
 #: The built (encoding, loading, solver) combinations, each traced whole by :func:`validate_combinations`.
 BUILT_COMBINATIONS = (("sparse", "qrom", "qsvt"), ("kronecker", "qrom", "qsvt"), ("sparse", "qrom", "kernel"),
-                      ("kronecker", "qrom", "kernel"))
+                      ("kronecker", "qrom", "kernel"), ("kronecker", "selectswap", "qsvt"),
+                      ("kronecker", "selectswap", "kernel"))
 
 
 @dataclass(frozen=True)
@@ -376,11 +378,13 @@ def _rhs_spec(rhs: dict):
                       constant=cc._tensor_spec(rhs["Constant"]) if rhs["HasConstant"] else None)
 
 
-def _kronecker_qsvt(system, u_in, T, p, epsilon, delta, angle_bits, name):
+def _kronecker_qsvt(system, u_in, T, p, epsilon, delta, angle_bits, name, loading="qrom"):
     """Solve.HistorySolve.HistorySolveKronecker's arguments (κ from the SVD of the encoded L, the a-priori amplitude bound of
     :func:`pyqgd.carleman.carleman_bounds`, as :func:`solver_instance`) and its cost: the solver of
     :func:`pyqgd.estimate.circuit.carleman_solver_circuit` with the instance's exact call cost
-    (:func:`pyqgd.estimate.kronecker.kronecker_call_cost`)."""
+    (:func:`pyqgd.estimate.kronecker.kronecker_call_cost`). ``loading``: how the encoding reads F1 and F2
+    (:func:`pyqgd.quantum.kronecker.kronecker_encoding`: dense tables read by QROM or QROAM — the loadings the
+    estimate prices for this encoding)."""
     from pyqgd.carleman import carleman_bounds
     from pyqgd.estimate import circuit as cc
     from pyqgd.estimate.kronecker import kronecker_call_cost
@@ -390,7 +394,7 @@ def _kronecker_qsvt(system, u_in, T, p, epsilon, delta, angle_bits, name):
     from pyqgd.quantum.kronecker import kronecker_encoding
     from pyqgd.quantum.structured_oracles import history_rhs
 
-    enc = kronecker_encoding(system, T, p, angle_bits=angle_bits)
+    enc = kronecker_encoding(system, T, p, angle_bits=angle_bits, loading=loading)
     smin = float(np.linalg.svd(enc.quantized_matrix() / enc.alpha, compute_uv=False).min())
     kappa = max(1.0 / smin * (1.0 + 1e-6), 1.0 + 1e-6)
     amp = carleman_bounds(system, u_in, T, p).amplitude.value
@@ -405,33 +409,46 @@ def _kronecker_qsvt(system, u_in, T, p, epsilon, delta, angle_bits, name):
                                     angle_bits=angle_bits, degree=len(phases) - 1, rhs=_rhs_spec(rhs), phases=phases,
                                     alphas=sched.alphas.tolist(), betas=sched.betas.tolist(),
                                     block_encoding=(call := kronecker_call_cost(enc)), ancillas=enc.num_ancillas)
-    total = sc.total
+    # the tracer's qubit peak: the real-part QSVT's first call is U†, which meets its Select cache in that order
+    total = replace(sc.total, num_qubits=sc.total.num_qubits - call.num_qubits
+                    + kronecker_call_cost(enc, adjoint=True).num_qubits)
     if len(sched.alphas):  # the reflection about the start state on all anc + 2 + m qubits, with its helpers
         q = max(total.num_qubits, all_zero_phase_peak(enc.num_ancillas + 2 + lay.system_qubits))
         total = replace(total, num_qubits=q, qubits_allocated=q)
-    return CombinationInstance(name, ("kronecker", "qrom", "qsvt"), "Solve.HistorySolve.HistorySolveKronecker",
+    return CombinationInstance(name, ("kronecker", loading, "qsvt"), "Solve.HistorySolve.HistorySolveKronecker",
                                (data, phases, rhs, sched.alphas.tolist(), sched.betas.tolist()), total,
                                sc.block_encoding_calls, call)
 
 
-def _kernel(system, u_in, T, p, encoding, epsilon, delta, angle_bits, name):
+_SETUP_CACHE: dict = {}
+
+
+def _kernel(system, u_in, T, p, encoding, epsilon, delta, angle_bits, name, loading="records"):
     """The history kernel solve's arguments (:func:`pyqgd.quantum.qlss.history_kernel_setup`, a-priori bracket) and
-    its cost (:func:`pyqgd.estimate.solvers.history_kernel_circuit` with the encoding's exact call cost)."""
+    its cost (:func:`pyqgd.estimate.solvers.history_kernel_circuit` with the encoding's exact call cost). The
+    Kronecker encoding reads its dense tables by ``loading`` (QROM or QROAM, as the estimate prices it); the solver's
+    parameters (|b'⟩, |e⟩, phases, schedule) are the setup's, chosen for the encoding the solve driver builds (record
+    lookups): the same circuit structure around the encoding, so the same counting rules whatever α they were chosen
+    for."""
     from pyqgd.estimate import circuit as cc
     from pyqgd.estimate.solvers import history_kernel_circuit, history_kernel_rotation_depth
     from pyqgd.quantum.qlss import history_kernel_setup
     from pyqgd.quantum.structured_oracles import carleman_layout
 
-    st = history_kernel_setup(system, u_in, T, p, encoding=encoding, epsilon=epsilon, delta=delta,
-                              angle_bits=angle_bits)
+    key = (name, encoding, T, p, epsilon, delta, angle_bits, id(system), np.asarray(u_in).tobytes())
+    if key not in _SETUP_CACHE:  # the same setup serves every loading of the encoding (phase finding is slow)
+        _SETUP_CACHE[key] = history_kernel_setup(system, u_in, T, p, encoding=encoding, epsilon=epsilon, delta=delta,
+                                                 angle_bits=angle_bits)
+    st = _SETUP_CACHE[key]
     lay = carleman_layout(system, T, p)
     if encoding == "kronecker":
         from pyqgd.estimate.kronecker import kronecker_call_cost
         from pyqgd.quantum.kronecker import kronecker_encoding
 
-        enc = kronecker_encoding(system, T, p, angle_bits=angle_bits)
+        enc = kronecker_encoding(system, T, p, angle_bits=angle_bits, loading=loading)
         be, anc = kronecker_call_cost(enc), enc.num_ancillas
         op = "Solvers.HistoryKernel.TraceCarlemanKernelSolveKronecker"
+        st = replace(st, data=enc.to_qsharp())
     else:
         d = st.data
         m = lay.system_qubits
@@ -452,7 +469,7 @@ def _kernel(system, u_in, T, p, encoding, epsilon, delta, angle_bits, name):
     depth = history_kernel_rotation_depth(be.rotation_depth, anc, st.rhs_b, st.rhs_e, phases, st.alphas, st.betas,
                                           call_layers=layers)
     total = replace(total, rotation_depth=depth)
-    return CombinationInstance(name, (encoding, "qrom", "kernel"), op,
+    return CombinationInstance(name, (encoding, "qrom" if loading == "records" else loading, "kernel"), op,
                                (st.data, st.rhs_b, st.rhs_e, phases, st.alphas, st.betas), total,
                                (len(phases) - 1) * (2 * len(st.alphas) + 1), be)
 
@@ -470,10 +487,12 @@ def combination_instance(combination: tuple, system, u_in, T: int, p: int, *, ep
                                    (inst.data, inst.phases, inst.rhs, inst.alphas, inst.betas),
                                    ode_solver_cost(inst.problem()).total,
                                    (len(inst.phases) - 1) * (2 * len(inst.alphas) + 1))
-    if combination == ("kronecker", "qrom", "qsvt"):
-        return _kronecker_qsvt(system, u_in, T, p, epsilon, delta, angle_bits, name)
-    if combination in (("sparse", "qrom", "kernel"), ("kronecker", "qrom", "kernel")):
-        return _kernel(system, u_in, T, p, combination[0], epsilon, delta, angle_bits, name)
+    loading = combination[1] if combination[0] == "kronecker" else "records"
+    if combination in (("kronecker", "qrom", "qsvt"), ("kronecker", "selectswap", "qsvt")):
+        return _kronecker_qsvt(system, u_in, T, p, epsilon, delta, angle_bits, name, loading)
+    if combination in (("sparse", "qrom", "kernel"), ("kronecker", "qrom", "kernel"),
+                       ("kronecker", "selectswap", "kernel")):
+        return _kernel(system, u_in, T, p, combination[0], epsilon, delta, angle_bits, name, loading)
     raise ValueError(f"{combination!r} is not a built combination; built: {BUILT_COMBINATIONS}")
 
 
@@ -499,13 +518,18 @@ def _build_combination_instances(combination: tuple) -> list[CombinationInstance
 
     out = []
     for name, n, N, T, p, f0, seed in COMBINATION_SPECS:
-        rng = np.random.default_rng(seed)
-        A = rng.normal(size=(n, n))
-        H = A @ A.T / n + 0.5 * np.eye(n)
-        qm = QuadraticMap(f0 * rng.normal(size=n) if f0 else None, -0.2 * H, 0.02 * rng.normal(size=(n, n * n)))
-        u = 0.2 * rng.normal(size=n) / np.sqrt(n)
-        out.append(combination_instance(combination, discrete_carleman(qm, N), u, T, p, name=name, angle_bits=10))
+        if name not in _SYSTEMS:  # one system object per spec, alive for the process (keys _SETUP_CACHE)
+            rng = np.random.default_rng(seed)
+            A = rng.normal(size=(n, n))
+            H = A @ A.T / n + 0.5 * np.eye(n)
+            qm = QuadraticMap(f0 * rng.normal(size=n) if f0 else None, -0.2 * H, 0.02 * rng.normal(size=(n, n * n)))
+            _SYSTEMS[name] = (discrete_carleman(qm, N), 0.2 * rng.normal(size=n) / np.sqrt(n))
+        system, u = _SYSTEMS[name]
+        out.append(combination_instance(combination, system, u, T, p, name=name, angle_bits=10))
     return out
+
+
+_SYSTEMS: dict = {}
 
 
 _TRACE_CACHE: dict = {}
@@ -568,6 +592,16 @@ def validate_combinations(combinations=BUILT_COMBINATIONS, *, cache_file: Path |
     if wrote and cache_file is not None:
         cache_file.write_text(json.dumps(disk, indent=0, sort_keys=True))
     return out
+
+
+def refresh_trace_cache(cache_file: Path = TRACE_CACHE_FILE) -> dict[tuple, list[TraceComparison]]:
+    """Re-trace every built combination for the current Q# sources and rewrite ``cache_file`` with those traces
+    only (stale keys dropped). Run after any change to a .qs file:
+    ``python benchmarks/estimate_scale.py --refresh-traces`` (minutes)."""
+    _TRACE_CACHE.clear()
+    if cache_file.exists():
+        cache_file.unlink()
+    return validate_combinations(cache_file=cache_file)
 
 
 def composition_exact(combination: tuple, rows: list[TraceComparison], *,
