@@ -23,6 +23,7 @@ import numpy as np
 
 from pyqgd._checks import as_finite_vector, check_positive_float, check_positive_int
 from pyqgd.problem import GDProblem, Provenance, QuadraticMap, SpectrumSummary
+from pyqgd.spectrum import suggest_eta
 
 __all__ = ["AnalyticLoss", "CubicLoss", "LogisticRegression", "TwoLayerNet", "Jet", "gd_map", "gd_trajectory", "gd_problem",
            "toy_cubic"]
@@ -30,7 +31,6 @@ __all__ = ["AnalyticLoss", "CubicLoss", "LogisticRegression", "TwoLayerNet", "Je
 
 class AnalyticLoss:
     """A loss with exact derivatives up to third order. Subclasses implement :meth:`derivatives`."""
-
     n: int
 
     def derivatives(self, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
@@ -282,7 +282,6 @@ def gd_problem(loss: AnalyticLoss, eta: float | None = None, theta_star=None, *,
     (:func:`pyqgd.spectrum.suggest_eta`) and records that choice. The reference trajectory is true GD on the loss
     (:func:`gd_trajectory`) for ``reference_steps`` steps, shifted to u = θ − θ*.
     """
-    from pyqgd.spectrum import suggest_eta
 
     theta_star = np.zeros(loss.n) if theta_star is None else as_finite_vector(theta_star, "theta_star", loss.n)
     u = np.full(loss.n, 0.1) if u_in is None else as_finite_vector(u_in, "u_in", loss.n)

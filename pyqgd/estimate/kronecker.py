@@ -41,6 +41,9 @@ from dataclasses import dataclass, replace
 from pyqgd.estimate import loading as ld
 from pyqgd.estimate import logical as lg
 from pyqgd.estimate.errors import EstimateInputError, check_size
+from pyqgd.quantum._context import get_context
+from pyqgd.quantum.kronecker import F0_CHOICE, F1_CHOICE, F2_CHOICE, IDENTITY_CHOICE, carleman_terms, level_split_alpha
+from pyqgd.quantum.lookups import KRONECKER_LOADINGS, LOADING_CODES, qroam_blocks
 
 __all__ = ["KroneckerCost", "record_lookups", "factor_operations", "kronecker_alpha", "kronecker_call_cost",
            "dense_factor_reads", "dense_reads_cache",
@@ -166,8 +169,6 @@ def _dense_reads(loading, fwd_bits, fwd_width, rev_bits, rev_width, angle_bits, 
 
 def kronecker_alpha(N: int, f0_alpha: float, f1_alpha: float, f2_alpha: float) -> float:
     """α_L = 1 + α_M of the level-split LCU (module docstring), from α_0 = ‖F0‖, α_1, α_2 (0: that F is zero)."""
-    from pyqgd.quantum.kronecker import F0_CHOICE, F1_CHOICE, F2_CHOICE, IDENTITY_CHOICE, carleman_terms, level_split_alpha
-
     for name, v in (("f0_alpha", f0_alpha), ("f1_alpha", f1_alpha), ("f2_alpha", f2_alpha)):
         if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
             raise EstimateInputError(f"{name} must be a finite number ≥ 0, got {v!r}")
@@ -179,7 +180,6 @@ def kronecker_alpha(N: int, f0_alpha: float, f1_alpha: float, f2_alpha: float) -
 def skeleton_cost(data: dict) -> lg.LogicalCost:
     """Traced counts of ``Carleman.Kronecker.TraceKroneckerSkeleton`` (the call without F records) for a Q#
     ``KroneckerCarlemanData`` value."""
-    from pyqgd.quantum._context import get_context
 
     ctx = get_context()
     c = dict(ctx.logical_counts(ctx.code.Carleman.Kronecker.TraceKroneckerSkeleton, data))
@@ -241,7 +241,6 @@ def kronecker_call_cost(enc, *, adjoint: bool = False) -> lg.LogicalCost:
 def call_base_qubits(data: dict) -> int:
     """Qubits one call holds throughout (``ApplyKroneckerCarleman``): ancillas and system of the block-encoding, the
     three branch qubits and the scratch register (Q# ``KroneckerScratch``), for a Q# ``KroneckerCarlemanData``."""
-    from pyqgd.quantum._context import get_context
 
     ctx = get_context()
     scratch = int(ctx.run(ctx.code.Carleman.KroneckerSelect.KroneckerScratch, 1, data)[0])
@@ -290,7 +289,6 @@ def kronecker_block_encoding_cost(n: int, s: int, N: int, *, T: int, p: int | No
     ``f2_alpha`` (= √(s_r s_c)·max|F2| with s_c = s) is scaled by √(s_F2/s); a non-symmetric F2 keeps its records.
     Records: nnz(F1) = n·s, nnz(F2) = n·s_F2, all words nonzero.
     """
-    from pyqgd.quantum.lookups import KRONECKER_LOADINGS
 
     n, s, N, T = check_size(n, "n"), check_size(s, "s"), check_size(N, "N"), check_size(T, "T")
     p = T if p is None else check_size(p, "p", minimum=0)
@@ -331,7 +329,6 @@ def kronecker_block_encoding_cost(n: int, s: int, N: int, *, T: int, p: int | No
 def _model_reads(loading, n, w, s, s2, lc, lr, b, mirrored, max_extra_qubits, n1, n2) -> list:
     """The F reads of one call at model scale as (name, count, cost of one read): records (:func:`record_lookups`)
     or dense tables (:func:`dense_factor_reads`, F2 mirrored or else by its records)."""
-    from pyqgd.quantum.lookups import qroam_blocks
 
     if loading == "records":
         reads = [(f"F1 record lookups ({n * s:,} records)", n1, record_lookups(n * s, w, w, lc, lr))]
@@ -355,8 +352,6 @@ def _model_reads(loading, n, w, s, s2, lc, lr, b, mirrored, max_extra_qubits, n1
 
 def _skeleton_data(w, n, N, T, p, mt, b, s, s2, d0, f1_alpha, f2_alpha, norm_F0, loading="records", s2c=None) -> dict:
     """A KroneckerCarlemanData value with the model's register sizes and terms and no records."""
-    from pyqgd.quantum.kronecker import F0_CHOICE, F1_CHOICE, F2_CHOICE, IDENTITY_CHOICE, carleman_terms, level_split_alpha
-
     a = {F0_CHOICE: norm_F0 if d0 else 0.0, IDENTITY_CHOICE: 1.0, F1_CHOICE: f1_alpha, F2_CHOICE: f2_alpha}
     terms = carleman_terms(N, a)
     aM = level_split_alpha(terms, N)
@@ -375,7 +370,6 @@ def _skeleton_data(w, n, N, T, p, mt, b, s, s2, d0, f1_alpha, f2_alpha, norm_F0,
             rows.append([y / nrm for y in x])
         amps[side] = rows
 
-    from pyqgd.quantum.lookups import LOADING_CODES
 
     def factor(in_width, sc, sr, code):
         return {"InWidth": in_width, "ColumnSparsity": sc, "RowSparsity": sr, "MaxAbs": 1.0, "Rows": [], "Cols": [],

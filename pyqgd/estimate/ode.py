@@ -58,13 +58,18 @@ import numpy as np
 
 from pyqgd import registry
 from pyqgd._checks import InputTypeError
+from pyqgd.carleman.bounds import inverse_norm_bound_growth, solution_norm_bound_growth
 from pyqgd.estimate import circuit as cc
 from pyqgd.estimate import logical as lg
+from pyqgd.estimate import solvers as sv
 from pyqgd.estimate.errors import EstimateInputError, check_epsilon, check_real, check_size
+from pyqgd.estimate.kronecker import kronecker_block_encoding_cost
 from pyqgd.estimate.loading import LOADING_LABELS, check_loading, extra_qubits, lookup_cost
 from pyqgd.estimate.readout import check_readout
 from pyqgd.estimate.solvers import all_zero_phase_peak
 from pyqgd.limits import check_cost_sizes
+from pyqgd.problem import GDProblem
+from pyqgd.quantum.polynomials import inverse_polynomial, optimal_inverse_degree
 
 __all__ = ["OdeProblem", "OdeCost", "ode_solver_cost", "ARITH_TOFFOLIS_PER_SLOT", "BLOCK_ENCODINGS", "SOLVERS",
            "MAX_STEPS", "carleman_sparsity", "success_probability_bound", "polynomial_precision", "qsvt_scale_kappa"]
@@ -188,7 +193,6 @@ class OdeProblem:
         """The sizes of a :class:`pyqgd.problem.GDProblem` (the typed hand-off of the model layers): n, T, s = the
         largest number of nonzeros in a row of F1, s_F2 the same for F2, nnz(F0), ‖F0‖ and ‖u_in‖ measured on its
         map; any field can be overridden by keyword (e.g. ``loading``, ``block_encoding``, ``T``)."""
-        from pyqgd.problem import GDProblem
 
         if not isinstance(problem, GDProblem):
             raise EstimateInputError(f"from_gd_problem takes a GDProblem, got {type(problem).__name__}")
@@ -206,7 +210,6 @@ class OdeProblem:
 @dataclass(frozen=True)
 class OdeCost:
     """Cost of one run of the solver, its parts, the derived parameters and which bounds/circuits they come from."""
-
     problem: OdeProblem
     total: lg.LogicalCost
     block_encoding: lg.LogicalCost
@@ -268,7 +271,6 @@ def polynomial_precision(epsilon: float, amplitude: float, inverse_norm: float) 
 def qsvt_scale_kappa(kappa: float, precision: float) -> float:
     """c·κ of :func:`pyqgd.quantum.inverse_polynomial` (|P| ≤ 0.9): exact for κ ≤ 300, else the κ = 300 value
     times 0.999 (cκ converges from above in κ; checked in the tests at κ = 10³)."""
-    from pyqgd.quantum.polynomials import inverse_polynomial
 
     k = min(float(kappa), 300.0)
     c = inverse_polynomial(k, precision, max_degree=10**7).scale * k
@@ -282,7 +284,6 @@ def success_probability_bound(amplitude: float, inverse_norm: float, epsilon: fl
 
 
 def _inverse_norm(pr: OdeProblem, p: int, alpha: float) -> tuple[float, str]:
-    from pyqgd.carleman.bounds import inverse_norm_bound_growth
 
     if pr.inverse_norm is not None:
         return float(pr.inverse_norm), pr.inverse_norm_method or "given bound"
@@ -319,7 +320,6 @@ class _Encoding:
 def _kronecker_block_encoding(pr: OdeProblem, mt: int) -> _Encoding:
     """One call of the Kronecker encoding (:func:`pyqgd.estimate.kronecker.kronecker_block_encoding_cost`): its cost
     (peak qubits with its ancillas and the system register), α_L and the stored records."""
-    from pyqgd.estimate.kronecker import kronecker_block_encoding_cost
 
     kc = kronecker_block_encoding_cost(pr.n, pr.s, pr.N, T=pr.T, p=pr.T if pr.p is None else pr.p, s_F2=pr.s_F2,
                                        nnz_F0=pr.nnz_F0, clock_qubits=mt, angle_bits=pr.angle_bits, loading=pr.loading,
@@ -380,7 +380,6 @@ def ode_solver_cost(problem: OdeProblem, *, block_encoding: str | None = None, s
 @dataclass(frozen=True)
 class _Circuit:
     """The registers and one block-encoding call of a solver run (everything but the solver's own loops)."""
-
     p: int
     mt: int
     ml: int
@@ -455,7 +454,6 @@ def _qsvt_cost(pr: OdeProblem) -> OdeCost:
     """The built QSVT solver (``CarlemanSolveWith``): |B⟩, real-part QSVT of degree d*(κ, ε_P), L fixed-point runs.
     Peak qubits: the encoding's, or the amplification's multi-controlled phase on all numAnc + m qubits
     (``ApplyPhaseOnAllZero``: 2c qubits with its c helpers, c = numAnc + m − 1) when that is larger."""
-    from pyqgd.quantum.polynomials import optimal_inverse_degree
 
     c = _circuit(pr)
     inv, inv_method = _inverse_norm(pr, c.p, c.alpha)
@@ -486,7 +484,6 @@ def _qsvt_cost(pr: OdeProblem) -> OdeCost:
 def _solution_norm(pr: OdeProblem, p: int, inv: float) -> tuple[float, str]:
     """U ≥ ‖L⁻¹B‖/‖B‖: a given ``solution_norm``, else :func:`pyqgd.carleman.bounds.solution_norm_bound_growth`
     with the problem's growth bound (‖M^k‖ ≤ C·μ^k; ‖M‖ ≤ 1 by default) and B's structure; never above ‖L⁻¹‖."""
-    from pyqgd.carleman.bounds import solution_norm_bound_growth
 
     if pr.solution_norm is not None:
         return min(float(pr.solution_norm), inv), "given bound"
@@ -507,7 +504,6 @@ def _kernel_cost(pr: OdeProblem) -> OdeCost:
     singular value is 1/α), t = α·U (U ≥ ‖L⁻¹B‖/‖B‖, :func:`_solution_norm`), good amplitude ≥ A/U
     (:func:`pyqgd.estimate.solvers.history_kernel_calls`), cost :func:`pyqgd.estimate.solvers.history_kernel_circuit`
     with generic clock amplitudes for |b'⟩ and |e⟩."""
-    from pyqgd.estimate import solvers as sv
 
     if pr.block_encoding == "f_tables_model":
         raise EstimateInputError("the kernel solve is built for block_encoding 'sparse' or 'kronecker'")

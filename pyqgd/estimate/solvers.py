@@ -32,7 +32,10 @@ import math
 from dataclasses import dataclass, replace
 
 from pyqgd import registry
+from pyqgd.estimate import circuit as cc
 from pyqgd.estimate.logical import EstimateInputError, LogicalCost, fixed_point_length, phase_on_all_zero, projector_phase
+from pyqgd.quantum.polynomials import inverse_polynomial, optimal_inverse_degree
+from pyqgd.quantum.qlss import KERNEL_SCALE, kernel_reflection_degree, kernel_success_lower_bound
 
 __all__ = ["SolverCalls", "qsvt_calls", "kernel_reflection_calls", "hhl_calls", "dalzell_published_calls",
            "compare_solvers", "cheapest_rigorous", "carleman_solver_options", "kernel_reflection_cost",
@@ -76,7 +79,6 @@ def _check(kappa, epsilon, share):
 def qsvt_scale(kappa: float, epsilon: float) -> float:
     """The scale c of :func:`pyqgd.quantum.inverse_polynomial` (exact for κ ≤ 1000, 0.80746/κ beyond)."""
     if kappa <= 1000.0:
-        from pyqgd.quantum.polynomials import inverse_polynomial
 
         try:
             return float(inverse_polynomial(kappa, epsilon).scale)
@@ -86,7 +88,6 @@ def qsvt_scale(kappa: float, epsilon: float) -> float:
 
 
 def _odd_degree(kappa: float, eps: float) -> int:
-    from pyqgd.quantum.polynomials import optimal_inverse_degree
 
     return int(optimal_inverse_degree(kappa, eps))
 
@@ -108,7 +109,6 @@ def kernel_reflection_calls(kappa: float, epsilon: float, *, norm_ratio: float |
                             delta: float = 0.1) -> SolverCalls:
     """Kernel reflection + fixed-point amplification: λ = (β(√(p_lo·share) − ε_K))², p_lo = 4q/(1+q)²,
     ε_K = ε·√(p_lo·share)/2, degree 2ℓ(κ, ε_K) (:func:`pyqgd.quantum.qlss.kernel_reflection_degree`), β = 0.999."""
-    from pyqgd.quantum.qlss import KERNEL_SCALE, kernel_reflection_degree, kernel_success_lower_bound
 
     _check(kappa, epsilon, share)
     q = kappa if norm_ratio is None else float(norm_ratio)
@@ -227,7 +227,6 @@ def _kernel_degree(kappa: float, eps_k: float) -> int:
     """:func:`pyqgd.quantum.qlss.kernel_reflection_degree`, 2⌈arccosh(4/ε_K − 1)/arccosh(z₀)⌉ with z₀ =
     (1 + κ⁻²)/(1 − κ⁻²); beyond κ = 10⁶, where z₀ rounds to 1 in double precision, arccosh(z₀) = log1p(x + √(x(x + 2)))
     with x = z₀ − 1 = 2/(κ² − 1) (≈ 2/κ)."""
-    from pyqgd.quantum.qlss import kernel_reflection_degree
 
     if kappa <= 1e6:
         return kernel_reflection_degree(kappa, eps_k)
@@ -239,7 +238,6 @@ def history_kernel_calls(kappa: float, epsilon: float, good_amplitude: float, *,
     """Calls of the history kernel solve (:func:`pyqgd.quantum.qlss.history_kernel_setup`): with t = hi ≥ ‖x‖ and
     lo_good ≤ ‖Π_good x‖ the good amplitude of the reflection's output is 2t‖Π_good x‖/(‖x‖² + t²) ≥ lo_good/hi =
     ``good_amplitude`` = a (docs/math.md); ε_K = ε·a/2, degree 2ℓ(κ, ε_K), λ = (β(a − ε_K))², L(λ, δ) rounds."""
-    from pyqgd.quantum.qlss import KERNEL_SCALE
 
     a = float(good_amplitude)
     _check(kappa, epsilon, min(max(a * a, 1e-300), 1.0))
@@ -264,7 +262,6 @@ def history_kernel_circuit(block_encoding: LogicalCost, ancillas: int, *, rhs_b,
     ancillas + 1). Amplification: L = 2l + 1 runs and per round the window phase (ApplyIfInRange(T, K − 1) computed
     and uncomputed, R1 with numAnc + m_ℓ controls) and R1 with numAnc + m − 1 controls on everything. Peak qubits: the
     encoding's peak + 3 (lcu, sig, q)."""
-    from pyqgd.estimate import circuit as cc
 
     prep_b = cc.history_rhs_preparation(rhs_b)
     g = block_encoding.then(prep_b).then(prep_b).then(cc.controlled_r1(system, math.pi))
@@ -312,7 +309,6 @@ def history_kernel_rotation_depth(call_depth: int, ancillas: int, rhs_b: dict, r
     ``call_depth`` (or ``call_layers(layers)`` lays one call out, e.g. the structured encoding's D_s and oracles);
     the reflection's R1(π) with m controls, the projector phases on the ``ancillas`` + 1 ancillas of G and the
     amplification's phases are barriers. ``rhs_b``/``rhs_e``: the Q# HistoryRhs dicts of |b'⟩ and |e⟩."""
-    from pyqgd.estimate import circuit as cc
 
     m = rhs_b["NumClock"] + rhs_b["NumLevel"] + rhs_b["NumSlots"] * rhs_b["NumSlot"]
     sys = [("s", k) for k in range(m)]

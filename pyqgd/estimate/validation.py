@@ -23,7 +23,19 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
+from pyqgd.carleman import QuadraticMap, carleman_bounds, discrete_carleman, solve_history, tstep_rhs
+from pyqgd.estimate import circuit as cc
 from pyqgd.estimate import logical as lg
+from pyqgd.estimate.circuit import solver_circuit_from_qsharp
+from pyqgd.estimate.kronecker import kronecker_call_cost
+from pyqgd.estimate.ode import OdeProblem, ode_solver_cost, polynomial_precision, success_probability_bound
+from pyqgd.estimate.solvers import all_zero_phase_peak, history_kernel_circuit, history_kernel_rotation_depth
+from pyqgd.quantum import fixed_point_schedule, inverse_polynomial, qsvt_angles, sparse_oracle_data
+from pyqgd.quantum._context import get_context, qsharp_project_root
+from pyqgd.quantum.kronecker import kronecker_encoding
+from pyqgd.quantum.ode import default_padding
+from pyqgd.quantum.qlss import history_kernel_setup
+from pyqgd.quantum.structured_oracles import carleman_layout, carleman_oracle_data, history_rhs
 
 __all__ = ["ValidationInstance", "ValidationResult", "example_instances", "instance_data", "trace", "validate_instance",
            "SolverInstance", "solver_instance", "TraceComparison", "compare_with_trace", "validate_solver",
@@ -38,7 +50,6 @@ COMPARED_FIELDS = ("numQubits", "tCount", "rotationCount", "rotationDepth", "ccz
 @dataclass(frozen=True)
 class ValidationInstance:
     """A small linear system M x = b: dimension 2^m, s nonzeros per row (power of two), b angle bits, ε, δ."""
-
     name: str
     m: int
     s: int
@@ -75,8 +86,6 @@ def _matrix(inst: ValidationInstance) -> sp.csr_matrix:
 
 def instance_data(inst: ValidationInstance):
     """(oracle data, κ = α/σ_min, QSVT degree, phases, b (positive, normalized), amplification schedule)."""
-    from pyqgd.quantum import fixed_point_schedule, inverse_polynomial, qsvt_angles, sparse_oracle_data
-
     data = sparse_oracle_data(_matrix(inst), angle_bits=inst.angle_bits)
     smin = float(np.linalg.svd(data.quantized_matrix(), compute_uv=False).min())
     kappa = max(data.alpha / smin * (1 + 1e-6), 1.0 + 1e-3)
@@ -91,8 +100,6 @@ def instance_data(inst: ValidationInstance):
 
 def trace(operation: str, *args) -> dict:
     """``logical_counts`` of ``Estimation.Traces.<operation>(*args)`` in the private context, as a plain dict."""
-    from pyqgd.quantum._context import get_context
-
     ctx = get_context()
     op = getattr(ctx.code.Estimation.Traces, operation)
     return dict(ctx.logical_counts(op, *args))
@@ -201,8 +208,6 @@ class SolverInstance:
 
     def problem(self, **kw):
         """The :class:`~pyqgd.estimate.OdeProblem` of this instance (exact mode: ``instance=self``)."""
-        from pyqgd.estimate.ode import OdeProblem
-
         return OdeProblem(n=self.n, s=max(1, min(self.n, self.data["Sparsity"] - 1)), N=self.N, T=self.T,
                           epsilon=self.epsilon, p=self.p, angle_bits=self.data["AngleBits"], instance=self, **kw)
 
@@ -217,11 +222,6 @@ def solver_instance(system, u_in, T: int, p: int | None = None, *, epsilon: floa
     :func:`pyqgd.estimate.ode.polynomial_precision` and :func:`~pyqgd.estimate.ode.success_probability_bound` with
     ‖L⁻¹‖ = κ/α (ε/2 when the amplitude bound is 0 and no amplification is built).
     """
-    from pyqgd.carleman import carleman_bounds, solve_history, tstep_rhs
-    from pyqgd.estimate.ode import polynomial_precision, success_probability_bound
-    from pyqgd.quantum import fixed_point_schedule, inverse_polynomial, qsvt_angles
-    from pyqgd.quantum.ode import default_padding
-    from pyqgd.quantum.structured_oracles import carleman_oracle_data, history_rhs
 
     if p is None:
         p = default_padding(T)
@@ -272,7 +272,6 @@ def compare_with_trace(callable_, args: tuple, cost: lg.LogicalCost, *, name: st
     ``get_context().code.Carleman.HistoryState.CarlemanQsvtSolve``) with ``qsharp.logical_counts`` and compare it
     field by field with ``cost`` (a :class:`~pyqgd.estimate.logical.LogicalCost`; tracer convention for qubits).
     The reusable harness for every built circuit's cost formula."""
-    from pyqgd.quantum._context import get_context
 
     ctx = get_context()
     t0 = time.perf_counter()
@@ -295,8 +294,6 @@ def validate_solver(instance: SolverInstance, *, cached: bool = False, **kw) -> 
     QSVT and amplification loops repeated: milliseconds at any degree), with all phases equal to the instance's
     first QSVT / amplification phase; the tracer's depth of cached replays is not a layering, so only the exact
     fields are compared there."""
-    from pyqgd.estimate.ode import ode_solver_cost
-    from pyqgd.quantum._context import get_context
 
     ctx = get_context()
     if not cached:
@@ -310,7 +307,6 @@ def validate_solver(instance: SolverInstance, *, cached: bool = False, **kw) -> 
     a = float(instance.alphas[0]) if rounds else 0.0
     b = float(instance.betas[0]) if rounds else 0.0
     eq = replace(instance, phases=[ph] * (d + 1), alphas=[a] * rounds, betas=[b] * rounds)
-    from pyqgd.estimate.circuit import solver_circuit_from_qsharp
 
     cost = solver_circuit_from_qsharp(eq.data, eq.rhs, eq.phases, eq.alphas, eq.betas, layered_depth=False).total
     return compare_with_trace(ctx.code.Estimation.SolverTraces.TraceCarlemanSolveCached,
@@ -323,7 +319,6 @@ def example_solver_instances() -> list[SolverInstance]:
     3, 5, 7 — not powers of two — and 4), shared by the tests and ``benchmarks/estimate_scale.py``. The
     amplification uses the a-priori amplitude bound where it is positive, else (F0 ≠ 0: the bound of
     :func:`pyqgd.carleman.carleman_bounds` is 0) the instance-exact amplitude; ``amplitude_method`` records which."""
-    from pyqgd.carleman import QuadraticMap, discrete_carleman
 
     specs = [  # name, n, N, T, p, F0 scale, amplify, seed
         ("n2_N2_T3", 2, 2, 3, 0, 0.01, True, 0), ("n2_N1_T12_noamp", 2, 1, 12, 3, 0.01, False, 1),
@@ -371,7 +366,6 @@ class CombinationInstance:
 
 
 def _rhs_spec(rhs: dict):
-    from pyqgd.estimate import circuit as cc
 
     return cc.RhsSpec(clock=rhs["NumClock"], level=rhs["NumLevel"], slot=rhs["NumSlot"], slots=rhs["NumSlots"],
                       clock_amplitudes=tuple(rhs["ClockAmplitudes"]), initial=cc._tensor_spec(rhs["Initial"]),
@@ -385,14 +379,6 @@ def _kronecker_qsvt(system, u_in, T, p, epsilon, delta, angle_bits, name, loadin
     (:func:`pyqgd.estimate.kronecker.kronecker_call_cost`). ``loading``: how the encoding reads F1 and F2
     (:func:`pyqgd.quantum.kronecker.kronecker_encoding`: dense tables read by QROM or QROAM — the loadings the
     estimate prices for this encoding)."""
-    from pyqgd.carleman import carleman_bounds
-    from pyqgd.estimate import circuit as cc
-    from pyqgd.estimate.kronecker import kronecker_call_cost
-    from pyqgd.estimate.ode import polynomial_precision, success_probability_bound
-    from pyqgd.estimate.solvers import all_zero_phase_peak
-    from pyqgd.quantum import fixed_point_schedule, inverse_polynomial, qsvt_angles
-    from pyqgd.quantum.kronecker import kronecker_encoding
-    from pyqgd.quantum.structured_oracles import history_rhs
 
     enc = kronecker_encoding(system, T, p, angle_bits=angle_bits, loading=loading)
     smin = float(np.linalg.svd(enc.quantized_matrix() / enc.alpha, compute_uv=False).min())
@@ -430,10 +416,6 @@ def _kernel(system, u_in, T, p, encoding, epsilon, delta, angle_bits, name, load
     parameters (|b'⟩, |e⟩, phases, schedule) are the setup's, chosen for the encoding the solve driver builds (record
     lookups): the same circuit structure around the encoding, so the same counting rules whatever α they were chosen
     for."""
-    from pyqgd.estimate import circuit as cc
-    from pyqgd.estimate.solvers import history_kernel_circuit, history_kernel_rotation_depth
-    from pyqgd.quantum.qlss import history_kernel_setup
-    from pyqgd.quantum.structured_oracles import carleman_layout
 
     key = (name, encoding, T, p, epsilon, delta, angle_bits, id(system), np.asarray(u_in).tobytes())
     if key not in _SETUP_CACHE:  # the same setup serves every loading of the encoding (phase finding is slow)
@@ -442,8 +424,6 @@ def _kernel(system, u_in, T, p, encoding, epsilon, delta, angle_bits, name, load
     st = _SETUP_CACHE[key]
     lay = carleman_layout(system, T, p)
     if encoding == "kronecker":
-        from pyqgd.estimate.kronecker import kronecker_call_cost
-        from pyqgd.quantum.kronecker import kronecker_encoding
 
         enc = kronecker_encoding(system, T, p, angle_bits=angle_bits, loading=loading)
         be, anc = kronecker_call_cost(enc), enc.num_ancillas
@@ -481,7 +461,6 @@ def combination_instance(combination: tuple, system, u_in, T: int, p: int, *, ep
     name = name or f"n{system.n}_N{system.N}_T{T}_p{p}"
     if combination == ("sparse", "qrom", "qsvt"):
         inst = solver_instance(system, u_in, T, p, epsilon=epsilon, delta=delta, angle_bits=angle_bits, name=name)
-        from pyqgd.estimate.ode import ode_solver_cost
 
         return CombinationInstance(name, combination, "Carleman.HistoryState.CarlemanQsvtSolve",
                                    (inst.data, inst.phases, inst.rhs, inst.alphas, inst.betas),
@@ -514,7 +493,6 @@ def example_combination_instances(combination: tuple) -> list[CombinationInstanc
 
 
 def _build_combination_instances(combination: tuple) -> list[CombinationInstance]:
-    from pyqgd.carleman import QuadraticMap, discrete_carleman
 
     out = []
     for name, n, N, T, p, f0, seed in COMBINATION_SPECS:
@@ -539,7 +517,6 @@ TRACE_CACHE_FILE = Path(__file__).with_name("combination_traces.json")
 
 
 def _sources_hash() -> str:
-    from pyqgd.quantum._context import qsharp_project_root
 
     h = hashlib.sha256()
     for f in sorted(Path(qsharp_project_root(), "src").rglob("*.qs")):
@@ -568,7 +545,6 @@ def validate_combinations(combinations=BUILT_COMBINATIONS, *, cache_file: Path |
     :func:`example_combination_instances` against its cost formula (exact fields equal, rotation depth within
     ``depth_tolerance``). Traced counts are cached in ``cache_file`` under a hash of the Q# sources and the call
     (None: no disk cache) and per process."""
-    from pyqgd.quantum._context import get_context
 
     ctx = get_context()
     disk = json.loads(cache_file.read_text()) if cache_file is not None and cache_file.exists() else {}
@@ -611,7 +587,6 @@ def composition_exact(combination: tuple, rows: list[TraceComparison], *,
     (:func:`pyqgd.estimate.kronecker.kronecker_call_cost`) differs from that call's trace by Δ, the whole run must
     differ by exactly calls × Δ (the encoding's formula is validated by its own tests). With ``depth_tolerance``
     the rotation depth, corrected by calls × the call's own depth error, must be within that relative tolerance."""
-    from pyqgd.quantum._context import get_context
 
     ctx = get_context()
     insts = example_combination_instances(combination) if combination[0] == "kronecker" else [None] * len(rows)
