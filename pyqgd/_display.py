@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import html
 import math
+from dataclasses import fields, is_dataclass
 
 import numpy as np
 
-__all__ = ["human_seconds", "dataframe", "html_table", "estimates_html", "estimates_repr", "model_estimate_html",
-           "solve_result_html", "solve_result_repr", "PCT_FORMAT", "TIME_FORMAT"]
+__all__ = ["human_seconds", "dataframe", "html_table", "solve_result_html", "solve_result_repr", "PCT_FORMAT",
+           "TIME_FORMAT"]
 
 _YEAR = 365.25 * 86400
 _SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -92,73 +93,12 @@ _EST_COLUMNS = [("preset", "preset"), ("qec", "QEC"), ("physical_qubits", "physi
 # ---------------------------------------------------------------- estimates
 
 
-def estimates_repr(pe) -> str:
-    """Short repr of a ``PhysicalEstimates``."""
-    what = ", ".join(f"{e.preset}/{e.qec_scheme}" for e in pe.estimates)
-    return f"PhysicalEstimates({pe.label or 'unlabelled'!r}: {len(pe.estimates)} estimates [{what}])"
-
-
-def estimates_html(pe, *, caption: str | None = None) -> str:
-    """HTML table of physical estimates with the QDK's headline figures (rQOPS, T-factory share, logical error rate)."""
-    out = html_table(pe.rows(), _EST_COLUMNS, caption=caption if caption is not None else (pe.label or "Physical estimates"),
-                     formats=_FMT)
-    if pe.notes:
-        out += "<ul>" + "".join(f"<li><small>{html.escape(n)}</small></li>" for n in pe.notes) + "</ul>"
-    if pe.estimates and all(e.qdk_result is not None for e in pe.estimates):
-        from pyqgd.estimate.qdk_views import qdk_html
-
-        out += qdk_html(pe)
-    return out
-
-
-def model_estimate_html(me) -> str:
-    """HTML view of a ``ModelEstimate`` (per-run estimates, total with read-out, the classical model's GPU time).
-
-    For ``ModelEstimate._repr_html_``: ``from pyqgd._display import model_estimate_html; return
-    model_estimate_html(self)``.
-    """
-    from pyqgd.estimate.classical import classical_wall_seconds
-
-    pr = me.problem
-    gpu = classical_wall_seconds(pr.n, pr.T, me.classical_seconds)
-    rows = []
-    for r in (me.physical.rows() if me.physical is not None else []):
-        key = r["preset"] + ("" if r["qec"] == "surface_code" else "/" + r["qec"])
-        rows.append({**r, "total_s": me.total_seconds.get(key), "classical_s": gpu})
-    rows += [{"preset": p, "qec": "—", "infeasible": why} for p, why in me.infeasible.items()]
-    head = (f"<p><b>n = {pr.n:,}, T = {pr.T:,}, N = {pr.N}, ε = {pr.epsilon:g}, {pr.loading.upper()} loading</b>: "
-            f"QSVT degree {me.cost.degree:,}, {me.samples:.3g} read-out runs ({me.readout}); GPU "
-            f"{human_seconds(gpu)} (docs/math.md Eq. (15))</p>")
-    cols = [c for c in _EST_COLUMNS if c[0] not in ("runtime_s", "logical_qubits", "t_factories")]
-    cols += [("runtime_s", "per run"), ("total_s", "total with read-out"), ("classical_s", "GPU")]
-    if me.infeasible:
-        cols.append(("infeasible", "why infeasible"))
-    from pyqgd.estimate.bottom_line import bottom_line
-
-    return bottom_line_html(bottom_line([me]).as_dict()) + head + html_table(rows, cols, formats=_FMT) + (
-        "<h4>Where the cost of one run goes</h4>" + me.cost_tree()._repr_html_())
-
-
-def bottom_line_html(line: dict) -> str:
-    """A bottom line (:meth:`pyqgd.estimate.bottom_line.BottomLine.as_dict`) in HTML: the cheapest built option in
-    bold, the alternatives, one line per infeasibility reason."""
-    from pyqgd.estimate.bottom_line import BottomLine, Option
-
-    bl = BottomLine(None if line["best"] is None else Option(**line["best"]),
-                    tuple(Option(**o) for o in line["alternatives"]),
-                    tuple((r["reason"], tuple(r["options"])) for r in line["infeasible"]), line.get("classical_seconds"))
-    first, *rest = bl.lines()
-    items = "".join(f"<li>{html.escape(x.strip())}</li>" for x in rest if x.strip() != "Alternatives:")
-    return f"<p class='pyqgd-bottom-line'><b>{html.escape(first)}</b></p>" + (f"<ul>{items}</ul>" if items else "")
-
-
 # ---------------------------------------------------------------- solve results
 
 
 def _fields(obj) -> dict:
     if hasattr(obj, "to_dict"):
         return obj.to_dict()
-    from dataclasses import fields, is_dataclass
 
     if is_dataclass(obj):
         return {f.name: getattr(obj, f.name) for f in fields(obj)}

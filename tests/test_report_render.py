@@ -177,8 +177,8 @@ def test_solve_result_views():
 
 
 def test_model_estimate_views_and_bottom_line():
-    from pyqgd._display import model_estimate_html
     from pyqgd.estimate import break_even, estimate_model, paper_problem
+    from pyqgd.estimate.bottom_line import model_estimate_html
     from pyqgd.report.render import model_bottom_line
 
     problem = paper_problem(100, 3, loading="qram")

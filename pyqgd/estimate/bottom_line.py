@@ -11,12 +11,16 @@ reason, one line per reason.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
+from pyqgd._display import _EST_COLUMNS, _FMT, html_table, human_seconds
+from pyqgd.estimate.classical import classical_wall_seconds
 from pyqgd.estimate.physical import format_seconds
 
-__all__ = ["DEVICE_PLAN_QUBITS", "Option", "BottomLine", "bottom_line", "infeasible_reason"]
+__all__ = ["DEVICE_PLAN_QUBITS", "Option", "BottomLine", "bottom_line", "infeasible_reason", "option_label",
+           "model_estimate_html", "bottom_line_html"]
 
 #: Physical qubits beyond which an option is reported infeasible: 10⁸, a hundred times the largest announced
 #: fault-tolerant device plans (~10⁶ physical qubits, e.g. PsiQuantum's and IBM's published roadmaps) — an
@@ -152,3 +156,38 @@ def _compact(where: list[str]) -> list[str]:
         label, _, rest = w.rpartition(" on ")
         by.setdefault(label, []).append(rest)
     return [f"{label} on {', '.join(ps)}" for label, ps in by.items()]
+
+
+def model_estimate_html(me) -> str:
+    """HTML view of a ``ModelEstimate`` (per-run estimates, total with read-out, the classical model's GPU time).
+
+    For ``ModelEstimate._repr_html_``: ``from pyqgd.estimate.bottom_line import model_estimate_html; return
+    model_estimate_html(self)``.
+    """
+    pr = me.problem
+    gpu = classical_wall_seconds(pr.n, pr.T, me.classical_seconds)
+    rows = []
+    for r in (me.physical.rows() if me.physical is not None else []):
+        key = r["preset"] + ("" if r["qec"] == "surface_code" else "/" + r["qec"])
+        rows.append({**r, "total_s": me.total_seconds.get(key), "classical_s": gpu})
+    rows += [{"preset": p, "qec": "—", "infeasible": why} for p, why in me.infeasible.items()]
+    head = (f"<p><b>n = {pr.n:,}, T = {pr.T:,}, N = {pr.N}, ε = {pr.epsilon:g}, {pr.loading.upper()} loading</b>: "
+            f"QSVT degree {me.cost.degree:,}, {me.samples:.3g} read-out runs ({me.readout}); GPU "
+            f"{human_seconds(gpu)} (docs/math.md Eq. (15))</p>")
+    cols = [c for c in _EST_COLUMNS if c[0] not in ("runtime_s", "logical_qubits", "t_factories")]
+    cols += [("runtime_s", "per run"), ("total_s", "total with read-out"), ("classical_s", "GPU")]
+    if me.infeasible:
+        cols.append(("infeasible", "why infeasible"))
+    return bottom_line_html(bottom_line([me]).as_dict()) + head + html_table(rows, cols, formats=_FMT) + (
+        "<h4>Where the cost of one run goes</h4>" + me.cost_tree()._repr_html_())
+
+
+def bottom_line_html(line: dict) -> str:
+    """A bottom line (:meth:`pyqgd.estimate.bottom_line.BottomLine.as_dict`) in HTML: the cheapest built option in
+    bold, the alternatives, one line per infeasibility reason."""
+    bl = BottomLine(None if line["best"] is None else Option(**line["best"]),
+                    tuple(Option(**o) for o in line["alternatives"]),
+                    tuple((r["reason"], tuple(r["options"])) for r in line["infeasible"]), line.get("classical_seconds"))
+    first, *rest = bl.lines()
+    items = "".join(f"<li>{html.escape(x.strip())}</li>" for x in rest if x.strip() != "Alternatives:")
+    return f"<p class='pyqgd-bottom-line'><b>{html.escape(first)}</b></p>" + (f"<ul>{items}</ul>" if items else "")

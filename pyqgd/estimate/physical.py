@@ -36,7 +36,7 @@ from typing import Any
 from qdk.estimator import EstimatorError, LogicalCounts
 
 from pyqgd._checks import InputTypeError
-from pyqgd._display import dataframe, estimates_html, estimates_repr
+from pyqgd._display import dataframe
 from pyqgd.estimate.errors import (
     ErrorBudgetError,
     EstimationFailedError,
@@ -44,6 +44,7 @@ from pyqgd.estimate.errors import (
     check_epsilon,
 )
 from pyqgd.estimate.logical import LogicalCost
+from pyqgd.estimate.qdk_views import estimates_html, estimates_repr
 
 __all__ = ["QUBIT_PRESETS", "QEC_SCHEMES", "check_presets", "format_seconds", "PhysicalEstimate", "PhysicalEstimates",
            "estimate_physical", "default_schemes", "Feasibility", "feasibility", "MAX_CODE_DISTANCE"]

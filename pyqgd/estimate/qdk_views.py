@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import html
 
-from pyqgd._display import PCT_FORMAT, TIME_FORMAT, html_table
+from pyqgd._display import _EST_COLUMNS, _FMT, PCT_FORMAT, TIME_FORMAT, html_table
 from pyqgd._progress import default_progress
 
-__all__ = ["qdk_groups", "qdk_summary_rows", "qdk_html", "qdk_widgets", "show_qdk_widgets", "SUMMARY_COLUMNS"]
+__all__ = ["qdk_groups", "qdk_summary_rows", "qdk_html", "qdk_widgets", "show_qdk_widgets", "SUMMARY_COLUMNS",
+           "estimates_html", "estimates_repr"]
 
 #: (key, header) of :func:`qdk_summary_rows` in display order.
 SUMMARY_COLUMNS = [("preset", "preset"), ("qec", "QEC"), ("physical_qubits", "physical qubits"),
@@ -145,3 +146,20 @@ def show_qdk_widgets(estimates, index: int = 0) -> bool:
     r = _result(estimates.estimates[index])
     display(w.SpaceChart(r), w.EstimateDetails(r))
     return True
+
+
+def estimates_repr(pe) -> str:
+    """Short repr of a ``PhysicalEstimates``."""
+    what = ", ".join(f"{e.preset}/{e.qec_scheme}" for e in pe.estimates)
+    return f"PhysicalEstimates({pe.label or 'unlabelled'!r}: {len(pe.estimates)} estimates [{what}])"
+
+
+def estimates_html(pe, *, caption: str | None = None) -> str:
+    """HTML table of physical estimates with the QDK's headline figures (rQOPS, T-factory share, logical error rate)."""
+    out = html_table(pe.rows(), _EST_COLUMNS, caption=caption if caption is not None else (pe.label or "Physical estimates"),
+                     formats=_FMT)
+    if pe.notes:
+        out += "<ul>" + "".join(f"<li><small>{html.escape(n)}</small></li>" for n in pe.notes) + "</ul>"
+    if pe.estimates and all(e.qdk_result is not None for e in pe.estimates):
+        out += qdk_html(pe)
+    return out

@@ -14,8 +14,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from pyqgd._display import model_estimate_html
-from pyqgd.estimate.bottom_line import bottom_line
+from pyqgd.estimate.bottom_line import bottom_line, model_estimate_html
 from pyqgd.estimate.classical import ClassicalModel, classical_gd_seconds, classical_wall_seconds
 from pyqgd.estimate.errors import ErrorBudgetError, EstimationFailedError, check_epsilon
 from pyqgd.estimate.loading import LOADING_LABELS, qram_router_error_needed

@@ -87,7 +87,7 @@ def wx_phases(cheb_coef: np.ndarray, *, tol: float = 1e-10, maxiter: int = 100) 
     is verified independently by :func:`wx_response` at 2d Chebyshev nodes; raises :class:`AngleFindingError`
     if the reconstruction error exceeds ``tol``.
     """
-    from pyqsp.sym_qsp_opt import newton_solver
+    from pyqsp.sym_qsp_opt import newton_solver  # here, not at the top: importing pyqsp takes ~3 s
 
     coef = np.asarray(cheb_coef, dtype=float)
     odd = np.max(np.abs(coef[1::2])) if len(coef) > 1 else 0.0

@@ -28,18 +28,16 @@ from pyqgd._display import (
     PCT_FORMAT,
     TIME_FORMAT,
     dataframe,
-    estimates_html,
-    estimates_repr,
     html_table,
     human_seconds,
-    model_estimate_html,
     solve_result_html,
     solve_result_repr,
 )
 from pyqgd.estimate import ClassicalModel
 from pyqgd.estimate.bottom_line import bottom_line as line
-from pyqgd.estimate.bottom_line import option_label
+from pyqgd.estimate.bottom_line import model_estimate_html, option_label
 from pyqgd.estimate.classical import STEP_OVERHEAD_S, classical_wall_seconds
+from pyqgd.estimate.qdk_views import estimates_html, estimates_repr
 from pyqgd.estimate.tree import tree_html
 
 __all__ = ["STEP_OVERHEAD_S", "classical_wall_seconds", "overhead_dominated_below", "bottom_line", "model_bottom_line",
