@@ -549,6 +549,21 @@ class _Layers:
         self.floor = self.depth + rotations
         self.d = {}
 
+    def sync_or_barrier(self, qs):
+        """A multi-controlled operation on ``qs``: a barrier when it holds Toffolis (≥ 3 qubits), else a sync."""
+        if mcx(len(qs) - 1).ccz_count:
+            self.barrier()
+        else:
+            self.sync(qs)
+
+    def projector_phase(self, ancillas, phase):
+        """``Qsvt.ApplyProjectorPhase``: the ancillas' all-zero test into ``sig`` (both ways) around R(2φ) on lcu."""
+        self.sync_or_barrier(ancillas + ["sig"])
+        self.sync(["sig", "lcu"])
+        self.rot("lcu", 2 * phase)
+        self.sync(["sig", "lcu"])
+        self.sync_or_barrier(ancillas + ["sig"])
+
     @property
     def depth(self) -> int:
         return max([self.floor] + list(self.d.values()))
@@ -716,17 +731,7 @@ def solver_rotation_depth(data: dict, rhs: dict, phases, alphas=(), betas=()) ->
     level = sys[mt:mt + rhs["NumLevel"]]
 
     def projector(phase):
-        sync_or_barrier(anc + ["sig"])
-        lay.sync(["sig", "lcu"])
-        lay.rot("lcu", 2 * phase)
-        lay.sync(["sig", "lcu"])
-        sync_or_barrier(anc + ["sig"])
-
-    def sync_or_barrier(qs):
-        if mcx(len(qs) - 1).ccz_count:
-            lay.barrier()
-        else:
-            lay.sync(qs)
+        lay.projector_phase(anc, phase)
 
     def inner(adjoint=False):
         d = len(phases) - 1

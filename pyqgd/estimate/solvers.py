@@ -315,18 +315,8 @@ def history_kernel_rotation_depth(call_depth: int, ancillas: int, rhs_b: dict, r
     anc = [("a", k) for k in range(ancillas + 1)]
     lay = cc._Layers()
 
-    def sync_or_barrier(qs):
-        if cc.mcx(len(qs) - 1).ccz_count:
-            lay.barrier()
-        else:
-            lay.sync(qs)
-
     def projector(phase):
-        sync_or_barrier(anc + ["sig"])
-        lay.sync(["sig", "lcu"])
-        lay.rot("lcu", 2 * phase)
-        lay.sync(["sig", "lcu"])
-        sync_or_barrier(anc + ["sig"])
+        lay.projector_phase(anc, phase)
 
     def encoding():
         if call_layers is not None:
