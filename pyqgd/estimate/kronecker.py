@@ -38,6 +38,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from pyqgd._bits import ceil_log2
 from pyqgd.estimate import loading as ld
 from pyqgd.estimate import logical as lg
 from pyqgd.estimate.errors import EstimateInputError, check_size
@@ -51,10 +52,6 @@ __all__ = ["KroneckerCost", "record_lookups", "factor_operations", "kronecker_al
 
 DEFAULT_F1_ALPHA = 1.0
 DEFAULT_F2_ALPHA = 0.5
-
-
-def _bits(k: int) -> int:
-    return max(0, int(k - 1).bit_length())
 
 
 def _and_chain(c: int) -> int:
@@ -300,12 +297,12 @@ def kronecker_block_encoding_cost(n: int, s: int, N: int, *, T: int, p: int | No
                                  f"loading={loading!r} (use block_encoding='sparse' for {loading!r})")
     if d0 and not norm_F0 > 0:
         raise EstimateInputError("nnz_F0 > 0 needs norm_F0 = ‖F0‖ > 0 for α")
-    w = max(1, _bits(n))
-    mt = max(1, _bits(T + 1 + p)) if clock_qubits is None else check_size(clock_qubits, "clock_qubits")
+    w = max(1, ceil_log2(n))
+    mt = max(1, ceil_log2(T + 1 + p)) if clock_qubits is None else check_size(clock_qubits, "clock_qubits")
     mirrored = loading != "records" and symmetric_F2 and N >= 2
     s2c = s2 if mirrored else s  # F2's column sparsity: row a's records (mirrored), else (a, b) taken s-sparse
     a2 = f2_alpha * math.sqrt(s2 / s) if mirrored else f2_alpha
-    lc, lr = _bits(max(s, s2c)), _bits(max(s, s2))
+    lc, lr = ceil_log2(max(s, s2c)), ceil_log2(max(s, s2))
     data = _skeleton_data(w, n, N, T, p, mt, b, s, s2, d0, f1_alpha, a2, norm_F0, loading, s2c)
     n1, n2 = factor_operations(N)
     sk = skeleton_cost(data)
@@ -315,7 +312,7 @@ def kronecker_block_encoding_cost(n: int, s: int, N: int, *, T: int, p: int | No
         f0_ops = len({sl for t in data["TermFactors"] for (c, sl) in t if c == 0})
         parts.append(("F0 state preparation (sparse model)", f0_ops, lg.sparse_state_preparation(w, min(d0, 2**w))))
     nt = len(data["TermLevels"])
-    anc = 2 + _bits(nt + 3) + 1 + N * (1 + lr) + lc + w + (b if loading != "records" else 0)
+    anc = 2 + ceil_log2(nt + 3) + 1 + N * (1 + lr) + lc + w + (b if loading != "records" else 0)
     rec = lg.ZERO
     for _, count, one in parts[1:]:
         rec = rec.then(one.repeat(count))
@@ -341,11 +338,11 @@ def _model_reads(loading, n, w, s, s2, lc, lr, b, mirrored, max_extra_qubits, n1
         blocks = [qroam_blocks(a, x, max_extra_qubits=max_extra_qubits) for x in (fwd_width, rev_width)]
         return _dense_reads(loading, a, fwd_width, a, rev_width, b, blocks[0], blocks[1], mir, w, cached)
 
-    f1, cached = dense(_bits(s), w + lr + b, w + lc + b, False, 1)
-    reads = [(f"F1 dense {loading.upper()} reads ({n * 2**_bits(s):,} entries)", n1, f1)]
+    f1, cached = dense(ceil_log2(s), w + lr + b, w + lc + b, False, 1)
+    reads = [(f"F1 dense {loading.upper()} reads ({n * 2**ceil_log2(s):,} entries)", n1, f1)]
     if n2:
-        reads.append((f"F2 mirrored dense {loading.upper()} reads ({n * 2**_bits(s2):,} entries)", n2,
-                       dense(_bits(s2), 2 * w + lr + b, w + lc + b, True, cached)[0]) if mirrored else
+        reads.append((f"F2 mirrored dense {loading.upper()} reads ({n * 2**ceil_log2(s2):,} entries)", n2,
+                       dense(ceil_log2(s2), 2 * w + lr + b, w + lc + b, True, cached)[0]) if mirrored else
                       (f"F2 record lookups ({n * s2:,} records)", n2, record_lookups(n * s2, 2 * w, w, lc, lr)))
     return reads
 
@@ -356,12 +353,12 @@ def _skeleton_data(w, n, N, T, p, mt, b, s, s2, d0, f1_alpha, f2_alpha, norm_F0,
     terms = carleman_terms(N, a)
     aM = level_split_alpha(terms, N)
     nt = len(terms)
-    ml = _bits(N)
+    ml = ceil_log2(N)
     amps = {}
     for side in (0, 1):
         rows = []
         for v in range(2**ml):
-            x = [0.0] * (2 ** _bits(nt + 3))  # the layout of KroneckerEncoding.to_qsharp
+            x = [0.0] * (2 ** ceil_log2(nt + 3))  # the layout of KroneckerEncoding.to_qsharp
             for i, t in enumerate(terms):
                 if t["levels"][side] == v + 1:
                     x[i + 1] = math.sqrt(t["alpha"] / aM)

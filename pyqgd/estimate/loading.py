@@ -24,6 +24,7 @@ form :func:`qroam_read_cost` equals the traced counts). For the structured oracl
 from __future__ import annotations
 
 from pyqgd import registry
+from pyqgd._bits import ceil_log2
 from pyqgd.estimate.errors import EstimateInputError, check_size
 from pyqgd.estimate.logical import LOADINGS, LogicalCost
 
@@ -43,10 +44,6 @@ def check_loading(loading: str) -> str:
     if loading not in LOADINGS:
         raise EstimateInputError(f"unknown loading {loading!r}; use one of {', '.join(LOADINGS)}")
     return loading
-
-
-def _bits(E: int) -> int:
-    return (int(E) - 1).bit_length()
 
 
 def selectswap_block(entries: int, width: int, *, max_extra_qubits: int | None = None) -> int:
@@ -80,7 +77,7 @@ def lookup_cost(loading: str, entries: int, width: int, controls: int = 0, *, bl
         return LogicalCost(num_qubits=extra, qubits_allocated=extra, ccz_count=sel + (lam - 1) * w,
                            measurement_count=sel)
     if loading == "qram":
-        return LogicalCost(measurement_count=2 * _bits(E) + w, qram_queries=1, qram_cells=E)
+        return LogicalCost(measurement_count=2 * ceil_log2(E) + w, qram_queries=1, qram_cells=E)
     return LogicalCost(qram_queries=1, qram_cells=E)  # qram_free: a lower bound
 
 
@@ -98,7 +95,7 @@ def qram_router_error_needed(queries: int, entries: int, failure_budget: float) 
     Q, E = check_size(queries, "queries"), check_size(entries, "entries")
     if not 0 < failure_budget < 1:
         raise EstimateInputError(f"failure_budget must be in (0, 1), got {failure_budget}")
-    return failure_budget / (Q * max(_bits(E), 1) ** 2)
+    return failure_budget / (Q * max(ceil_log2(E), 1) ** 2)
 
 
 def _select_ccz(E: int, controls: int = 0) -> int:
@@ -109,7 +106,7 @@ def _select_ccz(E: int, controls: int = 0) -> int:
 
 def _select_aux(E: int, controls: int = 0) -> int:
     """Scratch qubits of the library's Select over E words: ⌈log₂ E⌉ − 1, ⌈log₂ E⌉ under one control."""
-    return max(_bits(E) - 1 + controls, 0)
+    return max(ceil_log2(E) - 1 + controls, 0)
 
 
 def _traced_scratch(key: int, cached: int) -> int:
@@ -118,7 +115,7 @@ def _traced_scratch(key: int, cached: int) -> int:
     caches that operation's counts per table size (``BeginEstimateCaching``) and replays them without allocating.
     After any Select over K words every size ≤ K is cached, so the cache is one number, ``cached``: the largest
     ``SinglyControlledSelect`` size already traced (1: none)."""
-    return max(_bits(key) - _bits(cached), 0)
+    return max(ceil_log2(key) - ceil_log2(cached), 0)
 
 
 def _select_key(E: int, controls: int) -> int:

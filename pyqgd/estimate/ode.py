@@ -57,6 +57,7 @@ from functools import lru_cache
 import numpy as np
 
 from pyqgd import registry
+from pyqgd._bits import ceil_log2
 from pyqgd._checks import InputTypeError
 from pyqgd.carleman.bounds import inverse_norm_bound_growth, solution_norm_bound_growth
 from pyqgd.estimate import circuit as cc
@@ -87,10 +88,6 @@ SOLVERS = ("qsvt", "kernel", "auto")
 MAX_STEPS = 10**12
 
 _BE_LABELS = {c.name: c.display for c in registry.ENCODINGS}
-
-
-def _bits(x: int) -> int:
-    return (int(x) - 1).bit_length()
 
 
 @dataclass(frozen=True)
@@ -329,7 +326,7 @@ def _kronecker_block_encoding(pr: OdeProblem, mt: int) -> _Encoding:
 
 def _f_tables_block_encoding(pr: OdeProblem, m_sys: int, s_L: int, logn: int) -> tuple[lg.LogicalCost, int]:
     E = pr.n * (1 + pr.s + pr.s * pr.s) if pr.nnz_F is None else pr.nnz_F
-    be = lg.sparse_block_encoding(m_sys, 1 << _bits(s_L), pr.angle_bits, table_entries=E, loading=pr.loading,
+    be = lg.sparse_block_encoding(m_sys, 1 << ceil_log2(s_L), pr.angle_bits, table_entries=E, loading=pr.loading,
                                   qram_depth=pr.qram_depth)
     arith = lg.LogicalCost(ccz_count=3 * 2 * ARITH_TOFFOLIS_PER_SLOT * pr.N * max(logn - 1, 1),
                            measurement_count=3 * 2 * ARITH_TOFFOLIS_PER_SLOT * pr.N * max(logn - 1, 1))
@@ -398,10 +395,10 @@ def _circuit(pr: OdeProblem, *, pad_block: bool = False) -> _Circuit:
     """Registers, encoding call, α, ancillas and peak qubits (its peak + lcu, sig) of the chosen encoding, and the
     |B⟩ preparation. ``pad_block``: the clock register also holds one value c* ≥ K (the kernel solve's pad)."""
     p = pr.T if pr.p is None else pr.p
-    w = max(1, _bits(pr.n))
-    ml = _bits(pr.N)
+    w = max(1, ceil_log2(pr.n))
+    ml = ceil_log2(pr.N)
     mc = ml + pr.N * w
-    mt = max(1, _bits(pr.T + p + 1 + (1 if pad_block else 0)))
+    mt = max(1, ceil_log2(pr.T + p + 1 + (1 if pad_block else 0)))
     m = mt + mc
     s_M = carleman_sparsity(pr.n, pr.s, pr.N, s_F2=pr.s_F2, nnz_F0=pr.nnz_F0) if pr.s_M is None else pr.s_M
     s_L = 1 + s_M
@@ -426,15 +423,15 @@ def _circuit(pr: OdeProblem, *, pad_block: bool = False) -> _Circuit:
         anc = kb.num_ancillas or m + 1
         qubits = be.num_qubits + 2
     else:
-        s_pad = 1 << _bits(s_L)
+        s_pad = 1 << ceil_log2(s_L)
         be, E = _f_tables_block_encoding(pr, m, s_pad, w)
         alpha = s_pad * max_abs
         extra_q = extra_qubits(pr.loading, E, max(m, pr.angle_bits), max_extra_qubits=pr.max_extra_qubits)
         qubits = be.qubits_allocated + 2 + extra_q
     nnz_u = pr.n if pr.s_w is None else pr.s_w
-    initial = cc.TensorPowerSpec(values=None, num_values=max(2, 1 << _bits(nnz_u)), swaps=0 if nnz_u >= pr.n else nnz_u)
+    initial = cc.TensorPowerSpec(values=None, num_values=max(2, 1 << ceil_log2(nnz_u)), swaps=0 if nnz_u >= pr.n else nnz_u)
     constant = None if pr.nnz_F0 == 0 else cc.TensorPowerSpec(
-        values=None, num_values=max(2, 1 << _bits(pr.nnz_F0)), swaps=0 if pr.nnz_F0 >= pr.n else pr.nnz_F0)
+        values=None, num_values=max(2, 1 << ceil_log2(pr.nnz_F0)), swaps=0 if pr.nnz_F0 >= pr.n else pr.nnz_F0)
     rhs = cc.RhsSpec(clock=mt, level=ml, slot=w, slots=pr.N, clock_amplitudes=None, initial=initial, constant=constant)
     return _Circuit(p=p, mt=mt, ml=ml, m=m, s_L=s_L, be=be, alpha=float(alpha), entries=int(E), ancillas=anc,
                     qubits=qubits, prep=cc.history_rhs_preparation(rhs), rhs=rhs)
