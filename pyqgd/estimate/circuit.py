@@ -717,6 +717,11 @@ def _be_layers(lay: _Layers, data: dict, idx: list):
     _run_gates(lay, [] if pow2 else _ppsd_gates([1.0] * s, idx, (), True))
 
 
+def qsvt_phase_order(phases, adjoint: bool = False) -> list:
+    """The QSVT phases in the order ``Qsvt.ApplyRealQsvt`` applies them (φ_d first), reversed for its adjoint."""
+    return list(phases) if adjoint else list(phases)[::-1]
+
+
 def solver_rotation_depth(data: dict, rhs: dict, phases, alphas=(), betas=()) -> int:
     """Rotation depth of ``CarlemanQsvtSolve`` by layering (:class:`_Layers`: the std gate order inside every state
     preparation and D_s, CNOTs synchronising their two qubits, every Toffoli-containing block — oracles, multi-
@@ -734,11 +739,8 @@ def solver_rotation_depth(data: dict, rhs: dict, phases, alphas=(), betas=()) ->
         lay.projector_phase(anc, phase)
 
     def inner(adjoint=False):
-        d = len(phases) - 1
-        order = [phases[d - k] for k in range(d + 1)]
-        if adjoint:
-            order = order[::-1]
-        else:
+        order = qsvt_phase_order(phases, adjoint)
+        if not adjoint:
             _rhs_layers(lay, rhs, sys)
         projector(order[0])
         for ph in order[1:]:

@@ -331,11 +331,8 @@ def history_kernel_rotation_depth(call_depth: int, ancillas: int, rhs_b: dict, r
         cc._rhs_layers(lay, rhs_b, sys)
 
     def run(adjoint=False):
-        d = len(phases) - 1
-        order = [phases[d - k] for k in range(d + 1)]
-        if adjoint:
-            order = order[::-1]
-        else:
+        order = cc.qsvt_phase_order(phases, adjoint)
+        if not adjoint:
             cc._rhs_layers(lay, rhs_e, sys)
         projector(order[0])
         for k, ph in enumerate(order[1:], start=1):
