@@ -18,7 +18,12 @@ def test_demo_writes_report_and_plots(tmp_path, capsys):
     assert [r["N"] for r in rows] == [1, 2, 3, 4]
     assert all(r["error_vs_gd"] <= r["bound"] for r in rows)
     assert all(a["error_vs_gd"] > b["error_vs_gd"] for a, b in zip(rows, rows[1:]))
-    assert report["simulation"]["fidelity_carleman"] > 0.99
+    sim = report["simulation"]
+    assert sim["fidelity_carleman"] > 0.99
+    # the demo's solve ran the Q# circuit (calls counted by the program) at the longest T within its budget
+    assert sim["calls_counted_by_qsharp"] and sim["how"].startswith("Q# circuit, ")
+    assert 1 <= sim["T"] <= 4 and f"T = {sim['T']} of the problem's 20" in sim["note"]
+    assert "Q# circuit" in out and sim["note"] in out
     for name in ("trajectory_error", "spectrum", "error_proxy", "cost_breakdown", "qubits_runtime", "break_even"):
         assert (tmp_path / f"{name}.png").stat().st_size > 1000
     # reproducibility: versions and every input recorded; the manifest lists exactly the files written
