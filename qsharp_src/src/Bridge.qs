@@ -56,7 +56,7 @@ operation QsvtSolve(data : SparseTableData, phases : Double[], b : Double[]) : I
 
 /// # Summary
 /// PreparePureStateD(b) then the real-part QSVT on M^T, on the register [lcu, sig] + anc + sys.
-operation PrepareAndInvert(phases : Double[], be : BlockEncoding, b : Double[], qs : Qubit[]) : Unit is Adj {
+internal operation PrepareAndInvert(phases : Double[], be : BlockEncoding, b : Double[], qs : Qubit[]) : Unit is Adj {
     let a = be.NumAncillas;
     PreparePureStateD(b, qs[a + 2...]);
     ApplyRealQsvtToRegister(phases, be, qs);
@@ -64,7 +64,7 @@ operation PrepareAndInvert(phases : Double[], be : BlockEncoding, b : Double[], 
 
 /// # Summary
 /// PrepareAndInvert (or its adjoint, `inverse`) returning the block-encoding calls counted in the QSVT loop.
-operation PrepareAndInvertCounted(phases : Double[], be : BlockEncoding, b : Double[], qs : Qubit[], inverse : Bool) : Int {
+internal operation PrepareAndInvertCounted(phases : Double[], be : BlockEncoding, b : Double[], qs : Qubit[], inverse : Bool) : Int {
     let a = be.NumAncillas;
     let sys = qs[a + 2...];
     if not inverse {
@@ -95,7 +95,7 @@ operation QsvtSolveAmplified(data : SparseTableData, phases : Double[], b : Doub
 
 /// # Summary
 /// e^{i phase} where the first `count` qubits of `qs` are all |0> (the success flags [lcu, sig, flag, idx]).
-operation ApplyPhaseOnFirst(count : Int, phase : Double, qs : Qubit[]) : Unit {
+internal operation ApplyPhaseOnFirst(count : Int, phase : Double, qs : Qubit[]) : Unit {
     ApplyPhaseOnAllZero(phase, qs[0..count - 1]);
 }
 

@@ -40,7 +40,7 @@ operation ApplyFixedPointAmplification(prepare : Qubit[] => Unit is Adj, good : 
 /// counted A: `applyA(qs, inverse)` applies A (or A† when `inverse`) and returns the block-encoding calls it made;
 /// `phaseOnGood(β, qs)` multiplies the good subspace by e^{iβ}. Returns the calls of the 2l applications of A and A†,
 /// counted while they run (the solvers add the first A's calls).
-operation FixedPointRoundsCounted(applyA : (Qubit[], Bool) => Int, phaseOnGood : (Double, Qubit[]) => Unit, qs : Qubit[], alphas : Double[], betas : Double[]) : Int {
+internal operation FixedPointRoundsCounted(applyA : (Qubit[], Bool) => Int, phaseOnGood : (Double, Qubit[]) => Unit, qs : Qubit[], alphas : Double[], betas : Double[]) : Int {
     mutable calls = 0;
     for j in 0..Length(alphas) - 1 {
         phaseOnGood(betas[j], qs);

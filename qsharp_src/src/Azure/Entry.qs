@@ -30,7 +30,7 @@ import Carleman.HistoryState.PrepareHistoryRhs;
 /// The table-lookup sparse-access block-encoding of `data` (an (s·MaxAbs, m + 1)-block-encoding of M), with
 /// anc = [flag] + idx (1 + m qubits) and sys (m qubits); the same circuit as
 /// `ApplySparseBlockEncoding(TableSparseOracles(data), anc, sys)`, built from direct calls.
-operation ApplyTableSparseBlockEncoding(data : SparseTableData, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
+internal operation ApplyTableSparseBlockEncoding(data : SparseTableData, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
     let m = data.NumSystem;
     Std.Diagnostics.Fact(Length(anc) == m + 1 and Length(sys) == m, "the block-encoding needs 1 + m ancillas and m system qubits");
     let flag = anc[0];
@@ -48,7 +48,7 @@ operation ApplyTableSparseBlockEncoding(data : SparseTableData, anc : Qubit[], s
 /// # Summary
 /// Block-encoding of Re P^{(SV)}(M^T/α) for reflection phases ψ_0..ψ_d (d odd): the sequence of
 /// Qsvt.Qsvt.ApplyQsvtSequence with U = (table block-encoding of M)†, inside H on `lcu`.
-operation ApplyRealQsvtOnTransposeDirect(phases : Double[], data : SparseTableData, lcu : Qubit, sig : Qubit, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
+internal operation ApplyRealQsvtOnTransposeDirect(phases : Double[], data : SparseTableData, lcu : Qubit, sig : Qubit, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
     let d = Length(phases) - 1;
     Std.Diagnostics.Fact(d % 2 == 1, "the QSVT solver needs an odd polynomial degree (an even number of phases)");
     within {
@@ -115,7 +115,7 @@ operation QsvtSolveDirectState(data : SparseTableData, phases : Double[], b : Do
 /// The structured sparse-access block-encoding of the T-step Carleman matrix L (system = clock + Carleman register),
 /// with anc = [flag] + idx (1 + m qubits): the circuit of
 /// `ApplySparseBlockEncoding(CarlemanSparseOracles(data), anc, sys)`, built from direct calls.
-operation ApplyCarlemanBlockEncodingDirect(data : CarlemanOracleData, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
+internal operation ApplyCarlemanBlockEncodingDirect(data : CarlemanOracleData, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
     let m = data.NumClock + data.NumCarleman;
     Std.Diagnostics.Fact(Length(anc) == m + 1 and Length(sys) == m, "the block-encoding needs 1 + m ancillas and m system qubits");
     let flag = anc[0];
@@ -133,7 +133,7 @@ operation ApplyCarlemanBlockEncodingDirect(data : CarlemanOracleData, anc : Qubi
 /// # Summary
 /// Re P^{(SV)}(L^T/α) for reflection phases ψ_0..ψ_d (d odd), on the Carleman block-encoding (as
 /// `ApplyRealQsvtOnTransposeDirect` on the table block-encoding).
-operation ApplyRealQsvtOnCarlemanDirect(phases : Double[], data : CarlemanOracleData, lcu : Qubit, sig : Qubit, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
+internal operation ApplyRealQsvtOnCarlemanDirect(phases : Double[], data : CarlemanOracleData, lcu : Qubit, sig : Qubit, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
     let d = Length(phases) - 1;
     Std.Diagnostics.Fact(d % 2 == 1, "the QSVT solver needs an odd polynomial degree (an even number of phases)");
     within {

@@ -15,13 +15,13 @@ struct BlockEncoding {
 
 /// # Summary
 /// Applies the adjoint of a block-encoding's unitary (a block-encoding of A† with the same Alpha).
-operation ApplyAdjointBlockEncoding(be : BlockEncoding, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
+internal operation ApplyAdjointBlockEncoding(be : BlockEncoding, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
     Adjoint be.Apply(anc, sys);
 }
 
 /// # Summary
 /// The block-encoding of A† obtained from one of A (same Alpha and registers).
-function AdjointBlockEncoding(be : BlockEncoding) : BlockEncoding {
+internal function AdjointBlockEncoding(be : BlockEncoding) : BlockEncoding {
     new BlockEncoding {
         Alpha = be.Alpha,
         NumAncillas = be.NumAncillas,
@@ -33,6 +33,6 @@ function AdjointBlockEncoding(be : BlockEncoding) : BlockEncoding {
 /// # Summary
 /// Applies a block-encoding to one register laid out as ancillas first, then system
 /// (the layout the Python bridge and the unitary dumps use).
-operation ApplyBlockEncodingToRegister(be : BlockEncoding, qs : Qubit[]) : Unit is Adj + Ctl {
+internal operation ApplyBlockEncodingToRegister(be : BlockEncoding, qs : Qubit[]) : Unit is Adj + Ctl {
     be.Apply(qs[0..be.NumAncillas - 1], qs[be.NumAncillas...]);
 }

@@ -10,7 +10,6 @@
 //              --SWAP(idx, sys), O_row†, D_s†
 //   so that <0|<0|<i| U |0>|0>|j> = A_ij / s, i.e. U is an (s·max|M|, m+1, ε)-block-encoding of M,
 //   with ε set by the entry oracle's precision.
-import Std.Arrays.Reversed;
 import Std.StatePreparation.PreparePureStateD;
 import BlockEncoding.Core.BlockEncoding;
 
@@ -53,7 +52,7 @@ operation PrepareIndexSuperposition(s : Int, idx : Qubit[]) : Unit is Adj + Ctl 
 
 /// # Summary
 /// The sparse-access block-encoding unitary; anc = [flag] + idx (1 + m qubits), sys (m qubits).
-operation ApplySparseBlockEncoding(oracles : SparseOracles, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
+internal operation ApplySparseBlockEncoding(oracles : SparseOracles, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
     let m = oracles.NumSystem;
     Std.Diagnostics.Fact(Length(anc) == m + 1 and Length(sys) == m, "sparse block-encoding needs 1 + m ancillas and m system qubits");
     let flag = anc[0];

@@ -7,8 +7,6 @@
 // state preparation: PreparePureStateD of the d nonzeros on ⌈log2 d⌉ qubits, then ≤ d basis transpositions
 // |k> ↔ |support[k]> (O(d log n) gates, the Gleinig–Hoefler / Mao et al. order; docs/math.md §11).
 import Std.Arrays.Reversed;
-import Std.Arrays.Subarray;
-import Std.Canon.ApplyXorInPlace;
 import Std.Diagnostics.DumpMachine;
 import Std.StatePreparation.PreparePureStateD;
 import BlockEncoding.Core.BlockEncoding;
@@ -67,7 +65,7 @@ operation ApplyBasisTransposition(a : Int, b : Int, qs : Qubit[]) : Unit is Adj 
 
 /// # Summary
 /// The first set bit of a difference pattern.
-function PivotBit(diff : Bool[]) : Int {
+internal function PivotBit(diff : Bool[]) : Int {
     mutable q = 0;
     while not diff[q] {
         set q += 1;
@@ -79,7 +77,7 @@ function PivotBit(diff : Bool[]) : Int {
 /// Sparse state preparation |0> → Σ_k v_k |support[k]> on a big-endian register (docs/math.md §11): PreparePureStateD of the d
 /// values on the low ⌈log2 d⌉ qubits, then ≤ d basis-state transpositions moving |k> to |support[k]> (computed in
 /// Python, pyqgd.quantum.structured_oracles). O(d·log n) gates besides the d-amplitude preparation; no n-sized table.
-operation PrepareSparseState(values : Double[], swaps : (Int, Int)[], target : Qubit[]) : Unit is Adj + Ctl {
+internal operation PrepareSparseState(values : Double[], swaps : (Int, Int)[], target : Qubit[]) : Unit is Adj + Ctl {
     let md = Length(values) > 1 ? Std.Math.BitSizeI(Length(values) - 1) | 1;
     PreparePureStateD(values, target[Length(target) - md...]);
     for (a, b) in swaps {

@@ -41,31 +41,16 @@
 // Toffolis per tree node, the sibling step a CNOT; a node with an empty 0-half a CNOT instead of a rotation). A
 // record's rotation under its comparison bit is one Rzz with the flag held in the Y basis for the whole lookup.
 import Std.Arrays.Reversed;
-import Std.Arrays.Excluding;
-import Std.Arrays.Subarray;
 import Std.Canon.ApplyXorInPlace;
-import Std.Convert.IntAsBoolArray;
-import Std.Convert.IntAsDouble;
 import Std.Diagnostics.DumpMachine;
 import Std.Math.ArcCos;
-import Std.Math.PI;
 import Std.Math.Sqrt;
-import Std.StatePreparation.PreparePureStateD;
-import BlockEncoding.Core.AdjointBlockEncoding;
 import BlockEncoding.Core.ApplyBlockEncodingToRegister;
 import BlockEncoding.Core.BlockEncoding;
-import BlockEncoding.SparseAccess.PrepareIndexSuperposition;
-import Carleman.HistoryState.ApplyPhaseOnFinalWindow;
-import Carleman.HistoryState.HistoryRhs;
-import Carleman.HistoryState.PrepareAndInvertHistory;
-import Carleman.HistoryState.PrepareSparseState;
-import Amplification.FixedPoint.ApplyPhaseOnAllZero;
 import Diagnostics.Dumps.DumpBlockColumns;
 import Oracles.AndChains.*;
 import Oracles.SparseLookup.*;
-import Oracles.UnaryIteration.*;
 import Oracles.PrepareTree.*;
-import Carleman.KroneckerFactors.*;
 import Carleman.KroneckerSelect.*;
 
 /// # Summary
@@ -126,21 +111,11 @@ struct KroneckerCarlemanData {
 
 /// # Summary
 /// Numbers stored for the F's: records of F1 and F2 (one per nonzero) and the values of F0 (one per nonzero).
-function KroneckerStoredEntries(data : KroneckerCarlemanData) : Int {
-    Length(data.F1.Rows) + Length(data.F2.Rows) + NonzeroCount(data.F0Values)
+internal function KroneckerStoredEntries(data : KroneckerCarlemanData) : Int {
+    Length(data.F1.Rows) + Length(data.F2.Rows) + Std.Arrays.Count(x -> x != 0.0, data.F0Values)
 }
 
-function NonzeroCount(xs : Double[]) : Int {
-    mutable c = 0;
-    for x in xs {
-        if x != 0.0 {
-            set c += 1;
-        }
-    }
-    c
-}
-
-function BitsFor(k : Int) : Int {
+internal function BitsFor(k : Int) : Int {
     k <= 1 ? 0 | Std.Math.BitSizeI(k - 1)
 }
 
@@ -155,7 +130,7 @@ function KroneckerWidths(data : KroneckerCarlemanData) : (Int, Int, Int, Int, In
 
 /// # Summary
 /// Qubits of the shared angle register: b when a factor is read from dense tables, else none.
-function AngleRegister(data : KroneckerCarlemanData) : Int {
+internal function AngleRegister(data : KroneckerCarlemanData) : Int {
     data.F1.Loading > 0 or data.F2.Loading > 0 ? data.AngleBits | 0
 }
 
@@ -172,7 +147,7 @@ function KroneckerMAncillas(data : KroneckerCarlemanData) : Int {
 /// output level (the row/column split: α_M is the largest level sum of term α's, not their total). With active |0>
 /// the term register holds the do-nothing index nt + 2 during SELECT, so SELECT itself needs no control.
 @Config(Unrestricted)
-operation ApplyKroneckerMControlled(data : KroneckerCarlemanData, active : Qubit, anc : Qubit[], carleman : Qubit[], aux : Qubit[]) : Unit is Adj + Ctl {
+internal operation ApplyKroneckerMControlled(data : KroneckerCarlemanData, active : Qubit, anc : Qubit[], carleman : Qubit[], aux : Qubit[]) : Unit is Adj + Ctl {
     let (tb, nf, lc, lr, b) = KroneckerWidths(data);
     let w = data.SlotWidth;
     let term = anc[0..tb - 1];
@@ -203,7 +178,7 @@ operation ApplyKroneckerMControlled(data : KroneckerCarlemanData, active : Qubit
 /// # Summary
 /// The M encoding (always active).
 @Config(Unrestricted)
-operation ApplyKroneckerM(data : KroneckerCarlemanData, anc : Qubit[], carleman : Qubit[]) : Unit is Adj + Ctl {
+internal operation ApplyKroneckerM(data : KroneckerCarlemanData, anc : Qubit[], carleman : Qubit[]) : Unit is Adj + Ctl {
     use (active, aux) = (Qubit(), Qubit[KroneckerScratch(data)]);
     within {
         X(active);
@@ -215,7 +190,7 @@ operation ApplyKroneckerM(data : KroneckerCarlemanData, anc : Qubit[], carleman 
 /// # Summary
 /// The block-encoding of M' alone on level ⊗ slots (α = AlphaM).
 @Config(Unrestricted)
-function KroneckerMBlockEncoding(data : KroneckerCarlemanData) : BlockEncoding {
+internal function KroneckerMBlockEncoding(data : KroneckerCarlemanData) : BlockEncoding {
     new BlockEncoding {
         Alpha = data.AlphaM,
         NumAncillas = KroneckerMAncillas(data),
@@ -270,7 +245,7 @@ operation ApplyKroneckerCarleman(data : KroneckerCarlemanData, anc : Qubit[], sy
 /// # Summary
 /// The Kronecker block-encoding of L: top-left block L / α_L, α_L = 1 + α_M (file header).
 @Config(Unrestricted)
-function KroneckerCarlemanBlockEncoding(data : KroneckerCarlemanData) : BlockEncoding {
+internal function KroneckerCarlemanBlockEncoding(data : KroneckerCarlemanData) : BlockEncoding {
     new BlockEncoding {
         Alpha = 1.0 + data.AlphaM,
         NumAncillas = 2 + KroneckerMAncillas(data),
@@ -336,14 +311,6 @@ operation TraceSparseLookup(keys : Int[], words : Int[], addressBits : Int, widt
 operation TraceKroneckerSkeleton(data : KroneckerCarlemanData) : Unit {
     let strip = (f) -> new SparseFactor { ...f, Rows = [], Cols = [], ColSlots = [], RowSlots = [], Angles = [], FwdTable = [], RevTable = [] };
     TraceKroneckerBlockEncoding(new KroneckerCarlemanData { ...data, F1 = strip(data.F1), F2 = strip(data.F2) });
-}
-
-/// # Summary
-/// A multiply-controlled X with `controls` controls on the value `value` (ApplyControlledOnInt), for cost rules.
-operation TraceControlledOnInt(value : Int, controls : Int) : Unit {
-    use (cs, t) = (Qubit[controls], Qubit());
-    ApplyControlledOnInt(value, X, cs, t);
-    ResetAll(cs + [t]);
 }
 
 /// # Summary

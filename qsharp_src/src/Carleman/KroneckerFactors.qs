@@ -10,31 +10,11 @@
 //   l-th record F2[a, (i', b')] = F2[i', (a, b')], XORs b' into slot b (|0> iff b' = b) and the flag rotates only
 //   where slot b is |0>; the reverse table (k', i') ↦ (a, l, x) clears slot a and l. α_2 = S·max|F2|.
 import Std.Arrays.Reversed;
-import Std.Arrays.Excluding;
-import Std.Arrays.Subarray;
-import Std.Canon.ApplyXorInPlace;
-import Std.Convert.IntAsBoolArray;
 import Std.Convert.IntAsDouble;
-import Std.Diagnostics.DumpMachine;
-import Std.Math.ArcCos;
 import Std.Math.PI;
-import Std.Math.Sqrt;
-import Std.StatePreparation.PreparePureStateD;
-import BlockEncoding.Core.AdjointBlockEncoding;
-import BlockEncoding.Core.ApplyBlockEncodingToRegister;
-import BlockEncoding.Core.BlockEncoding;
 import BlockEncoding.SparseAccess.PrepareIndexSuperposition;
-import Carleman.HistoryState.ApplyPhaseOnFinalWindow;
-import Carleman.HistoryState.HistoryRhs;
-import Carleman.HistoryState.PrepareAndInvertHistory;
-import Carleman.HistoryState.PrepareSparseState;
-import Amplification.FixedPoint.ApplyPhaseOnAllZero;
-import Diagnostics.Dumps.DumpBlockColumns;
 import Oracles.AndChains.*;
 import Oracles.SparseLookup.*;
-import Oracles.UnaryIteration.*;
-import Oracles.PrepareTree.*;
-import Carleman.KroneckerSelect.*;
 import Carleman.Kronecker.*;
 import Oracles.Qroam.*;
 import Oracles.Qroam.WordTable;
@@ -42,7 +22,7 @@ import Oracles.TableLookup.XorLookup;
 
 /// # Summary
 /// The two lookups of a factor: forward (c + 2^InWidth·l ↦ r + 2^w·k) and reverse (the inverse map on the records).
-function FactorLookupTables(f : SparseFactor, w : Int) : (Int[], Int[], Int[], Int[]) {
+internal function FactorLookupTables(f : SparseFactor, w : Int) : (Int[], Int[], Int[], Int[]) {
     let nrec = Length(f.Rows);
     mutable fwdKeys = [0, size = nrec];
     mutable fwdWords = [0, size = nrec];
@@ -60,7 +40,7 @@ function FactorLookupTables(f : SparseFactor, w : Int) : (Int[], Int[], Int[], I
 /// raised (gated), then the reads write (row, row position) and rotate the flag by Ry(4πx/2^b):
 /// Ry(4πx)|1> = −sin(2πx)|0> + cos(2πx)|1>, amplitude value/MaxAbs on |0>, and 0 where no record matches.
 @Config(Unrestricted)
-operation ApplySparseFactor(f : SparseFactor, angleBits : Int, gate : Qubit, input : Qubit[], flag : Qubit,
+internal operation ApplySparseFactor(f : SparseFactor, angleBits : Int, gate : Qubit, input : Qubit[], flag : Qubit,
                             rowSlot : Qubit[], colSlot : Qubit[], row : Qubit[], angle : Qubit[], aux : Qubit[]) : Unit is Adj + Ctl {
     let w = Length(row);
     ApplyIfGatesAndZeros([gate], [flag] + rowSlot + row, aux, PrepareIndexSuperposition(f.ColumnSparsity, _), colSlot);

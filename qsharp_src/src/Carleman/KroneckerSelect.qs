@@ -2,35 +2,16 @@
 // and slot permutations (Carleman/Kronecker.qs's header).
 import Std.Arrays.Reversed;
 import Std.Arrays.Excluding;
-import Std.Arrays.Subarray;
-import Std.Canon.ApplyXorInPlace;
 import Std.Convert.IntAsBoolArray;
-import Std.Convert.IntAsDouble;
-import Std.Diagnostics.DumpMachine;
-import Std.Math.ArcCos;
-import Std.Math.PI;
-import Std.Math.Sqrt;
-import Std.StatePreparation.PreparePureStateD;
-import BlockEncoding.Core.AdjointBlockEncoding;
-import BlockEncoding.Core.ApplyBlockEncodingToRegister;
-import BlockEncoding.Core.BlockEncoding;
-import BlockEncoding.SparseAccess.PrepareIndexSuperposition;
-import Carleman.HistoryState.ApplyPhaseOnFinalWindow;
-import Carleman.HistoryState.HistoryRhs;
-import Carleman.HistoryState.PrepareAndInvertHistory;
 import Carleman.HistoryState.PrepareSparseState;
-import Amplification.FixedPoint.ApplyPhaseOnAllZero;
-import Diagnostics.Dumps.DumpBlockColumns;
 import Oracles.AndChains.*;
-import Oracles.SparseLookup.*;
 import Oracles.UnaryIteration.*;
-import Oracles.PrepareTree.*;
 import Carleman.KroneckerFactors.*;
 import Carleman.Kronecker.*;
 
 /// # Summary
 /// The terms (indices) that contain factor `choice` at slot `slot`.
-function TermsWithFactor(data : KroneckerCarlemanData, choice : Int, slot : Int) : Int[] {
+internal function TermsWithFactor(data : KroneckerCarlemanData, choice : Int, slot : Int) : Int[] {
     mutable out = [];
     for t in 0..Length(data.TermFactors) - 1 {
         for (c, s) in data.TermFactors[t] {
@@ -44,7 +25,7 @@ function TermsWithFactor(data : KroneckerCarlemanData, choice : Int, slot : Int)
 
 /// # Summary
 /// The terms with input level k.
-function TermsWithInputLevel(data : KroneckerCarlemanData, k : Int) : Int[] {
+internal function TermsWithInputLevel(data : KroneckerCarlemanData, k : Int) : Int[] {
     mutable out = [];
     for t in 0..Length(data.TermLevels) - 1 {
         let (kt, _) = data.TermLevels[t];
@@ -57,7 +38,7 @@ function TermsWithInputLevel(data : KroneckerCarlemanData, k : Int) : Int[] {
 
 /// # Summary
 /// check ^= NOT (level = k − 1 and slots k..N−1 all zero), where u is |1>: zero columns of M' on padding coordinates.
-operation ApplyLevelCheck(u : Qubit, k : Int, level : Qubit[], slots : Qubit[][], aux : Qubit[], check : Qubit) : Unit is Adj + Ctl {
+internal operation ApplyLevelCheck(u : Qubit, k : Int, level : Qubit[], slots : Qubit[][], aux : Qubit[], check : Qubit) : Unit is Adj + Ctl {
     let ml = Length(level);
     let watched = level + Std.Arrays.Flattened(slots[k...]);
     if Length(watched) > 0 {
@@ -87,7 +68,7 @@ function KroneckerScratch(data : KroneckerCarlemanData) : Int {
 
 /// # Summary
 /// The distinct slot-permutation lists of the terms (each applied under one membership bit).
-function SwapGroups(data : KroneckerCarlemanData) : (Int, Int)[][] {
+internal function SwapGroups(data : KroneckerCarlemanData) : (Int, Int)[][] {
     mutable groups = [];
     for sw in data.TermSwaps {
         if Length(sw) > 0 {
@@ -105,7 +86,7 @@ function SwapGroups(data : KroneckerCarlemanData) : (Int, Int)[][] {
     groups
 }
 
-function SameSwaps(a : (Int, Int)[], b : (Int, Int)[]) : Bool {
+internal function SameSwaps(a : (Int, Int)[], b : (Int, Int)[]) : Bool {
     mutable same = Length(a) == Length(b);
     if same {
         for i in 0..Length(a) - 1 {
@@ -122,7 +103,7 @@ function SameSwaps(a : (Int, Int)[], b : (Int, Int)[]) : Bool {
 /// The term sets of SELECT's operations, one membership bit each: input level k (index k − 1), F1, F2, the
 /// identity's padding check and F0 at slot s (indices N + s, 2N + s, 3N + s, 4N + s), the level change by XOR δ
 /// (5N + δ − 1, δ = 1..2^NumLevel − 1), then the swap groups (SwapGroups order).
-function SelectSets(data : KroneckerCarlemanData) : Int[][] {
+internal function SelectSets(data : KroneckerCarlemanData) : Int[][] {
     let N = data.NumSlots;
     let nt = Length(data.TermLevels);
     mutable sets = [];
@@ -159,7 +140,7 @@ function SelectSets(data : KroneckerCarlemanData) : Int[][] {
 /// # Summary
 /// (bit index of each set's membership bit, number of bits): the nonempty sets numbered in order, an empty set
 /// given bit 0 (its operation is never applied).
-function SelectBitIndices(sets : Int[][]) : (Int[], Int) {
+internal function SelectBitIndices(sets : Int[][]) : (Int[], Int) {
     mutable idx = [0, size = Length(sets)];
     mutable nb = 0;
     for i in 0..Length(sets) - 1 {
@@ -172,27 +153,13 @@ function SelectBitIndices(sets : Int[][]) : (Int[], Int) {
 }
 
 /// # Summary
-/// The indices of the sets that contain t.
-function SetsContaining(sets : Int[][], t : Int) : Int[] {
-    mutable out = [];
-    for i in 0..Length(sets) - 1 {
-        for x in sets[i] {
-            if x == t {
-                set out += [i];
-            }
-        }
-    }
-    out
-}
-
-/// # Summary
 /// SELECT of the M encoding (file header): every operation that some term contains is applied once, controlled on
 /// one membership bit (term register ∈ the terms that contain it; all bits computed together by ComputeMembership),
 /// so a gate carries one extra control, never the term register. Order: input checks, the consuming factors (F1,
 /// F2, identity range checks) slot by slot, the F0 preparations into free slots, the level change, the slot
 /// permutations.
 @Config(Unrestricted)
-operation ApplyKroneckerSelect(data : KroneckerCarlemanData, term : Qubit[], check : Qubit, flags : Qubit[], rowSlots : Qubit[][],
+internal operation ApplyKroneckerSelect(data : KroneckerCarlemanData, term : Qubit[], check : Qubit, flags : Qubit[], rowSlots : Qubit[][],
                                colSlot : Qubit[], row : Qubit[], angle : Qubit[], level : Qubit[], slots : Qubit[][], scratch : Qubit[]) : Unit is Adj + Ctl {
     let N = data.NumSlots;
     let w = data.SlotWidth;

@@ -74,7 +74,7 @@ operation ApplyIfInRange(lo : Int, hi : Int, x : Qubit[], target : Qubit) : Unit
 
 /// # Summary
 /// target ^= (a == b) for two big-endian registers of equal length (b is restored).
-operation ApplyIfEqualRegisters(a : Qubit[], b : Qubit[], target : Qubit) : Unit is Adj + Ctl {
+internal operation ApplyIfEqualRegisters(a : Qubit[], b : Qubit[], target : Qubit) : Unit is Adj + Ctl {
     within {
         for q in 0..Length(a) - 1 {
             CNOT(a[q], b[q]);
@@ -87,7 +87,7 @@ operation ApplyIfEqualRegisters(a : Qubit[], b : Qubit[], target : Qubit) : Unit
 /// # Summary
 /// The shared first half of the index oracles: |l>|j> → |l_t>|l_c'>|j> with (l_t, l_c) = l + 2^m_c − 1 and
 /// l_c' = i' for l_t = 0 (the identity entry), l_c' = table(i', l_c) for l_t = 1 (the M block).
-operation ApplyCarlemanIndexPart(table : Bool[][], inverse : Bool[][], mt : Int, idx : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
+internal operation ApplyCarlemanIndexPart(table : Bool[][], inverse : Bool[][], mt : Int, idx : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
     let m = Length(idx);
     let mc = m - mt;
     IncByI(2^mc - 1, Reversed(idx));
@@ -99,7 +99,7 @@ operation ApplyCarlemanIndexPart(table : Bool[][], inverse : Bool[][], mt : Int,
 
 /// # Summary
 /// target ^= NOT source, bitwise.
-operation ApplyXorNot(source : Qubit[], target : Qubit[]) : Unit is Adj + Ctl {
+internal operation ApplyXorNot(source : Qubit[], target : Qubit[]) : Unit is Adj + Ctl {
     for q in 0..Length(source) - 1 {
         CNOT(source[q], target[q]);
         X(target[q]);

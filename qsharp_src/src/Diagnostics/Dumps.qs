@@ -8,7 +8,7 @@ import Std.Diagnostics.DumpMachine;
 
 /// # Summary
 /// Dumps Σ_j |j>|j> after `op` on the first copy, divided by √(2^n): amplitude of index i·2^n + j is U[i][j]/√(2^n).
-operation DumpChoiState(op : Qubit[] => Unit, n : Int) : Unit {
+internal operation DumpChoiState(op : Qubit[] => Unit, n : Int) : Unit {
     use (targets, extra) = (Qubit[n], Qubit[n]);
     for i in 0..n - 1 {
         H(targets[i]);

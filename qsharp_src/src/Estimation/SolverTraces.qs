@@ -8,7 +8,6 @@ import Std.ResourceEstimation.RepeatEstimates;
 import BlockEncoding.Core.BlockEncoding;
 import BlockEncoding.Core.AdjointBlockEncoding;
 import BlockEncoding.SparseAccess.SparseBlockEncoding;
-import BlockEncoding.SparseAccess.PrepareIndexSuperposition;
 import Qsvt.Qsvt.ApplyProjectorPhase;
 import Amplification.FixedPoint.ApplyPhaseOnAllZero;
 import Carleman.StructuredOracles.CarlemanOracleData;
@@ -22,7 +21,7 @@ import Carleman.HistoryState.ApplyPhaseOnFinalWindow;
 
 /// # Summary
 /// The solver's block-encoding of L (as CarlemanQsvtSolve builds it: the adjoint of the structured sparse encoding).
-function CarlemanSolverEncoding(data : CarlemanOracleData) : BlockEncoding {
+internal function CarlemanSolverEncoding(data : CarlemanOracleData) : BlockEncoding {
     AdjointBlockEncoding(SparseBlockEncoding(CarlemanSparseOracles(data)))
 }
 
@@ -58,40 +57,8 @@ operation TraceCarlemanOracle(data : CarlemanOracleData, which : Int) : Unit {
 }
 
 /// # Summary
-/// D_s on an m-qubit index register (SparseAccess.PrepareIndexSuperposition).
-operation TraceIndexSuperposition(s : Int, m : Int) : Unit {
-    use idx = Qubit[m];
-    PrepareIndexSuperposition(s, idx);
-    ResetAll(idx);
-}
-
-/// # Summary
-/// |0> → |B> (HistoryState.PrepareHistoryRhs) on numSystem qubits.
-operation TraceHistoryRhs(rhs : HistoryRhs, numSystem : Int) : Unit {
-    use sys = Qubit[numSystem];
-    PrepareHistoryRhs(rhs, sys);
-    ResetAll(sys);
-}
-
-/// # Summary
-/// The amplification's reflection about the good subspace (HistoryState.ApplyPhaseOnFinalWindow) on numQubits qubits.
-operation TraceFinalWindowPhase(steps : Int, numAnc : Int, rhs : HistoryRhs, numQubits : Int) : Unit {
-    use qs = Qubit[numQubits];
-    ApplyPhaseOnFinalWindow(0.123, steps, numAnc, rhs, qs);
-    ResetAll(qs);
-}
-
-/// # Summary
-/// ApplyPhaseOnAllZero on k qubits (generic phase).
-operation TracePhaseOnAllZero(k : Int) : Unit {
-    use qs = Qubit[k];
-    ApplyPhaseOnAllZero(0.123, qs);
-    ResetAll(qs);
-}
-
-/// # Summary
 /// The solver's block-encoding traced once and replayed (estimate caching); U and U† are cached separately.
-operation ApplyCachedSolverEncoding(be : BlockEncoding, anc : Qubit[], sys : Qubit[]) : Unit is Adj {
+internal operation ApplyCachedSolverEncoding(be : BlockEncoding, anc : Qubit[], sys : Qubit[]) : Unit is Adj {
     body (...) {
         if BeginEstimateCaching("pyqgd.Estimation.SolverEncoding", 0) {
             be.Apply(anc, sys);
@@ -109,7 +76,7 @@ operation ApplyCachedSolverEncoding(be : BlockEncoding, anc : Qubit[], sys : Qub
 /// # Summary
 /// HistoryState.PrepareAndInvertHistory with all d + 1 QSVT phases equal to `phase` (ApplyRealQsvt's sequence with
 /// the (d − 1)/2 pairs (U, phase, U†, phase) as one RepeatEstimates body and cached block-encoding calls).
-operation PrepareAndInvertCached(be : BlockEncoding, degree : Int, phase : Double, rhs : HistoryRhs, qs : Qubit[]) : Unit is Adj {
+internal operation PrepareAndInvertCached(be : BlockEncoding, degree : Int, phase : Double, rhs : HistoryRhs, qs : Qubit[]) : Unit is Adj {
     let a = be.NumAncillas;
     let (lcu, sig, anc, sys) = (qs[0], qs[1], qs[2..a + 1], qs[a + 2...]);
     PrepareHistoryRhs(rhs, sys);

@@ -16,7 +16,6 @@ import Qsvt.Qsvt.ApplyRealQsvt;
 import Qsvt.Qsvt.ApplyProjectorPhase;
 import Qsvt.Qsvt.ApplyRealQsvtToRegister;
 import Amplification.FixedPoint.ApplyFixedPointAmplification;
-import Amplification.FixedPoint.ApplyPhaseOnAllZero;
 
 /// # Summary
 /// One application of the table-lookup sparse block-encoding (Bridge.DumpSparseBlockEncodingColumns without the dump).
@@ -40,7 +39,7 @@ operation TraceQsvtSolve(data : SparseTableData, phases : Double[], b : Double[]
     ResetAll([lcu, sig] + anc + sys);
 }
 
-operation PrepareAndInvertForTrace(phases : Double[], be : BlockEncoding, b : Double[], qs : Qubit[]) : Unit is Adj {
+internal operation PrepareAndInvertForTrace(phases : Double[], be : BlockEncoding, b : Double[], qs : Qubit[]) : Unit is Adj {
     let a = be.NumAncillas;
     PreparePureStateD(b, qs[a + 2...]);
     ApplyRealQsvtToRegister(phases, be, qs);
@@ -58,7 +57,7 @@ operation TraceQsvtSolveAmplified(data : SparseTableData, phases : Double[], b :
 
 /// # Summary
 /// The block-encoding traced once and replayed (estimate caching); U and U† are cached separately.
-operation ApplyCachedBlockEncoding(be : BlockEncoding, anc : Qubit[], sys : Qubit[]) : Unit is Adj {
+internal operation ApplyCachedBlockEncoding(be : BlockEncoding, anc : Qubit[], sys : Qubit[]) : Unit is Adj {
     body (...) {
         if BeginEstimateCaching("pyqgd.Estimation.BlockEncoding", 0) {
             be.Apply(anc, sys);

@@ -1,38 +1,13 @@
 // AND chains and the comparisons built from them: every multiply-controlled condition is a Toffoli chain through
 // clean scratch qubits the caller holds (c − 1 Toffolis each way), never fresh qubits per comparison.
 import Std.Arrays.Reversed;
-import Std.Arrays.Excluding;
-import Std.Arrays.Subarray;
-import Std.Canon.ApplyXorInPlace;
 import Std.Convert.IntAsBoolArray;
-import Std.Convert.IntAsDouble;
-import Std.Diagnostics.DumpMachine;
-import Std.Math.ArcCos;
-import Std.Math.PI;
-import Std.Math.Sqrt;
-import Std.StatePreparation.PreparePureStateD;
-import BlockEncoding.Core.AdjointBlockEncoding;
-import BlockEncoding.Core.ApplyBlockEncodingToRegister;
-import BlockEncoding.Core.BlockEncoding;
-import BlockEncoding.SparseAccess.PrepareIndexSuperposition;
-import Carleman.HistoryState.ApplyPhaseOnFinalWindow;
-import Carleman.HistoryState.HistoryRhs;
-import Carleman.HistoryState.PrepareAndInvertHistory;
-import Carleman.HistoryState.PrepareSparseState;
-import Amplification.FixedPoint.ApplyPhaseOnAllZero;
-import Diagnostics.Dumps.DumpBlockColumns;
-import Oracles.SparseLookup.*;
-import Oracles.UnaryIteration.*;
-import Oracles.PrepareTree.*;
-import Carleman.KroneckerFactors.*;
-import Carleman.KroneckerSelect.*;
-import Carleman.Kronecker.*;
 
 /// # Summary
 /// aux[c − 2] ^= AND of the c ≥ 2 `controls` (a Toffoli chain through the clean scratch qubits aux[0..c − 2]; c − 1
 /// Toffolis). Used inside `within` blocks, so each AND costs 2(c − 1) Toffolis with its uncomputation, and nothing is
 /// allocated (a simulator pays for every allocation, and the library's multiply-controlled X allocates c − 2).
-operation ComputeAndChain(controls : Qubit[], aux : Qubit[]) : Unit is Adj + Ctl {
+internal operation ComputeAndChain(controls : Qubit[], aux : Qubit[]) : Unit is Adj + Ctl {
     let c = Length(controls);
     Std.Diagnostics.Fact(c >= 2 and Length(aux) >= c - 1, "ComputeAndChain needs 2+ controls and c − 1 scratch qubits");
     CCNOT(controls[0], controls[1], aux[0]);
@@ -62,7 +37,7 @@ operation WithPattern(pattern : Bool[], controls : Qubit[], aux : Qubit[], op : 
 
 /// # Summary
 /// Scratch qubits WithPattern needs for c controls.
-function ChainScratch(c : Int) : Int {
+internal function ChainScratch(c : Int) : Int {
     Std.Math.MaxI(c - 1, 0)
 }
 
@@ -70,7 +45,7 @@ function ChainScratch(c : Int) : Int {
 /// target ^= AND over i of (controls[i] == pattern[i]): the library's multiply-controlled X (2c − 3 Toffolis for
 /// c ≥ 2 controls: a chain of c − 2 ANDs, one Toffoli onto the target, the chain uncomputed), with the chain in the
 /// given clean scratch qubits instead of fresh ones.
-operation XorIfPattern(pattern : Bool[], controls : Qubit[], aux : Qubit[], target : Qubit) : Unit is Adj + Ctl {
+internal operation XorIfPattern(pattern : Bool[], controls : Qubit[], aux : Qubit[], target : Qubit) : Unit is Adj + Ctl {
     let c = Length(controls);
     within {
         for i in 0..c - 1 {
@@ -98,7 +73,7 @@ operation XorIfPattern(pattern : Bool[], controls : Qubit[], aux : Qubit[], targ
 /// # Summary
 /// target ^= (cs all |1> and x < bound) for a big-endian register x: one XorIfPattern per 1-bit i of the bound
 /// (x agrees with the bound above bit i and has 0 there; the cases are exclusive).
-operation XorIfLessThan(cs : Qubit[], bound : Int, x : Qubit[], aux : Qubit[], target : Qubit) : Unit is Adj + Ctl {
+internal operation XorIfLessThan(cs : Qubit[], bound : Int, x : Qubit[], aux : Qubit[], target : Qubit) : Unit is Adj + Ctl {
     let m = Length(x);
     let ones = [true, size = Length(cs)];
     if bound >= 2^m {
@@ -117,7 +92,7 @@ operation XorIfLessThan(cs : Qubit[], bound : Int, x : Qubit[], aux : Qubit[], t
 /// # Summary
 /// x += 1 (mod 2^m) on a big-endian register where `ctl` is |1>: bit j (little-endian) flips where the bits below it
 /// are all 1, highest bit first.
-operation IncrementIf(ctl : Qubit, x : Qubit[], aux : Qubit[]) : Unit is Adj + Ctl {
+internal operation IncrementIf(ctl : Qubit, x : Qubit[], aux : Qubit[]) : Unit is Adj + Ctl {
     let xl = Reversed(x);
     for j in Length(xl) - 1..-1..0 {
         XorIfPattern([true, size = j + 1], [ctl] + xl[0..j - 1], aux, xl[j]);
@@ -127,12 +102,12 @@ operation IncrementIf(ctl : Qubit, x : Qubit[], aux : Qubit[]) : Unit is Adj + C
 /// # Summary
 /// op(target) where `gates` are all |1> and `zeros` all |0>: the condition is computed once (WithPattern through the
 /// scratch `aux`), so op carries a single control.
-operation ApplyIfGatesAndZeros(gates : Qubit[], zeros : Qubit[], aux : Qubit[], op : (Qubit[] => Unit is Adj + Ctl), target : Qubit[]) : Unit is Adj + Ctl {
+internal operation ApplyIfGatesAndZeros(gates : Qubit[], zeros : Qubit[], aux : Qubit[], op : (Qubit[] => Unit is Adj + Ctl), target : Qubit[]) : Unit is Adj + Ctl {
     WithPattern([true, size = Length(gates)] + [false, size = Length(zeros)], gates + zeros, aux, ControlledOn(op, _, target));
 }
 
 /// # Summary
 /// op(target) controlled on c.
-operation ControlledOn(op : (Qubit[] => Unit is Adj + Ctl), c : Qubit, target : Qubit[]) : Unit is Adj + Ctl {
+internal operation ControlledOn(op : (Qubit[] => Unit is Adj + Ctl), c : Qubit, target : Qubit[]) : Unit is Adj + Ctl {
     Controlled op([c], target);
 }

@@ -1,31 +1,9 @@
 // Level-controlled PREPARE trees: Ry rotations over a binary tree whose controls are built by unary iteration.
 import Std.Arrays.Reversed;
-import Std.Arrays.Excluding;
-import Std.Arrays.Subarray;
-import Std.Canon.ApplyXorInPlace;
 import Std.Convert.IntAsBoolArray;
-import Std.Convert.IntAsDouble;
-import Std.Diagnostics.DumpMachine;
-import Std.Math.ArcCos;
-import Std.Math.PI;
 import Std.Math.Sqrt;
-import Std.StatePreparation.PreparePureStateD;
-import BlockEncoding.Core.AdjointBlockEncoding;
-import BlockEncoding.Core.ApplyBlockEncodingToRegister;
-import BlockEncoding.Core.BlockEncoding;
-import BlockEncoding.SparseAccess.PrepareIndexSuperposition;
-import Carleman.HistoryState.ApplyPhaseOnFinalWindow;
-import Carleman.HistoryState.HistoryRhs;
-import Carleman.HistoryState.PrepareAndInvertHistory;
-import Carleman.HistoryState.PrepareSparseState;
-import Amplification.FixedPoint.ApplyPhaseOnAllZero;
-import Diagnostics.Dumps.DumpBlockColumns;
 import Oracles.AndChains.*;
-import Oracles.SparseLookup.*;
 import Oracles.UnaryIteration.*;
-import Carleman.KroneckerFactors.*;
-import Carleman.KroneckerSelect.*;
-import Carleman.Kronecker.*;
 
 /// # Summary
 /// Where `cs` are all |1>: term |0> → Σ_t amplitudes[v][t] |t> for level register value v (amplitudes ≥ 0; both
@@ -35,7 +13,7 @@ import Carleman.Kronecker.*;
 /// AND per tree node from its parent's, so each node costs its rotation and two Toffolis. Subtrees of zero weight are
 /// skipped, so the preparation and its adjoint keep the term register on few values (what a simulation pays for).
 /// aux: clean scratch, at least Length(cs) + Length(level) + Length(term) qubits.
-operation PrepareTermsTree(cs : Qubit[], amplitudes : Double[][], level : Qubit[], term : Qubit[], aux : Qubit[]) : Unit is Adj + Ctl {
+internal operation PrepareTermsTree(cs : Qubit[], amplitudes : Double[][], level : Qubit[], term : Qubit[], aux : Qubit[]) : Unit is Adj + Ctl {
     Std.Diagnostics.Fact(Length(cs) > 0, "PrepareTermsTree needs a control");
     let ml = Length(level);
     let nc = Length(cs) + ml;
@@ -51,7 +29,7 @@ operation PrepareTermsTree(cs : Qubit[], amplitudes : Double[][], level : Qubit[
 /// the fresh |0> bit is a CNOT (Ry(π)|0> = X|0>, Ry(−π)|1> = X|1>): only nodes with both halves nonzero rotate. The
 /// children's controls follow the unary iteration's sibling step: aux = ctl ∧ ¬term[k] for child 0, then one CNOT
 /// from ctl turns it into ctl ∧ term[k] for child 1 (Babbush et al. 2018, Fig. 5).
-operation PrepareSubtree(a : Double[], term : Qubit[], k : Int, prefix : Int, aux : Qubit[], ctl : Qubit) : Unit is Adj + Ctl {
+internal operation PrepareSubtree(a : Double[], term : Qubit[], k : Int, prefix : Int, aux : Qubit[], ctl : Qubit) : Unit is Adj + Ctl {
     let tb = Length(term);
     let span = 2^(tb - k - 1);
     let (w0, w1) = (SquaredNorm(a[2 * prefix * span..(2 * prefix + 1) * span - 1]),
@@ -68,7 +46,7 @@ operation PrepareSubtree(a : Double[], term : Qubit[], k : Int, prefix : Int, au
     }
 }
 
-function SquaredNorm(xs : Double[]) : Double {
+internal function SquaredNorm(xs : Double[]) : Double {
     mutable t = 0.0;
     for x in xs {
         set t += x * x;
@@ -78,6 +56,6 @@ function SquaredNorm(xs : Double[]) : Double {
 
 /// # Summary
 /// PrepareTermsTree controlled on the single qubit c.
-operation PrepareTermsTreeOn(amplitudes : Double[][], level : Qubit[], term : Qubit[], aux : Qubit[], c : Qubit) : Unit is Adj + Ctl {
+internal operation PrepareTermsTreeOn(amplitudes : Double[][], level : Qubit[], term : Qubit[], aux : Qubit[], c : Qubit) : Unit is Adj + Ctl {
     PrepareTermsTree([c], amplitudes, level, term, aux);
 }

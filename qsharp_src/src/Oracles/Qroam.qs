@@ -26,7 +26,7 @@ import Oracles.TableLookup.XorLookup;
 
 /// # Summary
 /// Little-endian bit table of the integer words (w bits each), as Select takes it.
-function WordTable(words : Int[], w : Int) : Bool[][] {
+internal function WordTable(words : Int[], w : Int) : Bool[][] {
     Mapped(v -> IntAsBoolArray(v, w), words)
 }
 
@@ -47,7 +47,7 @@ internal function BlockTable(data : Bool[][], lambda : Int, w : Int) : Bool[][] 
 /// # Summary
 /// The swap network of QROAM: where low = l (little-endian), word l moves to position 0; level j swaps the words at
 /// distance 2^j in aligned pairs under bit j, (λ − 1) word swaps in all, one Toffoli per qubit swapped.
-operation SwapNetwork(low : Qubit[], words : Qubit[][]) : Unit is Adj + Ctl {
+internal operation SwapNetwork(low : Qubit[], words : Qubit[][]) : Unit is Adj + Ctl {
     let lambda = Length(words);
     for j in 0..Length(low) - 1 {
         let step = 2^j;
@@ -107,7 +107,7 @@ internal function FixupPhases(data : Bool[][], lambda : Int, w : Int, m : Bool[]
 /// The phase (−1)^{f[address]} (E = 2^a entries), split at λ′ = lambdaFix: a one-hot register of the low log₂λ′
 /// address bits, a Select of the E/λ′ rows of f on it in the Hadamard basis (X there is Z on the one-hot bit), the
 /// one-hot register cleared by the same Select. 2(λ′ − 2) + E/λ′ − 2 Toffolis (Berry et al. 2019, App. C).
-operation PhaseLookup(f : Bool[], lambdaFix : Int, address : Qubit[]) : Unit {
+internal operation PhaseLookup(f : Bool[], lambdaFix : Int, address : Qubit[]) : Unit {
     let lb = Log2Exact(lambdaFix);
     let (low, high) = (address[0..lb - 1], address[lb...]);
     let oneHot = MappedOverRange(j -> MappedOverRange(i -> i == j, 0..lambdaFix - 1), 0..lambdaFix - 1);

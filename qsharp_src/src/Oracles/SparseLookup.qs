@@ -1,39 +1,14 @@
 // Sparse QROMs keyed by record: one address comparison per stored record (an AND chain of the address and the
 // controls), optionally fused with a rotation of a flag by the record's angle. The general path of the Kronecker
 // encoding for factors without a dense (row, position) table.
-import Std.Arrays.Reversed;
-import Std.Arrays.Excluding;
-import Std.Arrays.Subarray;
-import Std.Canon.ApplyXorInPlace;
 import Std.Convert.IntAsBoolArray;
-import Std.Convert.IntAsDouble;
-import Std.Diagnostics.DumpMachine;
-import Std.Math.ArcCos;
-import Std.Math.PI;
-import Std.Math.Sqrt;
-import Std.StatePreparation.PreparePureStateD;
-import BlockEncoding.Core.AdjointBlockEncoding;
-import BlockEncoding.Core.ApplyBlockEncodingToRegister;
-import BlockEncoding.Core.BlockEncoding;
-import BlockEncoding.SparseAccess.PrepareIndexSuperposition;
-import Carleman.HistoryState.ApplyPhaseOnFinalWindow;
-import Carleman.HistoryState.HistoryRhs;
-import Carleman.HistoryState.PrepareAndInvertHistory;
-import Carleman.HistoryState.PrepareSparseState;
-import Amplification.FixedPoint.ApplyPhaseOnAllZero;
-import Diagnostics.Dumps.DumpBlockColumns;
 import Oracles.AndChains.*;
-import Oracles.UnaryIteration.*;
-import Oracles.PrepareTree.*;
-import Carleman.KroneckerFactors.*;
-import Carleman.KroneckerSelect.*;
-import Carleman.Kronecker.*;
 
 /// # Summary
 /// target ^= words[i] where address = keys[i] (little-endian registers): a sparse QROM with one address comparison
 /// per record (an AND chain of the address and the controls, fanned out by CNOTs, uncomputed); records with a zero
 /// word are skipped. Self-inverse.
-operation SparseXorLookup(keys : Int[], words : Int[], address : Qubit[], target : Qubit[]) : Unit is Adj + Ctl {
+internal operation SparseXorLookup(keys : Int[], words : Int[], address : Qubit[], target : Qubit[]) : Unit is Adj + Ctl {
     body (...) {
         Controlled SparseXorLookup([], (keys, words, address, target));
     }
@@ -49,7 +24,7 @@ operation SparseXorLookup(keys : Int[], words : Int[], address : Qubit[], target
 /// The forward lookup fused with the entry rotation: for each record with address keys[i], target ^= words[i] and
 /// Ry(angles[i]) on the flag, both under one address comparison. A record whose word and angle are both zero is
 /// skipped.
-operation SparseLookupAndRotate(keys : Int[], words : Int[], angles : Double[], address : Qubit[], target : Qubit[],
+internal operation SparseLookupAndRotate(keys : Int[], words : Int[], angles : Double[], address : Qubit[], target : Qubit[],
                                 flag : Qubit) : Unit is Adj + Ctl {
     body (...) {
         Controlled SparseLookupAndRotate([], (keys, words, angles, address, target, flag));
@@ -77,7 +52,7 @@ operation SparseLookupAndRotate(keys : Int[], words : Int[], angles : Double[], 
 /// basis once for the whole loop and the records' Rz(θ_i/2) (diagonal, nothing else in the loop touches the flag)
 /// merge into one Rz(Σθ_i/2): one Rzz per record instead of a controlled Ry (two rotations, two CNOTs and a
 /// conjugation each). `flag` must not be in `target` or `address` when some angle is nonzero.
-operation SparseLookupAndRotateWith(cs : Qubit[], keys : Int[], words : Int[], angles : Double[], address : Qubit[],
+internal operation SparseLookupAndRotateWith(cs : Qubit[], keys : Int[], words : Int[], angles : Double[], address : Qubit[],
                                     target : Qubit[], flag : Qubit, aux : Qubit[]) : Unit is Adj + Ctl {
     let order = RecordOrder(keys, words, angles);
     let controls = cs + address;
@@ -101,7 +76,7 @@ operation SparseLookupAndRotateWith(cs : Qubit[], keys : Int[], words : Int[], a
 /// # Summary
 /// The record loop of SparseLookupAndRotateWith (the flag's rotations there as Rzz(−θ_i/2) with the comparison bit,
 /// the flag already in the Y basis and the merged Rz applied).
-operation SparseRecordLoop(controls : Qubit[], keys : Int[], words : Int[], angles : Double[], order : Int[], address : Qubit[],
+internal operation SparseRecordLoop(controls : Qubit[], keys : Int[], words : Int[], angles : Double[], order : Int[], address : Qubit[],
                            target : Qubit[], flag : Qubit, aux : Qubit[]) : Unit is Adj + Ctl {
     let m = Length(address);
     let c = Length(controls);
@@ -137,7 +112,7 @@ operation SparseRecordLoop(controls : Qubit[], keys : Int[], words : Int[], angl
 
 /// # Summary
 /// The records a lookup visits (nonzero word or angle), sorted by key.
-function RecordOrder(keys : Int[], words : Int[], angles : Double[]) : Int[] {
+internal function RecordOrder(keys : Int[], words : Int[], angles : Double[]) : Int[] {
     mutable live = [];
     for i in 0..Length(keys) - 1 {
         if words[i] != 0 or angles[i] != 0.0 {
@@ -151,7 +126,7 @@ function RecordOrder(keys : Int[], words : Int[], angles : Double[]) : Int[] {
 /// Under the record's comparison h: target ^= the word (bits), and Rzz(−angle/2) on (h, flag), which with the
 /// loop's merged Rz and the flag's Y-basis conjugation is Ry(angle) on the flag where h is |1>
 /// (SparseLookupAndRotateWith).
-operation WriteRecord(bits : Bool[], angle : Double, target : Qubit[], flag : Qubit, h : Qubit) : Unit is Adj + Ctl {
+internal operation WriteRecord(bits : Bool[], angle : Double, target : Qubit[], flag : Qubit, h : Qubit) : Unit is Adj + Ctl {
     for q in 0..Length(target) - 1 {
         if bits[q] {
             CNOT(h, target[q]);

@@ -26,7 +26,7 @@ struct SparseTableData {
     AngleTable : Int[],
 }
 
-function BitTable(values : Int[], width : Int) : Bool[][] {
+internal function BitTable(values : Int[], width : Int) : Bool[][] {
     Mapped(v -> IntAsBoolArray(v, width), values)
 }
 
@@ -78,7 +78,7 @@ operation ApplyTableEntryOracle(angles : Bool[][], bits : Int, idx : Qubit[], sy
 
 /// # Summary
 /// The table-lookup SparseOracles for explicit data.
-function TableSparseOracles(data : SparseTableData) : SparseOracles {
+internal function TableSparseOracles(data : SparseTableData) : SparseOracles {
     let m = data.NumSystem;
     new SparseOracles {
         NumSystem = m,

@@ -1,39 +1,13 @@
 // Unary iteration (Babbush et al., PRX 8, 041015 (2018), Sec. III.A): one AND per tree node from its parent's, the
 // sibling step a CNOT. Used for SELECT's membership bits over the term register.
-import Std.Arrays.Reversed;
-import Std.Arrays.Excluding;
 import Std.Arrays.Subarray;
-import Std.Canon.ApplyXorInPlace;
-import Std.Convert.IntAsBoolArray;
-import Std.Convert.IntAsDouble;
-import Std.Diagnostics.DumpMachine;
-import Std.Math.ArcCos;
-import Std.Math.PI;
-import Std.Math.Sqrt;
-import Std.StatePreparation.PreparePureStateD;
-import BlockEncoding.Core.AdjointBlockEncoding;
-import BlockEncoding.Core.ApplyBlockEncodingToRegister;
-import BlockEncoding.Core.BlockEncoding;
-import BlockEncoding.SparseAccess.PrepareIndexSuperposition;
-import Carleman.HistoryState.ApplyPhaseOnFinalWindow;
-import Carleman.HistoryState.HistoryRhs;
-import Carleman.HistoryState.PrepareAndInvertHistory;
-import Carleman.HistoryState.PrepareSparseState;
-import Amplification.FixedPoint.ApplyPhaseOnAllZero;
-import Diagnostics.Dumps.DumpBlockColumns;
-import Oracles.AndChains.*;
-import Oracles.SparseLookup.*;
-import Oracles.PrepareTree.*;
-import Carleman.KroneckerFactors.*;
-import Carleman.KroneckerSelect.*;
-import Carleman.Kronecker.*;
 
 /// # Summary
 /// sel[i] ^= (term ∈ sets[i]) for every i at once, by unary iteration over the term values (Babbush et al., PRX 8,
 /// 041015 (2018), Sec. III.A) on the big-endian term register: one AND per tree node from its parent's, through the
 /// scratch aux; at the leaf of term t (register value t + 1) CNOTs to the bits of the sets that contain t. Subtrees
 /// without such a term are skipped.
-operation ComputeMembership(sets : Int[][], term : Qubit[], aux : Qubit[], sel : Qubit[]) : Unit is Adj + Ctl {
+internal operation ComputeMembership(sets : Int[][], term : Qubit[], aux : Qubit[], sel : Qubit[]) : Unit is Adj + Ctl {
     // members[v]: the sets that contain the term with register value v
     let members = Std.Arrays.MappedOverRange(v -> v >= 1 ? SetsContaining(sets, v - 1) | [], 0..2^Length(term) - 1);
     let (has0, has1) = (SubtreeHasMembers(members, Length(term), 1, 0), SubtreeHasMembers(members, Length(term), 1, 1));
@@ -52,7 +26,7 @@ operation ComputeMembership(sets : Int[][], term : Qubit[], aux : Qubit[], sel :
 
 /// # Summary
 /// Whether the subtree of register values with the k-bit prefix `prefix` (of tb bits) holds a term in some set.
-function SubtreeHasMembers(members : Int[][], tb : Int, k : Int, prefix : Int) : Bool {
+internal function SubtreeHasMembers(members : Int[][], tb : Int, k : Int, prefix : Int) : Bool {
     let span = 2^(tb - k);
     mutable found = false;
     for v in prefix * span..(prefix + 1) * span - 1 {
@@ -65,7 +39,7 @@ function SubtreeHasMembers(members : Int[][], tb : Int, k : Int, prefix : Int) :
 
 /// # Summary
 /// ComputeMembership below the node (k, prefix), where ctl = (the top k bits of the term register equal prefix).
-operation MembershipSubtree(members : Int[][], term : Qubit[], k : Int, prefix : Int, aux : Qubit[], sel : Qubit[], ctl : Qubit) : Unit is Adj + Ctl {
+internal operation MembershipSubtree(members : Int[][], term : Qubit[], k : Int, prefix : Int, aux : Qubit[], sel : Qubit[], ctl : Qubit) : Unit is Adj + Ctl {
     let tb = Length(term);
     if k == tb {
         FanOut(Std.Arrays.Subarray(members[prefix], sel), ctl);
@@ -77,7 +51,7 @@ operation MembershipSubtree(members : Int[][], term : Qubit[], k : Int, prefix :
 
 /// # Summary
 /// CNOT from h to every qubit of targets.
-operation FanOut(targets : Qubit[], h : Qubit) : Unit is Adj + Ctl {
+internal operation FanOut(targets : Qubit[], h : Qubit) : Unit is Adj + Ctl {
     for q in targets {
         CNOT(h, q);
     }
@@ -89,7 +63,7 @@ operation FanOut(targets : Qubit[], h : Qubit) : Unit is Adj + Ctl {
 /// computed as CNOT(ctl, h) then Toffoli(ctl, q, h) (ctl ⊕ ctl∧q), moved to child 1 by one CNOT from ctl
 /// (ctl ∧ ¬q ⊕ ctl = ctl ∧ q) and uncomputed by one Toffoli: two Toffolis and two CNOTs per node with both children
 /// (one child: two Toffolis, and two CNOTs for child 0). The visits must leave ctl, q and h unchanged.
-operation UnaryChildren(has0 : Bool, has1 : Bool, ctl : Qubit, q : Qubit, h : Qubit, base : Int, visit : (Int => Unit is Adj + Ctl)) : Unit is Adj + Ctl {
+internal operation UnaryChildren(has0 : Bool, has1 : Bool, ctl : Qubit, q : Qubit, h : Qubit, base : Int, visit : (Int => Unit is Adj + Ctl)) : Unit is Adj + Ctl {
     if has0 {
         CNOT(ctl, h);
         CCNOT(ctl, q, h);
@@ -109,4 +83,10 @@ operation UnaryChildren(has0 : Bool, has1 : Bool, ctl : Qubit, q : Qubit, h : Qu
             visit(base + 1);
         }
     }
+}
+
+/// # Summary
+/// The indices of the sets that contain t.
+internal function SetsContaining(sets : Int[][], t : Int) : Int[] {
+    Std.Arrays.Where(s -> Std.Arrays.Any(x -> x == t, s), sets)
 }

@@ -23,7 +23,7 @@ operation ApplyProjectorPhase(phase : Double, anc : Qubit[], sig : Qubit, lcu : 
 /// # Summary
 /// The QSVT sequence for phases of length d + 1: U and U† alternate, starting with U (ending with U for odd d,
 /// with U† for even d; GSLW 2019 Def. 15 with Π = Π̃).
-operation ApplyQsvtSequence(phases : Double[], be : BlockEncoding, anc : Qubit[], sys : Qubit[], sig : Qubit, lcu : Qubit) : Unit is Adj + Ctl {
+internal operation ApplyQsvtSequence(phases : Double[], be : BlockEncoding, anc : Qubit[], sys : Qubit[], sig : Qubit, lcu : Qubit) : Unit is Adj + Ctl {
     let d = Length(phases) - 1;
     Std.Diagnostics.Fact(d >= 1, "ApplyQsvtSequence needs a polynomial of degree ≥ 1");
     ApplyProjectorPhase(phases[d], anc, sig, lcu);
@@ -49,7 +49,7 @@ operation ApplyRealQsvt(phases : Double[], be : BlockEncoding, lcu : Qubit, sig 
 
 /// # Summary
 /// ApplyRealQsvt on one register laid out [lcu, sig] + anc + sys (for dumps).
-operation ApplyRealQsvtToRegister(phases : Double[], be : BlockEncoding, qs : Qubit[]) : Unit is Adj + Ctl {
+internal operation ApplyRealQsvtToRegister(phases : Double[], be : BlockEncoding, qs : Qubit[]) : Unit is Adj + Ctl {
     let a = be.NumAncillas;
     ApplyRealQsvt(phases, be, qs[0], qs[1], qs[2..a + 1], qs[a + 2...]);
 }
@@ -58,7 +58,7 @@ operation ApplyRealQsvtToRegister(phases : Double[], be : BlockEncoding, qs : Qu
 /// The real-part QSVT sequence (any degree d ≥ 1; U first, alternating with U†, phases applied ψ_d first) or, with
 /// `inverse`, its adjoint; returns the number of block-encoding calls it made (counted in the loop).
 /// Layout as Qsvt.ApplyRealQsvt: lcu in |+> selects the sign of every phase.
-operation ApplyRealQsvtCounted(phases : Double[], be : BlockEncoding, lcu : Qubit, sig : Qubit, anc : Qubit[], sys : Qubit[], inverse : Bool) : Int {
+internal operation ApplyRealQsvtCounted(phases : Double[], be : BlockEncoding, lcu : Qubit, sig : Qubit, anc : Qubit[], sys : Qubit[], inverse : Bool) : Int {
     let d = Length(phases) - 1;
     mutable calls = 0;
     H(lcu);

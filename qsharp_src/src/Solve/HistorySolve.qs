@@ -21,7 +21,7 @@ import Qsvt.Qsvt.ApplyRealQsvtCounted;
 /// # Summary
 /// |B> then the real-part QSVT on `be` (or the adjoint of both, `inverse`) on qs = [lcu, sig] + anc + sys; returns
 /// the block-encoding calls made, counted in Qsvt.ApplyRealQsvtCounted's loop.
-operation PrepareAndInvertHistoryCounted(phases : Double[], be : BlockEncoding, rhs : HistoryRhs, qs : Qubit[], inverse : Bool) : Int {
+internal operation PrepareAndInvertHistoryCounted(phases : Double[], be : BlockEncoding, rhs : HistoryRhs, qs : Qubit[], inverse : Bool) : Int {
     let a = be.NumAncillas;
     let sys = qs[a + 2...];
     if not inverse {
@@ -69,13 +69,13 @@ operation HistorySolveStructured(data : CarlemanOracleData, phases : Double[], r
 
 /// # Summary
 /// Does nothing on (anc, sys): the `Apply` of IdleBlockEncoding.
-operation ApplyNothing(anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {}
+internal operation ApplyNothing(anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {}
 
 /// # Summary
 /// A stand-in with `be`'s registers whose unitary is the identity: HistorySolve on it costs everything except the
 /// block-encoding calls (the |B> preparations, projector phases and reflections), so that a trace of the solve minus
 /// a trace of this one is the cost of the calls alone.
-function IdleBlockEncoding(be : BlockEncoding) : BlockEncoding {
+internal function IdleBlockEncoding(be : BlockEncoding) : BlockEncoding {
     new BlockEncoding { ...be, Apply = ApplyNothing }
 }
 

@@ -20,7 +20,7 @@ import Oracles.TableLookup.TableSparseOracles;
 
 /// # Summary
 /// U_H = |1><0|_e ⊗ U + |0><1|_e ⊗ U† (Hermitian, self-inverse) on e, A's ancillas and the system.
-operation ApplyHermitianEncoding(be : BlockEncoding, e : Qubit, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
+internal operation ApplyHermitianEncoding(be : BlockEncoding, e : Qubit, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
     ApplyControlledOnInt(0, be.Apply, [e], (anc, sys));
     ApplyControlledOnInt(1, Adjoint be.Apply, [e], (anc, sys));
     X(e);
@@ -28,7 +28,7 @@ operation ApplyHermitianEncoding(be : BlockEncoding, e : Qubit, anc : Qubit[], s
 
 /// # Summary
 /// One step of the walk −(2Π − I)·U_H on qs = [e] + A's ancillas + system.
-operation ApplyQubitizedWalk(be : BlockEncoding, qs : Qubit[]) : Unit is Adj + Ctl {
+internal operation ApplyQubitizedWalk(be : BlockEncoding, qs : Qubit[]) : Unit is Adj + Ctl {
     let a = be.NumAncillas;
     ApplyHermitianEncoding(be, qs[0], qs[1..a], qs[a + 1...]);
     within {
@@ -42,7 +42,7 @@ operation ApplyQubitizedWalk(be : BlockEncoding, qs : Qubit[]) : Unit is Adj + C
 /// Inverse QFT for a register whose qubit j carries the phase e^{2πi x 2^j / 2^n} (phase[j] controlled W^(2^j)):
 /// qubit n−1 first (it holds the least significant bit of x), removing the phases of the bits already read; leaves
 /// x big-endian (q[0] the most significant bit), the order of state dumps.
-operation ApplyInverseQftToBigEndian(q : Qubit[]) : Unit is Adj + Ctl {
+internal operation ApplyInverseQftToBigEndian(q : Qubit[]) : Unit is Adj + Ctl {
     let n = Length(q);
     for j in n - 1..-1..0 {
         for k in j + 1..n - 1 {
@@ -55,7 +55,7 @@ operation ApplyInverseQftToBigEndian(q : Qubit[]) : Unit is Adj + Ctl {
 /// # Summary
 /// Phase estimation of the walk on the phase register (phase[j] controls W^(2^j)), or its inverse; returns the
 /// block-encoding calls made (2 per walk step), counted in the loops. The estimate k (θ ≈ 2πk/2^n) is big-endian.
-operation ApplyWalkPhaseEstimationCounted(be : BlockEncoding, phase : Qubit[], qs : Qubit[], inverse : Bool) : Int {
+internal operation ApplyWalkPhaseEstimationCounted(be : BlockEncoding, phase : Qubit[], qs : Qubit[], inverse : Bool) : Int {
     let n = Length(phase);
     mutable calls = 0;
     if not inverse {

@@ -29,7 +29,7 @@ import Solvers.KernelReflection.ApplyReflectionAboutState;
 /// # Summary
 /// Block-encoding of G = (I − |b'><b'|) L/α: `be` (block L/α, uncontrolled), then the projector I − |b'><b'| =
 /// (I + R)/2 (R the reflection about b' = rhs'|0>) as a two-term LCU on one more ancilla q. anc = [q] + be's.
-operation ApplyHistoryKernelOperator(be : BlockEncoding, rhs : HistoryRhs, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
+internal operation ApplyHistoryKernelOperator(be : BlockEncoding, rhs : HistoryRhs, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
     be.Apply(anc[1...], sys);
     within {
         H(anc[0]);
@@ -40,7 +40,7 @@ operation ApplyHistoryKernelOperator(be : BlockEncoding, rhs : HistoryRhs, anc :
 
 /// # Summary
 /// The BlockEncoding value of G (one call = one call of `be` and two preparations of b').
-function HistoryKernelOperator(be : BlockEncoding, rhs : HistoryRhs) : BlockEncoding {
+internal function HistoryKernelOperator(be : BlockEncoding, rhs : HistoryRhs) : BlockEncoding {
     new BlockEncoding {
         Alpha = be.Alpha,
         NumAncillas = be.NumAncillas + 1,
@@ -52,7 +52,7 @@ function HistoryKernelOperator(be : BlockEncoding, rhs : HistoryRhs) : BlockEnco
 /// # Summary
 /// e^{i phase} on the good subspace of qs = ancillas (numAnc) + clock + level + slots: ancillas |0>, level |0>
 /// (Carleman level 1) and steps ≤ clock ≤ blocks − 1 (the final window; the pad value c* of |e> is outside it).
-operation ApplyPhaseOnHistoryWindow(phase : Double, steps : Int, blocks : Int, numAnc : Int, rhs : HistoryRhs, qs : Qubit[]) : Unit is Adj {
+internal operation ApplyPhaseOnHistoryWindow(phase : Double, steps : Int, blocks : Int, numAnc : Int, rhs : HistoryRhs, qs : Qubit[]) : Unit is Adj {
     let mt = rhs.NumClock;
     let clock = qs[numAnc..numAnc + mt - 1];
     let level = qs[numAnc + mt..numAnc + mt + rhs.NumLevel - 1];
@@ -68,7 +68,7 @@ operation ApplyPhaseOnHistoryWindow(phase : Double, steps : Int, blocks : Int, n
 /// # Summary
 /// |e> = rhsE|0> then the kernel reflection K^{(SV)}(G) (or the adjoint of both, `inverse`) on
 /// qs = [lcu, sig] + G's ancillas + sys. Returns the block-encoding calls made.
-operation ApplyHistoryKernelReflectionCounted(phases : Double[], g : BlockEncoding, rhsE : HistoryRhs, qs : Qubit[], inverse : Bool) : Int {
+internal operation ApplyHistoryKernelReflectionCounted(phases : Double[], g : BlockEncoding, rhsE : HistoryRhs, qs : Qubit[], inverse : Bool) : Int {
     let nA = g.NumAncillas;
     let anc = qs[2..nA + 1];
     let sys = qs[nA + 2...];

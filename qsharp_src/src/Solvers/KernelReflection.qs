@@ -23,14 +23,14 @@ import Oracles.TableLookup.TableSparseOracles;
 
 /// # Summary
 /// |0>_a|0>_s → (|0>_a|b> + |1>_a|0>)/√2 on sys = [a] + s, with |b> = prepB|0>.
-operation PrepareAugmentedRhs(prepB : Qubit[] => Unit is Adj + Ctl, sys : Qubit[]) : Unit is Adj + Ctl {
+internal operation PrepareAugmentedRhs(prepB : Qubit[] => Unit is Adj + Ctl, sys : Qubit[]) : Unit is Adj + Ctl {
     H(sys[0]);
     ApplyControlledOnInt(0, prepB, [sys[0]], sys[1...]);
 }
 
 /// # Summary
 /// I − 2|ψ><ψ| with |ψ> = prep|0> (a genuine reflection: prep† maps ψ to |0>, which gets the phase −1).
-operation ApplyReflectionAboutState(prep : Qubit[] => Unit is Adj + Ctl, qs : Qubit[]) : Unit is Adj + Ctl {
+internal operation ApplyReflectionAboutState(prep : Qubit[] => Unit is Adj + Ctl, qs : Qubit[]) : Unit is Adj + Ctl {
     within {
         Adjoint prep(qs);
     } apply {
@@ -41,7 +41,7 @@ operation ApplyReflectionAboutState(prep : Qubit[] => Unit is Adj + Ctl, qs : Qu
 /// # Summary
 /// Block-encoding of A_t = |0><0|_a ⊗ A/α + invT |1><1|_a ⊗ |0><0|_s; anc = [w] + A's ancillas, sys = [a] + s.
 /// On a = 1 the rotation of w gives the amplitude invT on w = |0>, and s ≠ 0 flips A's first ancilla out of the block.
-operation ApplyAugmentedBlockEncoding(be : BlockEncoding, invT : Double, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
+internal operation ApplyAugmentedBlockEncoding(be : BlockEncoding, invT : Double, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
     let w = anc[0];
     let beAnc = anc[1...];
     let a = sys[0];
@@ -55,7 +55,7 @@ operation ApplyAugmentedBlockEncoding(be : BlockEncoding, invT : Double, anc : Q
 /// # Summary
 /// Block-encoding of G_t = (I − |b'><b'|) A_t: the augmented encoding, then the projector I − |b'><b'| = (I + R)/2
 /// (R the reflection about b') as a two-term LCU on one more ancilla q. anc = [q, w] + A's ancillas, sys = [a] + s.
-operation ApplyKernelOperator(be : BlockEncoding, prepB : Qubit[] => Unit is Adj + Ctl, invT : Double, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
+internal operation ApplyKernelOperator(be : BlockEncoding, prepB : Qubit[] => Unit is Adj + Ctl, invT : Double, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
     ApplyAugmentedBlockEncoding(be, invT, anc[1...], sys);
     within {
         H(anc[0]);
@@ -79,7 +79,7 @@ function KernelOperatorBlockEncoding(be : BlockEncoding, prepB : Qubit[] => Unit
 /// # Summary
 /// X on a (|0> → |e> = |1>_a|0>) then the kernel reflection K^{(SV)}(G_t) (or the adjoint of both, `inverse`), on
 /// qs = [lcu, sig] + G's ancillas + [a] + s. Returns the block-encoding calls made.
-operation ApplyKernelReflectionCounted(phases : Double[], g : BlockEncoding, qs : Qubit[], inverse : Bool) : Int {
+internal operation ApplyKernelReflectionCounted(phases : Double[], g : BlockEncoding, qs : Qubit[], inverse : Bool) : Int {
     let nA = g.NumAncillas;
     let anc = qs[2..nA + 1];
     let sys = qs[nA + 2...];

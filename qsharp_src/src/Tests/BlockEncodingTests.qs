@@ -5,20 +5,16 @@ import Std.Diagnostics.CheckAllZero;
 import Std.Diagnostics.CheckOperationsAreEqual;
 import Std.Diagnostics.Fact;
 import Std.Math.AbsD;
-import Std.Math.ArcCos;
-import Std.Math.Cos;
-import Std.Math.PI;
 import Std.Measurement.MeasureInteger;
 import Std.StatePreparation.PreparePureStateD;
 import BlockEncoding.SparseAccess.SparseBlockEncoding;
-import BlockEncoding.SparseAccess.SparseOracles;
 import Oracles.TableLookup.ApplyTableIndexOracle;
 import Oracles.TableLookup.BitTable;
 import Oracles.TableLookup.SparseTableData;
 import Oracles.TableLookup.TableSparseOracles;
 
 /// Permutation tables on m = 2 qubits: for each j, c(j, l) = (l + j) mod 4; inverse l = (i − j) mod 4.
-function ShiftTables() : (Int[], Int[]) {
+internal function ShiftTables() : (Int[], Int[]) {
     mutable table = [];
     mutable inverse = [];
     for j in 0..3 {
@@ -61,7 +57,7 @@ operation BigEndianConventionMatchesPreparePureStateD() : Unit {
 }
 
 /// Identity matrix on m = 2 qubits: s = 1, every c(j, 0) = j, all entries 1 (angle 0).
-function IdentityData() : SparseTableData {
+internal function IdentityData() : SparseTableData {
     mutable table = [];
     mutable angles = [];
     for j in 0..3 {

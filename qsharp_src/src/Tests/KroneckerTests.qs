@@ -7,7 +7,6 @@ import Std.Diagnostics.Fact;
 import Std.Math.AbsD;
 import Std.Measurement.MeasureInteger;
 import Carleman.KroneckerFactors.*;
-import Carleman.Kronecker.*;
 import Carleman.Kronecker.KroneckerCarlemanData;
 import Carleman.Kronecker.*;
 import Carleman.Kronecker.KroneckerStoredEntries;
@@ -30,7 +29,7 @@ operation SparseLookupWritesOnlyListedKeys() : Unit {
 }
 
 /// The 4 × 4 cyclic shift P|c> = |c + 1 mod 4> as sparse records (one per column and row, value 1 = MaxAbs).
-function ShiftFactor(bits : Int) : SparseFactor {
+internal function ShiftFactor(bits : Int) : SparseFactor {
     // −sin(2πx) = 1 at x = 3/4
     let x = 3 * 2^(bits - 2);
     new SparseFactor {
@@ -62,7 +61,7 @@ operation SparseFactorOfAPermutationIsThePermutation() : Unit {
 }
 
 /// N = 1, n = 2, F0 = F1 = F2 = 0: M = I (the identity term alone), α_M = 1, T = 1, p = 0.
-function IdentityCarlemanData() : KroneckerCarlemanData {
+internal function IdentityCarlemanData() : KroneckerCarlemanData {
     let empty = new SparseFactor {
         InWidth = 1, ColumnSparsity = 1, RowSparsity = 1, MaxAbs = 1.0, Rows = [], Cols = [], ColSlots = [], RowSlots = [], Angles = [],
         Loading = 0, Mirrored = false, FwdTable = [], RevTable = [], FwdBlocks = (1, 1), RevBlocks = (1, 1),

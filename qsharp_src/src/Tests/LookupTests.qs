@@ -34,7 +34,7 @@ operation DenseLookupsReadEveryAddress() : Unit {
 
 /// The 4 × 4 cyclic shift P|c> = |c + 1 mod 4> as dense tables (s_c = s_r = 1, no position registers): forward
 /// c ↦ r + 4x, reverse r ↦ c + 4x with −sin(2πx/2^bits) = 1 (x = 3·2^(bits − 2)).
-function DenseShiftFactor(bits : Int, loading : Int) : SparseFactor {
+internal function DenseShiftFactor(bits : Int, loading : Int) : SparseFactor {
     let x = 3 * 2^(bits - 2);
     new SparseFactor {
         InWidth = 2, ColumnSparsity = 1, RowSparsity = 1, MaxAbs = 1.0, Rows = [1, 2, 3, 0], Cols = [0, 1, 2, 3],

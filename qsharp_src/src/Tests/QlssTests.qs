@@ -6,14 +6,14 @@ import Qsvt.Qsvt.ApplyRealQsvt;
 import Qsvt.Qsvt.ApplyRealQsvtCounted;
 
 /// A small real 1-ancilla unitary used as a block-encoding (any unitary is one).
-operation ToyEncoding(t : Double, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
+internal operation ToyEncoding(t : Double, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
     Ry(2.0 * t, anc[0]);
     CNOT(anc[0], sys[0]);
     Ry(t, sys[0]);
 }
 
 /// qs = [lcu, sig, anc, sys] (lcu and sig stay entangled for nonzero phases, so they are part of the compared register).
-operation CountedQsvtOnRegister(phases : Double[], be : BlockEncoding, inverse : Bool, qs : Qubit[]) : Unit {
+internal operation CountedQsvtOnRegister(phases : Double[], be : BlockEncoding, inverse : Bool, qs : Qubit[]) : Unit {
     let calls = ApplyRealQsvtCounted(phases, be, qs[0], qs[1], [qs[2]], [qs[3]], inverse);
     Fact(calls == Length(phases) - 1, $"counted {calls} calls for {Length(phases) - 1} phases after the first");
 }

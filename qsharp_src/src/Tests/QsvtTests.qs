@@ -1,10 +1,6 @@
 // @Test() operations for the QSVT building blocks and fixed-point amplitude amplification.
 import Std.Diagnostics.CheckOperationsAreEqual;
 import Std.Diagnostics.Fact;
-import Std.Math.AbsD;
-import Std.Math.ArcCos;
-import Std.Math.Sqrt;
-import Std.Measurement.MResetZ;
 import Amplification.FixedPoint.ApplyPhaseOnAllZero;
 import BlockEncoding.Core.BlockEncoding;
 import Qsvt.Qsvt.ApplyProjectorPhase;
@@ -22,7 +18,7 @@ operation ProjectorPhaseIsPhaseOnAllZeroUpToGlobalPhase() : Unit {
 
 /// A 1-ancilla block-encoding of cos(t)·Z-like reflections: Ry(2t) on the ancilla controlled nothing,
 /// followed by CNOT; any unitary is a block-encoding, this one is small and real.
-operation ToyBlockEncoding(t : Double, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
+internal operation ToyBlockEncoding(t : Double, anc : Qubit[], sys : Qubit[]) : Unit is Adj + Ctl {
     Ry(2.0 * t, anc[0]);
     CNOT(anc[0], sys[0]);
     Ry(t, sys[0]);
