@@ -89,9 +89,9 @@ def test_every_built_combination_traced_whole():
     """Each built (encoding, loading, solver) combination — structured sparse encoding with QROM, Kronecker encoding
     with dense tables read by QROM or QROAM, QSVT or kernel reflection — traced whole by the QDK (the reflections'
     helper qubits included) on 4 small instances against its cost formula: qubits (the tracer's peak), T, CCZ,
-    rotations and measurements equal. Rotation depth within 2 % for the QSVT solvers; for the kernel solves the
-    tracer's per-qubit layering of the reflection's state preparations alongside the encoding is not resolved by
-    the formula (measured −7 % … +18 %): reported, not asserted."""
+    rotations and measurements equal, and the rotation depth within 2 % — the kernel solves' by the tracer's own
+    per-qubit layering (pyqgd.estimate.layering; measured 0–0.4 % on the structured sparse encoding, ≤ 1.4 % on the
+    Kronecker encoding)."""
     from pyqgd.estimate.validation import BUILT_COMBINATIONS, composition_exact, validate_combinations
 
     res = validate_combinations()
@@ -101,5 +101,6 @@ def test_every_built_combination_traced_whole():
         for r in rows:
             assert r.rel_err == 0.0, (comb, r.name, r.traced, r.formula)
         assert composition_exact(comb, rows)
-        if comb[2] == "qsvt":
-            assert all(r.agree for r in rows), (comb, [r.depth_rel_err for r in rows])
+        assert all(r.agree for r in rows), (comb, [r.depth_rel_err for r in rows])
+        if comb == ("sparse", "qrom", "kernel"):
+            assert max(r.depth_rel_err for r in rows) <= 0.005, [r.depth_rel_err for r in rows]

@@ -527,8 +527,10 @@ def solver_circuit_from_qsharp(data: dict, rhs: dict, phases, alphas=(), betas=(
 
 
 class _Layers:
-    """Rotation layers as the tracer counts them (measured): an arbitrary rotation on q adds one layer to q; a CNOT
-    brings its two qubits to their common maximum; any gate with a Toffoli (CCZ) is a barrier for all qubits."""
+    """A coarse form of the tracer's layering (its exact rule: :mod:`pyqgd.estimate.layering`): an arbitrary rotation
+    on q adds one layer to q; a CNOT brings its two qubits to their common maximum; any gate with a Toffoli (CCZ) is
+    a barrier for all qubits (T gates and Toffolis take no layer of their own). Used by the QSVT solver's depth
+    (:func:`solver_rotation_depth`), which it keeps within 2 % of the tracer."""
 
     def __init__(self):
         self.d: dict = {}

@@ -28,6 +28,7 @@ from pyqgd.estimate import circuit as cc
 from pyqgd.estimate import logical as lg
 from pyqgd.estimate.circuit import solver_circuit_from_qsharp
 from pyqgd.estimate.kronecker import kronecker_call_cost
+from pyqgd.estimate.layering import sparse_call_gates
 from pyqgd.estimate.ode import OdeProblem, ode_solver_cost, polynomial_precision, success_probability_bound
 from pyqgd.estimate.solvers import all_zero_phase_peak, history_kernel_circuit, history_kernel_rotation_depth
 from pyqgd.quantum import fixed_point_schedule, inverse_polynomial, qsvt_angles, sparse_oracle_data
@@ -415,7 +416,9 @@ def _kernel(system, u_in, T, p, encoding, epsilon, delta, angle_bits, name, load
     Kronecker encoding reads its dense tables by ``loading`` (QROM or QROAM, as the estimate prices it); the solver's
     parameters (|b'⟩, |e⟩, phases, schedule) are the setup's, chosen for the encoding the solve driver builds (record
     lookups): the same circuit structure around the encoding, so the same counting rules whatever α they were chosen
-    for."""
+    for. Rotation depth: :func:`pyqgd.estimate.solvers.history_kernel_rotation_depth` (the tracer's layering rule),
+    the structured sparse call laid out by :func:`pyqgd.estimate.layering.sparse_call_gates`, the Kronecker call one
+    block of its own depth."""
 
     key = (name, encoding, T, p, epsilon, delta, angle_bits, id(system), np.asarray(u_in).tobytes())
     if key not in _SETUP_CACHE:  # the same setup serves every loading of the encoding (phase finding is slow)
@@ -442,12 +445,11 @@ def _kernel(system, u_in, T, p, encoding, epsilon, delta, angle_bits, name, load
                                       clock=lay.clock_qubits, level=lay.level_qubits, system=lay.system_qubits,
                                       steps=T, blocks=lay.blocks, degree=len(phases) - 1, phases=phases,
                                       alphas=st.alphas, betas=st.betas)
-    layers = None
+    gates = None
     if encoding == "sparse":
-        idx = [("i", k) for k in range(lay.system_qubits)]
-        layers = lambda lyr: cc._be_layers(lyr, st.data, idx)  # noqa: E731
+        gates = lambda a, s, adj: sparse_call_gates(st.data, a, s, adj)  # noqa: E731
     depth = history_kernel_rotation_depth(be.rotation_depth, anc, st.rhs_b, st.rhs_e, phases, st.alphas, st.betas,
-                                          call_layers=layers)
+                                          call_gates=gates)
     total = replace(total, rotation_depth=depth)
     return CombinationInstance(name, (encoding, "qrom" if loading == "records" else loading, "kernel"), op,
                                (st.data, st.rhs_b, st.rhs_e, phases, st.alphas, st.betas), total,
