@@ -252,6 +252,35 @@ def files(tmp_path_factory):
     sys.path.remove(str(d))
 
 
+#: --model-class values that cannot load the state_dict net_sd.pt (with data.pt)
+CLASS_CASES = {
+    "no_such_module_xyz:Net": "cannot import",
+    "user_nets:Missing": "has no 'Missing'",
+    "user_nets": "module:Class",
+    "user_nets:not_a_class": "not a class",
+    "user_nets:NeedsArgs": "without arguments",
+    "user_nets:TwoOut": "does not fit",
+    "user_nets:Frozen": "requires_grad=False",
+}
+#: (data file, extra options) that the state_dict net_sd.pt loaded into user_nets:Net refuses
+DATA_CASES = [
+    # the data file itself
+    ("empty.pt", (), "is empty"),
+    ("text.pt", (), "not a readable torch file"),
+    ("data_truncated.pt", (), "not a readable torch file"),
+    ("data_single.pt", (), "(inputs, targets)"),
+    ("data_dict.pt", (), "(inputs, targets)"),
+    ("data_empty.pt", (), "empty batch"),
+    ("data_mismatch.pt", (), "must match"),
+    ("data_nan.pt", (), "NaN"),
+    ("net_pickled.pt", (), "--unsafe-load"),
+    # model and data together
+    ("data_wrong_features.pt", (), "number of input features"),
+    ("data_labels.pt", ("--loss", "mse"), "--loss cross_entropy"),
+    ("data_int_col.pt", (), "integers"),
+    ("data_flat_targets.pt", (), "reshape the targets"),
+    ("data_labels.pt", ("--loss", "cross_entropy"), "classes ≥ 2"),
+]
 FILE_CASES = [
     # model file: unreadable / not torch / not a model
     (["net_sd.pt", "missing.pt"], "no such file"),
@@ -262,38 +291,18 @@ FILE_CASES = [
     (["adir.pt", "data.pt"], "is not a file"),
     (["data.pt", "data.pt"], "not a model"),
     (["net_pickled.pt", "data.pt"], "--unsafe-load"),
-    # state_dict and --model-class
+    # a state_dict needs --model-class
     (["net_sd.pt", "data.pt"], "--model-class module:Class"),
-    (["net_sd.pt", "data.pt", "--model-class", "no_such_module_xyz:Net"], "cannot import"),
-    (["net_sd.pt", "data.pt", "--model-class", "user_nets:Missing"], "has no 'Missing'"),
-    (["net_sd.pt", "data.pt", "--model-class", "user_nets"], "module:Class"),
-    (["net_sd.pt", "data.pt", "--model-class", "user_nets:not_a_class"], "not a class"),
-    (["net_sd.pt", "data.pt", "--model-class", "user_nets:NeedsArgs"], "without arguments"),
-    (["net_sd.pt", "data.pt", "--model-class", "user_nets:TwoOut"], "does not fit"),
+    *((["net_sd.pt", "data.pt", "--model-class", cls], needle) for cls, needle in CLASS_CASES.items()),
     # TorchScript is code: refused unless --unsafe-load, and then only into --model-class
     (["net_ts.pt", "data.pt", "--model-class", "user_nets:Net"], "TorchScript, which is code"),
     (["net_ts.pt", "data.pt"], "TorchScript, which is code"),
     (["net_ts.pt", "data.pt", "--unsafe-load"], "pass --model-class"),
-    # data file
-    (["net_sd.pt", "empty.pt", "--model-class", "user_nets:Net"], "is empty"),
-    (["net_sd.pt", "text.pt", "--model-class", "user_nets:Net"], "not a readable torch file"),
-    (["net_sd.pt", "data_truncated.pt", "--model-class", "user_nets:Net"], "not a readable torch file"),
-    (["net_sd.pt", "data_single.pt", "--model-class", "user_nets:Net"], "(inputs, targets)"),
-    (["net_sd.pt", "data_dict.pt", "--model-class", "user_nets:Net"], "(inputs, targets)"),
-    (["net_sd.pt", "data_empty.pt", "--model-class", "user_nets:Net"], "empty batch"),
-    (["net_sd.pt", "data_mismatch.pt", "--model-class", "user_nets:Net"], "must match"),
-    (["net_sd.pt", "data_nan.pt", "--model-class", "user_nets:Net"], "NaN"),
-    (["net_sd.pt", "net_pickled.pt", "--model-class", "user_nets:Net"], "--unsafe-load"),
-    # model and data together
-    (["net_sd.pt", "data_wrong_features.pt", "--model-class", "user_nets:Net"], "number of input features"),
-    (["net_sd.pt", "data_labels.pt", "--model-class", "user_nets:Net", "--loss", "mse"], "--loss cross_entropy"),
-    (["net_sd.pt", "data_int_col.pt", "--model-class", "user_nets:Net"], "integers"),
-    (["net_sd.pt", "data_flat_targets.pt", "--model-class", "user_nets:Net"], "reshape the targets"),
-    (["net_sd.pt", "data_labels.pt", "--model-class", "user_nets:Net", "--loss", "cross_entropy"], "classes ≥ 2"),
+    *((["net_sd.pt", data, "--model-class", "user_nets:Net", *extra], needle) for data, extra, needle in DATA_CASES),
+    # a two-output model
     (["two_sd.pt", "data_labels_out_of_range.pt", "--model-class", "user_nets:TwoOut", "--loss", "cross_entropy"],
      "labels must be in [0, 1]"),
     (["two_sd.pt", "data.pt", "--model-class", "user_nets:TwoOut", "--loss", "cross_entropy"], "probabilities"),
-    (["net_sd.pt", "data.pt", "--model-class", "user_nets:Frozen"], "requires_grad=False"),
 ]
 
 
