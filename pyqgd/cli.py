@@ -435,7 +435,7 @@ def _analyze(args) -> int:
     torch.manual_seed(args.seed)
     model, loss_fn, data, loading = args.model or "mlp", None, None, "built-in"
     if args.model_file is not None:
-        from pyqgd.models.files import check_model_data, check_readable, load_data_file, load_model_file, mse_loss
+        from pyqgd.models.files import check_model_data, check_readable, load_data_file, load_model_file
 
         check_readable(args.model_file, "model file")
         check_readable(args.data_file, "data file")
@@ -443,7 +443,7 @@ def _analyze(args) -> int:
         model = load_model_file(args.model_file, model_class=args.model_class, unsafe=args.unsafe_load)
         data = load_data_file(args.data_file, unsafe=args.unsafe_load_data)
         check_model_data(model, data, loss)
-        loss_fn = mse_loss if loss == "mse" else torch.nn.functional.cross_entropy
+        loss_fn = loss  # the pipeline's as_loss maps the name to the loss check_model_data checked
         loading = (f"state_dict into {args.model_class}" if not args.unsafe_load else
                    f"--unsafe-load (code in the file was run), weights into {args.model_class}" if args.model_class
                    else "--unsafe-load: full unpickling (code in the file was run)")
