@@ -99,6 +99,18 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see {self.prog} --help)")
 
 
+class _DeprecatedAlias(argparse.Action):
+    """The old spelling of a renamed option: sets the new option's value and says on stderr which name to use."""
+
+    def __init__(self, option_strings, dest, new: str, **kwargs):
+        super().__init__(option_strings, dest, **kwargs)
+        self.new = new
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"{parser.prog}: warning: {option_string} is deprecated, use {self.new}", file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
 def _formatter(prog):
     return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
 
@@ -210,10 +222,7 @@ def _estimate_options(est) -> None:
                      help="model size: surviving parameters n, e.g. 7e6")
     est.add_argument("--T", type=_count, required=True, help="gradient-descent steps")
     est.add_argument("--s", type=_count, default=8, help="nonzeros per row of F1 / F2 (default 8; ≤ --params)")
-    est.add_argument("--order", type=_count, default=2, metavar="N", help="Carleman truncation order N (default 2)")
-    est.add_argument("--epsilon", type=_open_unit, default=1e-2, help="solver precision ε in (0, 1) (default 1e-2)")
-    est.add_argument("--delta", type=_open_unit, default=1e-2, help="read-out (tomography) precision δ (default 1e-2)")
-    est.add_argument("--error-budget", type=_open_unit, default=1e-3, help="error budget per run (default 1e-3)")
+    _precision_options(est)
     est.add_argument("--preset", action="append", metavar="NAME",
                      help="QDK qubit preset (repeatable; default: all): qubit_gate_ns_e3, qubit_gate_ns_e4, "
                      "qubit_gate_us_e3, qubit_gate_us_e4, qubit_maj_ns_e4, qubit_maj_ns_e6")
@@ -288,10 +297,7 @@ def _simulate_options(sim) -> None:
 def _pipeline_options(p, eta_default):
     p.add_argument("--eta", type=_positive, default=None, help=f"learning rate η > 0 (default {eta_default})")
     p.add_argument("--T", type=_count, default=100, help="gradient-descent steps to cost (default 100)")
-    p.add_argument("--order", type=_count, default=2, metavar="N", help="Carleman truncation order N (default 2)")
-    p.add_argument("--epsilon", type=_open_unit, default=1e-2, help="solver precision ε in (0, 1) (default 1e-2)")
-    p.add_argument("--delta", type=_open_unit, default=1e-2, help="read-out (tomography) precision δ (default 1e-2)")
-    p.add_argument("--error-budget", type=_open_unit, default=1e-3, help="error budget per run (default 1e-3)")
+    _precision_options(p)
     p.add_argument("--loading", choices=tuple(LOADINGS) + ("all",), default=None,
                    help="data loading to cost (default: QROM and QRAM)")
     p.add_argument("--preset", action="append", metavar="NAME", help="QDK qubit preset (repeatable; default "
@@ -302,6 +308,18 @@ def _pipeline_options(p, eta_default):
                    help="output folder (default ./pyqgd-out)")
     p.add_argument("--force", action="store_true", help="replace files in --out that pyqgd did not write")
     p.add_argument("--json", action="store_true", help="print the JSON report instead of the text summary")
+
+
+def _precision_options(p) -> None:
+    """The options that set what one costed run must achieve (``demo``, ``analyze``, ``estimate``): Carleman order,
+    solver precision ε, read-out precision δ, error budget."""
+    p.add_argument("--order", type=_count, default=2, metavar="N", help="Carleman truncation order N (default 2)")
+    p.add_argument("--epsilon", type=_open_unit, default=1e-2, help="solver precision ε in (0, 1) (default 1e-2)")
+    p.add_argument("--tomography-precision", type=_open_unit, default=1e-2, metavar="δ",
+                   help="ℓ2 precision δ in (0, 1) of reading the trained parameters out (tomography; default 1e-2)")
+    p.add_argument("--delta", type=_open_unit, dest="tomography_precision", action=_DeprecatedAlias,
+                   new="--tomography-precision", help=argparse.SUPPRESS)
+    p.add_argument("--error-budget", type=_open_unit, default=1e-3, help="error budget per run (default 1e-3)")
 
 
 #: The function that adds each command's options (after ``--debug``).
@@ -357,15 +375,16 @@ def _progress_enabled(args) -> bool:
 
 
 def _pipeline_inputs(args, eta, presets, loadings, **extra) -> dict:
-    return {"eta": eta, "T": args.T, "N": args.order, "epsilon": args.epsilon, "delta": args.delta,
-            "error_budget": args.error_budget, "presets": list(presets), "loadings": list(loadings),
-            "seed": args.seed, **extra}
+    return {"eta": eta, "T": args.T, "N": args.order, "epsilon": args.epsilon,
+            "tomography_precision": args.tomography_precision, "error_budget": args.error_budget,
+            "presets": list(presets), "loadings": list(loadings), "seed": args.seed, **extra}
 
 
 def _analyze_kwargs(args, eta, presets, loadings) -> dict:
-    return {"eta": eta, "T": args.T, "N": args.order, "epsilon": args.epsilon, "delta": args.delta,
-            "error_budget": args.error_budget, "presets": presets, "loadings": loadings, "seed": args.seed,
-            "progress": _progress_enabled(args), "progress_label": f"pyqgd {args.command}"}
+    return {"eta": eta, "T": args.T, "N": args.order, "epsilon": args.epsilon,
+            "tomography_precision": args.tomography_precision, "error_budget": args.error_budget, "presets": presets,
+            "loadings": loadings, "seed": args.seed, "progress": _progress_enabled(args),
+            "progress_label": f"pyqgd {args.command}"}
 
 
 def _write_report(report, args, out, provenance) -> int:
@@ -534,12 +553,13 @@ def _estimate(args) -> int:
     out = None
     if args.out is not None:
         out = _output(args, ("estimate.json",))
-    results = [estimate_model(problem, presets, error_budget=args.error_budget, delta=args.delta,
+    results = [estimate_model(problem, presets, error_budget=args.error_budget,
+                              tomography_precision=args.tomography_precision,
                               readout="all" if r is None else r)
                for problem in problems for r in readouts]
     inputs = {"n": args.params, "T": args.T, "s": args.s, "N": args.order, "epsilon": args.epsilon,
-              "delta": args.delta, "error_budget": args.error_budget, "presets": list(presets),
-              "loadings": list(loadings), "readout": readout,
+              "tomography_precision": args.tomography_precision, "error_budget": args.error_budget,
+              "presets": list(presets), "loadings": list(loadings), "readout": readout,
               "block_encoding": block_encoding, "solver": args.solver}
     line = bottom_line(results, presets[0] if len(presets) == 1 else None)
     chosen = _bottom_line_estimate(results, line)

@@ -59,7 +59,8 @@ CASES = [
     (["demo", "--epsilon", "0"], "(0, 1)"),
     (["demo", "--epsilon", "1"], "(0, 1)"),
     (["demo", "--epsilon", "2"], "--epsilon"),
-    (["demo", "--delta", "0"], "--delta"),
+    (["demo", "--tomography-precision", "0"], "--tomography-precision"),
+    (["demo", "--delta", "0"], "--delta"),  # the deprecated spelling checks its value the same way
     (["demo", "--error-budget", "1.5"], "--error-budget"),
     (["demo", "--preset", "nope"], "unknown qubit preset"),
     (["demo", "--loading", "tape"], "invalid choice"),
@@ -107,6 +108,7 @@ CASES = [
     (EST + ["--s", "2000"], "exceeds --params"),
     (EST + ["--order", "0"], "--order"),
     (EST + ["--epsilon", "0"], "--epsilon"),
+    (EST + ["--tomography-precision", "1"], "--tomography-precision"),
     (EST + ["--delta", "1"], "--delta"),
     (EST + ["--error-budget", "0"], "--error-budget"),
     (["estimate", "--params", "1000", "--T", "10", "--preset", "qubit_gate_xx"], "unknown qubit preset"),

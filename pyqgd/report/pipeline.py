@@ -247,8 +247,9 @@ def _load_model(model, loss_fn, data, seed):
 
 def analyze(model="mlp", *, loss_fn=None, data=None, prune=None, prune_scope: str = "per_layer",
             keep=("norm", "bias"), max_params: int | None = None, eta: float | None = None, T: int | None = None,
-            N: int = 2, epsilon: float = 1e-2, delta: float = 1e-2, presets=("qubit_gate_ns_e4", "qubit_maj_ns_e6"),
-            loadings=("qrom", "qram"), error_budget: float = 1e-3, check_steps: int = 5, simulate: bool = True,
+            N: int = 2, epsilon: float = 1e-2, tomography_precision: float = 1e-2,
+            presets=("qubit_gate_ns_e4", "qubit_maj_ns_e6"), loadings=("qrom", "qram"), error_budget: float = 1e-3,
+            check_steps: int = 5, simulate: bool = True,
             expansion_steps: int | str = "auto", max_batches: int | None = None, almost_fraction: float = 0.9,
             check_orders=None, toy_n: int = 2, seed: int = 0, progress: bool | None = None,
             progress_label: str = "pyqgd analyze", flat_tol: float = FLAT_TOL,
@@ -267,16 +268,18 @@ def analyze(model="mlp", *, loss_fn=None, data=None, prune=None, prune_scope: st
     third-order stages may use (default :data:`pyqgd.models.budget.DEFAULT_MEMORY_BUDGET_GB`); their time and
     memory are predicted before they start and reported in ``timings``. ``progress=None`` shows progress where a
     person watches (a terminal or a notebook). ``check_orders``: Carleman orders compared with true GD over
-    ``check_steps`` steps (default 1..N); ``toy_n``: parameters of the analytic toy loss.
+    ``check_steps`` steps (default 1..N); ``toy_n``: parameters of the analytic toy loss. ``epsilon``: the solver's
+    precision; ``tomography_precision``: the ℓ2 precision δ to which the trained parameters are read out (it sets the
+    number of read-out runs, :func:`pyqgd.estimate.estimate_model`).
 
     A disconnected pruned network or a verdict of *not applicable* stops after the verdict: no simulation and no
     cost tables (``stopped`` says why).
     """
 
-    check_pipeline_arguments(T=T, N=N, epsilon=epsilon, delta=delta, error_budget=error_budget, check_steps=check_steps,
-                             expansion_steps=expansion_steps, almost_fraction=almost_fraction, toy_n=toy_n, seed=seed,
-                             max_params=max_params, max_batches=max_batches, check_orders=check_orders,
-                             simulate=simulate)
+    check_pipeline_arguments(T=T, N=N, epsilon=epsilon, tomography_precision=tomography_precision,
+                             error_budget=error_budget, check_steps=check_steps, expansion_steps=expansion_steps,
+                             almost_fraction=almost_fraction, toy_n=toy_n, seed=seed, max_params=max_params,
+                             max_batches=max_batches, check_orders=check_orders, simulate=simulate)
     N = check_positive_int(N, "N")
     if eta is not None:
         eta = check_positive_float(eta, "eta")
@@ -328,7 +331,7 @@ def analyze(model="mlp", *, loss_fn=None, data=None, prune=None, prune_scope: st
 
     t1 = time.perf_counter()
     if stopped is None:
-        estimates, breaks = _estimates(problem, N, epsilon, delta, presets, loadings, error_budget)
+        estimates, breaks = _estimates(problem, N, epsilon, tomography_precision, presets, loadings, error_budget)
     else:
         estimates, breaks = [], []
     timings["estimates"] = time.perf_counter() - t1
@@ -584,14 +587,14 @@ def _simulate(problem, N, enabled):
     return out
 
 
-def _estimates(problem, N, epsilon, delta, presets, loadings, error_budget):
+def _estimates(problem, N, epsilon, tomography_precision, presets, loadings, error_budget):
     """Logical and physical cost per loading and break-even, for the OdeProblem of this GDProblem
     (:meth:`pyqgd.estimate.OdeProblem.from_gd_problem`: its n, T, sparsities, ‖F0‖ and ‖u_in‖)."""
 
     out, breaks = [], []
     for loading in loadings:
         ode = OdeProblem.from_gd_problem(problem, N=N, epsilon=epsilon, loading=loading)
-        me = estimate_model(ode, presets, error_budget=error_budget, delta=delta)
+        me = estimate_model(ode, presets, error_budget=error_budget, tomography_precision=tomography_precision)
         summary = me.summary()
         summary["breakdown"] = {
             "block_encoding_calls": me.cost.block_encoding_calls,
@@ -602,6 +605,7 @@ def _estimates(problem, N, epsilon, delta, presets, loadings, error_budget):
         }
         out.append(summary)
         for preset in presets:
-            breaks.append(break_even(ode, preset, error_budget=error_budget, delta=delta,
+            breaks.append(break_even(ode, preset, error_budget=error_budget,
+                                     tomography_precision=tomography_precision,
                                      ns=tuple(int(10**k) for k in range(3, 13))))
     return out, breaks
