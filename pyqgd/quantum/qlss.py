@@ -185,10 +185,7 @@ def solve_kernel_reflection(M, b, *, epsilon: float = 0.01, kappa: float | None 
     p_amp_pred = None if sched is None else float(fixed_point_success(runs.success_probability, sched))
     xnorm = float(np.linalg.norm(np.linalg.solve(Mq / data.alpha, bp)))
     return simulated_result(
-        "kernel_reflection", runs, M, b, n, data, nq,
-        kappa=float(kappa),
-        epsilon=epsilon,
-        degree=poly.degree,
+        "kernel_reflection", runs, M, b, n, data, nq, kappa=float(kappa), epsilon=epsilon, degree=poly.degree,
         details={
             "t": t, "norm_bounds": (lo, hi), "solution_norm": xnorm, "eps_k": eps_k,
             "success_lower_bound": p_lo, "success_ideal": float(4 * (t / xnorm) ** 2 / (1 + (t / xnorm) ** 2) ** 2),

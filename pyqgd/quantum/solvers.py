@@ -208,10 +208,7 @@ def solve_qsvt(M, b, *, epsilon: float = 0.01, kappa: float | None = None, ampli
 
     runs = run_with_amplification(run, sched, N)
     return simulated_result(
-        "qsvt", runs, M, b, n, data, n_qubits,
-        kappa=float(kappa),
-        epsilon=epsilon,
-        degree=angles.degree,
+        "qsvt", runs, M, b, n, data, n_qubits, kappa=float(kappa), epsilon=epsilon, degree=angles.degree,
         details={
             "polynomial_scale": poly.scale,
             "polynomial_relative_error": poly.relative_error(),
