@@ -30,23 +30,14 @@ warnings.simplefilter("ignore", DeprecationWarning)
 import qdk  # noqa: E402
 from qdk import qsharp  # noqa: E402
 
-from pyqgd.estimate import (  # noqa: E402
-    LOADINGS,
-    QUBIT_PRESETS,
-    estimate_model,
-    estimate_physical,
-    fit_exponents,
-    markdown_table,
-    ode_solver_cost,
-    paper_problem,
-)
+import pyqgd.estimate as est  # noqa: E402
 from pyqgd.estimate import logical as lg  # noqa: E402
 from pyqgd.estimate.validation import _compare, example_instances, instance_data  # noqa: E402
 
 #: (block encoding, loading) pairs priced in (b) and the break-even scan: every loading of the structured oracles and
 #: of the F-tables model (not built), and the Kronecker encoding with its built sparse QROM.
-BUILT_AND_MODELS = ([("sparse", ld) for ld in LOADINGS] + [("kronecker", "qrom")]
-                    + [("f_tables_model", ld) for ld in LOADINGS])
+BUILT_AND_MODELS = ([("sparse", ld) for ld in est.LOADINGS] + [("kronecker", "qrom")]
+                    + [("f_tables_model", ld) for ld in est.LOADINGS])
 from pyqgd.quantum._context import qsharp_project_root  # noqa: E402
 
 
@@ -58,7 +49,7 @@ def _trace_vs_formula(callable_, args, formula, slack, reps: int = 20):
     t0 = time.perf_counter()
     for _ in range(reps):
         cost = formula()
-        ours = estimate_physical(cost, "qubit_gate_ns_e3", error_budget=1e-3)
+        ours = est.estimate_physical(cost, "qubit_gate_ns_e3", error_budget=1e-3)
     t_ours = (time.perf_counter() - t0) / reps
     return r, t_trace, ours, t_ours, _compare(cost.traced_view(), dict(r["logicalCounts"]), slack)
 
@@ -141,8 +132,8 @@ def paper_section(validated: tuple) -> dict:
     print("\n(d) per run, n = 7e6, T = 1000, ε = δ = 1e-2, s = 8, N = 2 (previous model | now)")
     rows = {}
     for be_name in ("sparse", "f_tables_model"):
-        for ld in LOADINGS:
-            c = ode_solver_cost(paper_problem(7_000_000, 1000, loading=ld, block_encoding=be_name, solver="qsvt"))
+        for ld in est.LOADINGS:
+            c = est.ode_solver_cost(est.paper_problem(7_000_000, 1000, loading=ld, block_encoding=be_name, solver="qsvt"))
             rows[(be_name, ld)] = c
             old = legacy_per_run(7_000_000, 1000, loading=ld) if ld in ("qrom", "selectswap", "qram") else (None, None)
             print(f"  {c.label:110s} Toffolis {c.total.ccz_count:10.3e}  qubits {c.total.qubits_allocated:.3g}  "
@@ -153,7 +144,7 @@ def paper_section(validated: tuple) -> dict:
     built = {}
     for comb in agree:
         enc, ld, sol = comb
-        c = ode_solver_cost(paper_problem(7_000_000, 1000, loading=ld, block_encoding=enc, solver=sol))
+        c = est.ode_solver_cost(est.paper_problem(7_000_000, 1000, loading=ld, block_encoding=enc, solver=sol))
         built[comb] = c
         print(f"  {'/'.join(comb):26s} {c.block_encoding_calls:10.3e} {c.degree:8d} {c.amplification_length:4d} "
               f"{c.total.ccz_count:10.3e} {c.total.t_count:10.3e} {c.total.rotation_count:10.3e} "
@@ -164,7 +155,7 @@ def paper_section(validated: tuple) -> dict:
     phys = {}
     for preset in ("qubit_gate_ns_e3", "qubit_maj_ns_e4"):
         try:
-            e = estimate_physical(bc.total, preset, error_budget=1e-3).estimates[0]
+            e = est.estimate_physical(bc.total, preset, error_budget=1e-3).estimates[0]
             phys[preset] = {"physical_qubits": int(e.physical_qubits), "runtime_seconds": float(e.runtime_seconds)}
         except Exception as exc:  # an infeasible budget is a result, reported as such
             phys[preset] = {"infeasible": str(exc)[:200]}
@@ -195,7 +186,7 @@ def dissipative_exponent() -> tuple[float, dict]:
     import numpy as np
 
     Ts = (10, 100, 1000, 10**4, 10**5, 10**6)
-    costs = [ode_solver_cost(paper_problem(10**4, T, contraction=0.9, p=10, nnz_F0=8, norm_F0=0.05, q=2.0)) for T in Ts]
+    costs = [est.ode_solver_cost(est.paper_problem(10**4, T, contraction=0.9, p=10, nnz_F0=8, norm_F0=0.05, q=2.0)) for T in Ts]
     w = [c.total.non_clifford_count for c in costs]
     fit = lambda y: float(np.polyfit(np.log(Ts), np.log(np.asarray(y, dtype=float)), 1)[0])  # noqa: E731
     att = {"kappa_degree": fit([c.degree for c in costs]), "amplification": fit([c.amplification_length for c in costs]),
@@ -280,8 +271,8 @@ def main():
     t0 = time.perf_counter()
     ests = []
     for be_name, loading in BUILT_AND_MODELS:
-        me = estimate_model(paper_problem(103_000_000, 1000, loading=loading, block_encoding=be_name), QUBIT_PRESETS,
-                            readout="all")
+        me = est.estimate_model(est.paper_problem(103_000_000, 1000, loading=loading, block_encoding=be_name),
+                                est.QUBIT_PRESETS, readout="all")
         ests.append(me)
         print(f"-- {me.cost.label}: QSVT degree {me.cost.degree}, AA rounds {me.cost.amplification_length}, "
               f"κ {me.cost.kappa:.3g} ({me.cost.inverse_norm_method}), {me.samples:.3g} read-out runs ({me.readout}); "
@@ -291,17 +282,17 @@ def main():
     t_paper = time.perf_counter() - t0
     print(f"full all-presets paper-scale estimate ({len(BUILT_AND_MODELS)} circuit/loading pairs x 6 presets): "
           f"{t_paper:.3f} s")
-    t7 = [estimate_model(paper_problem(7_000_000, 1000, loading=l, block_encoding=b), ("qubit_gate_ns_e4", "qubit_maj_ns_e6"),
-                         readout="all") for b, l in BUILT_AND_MODELS]
+    t7 = [est.estimate_model(est.paper_problem(7_000_000, 1000, loading=l, block_encoding=b),
+                             ("qubit_gate_ns_e4", "qubit_maj_ns_e6"), readout="all") for b, l in BUILT_AND_MODELS]
     print("\nREADME table (per-run and total-with-read-out quantum time vs classical GPU time for the same T steps):")
-    print(markdown_table(t7 + ests))
+    print(est.markdown_table(t7 + ests))
     out = solver_section()
     out.update(paper_section(combinations_section()))
     print("\n(e) exponent fits (per-run Toffoli+T+rotation count) and attribution (degree ∝ κ, rounds, one call):")
     fits = {}
     for b, l in (("f_tables_model", "qrom"), ("f_tables_model", "qram"), ("sparse", "qrom"), ("sparse", "selectswap"),
                  ("kronecker", "qrom")):
-        f = fit_exponents(paper_problem(103_000_000, 1000, loading=l, block_encoding=b))
+        f = est.fit_exponents(est.paper_problem(103_000_000, 1000, loading=l, block_encoding=b))
         fits[(b, l)] = f
         a = f["attribution_T"]
         print(f"  {b:15s} {l:10s}: T^{f['T_exponent']:.2f} (degree T^{a['kappa_degree']:.2f}, rounds "
@@ -314,7 +305,7 @@ def main():
     print("\nbreak-even over n (T = 1000, total quantum time with read-out vs classical GPU time):")
     for b, loading in BUILT_AND_MODELS:
         for preset in ("qubit_gate_ns_e4", "qubit_maj_ns_e6"):
-            be = break_even(paper_problem(10**6, 1000, loading=loading, block_encoding=b), preset)
+            be = break_even(est.paper_problem(10**6, 1000, loading=loading, block_encoding=b), preset)
             last = be["rows"][-1]
             q = "infeasible" if last["quantum_seconds"] is None else f"{last['quantum_seconds']:.3g} s"
             print(f"  {b:15s} {loading:10s} {preset:17s} crossover n: {be['crossover_n'] or 'none up to 1e12'}"

@@ -71,12 +71,12 @@ def _child(name: str, simulate: bool, queue) -> None:
                              keep=kw.get("keep", ("norm", "bias")), prune_scope=kw.get("prune_scope", "per_layer"))
         gate = _gate(problem)
     sim = report.simulation
-    mode = (sim.get("details") or {}).get("simulate")
-    qsharp = (("circuit" if mode == "circuit" else "block") if sim.get("fidelity_carleman") is not None
+    mode = (sim.result.get("details") or {}).get("simulate")
+    qsharp = (("circuit" if mode == "circuit" else "block") if sim.fidelity_carleman is not None
               else ("estimated" if report.estimates else "no"))
-    queue.put({"verdict": report.verdict, "dissipative": report.spectrum["dissipative_fraction"],
-               "flat": report.spectrum.get("flat_fraction", 0.0), "divergent": report.spectrum["divergent_fraction"],
-               "n": report.n, "eta": report.eta, "R": report.dissipation.get("R"), "qsharp": qsharp,
+    queue.put({"verdict": report.verdict, "dissipative": report.spectrum.dissipative_fraction,
+               "flat": report.spectrum.flat_fraction, "divergent": report.spectrum.divergent_fraction,
+               "n": report.n, "eta": report.eta, "R": report.dissipation.R, "qsharp": qsharp,
                "costs": bool(report.estimates), "break_even": bool(report.break_even), "seconds": seconds, "cpu": cpu,
                "rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, "gate": gate,
                "predicted_s": report.timings.get("predicted_hessian_seconds", 0) + report.timings.get(

@@ -99,6 +99,18 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see {self.prog} --help)")
 
 
+class _DeprecatedAlias(argparse.Action):
+    """The old spelling of a renamed option: sets the new option's value and says on stderr which name to use."""
+
+    def __init__(self, option_strings, dest, new: str, **kwargs):
+        super().__init__(option_strings, dest, **kwargs)
+        self.new = new
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"{parser.prog}: warning: {option_string} is deprecated, use {self.new}", file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
 def _formatter(prog):
     return argparse.RawDescriptionHelpFormatter(prog, max_help_position=32)
 
@@ -159,68 +171,62 @@ def _prune(text: str) -> float:
     return value
 
 
-def _loadings():
-
-    return tuple(LOADINGS)
-
-
-def _readouts():
-
-    return tuple(READOUTS)
-
-
 # ---- the parser ----------------------------------------------------------------------------------------------------
 
-def build_parser() -> argparse.ArgumentParser:
+#: Each command's one-line help (``pyqgd --help``) and its description (``pyqgd COMMAND --help``).
+_COMMANDS = {
+    "demo": ("end-to-end demo on the embedded toy loss (start here)",
+             "Gradient descent on a quadratic + cubic toy loss: Carleman linearization checked against true GD "
+             "(orders 1..4 with rigorous bounds), the dissipation verdict, the Q# linear-ODE solver on the local "
+             "simulator, and fault-tolerant resource estimates with break-even."),
+    "analyze": ("analyze a PyTorch model: pruning → dynamics → verdict → cost",
+                "Prune a model, extract its gradient-descent Taylor coefficients on the surviving parameters, judge "
+                "the regime (dissipative / almost / not applicable), and estimate the quantum cost next to classical "
+                "training. Needs the torch extra: pip install -e '.[torch]'."),
+    "simulate": ("a toy GD instance on the local Q# simulator",
+                 "Solve the T-step Carleman system of a toy GD problem with the Q# QSVT or kernel-reflection solver "
+                 "(the plan with the lower predicted simulator cost) on the local simulator and compare with the "
+                 "classical Carleman solution and true GD."),
+    "estimate": ("fault-tolerant resource estimate for sizes given directly",
+                 "Logical and physical (surface-code) cost of one quantum gradient-descent run (Carleman T-step "
+                 "system, QSVT inversion, amplification) and of reading the parameters out, next to the classical "
+                 "GPU time of the same T steps."),
+}
 
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``pyqgd`` parser: one subcommand per entry of ``_COMMANDS``, its options added by ``_OPTIONS``."""
     parser = _Parser(prog="pyqgd", formatter_class=_formatter, epilog=_EXAMPLES["pyqgd"],
                      description="Could a fault-tolerant quantum computer speed up training this model, and what would "
                      "it cost? (Liu et al., Nat. Commun. 15, 434, 2024)")
     parser.add_argument("--version", action="version", version=f"pyqgd {__version__}")
     parser.add_argument("--debug", action="store_true", help="print the traceback of an internal error")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
-    def command(name, help, description):
-        p = sub.add_parser(name, help=help, description=description, epilog=_EXAMPLES[name], formatter_class=_formatter)
+    for name, (help_, description) in _COMMANDS.items():
+        p = sub.add_parser(name, help=help_, description=description, epilog=_EXAMPLES[name],
+                           formatter_class=_formatter)
         p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                        help="print the traceback of an internal error")
-        return p
+        _OPTIONS[name](p)
+    return parser
 
-    demo = command("demo", "end-to-end demo on the embedded toy loss (start here)",
-                   "Gradient descent on a quadratic + cubic toy loss: Carleman linearization checked against true GD "
-                   "(orders 1..4 with rigorous bounds), the dissipation verdict, the Q# linear-ODE solver on the local "
-                   "simulator, and fault-tolerant resource estimates with break-even.")
+
+def _demo_options(demo) -> None:
+    """The options of ``pyqgd demo``: the pipeline's, with the toy loss's learning rate as η's default."""
     _pipeline_options(demo, eta_default="0.3")
 
-    an = command("analyze", "analyze a PyTorch model: pruning → dynamics → verdict → cost",
-                 "Prune a model, extract its gradient-descent Taylor coefficients on the surviving parameters, judge "
-                 "the regime (dissipative / almost / not applicable), and estimate the quantum cost next to classical "
-                 "training. Needs the torch extra: pip install -e '.[torch]'.")
-    _analyze_options(an)
-    _pipeline_options(an, eta_default="1/λ_max of the Hessian, stated in the report")
 
-    sim = command("simulate", "a toy GD instance on the local Q# simulator",
-                  "Solve the T-step Carleman system of a toy GD problem with the Q# QSVT or kernel-reflection solver "
-                  "(the plan with the lower predicted simulator cost) on the local simulator and compare with the "
-                  "classical Carleman solution and true GD.")
-    _simulate_options(sim)
-
-    est = command("estimate", "fault-tolerant resource estimate for sizes given directly",
-                  "Logical and physical (surface-code) cost of one quantum gradient-descent run (Carleman T-step "
-                  "system, QSVT inversion, amplification) and of reading the parameters out, next to the classical "
-                  "GPU time of the same T steps.")
+def _estimate_options(est) -> None:
+    """The options of ``pyqgd estimate``: the sizes, the precisions, and which circuits and read-outs are costed."""
     est.add_argument("--params", type=_count, required=True, metavar="n",
                      help="model size: surviving parameters n, e.g. 7e6")
     est.add_argument("--T", type=_count, required=True, help="gradient-descent steps")
     est.add_argument("--s", type=_count, default=8, help="nonzeros per row of F1 / F2 (default 8; ≤ --params)")
-    est.add_argument("--order", type=_count, default=2, metavar="N", help="Carleman truncation order N (default 2)")
-    est.add_argument("--epsilon", type=_open_unit, default=1e-2, help="solver precision ε in (0, 1) (default 1e-2)")
-    est.add_argument("--delta", type=_open_unit, default=1e-2, help="read-out (tomography) precision δ (default 1e-2)")
-    est.add_argument("--error-budget", type=_open_unit, default=1e-3, help="error budget per run (default 1e-3)")
+    _precision_options(est)
     est.add_argument("--preset", action="append", metavar="NAME",
                      help="QDK qubit preset (repeatable; default: all): qubit_gate_ns_e3, qubit_gate_ns_e4, "
                      "qubit_gate_us_e3, qubit_gate_us_e4, qubit_maj_ns_e4, qubit_maj_ns_e6")
-    est.add_argument("--loading", choices=_loadings() + ("all",), default="all",
+    est.add_argument("--loading", choices=tuple(LOADINGS) + ("all",), default="all",
                      help="data loading (default all; the Kronecker encoding reads its F tables by qrom or selectswap)")
     est.add_argument("--block-encoding", choices=("auto",) + registry.names("encoding"), default="auto",
                      help="block-encoding of the T-step matrix: auto (the cheaper built one per loading), sparse "
@@ -230,7 +236,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="linear solver: qsvt (QSVT inversion + fixed-point amplification), kernel (kernel-reflection "
                      "QLSS, Dalzell 2024), auto (the cheaper of the two rigorous built solvers per instance) "
                      "(default qsvt)")
-    est.add_argument("--readout", choices=_readouts() + ("all",), default=None,
+    est.add_argument("--readout", choices=tuple(READOUTS) + ("all",), default=None,
                      help="how the trained parameters are read out (default: the cheaper of the two per estimate; "
                      "all: one estimate per read-out)")
     est.add_argument("--breakdown", action="store_true",
@@ -239,11 +245,10 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("--json", action="store_true", help="print JSON instead of tables")
     est.add_argument("--out", type=Path, metavar="DIR", help="also write estimate.json into this folder")
     est.add_argument("--force", action="store_true", help="replace files in --out that pyqgd did not write")
-    return parser
 
 
 def _analyze_options(an) -> None:
-    """The options of ``pyqgd analyze`` beyond the pipeline's: the model, its files and how they load, pruning."""
+    """The options of ``pyqgd analyze``: the model, its files and how they load, pruning, then the pipeline's."""
     an.add_argument("model", nargs="?", default=None, choices=("mlp", "cnn", "transformer"),
                     help="built-in model: mlp, cnn or transformer (default mlp; not with --model-file)")
     an.add_argument("--model-file", type=Path, metavar="FILE",
@@ -271,6 +276,7 @@ def _analyze_options(an) -> None:
     an.add_argument("--memory-gb", type=_positive, default=None, metavar="GB",
                     help="memory the Hessian and third-order stages may use (default 1.5); their time and memory are "
                     "predicted before they start, and a model that does not fit is refused with the option that fits")
+    _pipeline_options(an, eta_default="1/λ_max of the Hessian, stated in the report")
 
 
 def _simulate_options(sim) -> None:
@@ -291,11 +297,8 @@ def _simulate_options(sim) -> None:
 def _pipeline_options(p, eta_default):
     p.add_argument("--eta", type=_positive, default=None, help=f"learning rate η > 0 (default {eta_default})")
     p.add_argument("--T", type=_count, default=100, help="gradient-descent steps to cost (default 100)")
-    p.add_argument("--order", type=_count, default=2, metavar="N", help="Carleman truncation order N (default 2)")
-    p.add_argument("--epsilon", type=_open_unit, default=1e-2, help="solver precision ε in (0, 1) (default 1e-2)")
-    p.add_argument("--delta", type=_open_unit, default=1e-2, help="read-out (tomography) precision δ (default 1e-2)")
-    p.add_argument("--error-budget", type=_open_unit, default=1e-3, help="error budget per run (default 1e-3)")
-    p.add_argument("--loading", choices=_loadings() + ("all",), default=None,
+    _precision_options(p)
+    p.add_argument("--loading", choices=tuple(LOADINGS) + ("all",), default=None,
                    help="data loading to cost (default: QROM and QRAM)")
     p.add_argument("--preset", action="append", metavar="NAME", help="QDK qubit preset (repeatable; default "
                    "qubit_gate_ns_e4 and qubit_maj_ns_e6)")
@@ -305,6 +308,23 @@ def _pipeline_options(p, eta_default):
                    help="output folder (default ./pyqgd-out)")
     p.add_argument("--force", action="store_true", help="replace files in --out that pyqgd did not write")
     p.add_argument("--json", action="store_true", help="print the JSON report instead of the text summary")
+
+
+def _precision_options(p) -> None:
+    """The options that set what one costed run must achieve (``demo``, ``analyze``, ``estimate``): Carleman order,
+    solver precision ε, read-out precision δ, error budget."""
+    p.add_argument("--order", type=_count, default=2, metavar="N", help="Carleman truncation order N (default 2)")
+    p.add_argument("--epsilon", type=_open_unit, default=1e-2, help="solver precision ε in (0, 1) (default 1e-2)")
+    p.add_argument("--tomography-precision", type=_open_unit, default=1e-2, metavar="δ",
+                   help="ℓ2 precision δ in (0, 1) of reading the trained parameters out (tomography; default 1e-2)")
+    p.add_argument("--delta", type=_open_unit, dest="tomography_precision", action=_DeprecatedAlias,
+                   new="--tomography-precision", help=argparse.SUPPRESS)
+    p.add_argument("--error-budget", type=_open_unit, default=1e-3, help="error budget per run (default 1e-3)")
+
+
+#: The function that adds each command's options (after ``--debug``).
+_OPTIONS = {"demo": _demo_options, "analyze": _analyze_options, "simulate": _simulate_options,
+            "estimate": _estimate_options}
 
 
 # ---- shared helpers ------------------------------------------------------------------------------------------------
@@ -340,7 +360,7 @@ def _presets(args, default):
 
 
 def _selected_loadings(choice):
-    return _loadings() if choice == "all" else (choice,)
+    return tuple(LOADINGS) if choice == "all" else (choice,)
 
 
 def _output(args, names):
@@ -355,15 +375,16 @@ def _progress_enabled(args) -> bool:
 
 
 def _pipeline_inputs(args, eta, presets, loadings, **extra) -> dict:
-    return {"eta": eta, "T": args.T, "N": args.order, "epsilon": args.epsilon, "delta": args.delta,
-            "error_budget": args.error_budget, "presets": list(presets), "loadings": list(loadings),
-            "seed": args.seed, **extra}
+    return {"eta": eta, "T": args.T, "N": args.order, "epsilon": args.epsilon,
+            "tomography_precision": args.tomography_precision, "error_budget": args.error_budget,
+            "presets": list(presets), "loadings": list(loadings), "seed": args.seed, **extra}
 
 
 def _analyze_kwargs(args, eta, presets, loadings) -> dict:
-    return {"eta": eta, "T": args.T, "N": args.order, "epsilon": args.epsilon, "delta": args.delta,
-            "error_budget": args.error_budget, "presets": presets, "loadings": loadings, "seed": args.seed,
-            "progress": _progress_enabled(args), "progress_label": f"pyqgd {args.command}"}
+    return {"eta": eta, "T": args.T, "N": args.order, "epsilon": args.epsilon,
+            "tomography_precision": args.tomography_precision, "error_budget": args.error_budget, "presets": presets,
+            "loadings": loadings, "seed": args.seed, "progress": _progress_enabled(args),
+            "progress_label": f"pyqgd {args.command}"}
 
 
 def _write_report(report, args, out, provenance) -> int:
@@ -433,7 +454,7 @@ def _analyze(args) -> int:
     torch.manual_seed(args.seed)
     model, loss_fn, data, loading = args.model or "mlp", None, None, "built-in"
     if args.model_file is not None:
-        from pyqgd.models.files import check_model_data, check_readable, load_data_file, load_model_file, mse_loss
+        from pyqgd.models.files import check_model_data, check_readable, load_data_file, load_model_file
 
         check_readable(args.model_file, "model file")
         check_readable(args.data_file, "data file")
@@ -441,7 +462,7 @@ def _analyze(args) -> int:
         model = load_model_file(args.model_file, model_class=args.model_class, unsafe=args.unsafe_load)
         data = load_data_file(args.data_file, unsafe=args.unsafe_load_data)
         check_model_data(model, data, loss)
-        loss_fn = mse_loss if loss == "mse" else torch.nn.functional.cross_entropy
+        loss_fn = loss  # the pipeline's as_loss maps the name to the loss check_model_data checked
         loading = (f"state_dict into {args.model_class}" if not args.unsafe_load else
                    f"--unsafe-load (code in the file was run), weights into {args.model_class}" if args.model_class
                    else "--unsafe-load: full unpickling (code in the file was run)")
@@ -525,19 +546,20 @@ def _estimate(args) -> int:
                              f"{args.loading}; use --loading qrom, selectswap (or all)")
         loadings = ("qrom", "selectswap") if args.loading == "all" else (args.loading,)
     readout = args.readout
-    readouts = _readouts() if readout == "all" else (readout,)
+    readouts = tuple(READOUTS) if readout == "all" else (readout,)
     problems = [OdeProblem(n=args.params, s=args.s, N=args.order, T=args.T, epsilon=args.epsilon, loading=loading,
                            block_encoding=block_encoding, solver=args.solver)
                 for loading in loadings]  # validated together before any estimate runs, and before --out is touched
     out = None
     if args.out is not None:
         out = _output(args, ("estimate.json",))
-    results = [estimate_model(problem, presets, error_budget=args.error_budget, delta=args.delta,
+    results = [estimate_model(problem, presets, error_budget=args.error_budget,
+                              tomography_precision=args.tomography_precision,
                               readout="all" if r is None else r)
                for problem in problems for r in readouts]
     inputs = {"n": args.params, "T": args.T, "s": args.s, "N": args.order, "epsilon": args.epsilon,
-              "delta": args.delta, "error_budget": args.error_budget, "presets": list(presets),
-              "loadings": list(loadings), "readout": readout,
+              "tomography_precision": args.tomography_precision, "error_budget": args.error_budget,
+              "presets": list(presets), "loadings": list(loadings), "readout": readout,
               "block_encoding": block_encoding, "solver": args.solver}
     line = bottom_line(results, presets[0] if len(presets) == 1 else None)
     chosen = _bottom_line_estimate(results, line)

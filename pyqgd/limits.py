@@ -109,14 +109,14 @@ MAX_PIPELINE_PARAMS = 2000
 MAX_TOY_PARAMS = 64
 
 
-def check_pipeline_arguments(*, T, N, epsilon, delta, error_budget, check_steps, expansion_steps, almost_fraction,
+def check_pipeline_arguments(*, T, N, epsilon, tomography_precision, error_budget, check_steps, expansion_steps, almost_fraction,
                              toy_n, seed, max_params, max_batches, check_orders, simulate) -> None:
     """Type and range of every argument of :func:`pyqgd.report.analyze` that is not a model, before any work: a
     ``TypeError`` / ``ValueError`` of pyqgd's (:class:`SizeLimitError` for sizes) saying what to pass."""
 
     N = check_positive_int(N, "N")
     T = None if T is None else check_positive_int(T, "T")   # None: the GDProblem's own T (or the default)
-    for name, v in (("epsilon", epsilon), ("delta", delta), ("error_budget", error_budget)):
+    for name, v in (("epsilon", epsilon), ("tomography_precision", tomography_precision), ("error_budget", error_budget)):
         _check_unit(v, name, open_low=True)
     _check_unit(almost_fraction, "almost_fraction", open_low=False)
     check_pipeline_order(N)

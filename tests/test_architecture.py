@@ -1,6 +1,8 @@
 """docs/architecture.md cites only names that exist: every `pyqgd.…` name resolves, every cited path is in the tree,
-and the registry calls in its example run as written."""
+and the registry calls in its example run as written. The package's code keeps its imports at the top of each module
+(a function imports only an optional dependency) and its functions short."""
 
+import ast
 import importlib
 import re
 from pathlib import Path
@@ -45,3 +47,57 @@ def test_the_registry_example_runs_as_written():
     assert callable(registry.get("encoding", "kronecker").resolve("builder"))
     for kind in ("encoding", "solver", "loading"):
         assert f'Circuit("{kind}"' in DOC or kind == "loading"
+
+
+#: Modules a function may import on first use, and why: the optional dependencies (extras of pyproject.toml, or the
+#: standard library's Unix-only ``resource``), ``pyqgd.models`` (needs torch), and pyqsp, a core dependency imported only
+#: in the fallback of ``pyqgd.quantum.qsp.wx_phases`` because its package import loads matplotlib.pyplot.
+DEFERRED_IMPORTS = {
+    "torch": "torch extra", "matplotlib": "plots", "pandas": "DataFrames", "azure": "azure extra",
+    "qsharp_widgets": "notebooks extra", "IPython": "notebooks", "tqdm": "progress bars", "ipywidgets": "notebooks",
+    "sklearn": "zoo data", "nbformat": "notebooks", "nbclient": "notebooks", "resource": "Unix only",
+    "hypothesis": "dev extra", "pyqgd.models": "needs torch", "pyqsp": "loads matplotlib.pyplot; fallback only",
+}
+MAX_FUNCTION_LINES = 100
+SOURCES = sorted((ROOT / "pyqgd").rglob("*.py"))
+
+
+def _functions(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
+
+
+def _imported_modules(node):
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if node.level:  # relative: the package's own code
+        return [f".{node.module or ''}"]
+    return [f"{node.module}.{alias.name}" for alias in node.names]  # `from pyqgd import models` names pyqgd.models
+
+
+def _deferred_ok(module: str) -> bool:
+    return any(module == name or module.startswith(name + ".") for name in DEFERRED_IMPORTS)
+
+
+def test_functions_import_only_optional_dependencies():
+    found = []
+    for path in SOURCES:
+        for fn in _functions(path):
+            for node in ast.walk(fn):
+                if isinstance(node, (ast.Import, ast.ImportFrom)):
+                    found += [f"{path.relative_to(ROOT)}:{node.lineno} {fn.name} imports {m}"
+                              for m in _imported_modules(node) if not _deferred_ok(m)]
+    assert not found, "import these at the top of the module:\n" + "\n".join(found)
+
+
+def test_the_import_check_sees_a_function_local_import():
+    fn = ast.parse("def f():\n    import numpy\n    from pyqgd import models\n    from scipy import sparse\n").body[0]
+    modules = [m for node in ast.walk(fn) if isinstance(node, (ast.Import, ast.ImportFrom)) for m in _imported_modules(node)]
+    assert modules == ["numpy", "pyqgd.models", "scipy.sparse"]
+    assert [_deferred_ok(m) for m in modules] == [False, True, False]
+
+
+def test_no_function_is_longer_than_100_lines():
+    long = [f"{path.relative_to(ROOT)}:{fn.lineno} {fn.name} ({fn.end_lineno - fn.lineno + 1} lines)"
+            for path in SOURCES for fn in _functions(path) if fn.end_lineno - fn.lineno + 1 > MAX_FUNCTION_LINES]
+    assert not long, "split these functions:\n" + "\n".join(long)

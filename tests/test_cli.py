@@ -32,13 +32,31 @@ def test_demo_writes_report_and_plots(tmp_path, capsys):
     assert set(prov["versions"]) >= {"pyqgd", "qdk", "numpy", "scipy"} and all(prov["versions"].values())
     inputs = prov["inputs"]
     assert inputs["seed"] == 0 and inputs["N"] == 2 and inputs["T"] == 20 and inputs["eta"] == 0.3
-    assert inputs["delta"] == 1e-2 and inputs["error_budget"] == 1e-3 and inputs["epsilon"] == 1e-2
+    assert inputs["tomography_precision"] == 1e-2 and inputs["error_budget"] == 1e-3 and inputs["epsilon"] == 1e-2
     assert inputs["presets"] == ["qubit_gate_ns_e4"] and inputs["loadings"]
     from pyqgd.report.io import MANIFEST, report_state
 
     assert report_state(tmp_path) == "complete"
     listed = set(json.loads((tmp_path / MANIFEST).read_text())["files"])
     assert listed == {p.name for p in tmp_path.iterdir() if p.name != MANIFEST}
+
+
+def test_delta_is_a_deprecated_spelling_of_tomography_precision(capsys):
+    """--tomography-precision is the read-out precision δ (delta elsewhere is an amplification failure probability);
+    the old --delta still sets it, with a warning that names the new option."""
+    from pyqgd.cli import build_parser
+
+    for command in (["demo"], ["analyze"], ["estimate", "--params", "1000", "--T", "10"]):
+        assert build_parser().parse_args(command).tomography_precision == 1e-2
+        assert build_parser().parse_args(command + ["--tomography-precision", "0.05"]).tomography_precision == 0.05
+        assert capsys.readouterr().err == ""
+        assert build_parser().parse_args(command + ["--delta", "0.05"]).tomography_precision == 0.05
+        assert "--delta is deprecated, use --tomography-precision" in capsys.readouterr().err
+    assert main(["estimate", "--params", "1000", "--T", "10", "--preset", "qubit_maj_ns_e6", "--delta", "0.1",
+                 "--json"]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out)["provenance"]["inputs"]["tomography_precision"] == 0.1
+    assert out.err.count("\n") == 1 and "deprecated" in out.err
 
 
 def test_bad_input_exits_nonzero_with_one_line(tmp_path, capsys):
@@ -188,8 +206,8 @@ def test_estimate_json_and_file(tmp_path, capsys):
     assert est[0]["classical_seconds"] > 0
     assert json.loads((tmp_path / "estimate.json").read_text()) == report
     inputs = report["provenance"]["inputs"]
-    assert inputs == {"n": 1000, "T": 10, "s": 8, "N": 2, "epsilon": 1e-2, "delta": 1e-2, "error_budget": 1e-3,
-                      "presets": ["qubit_maj_ns_e6"], "loadings": ["qram"], "readout": None,
+    assert inputs == {"n": 1000, "T": 10, "s": 8, "N": 2, "epsilon": 1e-2, "tomography_precision": 1e-2,
+                      "error_budget": 1e-3, "presets": ["qubit_maj_ns_e6"], "loadings": ["qram"], "readout": None,
                       "block_encoding": "auto", "solver": "qsvt"}
     assert est[0]["block_encoding"] == "sparse"  # "auto" with QRAM loading: the Kronecker encoding is QROM-only
     assert set(report["provenance"]["versions"]) >= {"pyqgd", "qdk", "numpy", "scipy"}

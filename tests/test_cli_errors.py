@@ -59,7 +59,8 @@ CASES = [
     (["demo", "--epsilon", "0"], "(0, 1)"),
     (["demo", "--epsilon", "1"], "(0, 1)"),
     (["demo", "--epsilon", "2"], "--epsilon"),
-    (["demo", "--delta", "0"], "--delta"),
+    (["demo", "--tomography-precision", "0"], "--tomography-precision"),
+    (["demo", "--delta", "0"], "--delta"),  # the deprecated spelling checks its value the same way
     (["demo", "--error-budget", "1.5"], "--error-budget"),
     (["demo", "--preset", "nope"], "unknown qubit preset"),
     (["demo", "--loading", "tape"], "invalid choice"),
@@ -107,6 +108,7 @@ CASES = [
     (EST + ["--s", "2000"], "exceeds --params"),
     (EST + ["--order", "0"], "--order"),
     (EST + ["--epsilon", "0"], "--epsilon"),
+    (EST + ["--tomography-precision", "1"], "--tomography-precision"),
     (EST + ["--delta", "1"], "--delta"),
     (EST + ["--error-budget", "0"], "--error-budget"),
     (["estimate", "--params", "1000", "--T", "10", "--preset", "qubit_gate_xx"], "unknown qubit preset"),
@@ -252,6 +254,35 @@ def files(tmp_path_factory):
     sys.path.remove(str(d))
 
 
+#: --model-class values that cannot load the state_dict net_sd.pt (with data.pt)
+CLASS_CASES = {
+    "no_such_module_xyz:Net": "cannot import",
+    "user_nets:Missing": "has no 'Missing'",
+    "user_nets": "module:Class",
+    "user_nets:not_a_class": "not a class",
+    "user_nets:NeedsArgs": "without arguments",
+    "user_nets:TwoOut": "does not fit",
+    "user_nets:Frozen": "requires_grad=False",
+}
+#: (data file, extra options) that the state_dict net_sd.pt loaded into user_nets:Net refuses
+DATA_CASES = [
+    # the data file itself
+    ("empty.pt", (), "is empty"),
+    ("text.pt", (), "not a readable torch file"),
+    ("data_truncated.pt", (), "not a readable torch file"),
+    ("data_single.pt", (), "(inputs, targets)"),
+    ("data_dict.pt", (), "(inputs, targets)"),
+    ("data_empty.pt", (), "empty batch"),
+    ("data_mismatch.pt", (), "must match"),
+    ("data_nan.pt", (), "NaN"),
+    ("net_pickled.pt", (), "--unsafe-load"),
+    # model and data together
+    ("data_wrong_features.pt", (), "number of input features"),
+    ("data_labels.pt", ("--loss", "mse"), "--loss cross_entropy"),
+    ("data_int_col.pt", (), "integers"),
+    ("data_flat_targets.pt", (), "reshape the targets"),
+    ("data_labels.pt", ("--loss", "cross_entropy"), "classes ≥ 2"),
+]
 FILE_CASES = [
     # model file: unreadable / not torch / not a model
     (["net_sd.pt", "missing.pt"], "no such file"),
@@ -262,38 +293,18 @@ FILE_CASES = [
     (["adir.pt", "data.pt"], "is not a file"),
     (["data.pt", "data.pt"], "not a model"),
     (["net_pickled.pt", "data.pt"], "--unsafe-load"),
-    # state_dict and --model-class
+    # a state_dict needs --model-class
     (["net_sd.pt", "data.pt"], "--model-class module:Class"),
-    (["net_sd.pt", "data.pt", "--model-class", "no_such_module_xyz:Net"], "cannot import"),
-    (["net_sd.pt", "data.pt", "--model-class", "user_nets:Missing"], "has no 'Missing'"),
-    (["net_sd.pt", "data.pt", "--model-class", "user_nets"], "module:Class"),
-    (["net_sd.pt", "data.pt", "--model-class", "user_nets:not_a_class"], "not a class"),
-    (["net_sd.pt", "data.pt", "--model-class", "user_nets:NeedsArgs"], "without arguments"),
-    (["net_sd.pt", "data.pt", "--model-class", "user_nets:TwoOut"], "does not fit"),
+    *((["net_sd.pt", "data.pt", "--model-class", cls], needle) for cls, needle in CLASS_CASES.items()),
     # TorchScript is code: refused unless --unsafe-load, and then only into --model-class
     (["net_ts.pt", "data.pt", "--model-class", "user_nets:Net"], "TorchScript, which is code"),
     (["net_ts.pt", "data.pt"], "TorchScript, which is code"),
     (["net_ts.pt", "data.pt", "--unsafe-load"], "pass --model-class"),
-    # data file
-    (["net_sd.pt", "empty.pt", "--model-class", "user_nets:Net"], "is empty"),
-    (["net_sd.pt", "text.pt", "--model-class", "user_nets:Net"], "not a readable torch file"),
-    (["net_sd.pt", "data_truncated.pt", "--model-class", "user_nets:Net"], "not a readable torch file"),
-    (["net_sd.pt", "data_single.pt", "--model-class", "user_nets:Net"], "(inputs, targets)"),
-    (["net_sd.pt", "data_dict.pt", "--model-class", "user_nets:Net"], "(inputs, targets)"),
-    (["net_sd.pt", "data_empty.pt", "--model-class", "user_nets:Net"], "empty batch"),
-    (["net_sd.pt", "data_mismatch.pt", "--model-class", "user_nets:Net"], "must match"),
-    (["net_sd.pt", "data_nan.pt", "--model-class", "user_nets:Net"], "NaN"),
-    (["net_sd.pt", "net_pickled.pt", "--model-class", "user_nets:Net"], "--unsafe-load"),
-    # model and data together
-    (["net_sd.pt", "data_wrong_features.pt", "--model-class", "user_nets:Net"], "number of input features"),
-    (["net_sd.pt", "data_labels.pt", "--model-class", "user_nets:Net", "--loss", "mse"], "--loss cross_entropy"),
-    (["net_sd.pt", "data_int_col.pt", "--model-class", "user_nets:Net"], "integers"),
-    (["net_sd.pt", "data_flat_targets.pt", "--model-class", "user_nets:Net"], "reshape the targets"),
-    (["net_sd.pt", "data_labels.pt", "--model-class", "user_nets:Net", "--loss", "cross_entropy"], "classes ≥ 2"),
+    *((["net_sd.pt", data, "--model-class", "user_nets:Net", *extra], needle) for data, extra, needle in DATA_CASES),
+    # a two-output model
     (["two_sd.pt", "data_labels_out_of_range.pt", "--model-class", "user_nets:TwoOut", "--loss", "cross_entropy"],
      "labels must be in [0, 1]"),
     (["two_sd.pt", "data.pt", "--model-class", "user_nets:TwoOut", "--loss", "cross_entropy"], "probabilities"),
-    (["net_sd.pt", "data.pt", "--model-class", "user_nets:Frozen"], "requires_grad=False"),
 ]
 
 

@@ -5,6 +5,7 @@ import math
 import os
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
@@ -17,6 +18,7 @@ from pyqgd.estimate import (
     OdeProblem,
     PhysicalEstimates,
     UnknownPresetError,
+    classical_gd_flops,
     classical_gd_seconds,
     estimate_model,
     estimate_physical,
@@ -122,11 +124,11 @@ def test_errors(small_cost):
 
 
 def test_ode_cost_structure():
-    """Registers, sparsity and κ from the layout of the built circuit, computed here from their definitions."""
+    """Registers, sparsity, κ and the QSVT degree of the built circuit, computed here from their definitions and the
+    published closed form of the degree-optimal inverse polynomial. (The calls, degree × amplification rounds, are
+    checked against the Q#-traced whole solver in tests/test_estimate_solver.py and test_estimate_validation.py.)"""
     pr = OdeProblem(n=1024, s=4, N=2, T=50, epsilon=1e-2, solver="qsvt")  # the QSVT solve's structure
     c = ode_solver_cost(pr)
-    from pyqgd.estimate.ode import polynomial_precision
-    from pyqgd.quantum import optimal_inverse_degree
 
     # clock ⌈log2 101⌉ = 7, level 1, two slots of 10 qubits
     assert c.m_sys == 7 + 1 + 2 * 10
@@ -135,8 +137,14 @@ def test_ode_cost_structure():
     assert c.s_L == 1 + 29
     assert c.inverse_norm == 50 + 50 + 1 and c.inverse_norm_method == "worst case T+p+1"
     assert c.kappa == pytest.approx(c.alpha * 101)
-    assert c.degree == optimal_inverse_degree(c.kappa, polynomial_precision(1e-2, c.amplitude, c.inverse_norm))
-    assert c.block_encoding_calls == c.degree * c.amplification_length
+    # a-priori amplitude bound A = √(p+1)(1 − ε)/√2 (F0 = 0, ‖u_in‖ = 1, ‖B‖ = √2 at N = 2, p = T = 50), the
+    # polynomial's precision ε_P = min(ε/2, ε·A/(2‖L⁻¹‖)), and the minimal odd degree of relative error ε_P on
+    # [1/κ, 1]: 2⌈arccosh(1/ε_P)/arccosh((κ²+1)/(κ²−1))⌉ − 1 (Chebyshev extremal property, Rivlin Thm 2.20)
+    A = math.sqrt(51) * 0.99 / math.sqrt(2)
+    assert c.amplitude == pytest.approx(A, rel=1e-12)
+    eps_p = min(0.005, 0.01 * A / (2 * 101))
+    k = c.kappa
+    assert c.degree == 2 * math.ceil(math.acosh(1 / eps_p) / math.acosh((k * k + 1) / (k * k - 1))) - 1
     assert c.total.ccz_count > c.block_encoding.ccz_count * c.block_encoding_calls
     assert c.built and "built" in c.label
     c2 = ode_solver_cost(OdeProblem(n=1024, s=4, N=2, T=100, epsilon=1e-2, solver="qsvt"))
@@ -180,20 +188,52 @@ def test_exponent_fit_and_claims():
     assert 0.8 < kron["n_exponent"] < 1.3  # each sparse-QROM lookup compares the address with all n·s records
 
 
-def test_classical_and_tomography():
-    m = ClassicalModel()
-    assert classical_gd_seconds(10**6, 10, m) == pytest.approx(6 * 10**6 * 2048 * 10 / (312e12 * 0.4))
-    assert tomography_samples(1000, 0.1) == math.ceil(1000 * math.log(1000) / 0.01)
+def test_classical_flops_equal_torchs_count_of_a_training_step():
+    """6 FLOPs per parameter per sample (forward 2, backward 4) against torch's own FLOP counter of one training step
+    (forward, loss, backward) of a bias-free MLP; the time is those FLOPs at the model's sustained throughput."""
+    torch = pytest.importorskip("torch")
+    from torch.utils.flop_counter import FlopCounterMode
+
+    net = torch.nn.Sequential(torch.nn.Linear(32, 64, bias=False), torch.nn.Tanh(), torch.nn.Linear(64, 64, bias=False),
+                              torch.nn.Tanh(), torch.nn.Linear(64, 8, bias=False))
+    n, B = sum(p.numel() for p in net.parameters()), 16
+    x = torch.randn(B, 32, requires_grad=True)  # every layer's input gradient counted, as in the 6·n rule
+    with FlopCounterMode(display=False) as count:
+        net(x).square().sum().backward()
+    m = ClassicalModel(batch=B)
+    assert classical_gd_flops(n, 3, m) == 3 * count.get_total_flops()
+    assert classical_gd_seconds(n, 3, m) == pytest.approx(3 * count.get_total_flops() / (m.gpu_flops * m.utilization))
     with pytest.raises(EstimateInputError):
         ClassicalModel(utilization=1.5)
 
 
+def test_tomography_samples_reach_the_precision():
+    """⌈s·ln s/δ²⌉ computational-basis runs (Guţă, Kahn, Kueng, Tropp 2020, constant 1) read the magnitudes of s
+    nonzero amplitudes to ℓ2 error ≤ δ: simulated here by sampling the measurement outcomes."""
+    assert tomography_samples(1000, 0.1) == 690_776  # 1000·ln 1000/0.01 = 690775.5
+    rng = np.random.default_rng(0)
+    for s, delta in ((40, 0.1), (200, 0.05)):
+        runs = tomography_samples(s, delta)
+        for _ in range(20):
+            a = rng.normal(size=s)
+            a /= np.linalg.norm(a)
+            counts = rng.multinomial(runs, a * a)
+            assert np.linalg.norm(np.sqrt(counts / runs) - np.abs(a)) <= delta
+
+
 def test_paper_scale_model_estimate():
-    me = estimate_model(paper_problem(103_000_000, 1000, loading="qram", block_encoding="f_tables_model"),
+    """At n = 1.03e8: the read-out runs from Kerenidis–Prakash's ℓ2-sampling count (computed here: 2·⌈36·d·ln d/δ²⌉
+    amplitude and sign runs + ⌈⌈2π/(δ√λ)⌉/L⌉ norm runs), the total = those runs × the QDK runtime of one run."""
+    n, T, d = 103_000_000, 1000, 0.01
+    me = estimate_model(paper_problem(n, T, loading="qram", block_encoding="f_tables_model"),
                         ("qubit_gate_ns_e4", "qubit_maj_ns_e6"))
+    lam, L = me.cost.success_probability, me.cost.amplification_length
+    runs = 2 * math.ceil(36 * n * math.log(n) / d**2) + math.ceil(math.ceil(2 * math.pi / (d * math.sqrt(lam))) / L)
+    assert me.readout == "l2_sampling" and me.samples == runs
     assert me.physical is not None and len(me.physical.estimates) == 2
-    assert me.total_seconds["qubit_gate_ns_e4"] == pytest.approx(me.samples * me.physical.get("qubit_gate_ns_e4").runtime_seconds)
-    assert me.classical_seconds > 0
+    for preset in ("qubit_gate_ns_e4", "qubit_maj_ns_e6"):
+        assert me.total_seconds[preset] == pytest.approx(runs * me.physical.get(preset).runtime_seconds, rel=1e-12)
+    assert me.classical_seconds == classical_gd_seconds(n, T)
     md = markdown_table([me])
     assert md.count("\n") == 3 and "qubit_maj_ns_e6" in md
 
@@ -202,11 +242,16 @@ def test_break_even_reports_crossover_or_none():
     from pyqgd.estimate import break_even
 
     be = break_even(paper_problem(10**6, 100, loading="qram"), "qubit_gate_ns_e4", ns=(10**4, 10**8))
-    assert be["crossover_n"] is None or be["crossover_n"] in (10**4, 10**8)
     for r in be["rows"]:
         assert r["classical_seconds"] > 0 and (r["quantum_seconds"] is None or r["quantum_seconds"] > 0)
     # quantum is slower than classical at every n here: the crossover is reported as None
     assert be["crossover_n"] is None
+    # against a GPU 10²⁵ times slower the quantum run wins where its total is below 6·n·B·T/(R·u), computed here
+    slow = ClassicalModel(gpu_flops=312e12 / 1e25)
+    be = break_even(paper_problem(10**6, 100, loading="qram"), "qubit_gate_ns_e4", ns=(10**4, 10**8), classical=slow)
+    classical = {n: 6 * n * 2048 * 100 / (312e12 / 1e25 * 0.4) for n in (10**4, 10**8)}
+    wins = [r["n"] for r in be["rows"] if r["quantum_seconds"] < classical[r["n"]]]
+    assert wins == [10**8] and be["crossover_n"] == 10**8
 
 
 def test_dataframe_when_pandas_present(all_presets):

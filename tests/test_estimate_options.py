@@ -48,13 +48,25 @@ def test_readouts_against_source_formulas(d, delta):
 
 
 def test_every_loading_and_readout_reaches_the_report():
+    """Each loading's estimate prices both read-outs with the source formulas (computed here: Kerenidis–Prakash
+    2·⌈36·d·ln d/δ²⌉, van Apeldoorn et al. 2·⌈d·ln d/δ⌉, each + ⌈⌈2π/(δ√λ)⌉/L⌉ norm runs), takes the cheaper as its
+    samples, and for QRAM the router error of Hann et al. 2021, budget/(Q·runs·log²E)."""
+    d, delta = 10**5, 1e-2
     for ld in LOADINGS:
-        me = estimate_model(paper_problem(10**5, 100, loading=ld, block_encoding="f_tables_model"), "qubit_gate_ns_e4",
+        me = estimate_model(paper_problem(d, 100, loading=ld, block_encoding="f_tables_model"), "qubit_gate_ns_e4",
                             readout="all")
         s = me.summary()
-        assert set(s["readouts"]) == set(READOUTS) and s["loading_label"]
-        assert me.samples == min(v["runs"] for v in s["readouts"].values())
-        assert (s["qram_router_error_needed"] is not None) == (ld == "qram")
+        lam, L = me.cost.success_probability, me.cost.amplification_length
+        norm = math.ceil(math.ceil(2 * math.pi / (delta * math.sqrt(lam))) / L)
+        runs = {"l2_sampling": 2 * math.ceil(36 * d * math.log(d) / delta**2) + norm,
+                "heisenberg": 2 * math.ceil(d * math.log(d) / delta) + norm}
+        assert set(runs) == set(READOUTS) and {r: v["runs"] for r, v in s["readouts"].items()} == runs
+        assert s["readout"] == "heisenberg" and me.samples == runs["heisenberg"] and s["loading_label"]
+        if ld == "qram":
+            Q, E = me.cost.total.qram_queries, max(me.cost.total.qram_cells, 2)
+            assert s["qram_router_error_needed"] == pytest.approx(1e-3 / (Q * me.samples * math.log2(E) ** 2))
+        else:
+            assert s["qram_router_error_needed"] is None
         assert "not built" in s["circuit"]  # the f_tables_model is not built
 
 
@@ -93,20 +105,22 @@ def test_unknown_readout_in_estimate_model_and_divergent_map():
 
 
 def test_solver_choices():
-    """solver='kernel' is the built kernel-reflection history solve: its calls are those of
-    pyqgd.estimate.solvers.history_kernel_calls with the good amplitude A/U, U = √(T+p+1) for F0 = 0 and ‖M‖ ≤ 1
-    (docs/math.md Eq. 17); 'auto' takes the cheaper built solver; the not-built F-tables model has no kernel solve."""
-    import math
+    """solver='kernel' is the built kernel-reflection history solve; its degree and rounds from the published forms,
+    computed here: good amplitude a = A/U with A = √(p+1)(1 − ε)/√2 (F0 = 0, ‖u_in‖ = 1, N = 2) and U = √(T+p+1)
+    (‖M‖ ≤ 1, docs/math.md Eq. 17); ε_K = ε·a/2; degree 2⌈arccosh(4/ε_K − 1)/arccosh((1+κ⁻²)/(1−κ⁻²))⌉ (Dalzell
+    Eq. 62); λ = (β(a − ε_K))², rounds the odd ⌈arccosh(1/δ)/artanh(√λ)⌉ (Yoder–Low–Chuang 2014). 'auto' takes the
+    cheaper built solver; the not-built F-tables model has no kernel solve."""
     from dataclasses import replace
-
-    from pyqgd.estimate import solvers as sv
 
     pr = paper_problem(10**5, 100, block_encoding="sparse")
     q = ode_solver_cost(pr, solver="qsvt")
     k = ode_solver_cost(pr, solver="kernel")
     a = ode_solver_cost(pr, solver="auto")
-    calls = sv.history_kernel_calls(k.kappa, pr.epsilon, k.amplitude / math.sqrt(201), delta=pr.delta_aa)
-    assert (k.degree, k.amplification_length) == (calls.degree, calls.amplification_length)
+    good = math.sqrt(101) * (1 - pr.epsilon) / math.sqrt(2) / math.sqrt(201)
+    eps_k, kappa = pr.epsilon * good / 2, k.kappa
+    degree = 2 * math.ceil(math.acosh(4 / eps_k - 1) / math.acosh((1 + kappa**-2) / (1 - kappa**-2)))
+    rounds = math.ceil(math.acosh(1 / pr.delta_aa) / math.atanh(0.999 * (good - eps_k)))
+    assert (k.degree, k.amplification_length) == (degree, rounds + 1 - rounds % 2)
     assert k.built and "kernel reflection (built)" in k.label
     best = min((q, k), key=lambda c: c.total.non_clifford_count)
     assert a.total == best.total and a.solver == best.solver

@@ -119,6 +119,36 @@ def test_data_containers_and_clear_mismatch_messages():
         gd_problem(model, F.mse_loss, {"x": X}, prune_amount=0)
 
 
+LOSS_CASES = [  # (outputs, loss name, targets, message both the API and the CLI give)
+    (2, "cross_entropy", torch.full((48,), 5), "labels must be in [0, 1] for a 2-output model, got [5, 5]"),
+    (2, "cross_entropy", torch.zeros(48, 1), "float targets must be class probabilities of shape (48, 2)"),
+    (2, "cross_entropy", torch.zeros(48, 1, dtype=torch.long), "integer targets must be class labels of shape (48,)"),
+    (1, "mse", torch.zeros(48, 1, dtype=torch.long), "integers (class labels?) of shape (48, 1)"),
+    (1, "mse", torch.zeros(48), "reshape the targets to the outputs' shape (y.reshape(48, 1))"),
+]
+
+
+@pytest.mark.parametrize("outputs,loss,y,message", LOSS_CASES, ids=[c[3][:30] for c in LOSS_CASES])
+def test_one_loss_check_for_the_api_and_the_cli(outputs, loss, y, message):
+    """gd_problem (as_loss) and the CLI's check of model and data files (check_model_data) run the same check:
+    the same message, the loss named as the caller chose it."""
+    from pyqgd.models.files import ModelFileError, check_model_data
+
+    X = torch.randn(48, 3)
+    with pytest.raises(ValueError) as api:
+        gd_problem(nn.Linear(3, outputs), loss, (X, y), prune_amount=0)
+    with pytest.raises(ModelFileError) as cli:
+        check_model_data(nn.Linear(3, outputs), (X, y), loss)
+    assert message in str(api.value) and message in str(cli.value)
+    assert str(cli.value).startswith(f"--loss {loss}") and "--loss" not in str(api.value)
+
+
+def test_a_frozen_model_is_refused_before_any_derivative():
+    model = nn.Linear(3, 1).requires_grad_(False)
+    with pytest.raises(ValueError, match="requires_grad=False"):
+        gd_problem(model, "mse", (torch.randn(8, 3), torch.randn(8, 1)), prune_amount=0)
+
+
 def test_disconnected_network_stops_before_expensive_stages():
     model, X, Y = _tiny_regression()
     with torch.no_grad():

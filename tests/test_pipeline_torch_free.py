@@ -10,7 +10,7 @@ import json, sys
 sys.modules["torch"] = None  # any `import torch` now raises ImportError, as on a core-only install
 from pyqgd.report.pipeline import analyze
 r = analyze("toy", T=20, presets=("qubit_gate_ns_e4",), loadings=("qrom",))
-print(json.dumps({"verdict": r.verdict, "fidelity": r.simulation.get("fidelity_carleman"),
+print(json.dumps({"verdict": r.verdict, "fidelity": r.simulation.fidelity_carleman,
                   "estimates": len(r.estimates),
                   "models_loaded": sorted(m for m in sys.modules if m.startswith("pyqgd.models"))}))
 """

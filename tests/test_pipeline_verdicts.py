@@ -52,12 +52,12 @@ def test_verdict_and_fractions_identical_with_and_without_simulation(family, kw)
     model, loss_fn, data = _family(family)
     on = analyze(model, loss_fn=loss_fn, data=data, simulate=True, **kw, **QUICK)
     off = analyze(model, loss_fn=loss_fn, data=data, simulate=False, **kw, **QUICK)
-    assert on.simulation != off.simulation or "skipped" in on.simulation  # the switch did switch something
+    assert on.simulation != off.simulation or on.simulation.skipped is not None  # the switch did switch something
     for f in FIELDS:
         assert getattr(on, f) == getattr(off, f)
     assert on.spectrum == off.spectrum and on.problem["provenance"]["expansion_point"] == \
         off.problem["provenance"]["expansion_point"]
-    assert on.dissipation["R"] == off.dissipation["R"]
+    assert on.dissipation.R == off.dissipation.R
 
 
 def test_eta_spectrum_and_fractions_are_taken_at_the_expansion_point():
@@ -83,7 +83,7 @@ def test_flat_modes_are_reported_apart_and_never_dissipative():
     X = torch.randn(64, 3, generator=g)
     y = (X[:, 0] > 0).long()
     r = analyze(nn.Linear(3, 2), loss_fn=nn.CrossEntropyLoss(), data=(X, y), simulate=False, **QUICK)
-    assert r.spectrum["flat_fraction"] > 0 and r.spectrum["dissipative_fraction"] < 1
+    assert r.spectrum.flat_fraction > 0 and r.spectrum.dissipative_fraction < 1
     assert r.verdict != "dissipative" and any("flat" in reason for reason in r.verdict_reasons)
 
 
@@ -91,7 +91,7 @@ def test_flat_modes_are_reported_apart_and_never_dissipative():
 def test_a_positive_definite_converged_model_is_dissipative_and_never_refused_by_the_gate(family, kw):
     model, loss_fn, data = _family(family)
     r = analyze(model, loss_fn=loss_fn, data=data, simulate=False, **kw, **QUICK)
-    assert r.spectrum["lambda_min"] > 0 and r.verdict == "dissipative"
+    assert r.spectrum.lambda_min > 0 and r.verdict == "dissipative"
     p = gd_problem(model, loss_fn, data, expansion_steps="auto", **({"max_params": 100} | kw))
     assert _gate_accepts(p)  # the quantum solver's own input check
     assert r.estimates and r.break_even
@@ -101,7 +101,7 @@ def test_gate_refusal_comes_with_a_non_dissipative_verdict():
     model, loss_fn, data = _family(tanh_mlp)
     r = analyze(model, loss_fn=loss_fn, data=data, max_params=24, simulate=False, **QUICK)
     p = gd_problem(model, loss_fn, data, max_params=24, expansion_steps="auto")
-    assert (r.verdict == "dissipative") == _gate_accepts(p) or r.spectrum["flat_fraction"] > 0
+    assert (r.verdict == "dissipative") == _gate_accepts(p) or r.spectrum.flat_fraction > 0
 
 
 def test_carleman_check_measures_truncation_and_never_prints_an_error_above_a_bound():
@@ -109,17 +109,17 @@ def test_carleman_check_measures_truncation_and_never_prints_an_error_above_a_bo
     r = analyze(model, loss_fn=loss_fn, data=data, simulate=False, **QUICK)
     check = r.carleman_check
     assert np.linalg.norm(gd_problem(model, loss_fn, data, expansion_steps="auto").u_in) < 1e-6  # converged
-    tr = check["truncation"]  # u_in too small: the check also runs where truncation is measurable
-    first = tr["rows"][0]
-    assert first["error_vs_quadratic"] > 1e3 * tr["roundoff"] and not first["below_roundoff"]
-    for rows, floor in ((check["rows"], check["roundoff"]), (tr["rows"], tr["roundoff"])):
+    tr = check.truncation  # u_in too small: the check also runs where truncation is measurable
+    first = tr.rows[0]
+    assert first.error_vs_quadratic > 1e3 * tr.roundoff and not first.below_roundoff
+    for rows in (check.rows, tr.rows):
         for row in rows:
-            if row["bound"] is not None and row["error_vs_quadratic"] > row["bound"]:
-                assert row["below_roundoff"]  # only round-off may exceed the rigorous bound
+            if row.bound is not None and row.error_vs_quadratic > row.bound:
+                assert row.below_roundoff  # only round-off may exceed the rigorous bound
     text = r.summary()
     assert "Truncation check from" in text
     # N = 2 beats N = 1 where truncation is measurable (the bound decays in N)
-    assert tr["rows"][1]["error_vs_quadratic"] < tr["rows"][0]["error_vs_quadratic"]
+    assert tr.rows[1].error_vs_quadratic < tr.rows[0].error_vs_quadratic
 
 
 def test_memory_budget_refuses_before_any_derivative_pass(monkeypatch):

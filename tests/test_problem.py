@@ -67,7 +67,7 @@ def test_analyze_accepts_a_ready_problem():
     p = gd_problem(toy_cubic(2, cubic=0.5), 0.3, u_in=np.full(2, 0.1), T=10, reference_steps=3)
     r = analyze(p, simulate=False, presets=("qubit_gate_ns_e4",), loadings=("qrom",))
     assert r.verdict == "dissipative" and r.n == 2 and r.eta == 0.3 and r.problem["reference_steps"] == 3
-    assert r.carleman_check["steps"] == 3
+    assert r.carleman_check.steps == 3
 
 
 def test_spectrum_names_and_deprecated_aliases():

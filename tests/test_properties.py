@@ -127,8 +127,8 @@ def test_ode_problem_and_its_cost_any_input(n, s, N, T, epsilon, be, max_entry, 
 def test_analyze_arguments_any_input(T, N, epsilon, almost_fraction, check_steps, expansion_steps, toy_n, max_params,
                                      check_orders, simulate):
     """The guard at the top of pyqgd.report.analyze (the rest of analyze is the pipeline itself)."""
-    works_or_clear_error(check_pipeline_arguments, T=T, N=N, epsilon=epsilon, delta=1e-2, error_budget=1e-3,
-                         check_steps=check_steps, expansion_steps=expansion_steps, almost_fraction=almost_fraction,
+    works_or_clear_error(check_pipeline_arguments, T=T, N=N, epsilon=epsilon, tomography_precision=1e-2,
+                         error_budget=1e-3, check_steps=check_steps, expansion_steps=expansion_steps, almost_fraction=almost_fraction,
                          toy_n=toy_n, seed=0, max_params=max_params, max_batches=None, check_orders=check_orders,
                          simulate=simulate)
 

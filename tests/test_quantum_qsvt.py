@@ -102,6 +102,17 @@ def test_wx_phases_reproduce_polynomial_and_reflection_map():
         assert reflection_response(psi, xi)[0] == pytest.approx(U[0, 0], abs=1e-12)
 
 
+def test_wx_phases_fall_back_to_pyqsp_when_the_own_newton_does_not_converge(monkeypatch):
+    """The fallback path: pyqsp's solver (imported only there) gives phases that reproduce the polynomial too."""
+    import pyqgd.quantum.qsp as qsp
+
+    monkeypatch.setattr(qsp, "_sym_qsp_newton", lambda coef, d, tol, maxiter: (None, float("inf")))
+    p = inverse_polynomial(10, 0.01)
+    phi = wx_phases(p.coef)
+    x = np.linspace(-1, 1, 301)
+    assert np.max(np.abs(wx_response(phi, x).imag - p(x))) < 1e-10
+
+
 def test_qsvt_angles_reports_its_error():
     a = qsvt_angles(inverse_polynomial(20, 0.01))
     assert a.max_error < 1e-9 and a.degree == optimal_inverse_degree(20, 0.01)

@@ -86,9 +86,64 @@ def test_spectrum_axis_follows_the_data(report):
     from pyqgd.report import plots
 
     lam = np.linspace(0.001, 0.01, 50)  # a real model's small eigenvalues: not squeezed into [0, 2]
-    r = dataclasses.replace(report, spectrum={**report.spectrum, "eigenvalues": lam.tolist()})
+    r = dataclasses.replace(report, spectrum=dataclasses.replace(report.spectrum, eigenvalues=lam.tolist()))
     lo, hi = plots.spectrum(r).axes[0].get_xlim()
     assert lo < r.eta * 0.001 and hi > r.eta * 0.01 and hi < 0.1
+
+
+#: report.json's keys, in order, as the pipeline wrote them before its sections became dataclasses
+LAYOUT = {
+    "": ["model", "n_total", "n", "prune", "eta", "T", "N", "epsilon", "sparsity_F1", "spectrum", "dissipation", "verdict",
+         "verdict_reasons", "carleman_check", "error_proxy", "simulation", "estimates", "break_even", "timings",
+         "problem", "stopped"],
+    "spectrum": ["lambda_min", "lambda_max", "dissipative_fraction", "divergent_fraction", "unstable_fraction",
+                 "flat_fraction", "flat_tol", "eigenvalues", "method"],
+    "dissipation": ["norm_F0", "norm_F1", "norm_F2", "re_lambda1", "rho", "R", "u_in_norm", "R_discrete", "R_min",
+                    "r_star", "invariant_ball", "bound_N2_one_step", "theorem1"],
+    "carleman_check": ["steps", "rows", "roundoff", "taylor_remainder"],
+    "carleman_check.rows": ["N", "error_vs_quadratic", "bound", "below_roundoff", "bound_below_roundoff", "error_vs_gd",
+                            "curve"],
+    "error_proxy": ["t", "E", "cutoff", "note"],
+    "estimates": ["bottom_line", "n", "T", "loading", "samples", "degree", "amplification_length", "logical_counts",
+                  "classical_seconds", "classical_wall_seconds", "total_seconds", "infeasible", "physical",
+                  "loading_label", "circuit", "built", "block_encoding", "kappa", "inverse_norm", "inverse_norm_bound",
+                  "success_probability", "amplitude_bound", "readout", "readouts", "qram_router_error_needed",
+                  "cost_tree", "breakdown"],
+    "break_even": ["preset", "loading", "loading_label", "T", "crossover_n", "rows", "block_encoding"],
+    "break_even.rows": ["n", "quantum_seconds", "classical_seconds", "block_encoding"],
+}
+
+
+def test_report_json_keeps_its_layout(report):
+    import json
+
+    d = json.loads(report.to_json())
+    assert list(d) == LAYOUT[""] and d["simulation"] == {"skipped": "simulation disabled"}
+    for path, keys in LAYOUT.items():
+        if not path:
+            continue
+        section, _, part = path.partition(".")
+        items = d[section] if isinstance(d[section], list) else [d[section]]
+        items = [row for item in items for row in item[part]] if part else items
+        assert items and all(list(item) == keys for item in items), path
+    assert report.to_dict()["estimates"][0] == report.estimates[0].to_dict()
+
+
+def test_sections_read_back_from_their_json_form():
+    from pyqgd.report.sections import BreakEven, Simulation
+
+    solve = {"n": 2, "T": 4, "block_encoding_calls": 12, "success_probability": 0.05, "fidelity_carleman": 0.999,
+             "details": {"simulate": "circuit"}, "how": "Q# circuit, 22 qubits",
+             "block_level": {"T": 8, "fidelity_carleman": 0.998, "how": "block level", "block_encoding_calls": 30},
+             "note": "precision from the classical solution"}
+    sim = Simulation.from_dict(solve)
+    assert sim.to_dict() == solve and list(sim.to_dict()) == list(solve)
+    assert (sim.T, sim.block_level.T, sim.result["details"]) == (4, 8, {"simulate": "circuit"})
+    assert Simulation.from_dict({"skipped": "too large"}).to_dict() == {"skipped": "too large"}
+    sweep = {"preset": "p", "loading": "qrom", "loading_label": "QROM", "T": 10, "crossover_n": None,
+             "rows": [{"n": 10, "quantum_seconds": None, "classical_seconds": 1.0, "block_encoding": "sparse"}],
+             "block_encoding": "sparse"}
+    assert BreakEven.from_dict(sweep).to_dict() == sweep and BreakEven.from_dict(sweep).rows[0].quantum_seconds is None
 
 
 # ---------------------------------------------------------------- estimates

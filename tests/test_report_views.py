@@ -21,11 +21,11 @@ def test_bottom_line_first_in_summary_and_html(report):
     from pyqgd.report.render import best_estimate
 
     best = best_estimate(report)
-    assert best["built"] and best["block_encoding"] == "kronecker"
+    assert best.built and best.block_encoding == "kronecker"
     first = report.summary().splitlines()[0]
-    fastest_built = min(t for e in report.estimates if e["built"] for t in e["total_seconds"].values())
+    fastest_built = min(t for e in report.estimates if e.built for t in e.total_seconds.values())
     assert first.startswith("On qubit_") and "Kronecker encoding" in first
-    assert min(best["total_seconds"].values()) == fastest_built
+    assert min(best.total_seconds.values()) == fastest_built
     html = report._repr_html_()
     assert html.index("On qubit_") < html.index("<table>")
     assert "pyqgd-cost-tree" in html and "<details open" in html and "block-encoding call" in html
@@ -35,7 +35,7 @@ def test_icicle_widths_are_the_tree_shares(report):
     from pyqgd.report import plots
     from pyqgd.report.render import best_estimate
 
-    tree = best_estimate(report)["cost_tree"]
+    tree = best_estimate(report).cost_tree
     fig = plots.figures(report)["cost_breakdown"]
     bars = [p for p in fig.axes[0].patches]
     rows = {}
@@ -68,10 +68,10 @@ def test_error_proxy_stops_at_a_floor(report):
 
     fig = plots.error_proxy(report)
     y = np.asarray(fig.axes[0].lines[0].get_ydata(), dtype=float)
-    E = np.asarray(report.error_proxy["E"], dtype=float)
+    E = np.asarray(report.error_proxy.E, dtype=float)
     assert E.min() < plots.ERROR_PROXY_FLOOR * E.max()  # the raw proxy runs far below the floor …
     assert y.min() >= plots.ERROR_PROXY_FLOOR * E.max()  # … the plot does not
-    assert fig.axes[0].get_xlim()[1] == pytest.approx(max(report.error_proxy["t"]))
+    assert fig.axes[0].get_xlim()[1] == pytest.approx(max(report.error_proxy.t))
 
 
 def test_break_even_marks_the_model(report):

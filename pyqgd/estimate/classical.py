@@ -62,8 +62,9 @@ def classical_wall_seconds(n: int, T: int, flops_seconds: float | None = None, *
     return check_size(T, "T") * step_overhead_s + float(flops_seconds)
 
 
-def tomography_samples(s_w: int, delta: float) -> int:
-    """⌈s_w·ln(max(s_w, 2))/δ²⌉ circuit runs to read out s_w nonzero weights at ℓ2 precision δ (docs/math.md §12)."""
+def tomography_samples(s_w: int, tomography_precision: float) -> int:
+    """⌈s_w·ln(max(s_w, 2))/δ²⌉ circuit runs to read out s_w nonzero weights at ℓ2 precision δ =
+    ``tomography_precision`` (docs/math.md §12)."""
     s_w = check_size(s_w, "s_w")
-    delta = check_epsilon(delta, "delta")
+    delta = check_epsilon(tomography_precision, "tomography_precision")
     return math.ceil(s_w * math.log(max(s_w, 2)) / delta**2)

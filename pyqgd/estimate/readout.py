@@ -55,16 +55,17 @@ class ReadoutCost:
         return self.amplitude_runs + self.sign_runs + self.norm_runs
 
 
-def readout_cost(readout: str, d: int, delta: float, *, success_probability: float = 1.0,
+def readout_cost(readout: str, d: int, tomography_precision: float, *, success_probability: float = 1.0,
                  amplification_length: int = 1) -> ReadoutCost:
-    """Solver runs to read out d weights to ℓ2 error δ with signs and norm (module docstring).
+    """Solver runs to read out d weights to ℓ2 error δ = ``tomography_precision`` with signs and norm (module
+    docstring).
 
     ``success_probability`` λ (before amplification) and ``amplification_length`` L set the norm's amplitude
     estimation: ⌈2π/(δ√λ)⌉ inner calls, counted as ⌈that/L⌉ runs.
     """
     check_readout(readout)
     d = check_size(d, "d (weights read out)")
-    delta = check_epsilon(delta, "delta")
+    delta = check_epsilon(tomography_precision, "tomography_precision")
     if not 0 < success_probability <= 1:
         raise EstimateInputError(f"success_probability must be in (0, 1], got {success_probability}")
     L = check_size(amplification_length, "amplification_length")

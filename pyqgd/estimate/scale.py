@@ -51,7 +51,7 @@ class ModelEstimate:
     samples: int
     total_seconds: dict
     classical_seconds: float
-    delta: float
+    tomography_precision: float
     readout: str = "l2_sampling"
     readouts: dict | None = None
     qram_router_error: float | None = None
@@ -88,14 +88,15 @@ class ModelEstimate:
         return model_estimate_html(self)
 
 
-def estimate_model(problem: OdeProblem, presets=QUBIT_PRESETS, *, error_budget: float = 1e-3, delta: float = 1e-2,
-                   classical: ClassicalModel = ClassicalModel(), qec_schemes="surface_code",
-                   readout: str | None = None) -> ModelEstimate:
+def estimate_model(problem: OdeProblem, presets=QUBIT_PRESETS, *, error_budget: float = 1e-3,
+                   tomography_precision: float = 1e-2, classical: ClassicalModel = ClassicalModel(),
+                   qec_schemes="surface_code", readout: str | None = None) -> ModelEstimate:
     """Logical cost → physical estimates for every preset → total with read-out → classical comparison.
 
     ``readout`` (default ``problem.readout``): a name of :data:`pyqgd.estimate.READOUTS`, or "all" (every option is
-    priced in ``readouts``; the cheapest sets ``samples``). Each read-out run gets the full ``error_budget`` (a failed
-    run is one bad sample; it biases the estimate by at most the failure rate, which must stay below δ). Presets whose
+    priced in ``readouts``; the cheapest sets ``samples``), each to ℓ2 precision δ = ``tomography_precision``. Each
+    read-out run gets the full ``error_budget`` (a failed run is one bad sample; it biases the estimate by at most the
+    failure rate, which must stay below δ). Presets whose
     budget cannot be met (code distance above the QDK maximum of 50) are recorded in ``infeasible`` instead of raising,
     so one run reports all presets. Runs of any length are estimated (:func:`pyqgd.estimate.estimate_physical` splits
     long ones into sequential chunks): a 10^42-Toffoli run gets a runtime, not a refusal. For QRAM loadings,
@@ -103,12 +104,12 @@ def estimate_model(problem: OdeProblem, presets=QUBIT_PRESETS, *, error_budget: 
     within the error budget (:func:`pyqgd.estimate.loading.qram_router_error_needed`).
     """
     check_epsilon(error_budget, "error_budget")
-    check_epsilon(delta, "delta")
+    check_epsilon(tomography_precision, "tomography_precision")
     readout = problem.readout if readout is None else readout
     names = READOUTS if readout == "all" else (check_readout(readout),)
     cost = ode_solver_cost(problem)
     d = problem.s_w or problem.n
-    options = {r: readout_cost(r, d, delta, success_probability=cost.success_probability,
+    options = {r: readout_cost(r, d, tomography_precision, success_probability=cost.success_probability,
                                amplification_length=cost.amplification_length) for r in names}
     chosen = min(options, key=lambda r: options[r].runs)
     samples = options[chosen].runs
@@ -131,7 +132,7 @@ def estimate_model(problem: OdeProblem, presets=QUBIT_PRESETS, *, error_budget: 
                                           error_budget)
     return ModelEstimate(problem=problem, cost=cost, physical=phys, infeasible=infeasible, samples=samples,
                          total_seconds=total, classical_seconds=classical_gd_seconds(problem.n, problem.T, classical),
-                         delta=delta, readout=chosen,
+                         tomography_precision=tomography_precision, readout=chosen,
                          readouts={r: {"runs": o.runs, "amplitude_runs": o.amplitude_runs, "sign_runs": o.sign_runs,
                                        "norm_runs": o.norm_runs, "label": o.label} for r, o in options.items()},
                          qram_router_error=router)
@@ -175,14 +176,16 @@ def fit_exponents(base: OdeProblem, Ts=(10, 30, 100, 300, 1000), ns=(10**4, 10**
 
 
 def break_even(base: OdeProblem, preset: str, *, ns=tuple(int(10**k) for k in np.arange(3, 12.5, 0.5)),
-               error_budget: float = 1e-3, delta: float = 1e-2, classical: ClassicalModel = ClassicalModel()) -> dict:
+               error_budget: float = 1e-3, tomography_precision: float = 1e-2,
+               classical: ClassicalModel = ClassicalModel()) -> dict:
     """Quantum total (with read-out) vs classical time over n (at base.T); the first n where quantum is faster.
     Each row names the block-encoding priced (with ``block_encoding="auto"`` it may change with n)."""
     rows = []
     cross = None
     for n in ns:
         pr = replace(base, n=int(n), nnz_F=None, s_w=None)
-        me = estimate_model(pr, preset, error_budget=error_budget, delta=delta, classical=classical)
+        me = estimate_model(pr, preset, error_budget=error_budget, tomography_precision=tomography_precision,
+                            classical=classical)
         q = me.total_seconds.get(preset)
         rows.append({"n": int(n), "quantum_seconds": q, "classical_seconds": me.classical_seconds,
                      "block_encoding": me.cost.block_encoding_name})

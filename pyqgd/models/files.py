@@ -30,7 +30,7 @@ import pickle
 import zipfile
 from pathlib import Path
 
-__all__ = ["ModelFileError", "check_readable", "load_model_file", "load_data_file", "check_model_data", "import_class", "mse_loss"]
+__all__ = ["ModelFileError", "check_readable", "load_model_file", "load_data_file", "check_model_data", "import_class"]
 
 
 class ModelFileError(ValueError):
@@ -194,66 +194,19 @@ def load_data_file(path, *, unsafe: bool = False):
     return X, y
 
 
-def mse_loss(outputs, targets):
-    """Mean squared error written out: torch's fused ``mse_loss`` has no forward-over-reverse rule in every case
-    (it raises "ZeroTensors are immutable" inside jvp-of-grad), and the Hessian extraction needs one. Shapes must
-    match exactly (:func:`check_model_data` checks this first): no silent (B,) × (B, 1) broadcasting."""
-    if outputs.shape != targets.shape:
-        raise ModelFileError(f"mse: outputs {tuple(outputs.shape)} and targets {tuple(targets.shape)} differ; "
-                             "reshape the targets to the outputs' shape")
-    return ((outputs - targets) ** 2).mean()
-
-
 def check_model_data(model, data, loss: str) -> None:
-    """Validate a (model, (inputs, targets), loss name) triple with one forward pass on two samples, before the
-    pipeline runs. ``loss`` is ``"mse"`` (float targets of exactly the outputs' shape) or ``"cross_entropy"``
-    (outputs (B, C) with C ≥ 2; integer class targets in [0, C) of shape (B,), or probabilities of shape (B, C))."""
-    import torch
+    """Validate a (model, (inputs, targets), loss name) triple the way the pipeline will use it, before it runs:
+    :func:`pyqgd.models.problem.check_loss` (through ``as_loss``, the check the pipeline applies) on an eval-mode
+    copy of the model, as the pipeline's (so a BatchNorm's running statistics are not moved by the check), its
+    messages naming the losses as ``--loss mse`` / ``--loss cross_entropy``; a failure is a :class:`ModelFileError`.
+    ``loss`` is ``"mse"`` (float targets of exactly the outputs' shape) or ``"cross_entropy"`` (outputs (B, C) with
+    C ≥ 2; integer class targets in [0, C) of shape (B,), or probabilities of shape (B, C))."""
+    from pyqgd.models.problem import as_loss
+    from pyqgd.models.pruning import deepcopy_module
 
-    params = list(model.parameters())
-    if not params:
-        raise ModelFileError("the model has no parameters: there is nothing to train")
-    if not any(p.requires_grad for p in params):
-        raise ModelFileError("every parameter of the model has requires_grad=False (frozen): unfreeze the "
-                             "parameters to train (p.requires_grad_(True)) before saving")
-    X, y = data
-    with torch.no_grad():
-        try:
-            out = model(X[:2])
-        except Exception as exc:  # the user's forward may fail in any way on inputs that do not fit
-            first = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
-            raise ModelFileError(f"the model rejects inputs of shape {tuple(X.shape)} ({type(exc).__name__}: "
-                                 f"{first}); check the number of input features") from None
-    if not isinstance(out, torch.Tensor):
-        raise ModelFileError(f"the model returns a {type(out).__name__}, not a tensor; wrap it to return the "
-                             "output tensor")
-    if not out.is_floating_point():
-        raise ModelFileError("the model's output is not a floating-point tensor")
-    shape = (y.shape[0],) + tuple(out.shape[1:])
-    if loss == "mse":
-        if not y.is_floating_point():
-            raise ModelFileError("--loss mse needs float targets, but the targets are integers (class labels?): "
-                                 "use --loss cross_entropy, or one-hot float targets")
-        if tuple(y.shape) != shape:
-            hint = (f"reshape the targets to {shape} (y.reshape(-1, 1))" if y.ndim == 1 and shape[1:] == (1,)
-                    else f"the targets must have the outputs' shape {shape}")
-            raise ModelFileError(f"--loss mse: outputs have shape {shape} but targets {tuple(y.shape)}: {hint}")
-    elif loss == "cross_entropy":
-        if out.ndim != 2 or out.shape[1] < 2:
-            raise ModelFileError(f"--loss cross_entropy needs outputs (batch, classes ≥ 2), but the model outputs "
-                                 f"{tuple(out.shape)}: with one output the loss is constant; use --loss mse or a "
-                                 "model with one output per class")
-        C = out.shape[1]
-        if y.is_floating_point():
-            if tuple(y.shape) != (y.shape[0], C):
-                raise ModelFileError(f"--loss cross_entropy: float targets must be class probabilities of shape "
-                                     f"(batch, {C}); got {tuple(y.shape)}; or pass integer class labels")
-        else:
-            if y.ndim != 1:
-                raise ModelFileError(f"--loss cross_entropy: integer targets must be class labels of shape (batch,); "
-                                     f"got {tuple(y.shape)}")
-            if y.min() < 0 or y.max() >= C:
-                raise ModelFileError(f"--loss cross_entropy: labels must be in [0, {C - 1}] for a {C}-output model; "
-                                     f"got [{int(y.min())}, {int(y.max())}]")
-    else:
+    if loss not in ("mse", "cross_entropy"):
         raise ModelFileError(f"unknown loss {loss!r}; use mse or cross_entropy")
+    try:
+        as_loss(loss, deepcopy_module(model).eval(), data, option="--loss")
+    except (ValueError, TypeError) as exc:
+        raise ModelFileError(str(exc)) from None

@@ -41,7 +41,7 @@ from pyqgd.models.pruning import ParameterLayout, ParameterMask, _module_param_e
 from pyqgd.problem import GDProblem, Provenance, SpectrumSummary
 from pyqgd.spectrum import suggest_eta
 
-__all__ = ["as_batches", "as_loss", "prune", "PruneResult", "dead_parameters", "gd_problem",
+__all__ = ["as_batches", "as_loss", "check_loss", "prune", "PruneResult", "dead_parameters", "gd_problem",
            "DisconnectedModelError", "DEFAULT_MAX_PARAMS", "NORM_TYPES"]
 
 #: Survivors targeted by ``amount=None``: the exact ∇³L then takes seconds (n(n+1)/2 third-order passes).
@@ -156,14 +156,16 @@ def _loss_name(loss_fn) -> str:
     return getattr(loss_fn, "__name__", None) or type(loss_fn).__name__
 
 
-def as_loss(loss_fn, model=None, batch=None):
+def as_loss(loss_fn, model=None, batch=None, *, option: str | None = None):
     """``(loss, name)``: a callable ``loss(outputs, targets) -> scalar`` that torch.func can differentiate three
-    times, checked on ``batch`` when given.
+    times, checked on ``batch`` when ``model`` and ``batch`` are given (:func:`check_loss`).
 
-    ``F.mse_loss``/``nn.MSELoss`` and ``F.huber_loss``/``nn.HuberLoss`` are replaced by the same formula written
-    with elementwise operations: torch's fused kernels for them have no usable forward-mode derivative (torch raises
-    "ZeroTensors are immutable" / "forward AD not implemented"), which third-order Taylor coefficients need. Other
-    callables are used as they are.
+    ``loss_fn``: a callable, or the name ``"mse"`` / ``"cross_entropy"``. ``F.mse_loss``/``nn.MSELoss`` and
+    ``F.huber_loss``/``nn.HuberLoss`` are replaced by the same formula written with elementwise operations: torch's
+    fused kernels for them have no usable forward-mode derivative (torch raises "ZeroTensors are immutable" /
+    "forward AD not implemented"), which third-order Taylor coefficients need. Other callables are used as they are.
+    ``option``: the command-line option that chose the loss by name (the CLI's ``"--loss"``), so that the check's
+    messages name the losses as the user can choose them.
     """
     import torch.nn.functional as F
 
@@ -184,46 +186,70 @@ def as_loss(loss_fn, model=None, batch=None):
     elif loss_fn is F.huber_loss or isinstance(loss_fn, torch.nn.HuberLoss):
         fn, kind = _huber(red, float(getattr(loss_fn, "delta", 1.0))), "mse"
     elif loss_fn is F.cross_entropy or isinstance(loss_fn, torch.nn.CrossEntropyLoss):
-        kind = "ce"
+        kind = "cross_entropy"
     else:
         kind = "other"
     if red not in ("mean", "sum"):
         raise ValueError(f"the loss must reduce to a scalar (reduction 'mean' or 'sum'), got reduction={red!r}")
     if model is not None and batch is not None:
-        _check_loss(model, fn, batch, kind, name)
+        check_loss(model, fn, batch, kind, name if option is None else f"{option} {kind}", option=option)
     return fn, name
 
 
-def _check_loss(model, fn, batch, kind, name):
+def check_loss(model, fn, batch, kind: str, name: str, *, option: str | None = None) -> None:
+    """Check, with one forward pass without gradients, that ``fn`` can train ``model`` on ``batch`` = (inputs,
+    targets), before any derivative is taken: the model has trainable parameters and maps the inputs to one
+    floating-point tensor; for ``kind`` "mse" the targets are floats of exactly the outputs' shape (torch would
+    broadcast (B,) against (B, 1) into a wrong loss); for "cross_entropy" the outputs are (batch, classes ≥ 2) and
+    the targets integer labels in [0, classes) of shape (batch,) or class probabilities of the outputs' shape; the
+    loss is a finite scalar. ``name`` names the loss in the messages, ``option`` the command-line option that
+    chooses one (the suggested alternative is then spelled ``{option} cross_entropy``). Raises ValueError, or
+    TypeError for a model or loss that returns something else than a tensor, with what to change."""
+    params = list(model.parameters())
+    if not params:
+        raise ValueError("the model has no parameters: there is nothing to train")
+    if not any(p.requires_grad for p in params):
+        raise ValueError("every parameter of the model has requires_grad=False (frozen): unfreeze the parameters to "
+                         "train (model.requires_grad_(True); for a model file, before saving it)")
     x, y = batch
-    xs = x if isinstance(x, tuple) else (x,)
-    p = next(iter(model.parameters()))
-    xs = tuple(t.to(p.dtype) if t.is_floating_point() else t for t in xs)
+    xs = tuple(t.to(params[0].dtype) if t.is_floating_point() else t for t in (x if isinstance(x, tuple) else (x,)))
     with torch.no_grad():
         try:
             out = model(*xs)
-        except Exception as exc:
-            raise ValueError(f"the model fails on the data's inputs (shapes {[tuple(t.shape) for t in xs]}): {exc}. "
-                             "Check the input shape and dtype the model expects") from exc
+        except Exception as exc:  # the user's forward may fail in any way on inputs that do not fit
+            first = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+            raise ValueError(f"the model rejects inputs of shape {[tuple(t.shape) for t in xs]} "
+                             f"({type(exc).__name__}: {first}); check the number of input features and the dtype "
+                             "the model expects") from None
     if not isinstance(out, torch.Tensor):
-        raise TypeError(f"the model must return one tensor, got {type(out).__name__}")
+        raise TypeError(f"the model returns a {type(out).__name__}, not one tensor; wrap it to return the output tensor")
+    if not out.is_floating_point():
+        raise ValueError(f"the model's output is a {out.dtype} tensor, not a floating-point one")
+    cross_entropy = f"{option} cross_entropy" if option else "torch.nn.functional.cross_entropy"
     if kind == "mse":
         if not y.is_floating_point():
-            raise ValueError(f"{name} needs float targets of the outputs' shape {tuple(out.shape)}, got integer labels "
-                             f"of shape {tuple(y.shape)}: one-hot encode them (F.one_hot(y, {out.shape[-1]}).float()) "
-                             "or use cross_entropy")
+            raise ValueError(f"{name} needs float targets of the outputs' shape {tuple(out.shape)}, but the targets are "
+                             f"integers (class labels?) of shape {tuple(y.shape)}: one-hot encode them "
+                             f"(F.one_hot(y, {out.shape[-1]}).float()) or use {cross_entropy}")
         if tuple(y.shape) != tuple(out.shape):
-            hint = (f"y.reshape({out.shape[0]}, 1)" if out.dim() == 2 and out.shape[1] == 1 and y.dim() == 1
-                    else "targets of the outputs' shape")
+            hint = (f" (y.reshape({out.shape[0]}, 1))" if out.dim() == 2 and out.shape[1] == 1 and y.dim() == 1 else "")
             raise ValueError(f"{name}: outputs have shape {tuple(out.shape)} but targets {tuple(y.shape)}; torch would "
-                             f"broadcast them into a wrong loss. Pass {hint}")
-    if kind == "ce":
-        if out.dim() < 2 or out.shape[1] < 2:
-            raise ValueError(f"cross-entropy needs ≥ 2 outputs (class scores), the model gives shape {tuple(out.shape)}:"
-                             " the loss would be constant 0; use MSE / binary cross-entropy for one output")
+                             f"broadcast them into a wrong loss: reshape the targets to the outputs' shape{hint}")
+    if kind == "cross_entropy":
+        if out.dim() != 2 or out.shape[1] < 2:
+            raise ValueError(f"{name} needs ≥ 2 outputs, (batch, classes ≥ 2), but the model outputs "
+                             f"{tuple(out.shape)}: with one output the loss is constant; use MSE / binary cross-entropy, "
+                             "or a model with one output per class")
+        classes = out.shape[1]
         if y.is_floating_point() and tuple(y.shape) != tuple(out.shape):
-            raise ValueError(f"cross-entropy targets must be integer class labels of shape ({out.shape[0]},) or class "
-                             f"probabilities of shape {tuple(out.shape)}, got {y.dtype} {tuple(y.shape)}")
+            raise ValueError(f"{name}: float targets must be class probabilities of shape {tuple(out.shape)}, got "
+                             f"{tuple(y.shape)}; or pass integer class labels of shape ({out.shape[0]},)")
+        if not y.is_floating_point() and y.dim() != 1:
+            raise ValueError(f"{name}: integer targets must be class labels of shape ({out.shape[0]},), got "
+                             f"{tuple(y.shape)}")
+        if not y.is_floating_point() and (int(y.min()) < 0 or int(y.max()) >= classes):
+            raise ValueError(f"{name}: labels must be in [0, {classes - 1}] for a {classes}-output model, got "
+                             f"[{int(y.min())}, {int(y.max())}]")
     with torch.no_grad():
         val = fn(out, y.to(out.dtype) if y.is_floating_point() else y)
     if not isinstance(val, torch.Tensor) or val.numel() != 1:
@@ -364,9 +390,6 @@ def gd_problem(model, loss_fn, data, *, eta: float | None = None, T: int = 100, 
 
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not any(p.requires_grad for p in model.parameters()):
-        raise ValueError("no parameter of the model requires grad: call model.requires_grad_(True) (or pass the "
-                         "trainable model, not a frozen copy)")
     T = check_positive_int(T, "T")
     reference_steps = check_positive_int(reference_steps, "reference_steps")
     if expansion_steps != "auto" and (isinstance(expansion_steps, bool) or not isinstance(expansion_steps, (int, np.integer))

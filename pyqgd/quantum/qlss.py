@@ -36,14 +36,21 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.polynomial import chebyshev as C
 
-from pyqgd._checks import as_finite_vector, as_sparse_coefficient, check_positive_float
+from pyqgd._checks import check_positive_float
 from pyqgd.carleman import carleman_bounds, solve_history
 from pyqgd.quantum._context import get_context
 from pyqgd.quantum.amplification import fixed_point_schedule, fixed_point_success
 from pyqgd.quantum.kronecker import _last_dump, kronecker_encoding
 from pyqgd.quantum.oracles import DEFAULT_ANGLE_BITS, MAX_SYSTEM_QUBITS
 from pyqgd.quantum.qsp import AngleFindingError, reflection_response, wx_phases, wx_to_reflection
-from pyqgd.quantum.solvers import QuantumSolveResult, encoded_kappa, prepare_system, run_counted, simulated_result
+from pyqgd.quantum.solvers import (
+    QuantumSolveResult,
+    encoded_kappa,
+    prepare_system,
+    run_counted,
+    run_with_amplification,
+    simulated_result,
+)
 from pyqgd.quantum.structured_oracles import carleman_layout, carleman_oracle_data, history_rhs
 
 __all__ = ["KernelReflectionPolynomial", "kernel_reflection_polynomial", "kernel_reflection_degree",
@@ -135,19 +142,10 @@ def kernel_operator_matrix(A_over_alpha: np.ndarray, b: np.ndarray, t: float) ->
     return (np.eye(2 * N) - np.outer(bp, bp)) @ At
 
 
-def solve_kernel_reflection(
-    M,
-    b,
-    *,
-    epsilon: float = 0.01,
-    kappa: float | None = None,
-    norm_bounds: tuple[float, float] | None = None,
-    amplify: bool = True,
-    delta: float = 0.1,
-    angle_bits: int = DEFAULT_ANGLE_BITS,
-    max_degree: int = MAX_KERNEL_DEGREE,
-    max_system_qubits: int = MAX_SYSTEM_QUBITS,
-) -> QuantumSolveResult:
+def solve_kernel_reflection(M, b, *, epsilon: float = 0.01, kappa: float | None = None,
+                            norm_bounds: tuple[float, float] | None = None, amplify: bool = True, delta: float = 0.1,
+                            angle_bits: int = DEFAULT_ANGLE_BITS, max_degree: int = MAX_KERNEL_DEGREE,
+                            max_system_qubits: int = MAX_SYSTEM_QUBITS) -> QuantumSolveResult:
     """Solve M x = b for |x⟩ with the kernel-reflection QLSS (module docstring) on the local Q# simulator.
 
     ``kappa`` bounds α/σ_min(M) (default: from the SVD, fine at simulator sizes). ``norm_bounds`` = (lo, hi) brackets
@@ -176,30 +174,18 @@ def solve_kernel_reflection(
     sched = fixed_point_schedule(min(lam, 1.0), delta) if amplify else None
     m = data.num_system
     nq = 2 + 2 + (m + 1) + 1 + m
-    ctx = get_context()
-    op = ctx.code.Solvers.KernelReflection.KernelReflectionSolve
-    N = data.dim
-    st, calls = run_counted(op, data.to_qsharp(), bp.tolist(), 1.0 / t, poly.phases.tolist(), [], [],
-                             num_qubits=nq)
-    good = st[:N]
-    p = float(np.vdot(good, good).real)
-    p_amp = p_amp_pred = None
-    if sched is not None:
-        st, calls = run_counted(op, data.to_qsharp(), bp.tolist(), 1.0 / t, poly.phases.tolist(),
-                                 sched.alphas.tolist(), sched.betas.tolist(), num_qubits=nq)
-        good = st[:N]
-        p_amp = float(np.vdot(good, good).real)
-        p_amp_pred = float(fixed_point_success(p, sched))
-    x = good[:n] / np.linalg.norm(good[:n])
+    op = get_context().code.Solvers.KernelReflection.KernelReflectionSolve
+
+    def run(schedule):
+        alphas, betas = ([], []) if schedule is None else (schedule.alphas.tolist(), schedule.betas.tolist())
+        return run_counted(op, data.to_qsharp(), bp.tolist(), 1.0 / t, poly.phases.tolist(), alphas, betas,
+                           num_qubits=nq)
+
+    runs = run_with_amplification(run, sched, data.dim)
+    p_amp_pred = None if sched is None else float(fixed_point_success(runs.success_probability, sched))
     xnorm = float(np.linalg.norm(np.linalg.solve(Mq / data.alpha, bp)))
     return simulated_result(
-        "kernel_reflection", x, as_sparse_coefficient(M, "M"), as_finite_vector(b, "b", n), data, nq, m,
-        success_probability=p,
-        amplified_success_probability=p_amp,
-        block_encoding_calls=calls,
-        kappa=float(kappa),
-        epsilon=epsilon,
-        degree=poly.degree,
+        "kernel_reflection", runs, M, b, n, data, nq, kappa=float(kappa), epsilon=epsilon, degree=poly.degree,
         details={
             "t": t, "norm_bounds": (lo, hi), "solution_norm": xnorm, "eps_k": eps_k,
             "success_lower_bound": p_lo, "success_ideal": float(4 * (t / xnorm) ** 2 / (1 + (t / xnorm) ** 2) ** 2),

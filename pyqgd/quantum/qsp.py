@@ -82,13 +82,12 @@ def wx_to_reflection(phi: np.ndarray) -> np.ndarray:
 def wx_phases(cheb_coef: np.ndarray, *, tol: float = 1e-10, maxiter: int = 100) -> np.ndarray:
     """Wx-convention QSP phases for a real polynomial of definite parity given by Chebyshev coefficients.
 
-    Uses pyqsp 0.2.0's symmetric-QSP Newton solver (``pyqsp.sym_qsp_opt.newton_solver``, the method of
-    Dong–Lin–Ni–Wang 2023, whose Jacobian is O(d²) per iteration); its progress prints are suppressed. The result
-    is verified independently by :func:`wx_response` at 2d Chebyshev nodes; raises :class:`AngleFindingError`
-    if the reconstruction error exceeds ``tol``.
+    The symmetric-QSP Newton iteration of Dong–Lin–Ni–Wang 2023 (:func:`_sym_qsp_newton`, Jacobian O(d·d̃) per
+    iteration); when it does not converge within ``maxiter`` steps, pyqsp 0.2.0's implementation of the same method
+    (``pyqsp.sym_qsp_opt.newton_solver``, Jacobian O(d²)), its progress prints suppressed. The result is verified
+    independently by :func:`wx_response` at 2d + 1 Chebyshev nodes; raises :class:`AngleFindingError` if the
+    reconstruction error exceeds ``tol``.
     """
-    from pyqsp.sym_qsp_opt import newton_solver  # here, not at the top: importing pyqsp takes ~3 s
-
     coef = np.asarray(cheb_coef, dtype=float)
     odd = np.max(np.abs(coef[1::2])) if len(coef) > 1 else 0.0
     even = np.max(np.abs(coef[0::2]))
@@ -98,6 +97,10 @@ def wx_phases(cheb_coef: np.ndarray, *, tol: float = 1e-10, maxiter: int = 100) 
     d = len(coef) - 1
     phases, err = _sym_qsp_newton(coef, d, min(tol, 1e-12), maxiter)
     if phases is None:  # not converged: pyqsp's solver (same method, slower Jacobian)
+        # imported only here: pyqsp's package import loads matplotlib.pyplot (pyqsp/poly.py) and takes ~0.5–1 s,
+        # a cost and a side effect that the converged path, and every `import pyqgd.quantum`, do without
+        from pyqsp.sym_qsp_opt import newton_solver
+
         with contextlib.redirect_stdout(io.StringIO()):
             _, err, _, proto = newton_solver(coef[parity::2], parity, crit=min(tol, 1e-12), maxiter=maxiter)
         phases = np.array(proto.full_phases, dtype=float)

@@ -22,7 +22,8 @@ from pyqgd.quantum.oracles import DEFAULT_ANGLE_BITS, MAX_SYSTEM_QUBITS, _reject
 from pyqgd.quantum.polynomials import inverse_polynomial
 from pyqgd.quantum.qsp import qsvt_angles
 
-__all__ = ["simulated_result", "QuantumSolveResult", "prepare_system", "solve_qsvt", "normalized_solution", "DEFAULT_MAX_DEGREE", "run_counted"]
+__all__ = ["simulated_result", "QuantumSolveResult", "prepare_system", "solve_qsvt", "normalized_solution", "DEFAULT_MAX_DEGREE",
+           "run_counted", "run_with_amplification", "SimulatedRuns"]
 
 #: Default cap on the QSVT degree in ``solve_qsvt`` (angle finding is O(d²) per Newton step in pyqsp, and every
 #: degree is one block-encoding call in the simulator).
@@ -63,14 +64,31 @@ def normalized_solution(M, b) -> np.ndarray:
     return x / np.linalg.norm(x)
 
 
-def simulated_result(method: str, x, M, b, data, qubits_in_superposition: int, system_qubits: int,
+@dataclass(frozen=True)
+class SimulatedRuns:
+    """What the simulated runs of a linear solve (:func:`run_with_amplification`) measured: the success branch of the
+    last run's final state (all ancillas |0⟩), the success probability without amplification and with it (None
+    without), and the block-encoding calls the Q# program counted in the last run."""
+
+    good: np.ndarray
+    success_probability: float
+    amplified_success_probability: float | None
+    calls: int
+
+
+def simulated_result(method: str, runs: SimulatedRuns, M, b, n: int, data, qubits_in_superposition: int,
                      **fields) -> QuantumSolveResult:
-    """The :class:`QuantumSolveResult` of a simulated solve of M x = b on ``data``'s sparse-access encoding: numpy's
-    normalized solution beside ``x``, fidelity |⟨x_classical|x⟩|², qubits allocated = those in superposition + the
-    m system qubits' index copy + the angle register, α of the encoding."""
-    ref = normalized_solution(M, b)
+    """The :class:`QuantumSolveResult` of a simulated solve of the n × n system M x = b on ``data``'s sparse-access
+    encoding: the state x = first n amplitudes of ``runs.good``, normalized, beside numpy's normalized solution,
+    fidelity |⟨x_classical|x⟩|², qubits allocated = those in superposition + the m system qubits' index copy + the
+    angle register, α of the encoding; ``fields`` are the solver's own (κ, ε, degree, details)."""
+    x = runs.good[:n] / np.linalg.norm(runs.good[:n])
+    ref = normalized_solution(as_sparse_coefficient(M, "M"), as_finite_vector(b, "b", n))
     return QuantumSolveResult(method=method, state=x, classical=ref, fidelity=float(abs(np.vdot(ref, x)) ** 2),
-                              qubits=qubits_in_superposition + system_qubits + data.angle_bits,
+                              success_probability=runs.success_probability,
+                              amplified_success_probability=runs.amplified_success_probability,
+                              block_encoding_calls=runs.calls,
+                              qubits=qubits_in_superposition + data.num_system + data.angle_bits,
                               qubits_in_superposition=qubits_in_superposition, alpha=data.alpha, **fields)
 
 
@@ -124,9 +142,20 @@ def run_counted(callable_, *args, num_qubits: int) -> tuple[np.ndarray, int]:
     return v, int(res["result"])
 
 
-def _good_branch(state: np.ndarray, N: int) -> np.ndarray:
-    # layout [lcu, sig, flag, idx, sys] big-endian: all ancillas |0> <=> index < N
-    return state[:N]
+def run_with_amplification(run, schedule, N: int) -> SimulatedRuns:
+    """The simulated runs of a linear solve: ``run(None)`` without amplification and, when a fixed-point
+    ``schedule`` is given, ``run(schedule)`` with it; ``run`` returns (the final state dump, the block-encoding calls
+    the Q# program counted). The ancillas are the most significant qubits of the dump, so the success branch (all
+    ancillas |0⟩) is its first ``N`` amplitudes."""
+    state, calls = run(None)
+    good = state[:N]
+    p = float(np.vdot(good, good).real)
+    p_amp = None
+    if schedule is not None:
+        state, calls = run(schedule)
+        good = state[:N]
+        p_amp = float(np.vdot(good, good).real)
+    return SimulatedRuns(good=good, success_probability=p, amplified_success_probability=p_amp, calls=int(calls))
 
 
 def encoded_kappa(data, kappa=None, floor: float = 1.0 + 1e-6) -> tuple[float, float]:
@@ -146,18 +175,9 @@ def encoded_kappa(data, kappa=None, floor: float = 1.0 + 1e-6) -> tuple[float, f
     return kappa, kappa_be
 
 
-def solve_qsvt(
-    M,
-    b,
-    *,
-    epsilon: float = 0.01,
-    kappa: float | None = None,
-    amplify: bool = False,
-    delta: float = 0.1,
-    angle_bits: int = DEFAULT_ANGLE_BITS,
-    max_degree: int = DEFAULT_MAX_DEGREE,
-    max_system_qubits: int = MAX_SYSTEM_QUBITS,
-) -> QuantumSolveResult:
+def solve_qsvt(M, b, *, epsilon: float = 0.01, kappa: float | None = None, amplify: bool = False, delta: float = 0.1,
+               angle_bits: int = DEFAULT_ANGLE_BITS, max_degree: int = DEFAULT_MAX_DEGREE,
+               max_system_qubits: int = MAX_SYSTEM_QUBITS) -> QuantumSolveResult:
     """Solve M x = b for |x> with QSVT matrix inversion on the local Q# simulator.
 
     ``kappa`` bounds α/σ_min(M) (α = s·max|M_ij|, the block-encoding normalization); by default it is computed from
@@ -178,27 +198,17 @@ def solve_qsvt(
     N = data.dim
     m = data.num_system
     n_qubits = 2 + (m + 1) + m
-    ctx = get_context()
-    # unamplified run: success probability and state
-    st, calls = run_counted(ctx.code.Bridge.QsvtSolve, data.to_qsharp(), angles.phases.tolist(), bp.tolist(),
-                            num_qubits=n_qubits)
-    good = _good_branch(st, N)
-    p = float(np.vdot(good, good).real)
-    p_amp = None
-    if sched is not None:
-        st, calls = run_counted(ctx.code.Bridge.QsvtSolveAmplified, data.to_qsharp(), angles.phases.tolist(), bp.tolist(),
-                             sched.alphas.tolist(), sched.betas.tolist(), num_qubits=n_qubits)
-        good = _good_branch(st, N)
-        p_amp = float(np.vdot(good, good).real)
-    x = good[:n] / np.linalg.norm(good[:n])
+    code = get_context().code.Bridge
+
+    def run(schedule):
+        if schedule is None:
+            return run_counted(code.QsvtSolve, data.to_qsharp(), angles.phases.tolist(), bp.tolist(), num_qubits=n_qubits)
+        return run_counted(code.QsvtSolveAmplified, data.to_qsharp(), angles.phases.tolist(), bp.tolist(),
+                           schedule.alphas.tolist(), schedule.betas.tolist(), num_qubits=n_qubits)
+
+    runs = run_with_amplification(run, sched, N)
     return simulated_result(
-        "qsvt", x, as_sparse_coefficient(M, "M"), as_finite_vector(b, "b", n), data, n_qubits, m,
-        success_probability=p,
-        amplified_success_probability=p_amp,
-        block_encoding_calls=int(calls),
-        kappa=float(kappa),
-        epsilon=epsilon,
-        degree=angles.degree,
+        "qsvt", runs, M, b, n, data, n_qubits, kappa=float(kappa), epsilon=epsilon, degree=angles.degree,
         details={
             "polynomial_scale": poly.scale,
             "polynomial_relative_error": poly.relative_error(),
@@ -208,6 +218,6 @@ def solve_qsvt(
             "sparsity": data.sparsity,
             "amplification_length": None if sched is None else sched.length,
             "amplification_width": None if sched is None else sched.width,
-            "padding_leakage": float(np.linalg.norm(good[n:]) ** 2 / max(np.vdot(good, good).real, 1e-300)),
+            "padding_leakage": float(np.linalg.norm(runs.good[n:]) ** 2 / max(np.vdot(runs.good, runs.good).real, 1e-300)),
         },
     )

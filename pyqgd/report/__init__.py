@@ -7,15 +7,9 @@
 * :mod:`~pyqgd.report.plots` — talk-ready matplotlib Figures (never touching the global backend), 300-dpi PNG + SVG,
   the QDK space–time frontier.
 
-``from pyqgd.report import analyze, AnalysisReport`` works too (imported on first use).
+``from pyqgd.report import analyze, AnalysisReport`` works too.
 """
 
+from pyqgd.report.pipeline import AnalysisReport, analyze
+
 __all__ = ["analyze", "AnalysisReport"]
-
-
-def __getattr__(name):
-    if name in __all__:
-        from pyqgd.report import pipeline
-
-        return getattr(pipeline, name)
-    raise AttributeError(f"module 'pyqgd.report' has no attribute {name!r}")

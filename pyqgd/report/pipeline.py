@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +55,18 @@ from pyqgd.limits import check_pipeline_arguments
 from pyqgd.problem import GDProblem
 from pyqgd.quantum.ode import solve_gd
 from pyqgd.report import plots, render
+from pyqgd.report.sections import (
+    BreakEven,
+    CarlemanCheck,
+    CheckRow,
+    Dissipation,
+    ErrorProxy,
+    Estimate,
+    Simulation,
+    Spectrum,
+    TruncationCheck,
+    plain,
+)
 from pyqgd.spectrum import FLAT_TOL, error_proxy, mode_fractions, optimal_dissipation_number
 
 __all__ = ["AnalysisReport", "analyze", "ZOO_MODELS"]
@@ -66,7 +78,9 @@ MAX_CHECK_DIM = 300_000
 
 @dataclass(frozen=True)
 class AnalysisReport:
-    """Everything :func:`analyze` found, as plain data (JSON-serialisable with ``to_json``)."""
+    """Everything :func:`analyze` found: the sizes and choices, the typed sections of :mod:`pyqgd.report.sections`
+    (``estimates`` a list of :class:`~pyqgd.report.sections.Estimate`, ``break_even`` of
+    :class:`~pyqgd.report.sections.BreakEven`), and ``to_dict()`` / ``to_json()`` in report.json's layout."""
     model: str
     n_total: int
     n: int
@@ -76,26 +90,31 @@ class AnalysisReport:
     N: int
     epsilon: float
     sparsity_F1: dict
-    spectrum: dict
-    dissipation: dict
+    spectrum: Spectrum
+    dissipation: Dissipation
     verdict: str
     verdict_reasons: list
-    carleman_check: dict
-    error_proxy: dict
-    simulation: dict
+    carleman_check: CarlemanCheck
+    error_proxy: ErrorProxy
+    simulation: Simulation
     estimates: list
     break_even: list
     timings: dict = field(default_factory=dict)
     problem: dict = field(default_factory=dict)  # GDProblem.summary(): η source, pruning, data, expansion point
     stopped: str | None = None  # why the pipeline stopped after the verdict (disconnected / not applicable)
 
+    def to_dict(self) -> dict:
+        """The report as report.json holds it: every field, each section as its ``to_dict()``."""
+        return {f.name: plain(getattr(self, f.name)) for f in fields(self)}
+
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2, default=_json_default)
+        return json.dumps(self.to_dict(), indent=2, default=_json_default)
 
     def summary(self) -> str:
-
+        """The report in words: the bottom line first, then the problem, the diagnostics, the verdict with its
+        reasons, the Carleman check, the Q# simulation, the estimates and the break-even sweeps."""
         d, s = self.dissipation, self.spectrum
-        prov = (getattr(self, "problem", None) or {}).get("provenance", {})
+        prov = (self.problem or {}).get("provenance", {})
         lines = [
             render.bottom_line(self), *render.bottom_line_lines(self),
             f"pyqgd analysis of '{self.model}': {self.n} surviving of {self.n_total} parameters "
@@ -103,45 +122,35 @@ class AnalysisReport:
             *[f"  {label}: {prov[k]}" for k, label in _PROVENANCE_LINES if prov.get(k)],
             *[f"  note: {note}" for note in prov.get("notes") or ()],
             *_work_lines(self.timings),
-            f"  Hessian on survivors at θ*: λ ∈ [{s['lambda_min']:.3g}, {s['lambda_max']:.3g}]; dissipative fraction "
-            f"({s.get('flat_tol', 0):g} ≤ ηλ < 2) = {s['dissipative_fraction']:.1%}, flat (|ηλ| < {s.get('flat_tol', 0):g}) "
-            f"{s.get('flat_fraction', 0):.1%}; F1 nonzeros per row ≤ {self.sparsity_F1['max_row_nnz']} "
+            f"  Hessian on survivors at θ*: λ ∈ [{s.lambda_min:.3g}, {s.lambda_max:.3g}]; dissipative fraction "
+            f"({s.flat_tol:g} ≤ ηλ < 2) = {s.dissipative_fraction:.1%}, flat (|ηλ| < {s.flat_tol:g}) "
+            f"{s.flat_fraction:.1%}; F1 nonzeros per row ≤ {self.sparsity_F1['max_row_nnz']} "
             f"(density {self.sparsity_F1['density']:.1%})",
-            f"  ‖F0‖ = {d['norm_F0']:.3g}, ‖F2‖ = {d['norm_F2']:.3g}, ρ = ‖I+F1‖ = {d['rho']:.4f}, "
-            f"R = {_fmt(d.get('R'))}, R_d = {_fmt(d['R_discrete'])}, R_min (PNAS, best ‖u_in‖) = {_fmt(d['R_min'])}",
+            f"  ‖F0‖ = {d.norm_F0:.3g}, ‖F2‖ = {d.norm_F2:.3g}, ρ = ‖I+F1‖ = {d.rho:.4f}, "
+            f"R = {_fmt(d.R)}, R_d = {_fmt(d.R_discrete)}, R_min (PNAS, best ‖u_in‖) = {_fmt(d.R_min)}",
             f"  VERDICT: {self.verdict.upper()}",
         ]
         lines += [f"    - {r}" for r in self.verdict_reasons]
         lines += _check_lines(self.carleman_check)
-        sim = self.simulation
-        if sim.get("fidelity_carleman") is not None:
-            lines.append(f"  Q# simulation (T = {sim.get('T')}): {sim.get('how')}; fidelity {sim['fidelity_carleman']:.5f} "
-                         f"with the classical Carleman u_T, success probability "
-                         f"{sim.get('success_probability', float('nan')):.3g} before amplification")
-            if sim.get("block_level"):
-                b = sim["block_level"]
-                lines.append(f"  T = {b['T']}: {b['how']}; fidelity {b['fidelity_carleman']:.5f}")
-            if sim.get("note"):
-                lines.append(f"    ({sim['note']})")
-        else:
-            lines.append(f"  Q# simulation: {sim.get('skipped', 'not run')}")
+        lines += _simulation_lines(self.simulation)
         for e in self.estimates:
-            lines.append(f"  {render.loading_label(e)}: QSVT degree {e['degree']}, {e['samples']:.3g} tomography runs; "
-                         f"classical GPU {render.human_seconds(render.classical_wall_seconds(self.n, self.T, e['classical_seconds']))}")
-            for row in e["physical"]:
-                total = e["total_seconds"].get(row["preset"])
+            lines.append(f"  {render.loading_label(e.loading, e.block_encoding)}: QSVT degree {e.degree}, {e.samples:.3g} "
+                         "tomography runs; classical GPU "
+                         f"{render.human_seconds(render.classical_wall_seconds(self.n, self.T, e.classical_seconds))}")
+            for row in e.physical:
+                total = e.total_seconds.get(row["preset"])
                 lines.append(f"    {row['preset']:<18} {row['physical_qubits']:>12,d} qubits  d = {row.get('code_distance')}"
                              f"  per run {render.human_seconds(row['runtime_s'])}  total with read-out "
                              f"{render.human_seconds(total)}")
-            if e.get("infeasible"):
-                lines.append(f"    infeasible on {', '.join(e['infeasible'])} (the reason is above)")
+            if e.infeasible:
+                lines.append(f"    infeasible on {', '.join(e.infeasible)} (the reason is above)")
         if self.estimates:
             lines.append(f"  ({render.classical_note(self)})")
         for b in self.break_even:
             cross = render._crossover(b, self.T)
-            lines.append(f"  break-even {b['loading'].upper()} {b['preset']}: "
+            lines.append(f"  break-even {b.loading.upper()} {b.preset}: "
                          + (f"quantum faster from n ≈ {cross:.3g}" if cross else
-                            f"no crossover up to n = {b['rows'][-1]['n']:.0e}"))
+                            f"no crossover up to n = {b.rows[-1].n:.0e}"))
         return "\n".join(lines)
 
     def figures(self) -> dict:
@@ -189,24 +198,37 @@ def _err(value, floor):
     return f"< round-off ({floor:.1e})" if value <= floor else f"{value:.3e}"
 
 
-def _check_lines(check) -> list:
+def _check_lines(check: CarlemanCheck) -> list:
     """The Carleman check in words: errors and bounds under the round-off floor are printed as such."""
-    if not check.get("rows"):
-        return [f"  Carleman check skipped: {check['skipped']}"] if check.get("skipped") else []
-    floor = check.get("roundoff", 0.0)
-    lines = [f"  Carleman check over {check['steps']} steps from u_in (max ‖Δu‖; round-off floor {floor:.1e}):"]
-    for r in check["rows"]:
-        b = r.get("bound")
-        lines.append(f"    N = {r['N']}: {_err(r['error_vs_quadratic'], floor)} vs the quadratic map"
-                     + ("" if b is None else f" (truncation bound {_err(b, floor)})")
-                     + f"; {r['error_vs_gd']:.3e} vs true GD (adds the Taylor remainder and the round-off of θ)")
-    tr = check.get("truncation")
+    if not check.rows:
+        return [f"  Carleman check skipped: {check.skipped}"] if check.skipped else []
+    floor = check.roundoff or 0.0
+    lines = [f"  Carleman check over {check.steps} steps from u_in (max ‖Δu‖; round-off floor {floor:.1e}):"]
+    for r in check.rows:
+        lines.append(f"    N = {r.N}: {_err(r.error_vs_quadratic, floor)} vs the quadratic map"
+                     + ("" if r.bound is None else f" (truncation bound {_err(r.bound, floor)})")
+                     + f"; {r.error_vs_gd:.3e} vs true GD (adds the Taylor remainder and the round-off of θ)")
+    tr = check.truncation
     if tr:
-        lines.append(f"  Truncation check from {tr['scale']:.3g}·u_in (‖u‖ = {tr['u_norm']:.3g}; {tr['why']}):")
-        for r in tr["rows"]:
-            b = r.get("bound")
-            lines.append(f"    N = {r['N']}: {_err(r['error_vs_quadratic'], tr['roundoff'])} vs the quadratic map"
-                         + ("" if b is None else f" (truncation bound {_err(b, tr['roundoff'])})"))
+        lines.append(f"  Truncation check from {tr.scale:.3g}·u_in (‖u‖ = {tr.u_norm:.3g}; {tr.why}):")
+        for r in tr.rows:
+            lines.append(f"    N = {r.N}: {_err(r.error_vs_quadratic, tr.roundoff)} vs the quadratic map"
+                         + ("" if r.bound is None else f" (truncation bound {_err(r.bound, tr.roundoff)})"))
+    return lines
+
+
+def _simulation_lines(sim: Simulation) -> list:
+    """The Q# simulation in words: how it ran, its fidelity and success probability, or why it did not run."""
+    if sim.fidelity_carleman is None:
+        return [f"  Q# simulation: {sim.skipped or 'not run'}"]
+    p = float("nan") if sim.success_probability is None else sim.success_probability
+    lines = [f"  Q# simulation (T = {sim.T}): {sim.how}; fidelity {sim.fidelity_carleman:.5f} with the classical "
+             f"Carleman u_T, success probability {p:.3g} before amplification"]
+    b = sim.block_level
+    if b is not None:
+        lines.append(f"  T = {b.T}: {b.how}; fidelity {b.fidelity_carleman:.5f}")
+    if sim.note:
+        lines.append(f"    ({sim.note})")
     return lines
 
 
@@ -249,12 +271,12 @@ def _load_model(model, loss_fn, data, seed):
 
 def analyze(model="mlp", *, loss_fn=None, data=None, prune=None, prune_scope: str = "per_layer",
             keep=("norm", "bias"), max_params: int | None = None, eta: float | None = None, T: int | None = None,
-            N: int = 2, epsilon: float = 1e-2, delta: float = 1e-2, presets=("qubit_gate_ns_e4", "qubit_maj_ns_e6"),
-            loadings=("qrom", "qram"), error_budget: float = 1e-3, check_steps: int = 5, simulate: bool = True,
-            expansion_steps: int | str = "auto", max_batches: int | None = None, almost_fraction: float = 0.9,
-            check_orders=None, toy_n: int = 2, seed: int = 0, progress: bool | None = None,
-            progress_label: str = "pyqgd analyze", flat_tol: float = FLAT_TOL,
-            memory_budget_gb: float | None = None) -> AnalysisReport:
+            N: int = 2, epsilon: float = 1e-2, tomography_precision: float = 1e-2,
+            presets=("qubit_gate_ns_e4", "qubit_maj_ns_e6"), loadings=("qrom", "qram"), error_budget: float = 1e-3,
+            check_steps: int = 5, simulate: bool = True, expansion_steps: int | str = "auto",
+            max_batches: int | None = None, almost_fraction: float = 0.9, check_orders=None, toy_n: int = 2,
+            seed: int = 0, progress: bool | None = None, progress_label: str = "pyqgd analyze",
+            flat_tol: float = FLAT_TOL, memory_budget_gb: float | None = None) -> AnalysisReport:
     """Run the whole pipeline on ``model`` (see module docstring) and return an :class:`AnalysisReport`.
 
     ``model``: a :class:`~pyqgd.problem.GDProblem` (used as it is: its T, η and u_in are kept, and a conflicting
@@ -269,16 +291,17 @@ def analyze(model="mlp", *, loss_fn=None, data=None, prune=None, prune_scope: st
     third-order stages may use (default :data:`pyqgd.models.budget.DEFAULT_MEMORY_BUDGET_GB`); their time and
     memory are predicted before they start and reported in ``timings``. ``progress=None`` shows progress where a
     person watches (a terminal or a notebook). ``check_orders``: Carleman orders compared with true GD over
-    ``check_steps`` steps (default 1..N); ``toy_n``: parameters of the analytic toy loss.
+    ``check_steps`` steps (default 1..N); ``toy_n``: parameters of the analytic toy loss. ``epsilon``: the solver's
+    precision; ``tomography_precision``: the ℓ2 precision δ to which the trained parameters are read out (it sets the
+    number of read-out runs, :func:`pyqgd.estimate.estimate_model`).
 
     A disconnected pruned network or a verdict of *not applicable* stops after the verdict: no simulation and no
     cost tables (``stopped`` says why).
     """
-
-    check_pipeline_arguments(T=T, N=N, epsilon=epsilon, delta=delta, error_budget=error_budget, check_steps=check_steps,
-                             expansion_steps=expansion_steps, almost_fraction=almost_fraction, toy_n=toy_n, seed=seed,
-                             max_params=max_params, max_batches=max_batches, check_orders=check_orders,
-                             simulate=simulate)
+    check_pipeline_arguments(T=T, N=N, epsilon=epsilon, tomography_precision=tomography_precision,
+                             error_budget=error_budget, check_steps=check_steps, expansion_steps=expansion_steps,
+                             almost_fraction=almost_fraction, toy_n=toy_n, seed=seed, max_params=max_params,
+                             max_batches=max_batches, check_orders=check_orders, simulate=simulate)
     N = check_positive_int(N, "N")
     if eta is not None:
         eta = check_positive_float(eta, "eta")
@@ -324,13 +347,13 @@ def analyze(model="mlp", *, loss_fn=None, data=None, prune=None, prune_scope: st
     stages.update(1)
 
     t1 = time.perf_counter()
-    sim = _simulate(problem, N, simulate) if stopped is None else {"skipped": stopped}
+    sim = Simulation.from_dict(_simulate(problem, N, simulate)) if stopped is None else Simulation(skipped=stopped)
     timings["simulation"] = time.perf_counter() - t1
     stages.update(1)
 
     t1 = time.perf_counter()
     if stopped is None:
-        estimates, breaks = _estimates(problem, N, epsilon, delta, presets, loadings, error_budget)
+        estimates, breaks = _estimates(problem, N, epsilon, tomography_precision, presets, loadings, error_budget)
     else:
         estimates, breaks = [], []
     timings["estimates"] = time.perf_counter() - t1
@@ -338,11 +361,10 @@ def analyze(model="mlp", *, loss_fn=None, data=None, prune=None, prune_scope: st
     stages.close()
     timings["total"] = time.perf_counter() - t0
     timings["total_cpu"] = time.process_time() - c0
-    F1_nnz = qm.F1.nnz
     prov = problem.provenance
     return AnalysisReport(
         model=prov.model, n_total=prov.n_total, n=n, prune=_prune_fraction(n, prov.n_total), eta=eta, T=T, N=N,
-        epsilon=epsilon, sparsity_F1={**sparsity(qm.F1), "density": F1_nnz / max(1, n * n)}, spectrum=spec,
+        epsilon=epsilon, sparsity_F1={**sparsity(qm.F1), "density": qm.F1.nnz / max(1, n * n)}, spectrum=spec,
         dissipation=diss, verdict=verdict, verdict_reasons=reasons, carleman_check=check, error_proxy=proxy,
         simulation=sim, estimates=estimates, break_even=breaks, timings=timings, problem=problem.summary(),
         stopped=stopped)
@@ -402,29 +424,28 @@ def _torch_problem(model, loss_fn, data, *, prune, prune_scope, keep, max_params
             model=name, n_total=int(n_total), n=0, prune=float(prune) if prune is not None else nan,
             eta=float(eta) if eta is not None else nan, T=T, N=0, epsilon=nan,
             sparsity_F1={"max_row_nnz": 0, "max_col_nnz": 0, "nnz": 0, "density": 0.0},
-            spectrum={"lambda_min": nan, "lambda_max": nan, "dissipative_fraction": 0.0, "divergent_fraction": 0.0,
-                      "unstable_fraction": 0.0, "flat_fraction": 0.0, "flat_tol": FLAT_TOL, "eigenvalues": []},
-            dissipation={"norm_F0": nan, "norm_F1": 0.0, "norm_F2": nan, "re_lambda1": nan, "rho": nan, "R": None,
-                         "R_discrete": None, "R_min": None, "invariant_ball": False, "bound_N2_one_step": None,
-                         "theorem1": False},
-            verdict="not applicable", verdict_reasons=[str(exc)], carleman_check={"skipped": "disconnected", "rows": []},
-            error_proxy={"t": [], "E": [], "note": "disconnected"}, simulation={"skipped": "disconnected"},
+            spectrum=Spectrum(lambda_min=nan, lambda_max=nan, dissipative_fraction=0.0, divergent_fraction=0.0,
+                              unstable_fraction=0.0, flat_fraction=0.0, flat_tol=FLAT_TOL, eigenvalues=[]),
+            dissipation=Dissipation(norm_F0=nan, norm_F1=0.0, norm_F2=nan, re_lambda1=nan, rho=nan, R=None,
+                                    u_in_norm=nan, R_discrete=None, R_min=None, r_star=None, invariant_ball=False,
+                                    bound_N2_one_step=None, theorem1=False),
+            verdict="not applicable", verdict_reasons=[str(exc)], carleman_check=CarlemanCheck(skipped="disconnected"),
+            error_proxy=ErrorProxy(t=[], E=[], note="disconnected"), simulation=Simulation(skipped="disconnected"),
             estimates=[], break_even=[], timings={}, problem={}, stopped=f"disconnected: {exc}")
 
 
-def _spectrum(spectrum, eta, flat_tol=FLAT_TOL):
-
+def _spectrum(spectrum, eta, flat_tol=FLAT_TOL) -> Spectrum:
+    """The spectrum section: λ range, the mode fractions at this η (:func:`pyqgd.spectrum.mode_fractions`), the
+    eigenvalues."""
     f = mode_fractions(spectrum, eta, flat_tol=flat_tol)
-    return {"lambda_min": spectrum.lambda_min, "lambda_max": spectrum.lambda_max,
-            "dissipative_fraction": f.dissipative, "divergent_fraction": f.divergent,
-            "unstable_fraction": f.unstable, "flat_fraction": f.flat, "flat_tol": f.flat_tol,
-            "eigenvalues": spectrum.eigenvalues.tolist(), "method": spectrum.method}
+    return Spectrum(lambda_min=spectrum.lambda_min, lambda_max=spectrum.lambda_max, dissipative_fraction=f.dissipative,
+                    divergent_fraction=f.divergent, unstable_fraction=f.unstable, flat_fraction=f.flat,
+                    flat_tol=f.flat_tol, eigenvalues=spectrum.eigenvalues.tolist(), method=spectrum.method)
 
 
-def _dissipation(qm, u_in, norms):
+def _dissipation(qm, u_in, norms) -> Dissipation:
     """The numbers of the criterion chain at this u_in: ρ = ‖I+F1‖, R (PNAS Eq. 2, the quantum solver's gate), R_d
     and the discrete invariant-ball bound (diagnostics)."""
-
     r_min, r_star = optimal_dissipation_number(norms.f0, norms.f2, norms.re_lambda1)
     try:
         bound_T1 = truncation_error_bound(qm, u_in, 2, 1, norms=norms)
@@ -435,38 +456,38 @@ def _dissipation(qm, u_in, norms):
         R = dissipation_number(qm, u_in, norms=norms) if np.any(u_in) else float("inf")
     except NotDissipativeError:  # Re λ1 ≥ 0: R undefined, the gate refuses
         R = float("inf")
-    return {"norm_F0": norms.f0, "norm_F1": norms.f1, "norm_F2": norms.f2, "re_lambda1": norms.re_lambda1,
-            "rho": norms.rho, "R": _finite(R), "u_in_norm": float(np.linalg.norm(u_in)),
-            "R_discrete": _finite(discrete_dissipation_number(qm, u_in, norms=norms)) if np.any(u_in) else None,
-            "R_min": _finite(r_min), "r_star": _finite(r_star), "invariant_ball": ball, "bound_N2_one_step": bound_T1,
-            "theorem1": bool(norms.rho < 1 and np.isfinite(R) and R < 1)}
+    return Dissipation(norm_F0=norms.f0, norm_F1=norms.f1, norm_F2=norms.f2, re_lambda1=norms.re_lambda1, rho=norms.rho,
+                       R=_finite(R), u_in_norm=float(np.linalg.norm(u_in)),
+                       R_discrete=_finite(discrete_dissipation_number(qm, u_in, norms=norms)) if np.any(u_in) else None,
+                       R_min=_finite(r_min), r_star=_finite(r_star), invariant_ball=ball, bound_N2_one_step=bound_T1,
+                       theorem1=bool(norms.rho < 1 and np.isfinite(R) and R < 1))
 
 
-def _verdict(spec, diss, problem, almost_fraction):
+def _verdict(spec: Spectrum, diss: Dissipation, problem, almost_fraction):
     """(verdict, reasons) from the numbers: Theorem 1 needs every mode in [τ, 2/η) and R < 1 at u_in (the quantum
     solver's gate, same functions); Theorem 2 at least ``almost_fraction`` dissipative modes."""
-    frac, eta = spec["dissipative_fraction"], problem.eta
-    R, rho = diss["R"], diss["rho"]
+    frac, eta = spec.dissipative_fraction, problem.eta
+    R, rho = diss.R, diss.rho
     rtxt = "∞ (Re λ₁(F1) ≥ 0 or u_in = 0)" if R is None else f"{R:.3g}"
-    outside = [f"{100 * spec[k]:.1f} % {w}" for k, w in (("flat_fraction", f"flat (|ηλ| < {spec['flat_tol']:g})"),
-                                                         ("divergent_fraction", "divergent (ηλ < 0)"),
-                                                         ("unstable_fraction", "unstable (ηλ ≥ 2)")) if spec[k] > 0]
-    reasons = [f"spectrum at θ*: {frac:.1%} of the Hessian modes are dissipative ({spec['flat_tol']:g} ≤ ηλ < 2; ηλ from "
-               f"{eta * spec['lambda_min']:.3g} to {eta * spec['lambda_max']:.3g})"
+    outside = [f"{100 * x:.1f} % {w}" for x, w in ((spec.flat_fraction, f"flat (|ηλ| < {spec.flat_tol:g})"),
+                                                   (spec.divergent_fraction, "divergent (ηλ < 0)"),
+                                                   (spec.unstable_fraction, "unstable (ηλ ≥ 2)")) if x > 0]
+    reasons = [f"spectrum at θ*: {frac:.1%} of the Hessian modes are dissipative ({spec.flat_tol:g} ≤ ηλ < 2; ηλ from "
+               f"{eta * spec.lambda_min:.3g} to {eta * spec.lambda_max:.3g})"
                + (f"; outside: {', '.join(outside)}" if outside else ""),
                f"ρ = ‖I + F1‖ = {rho:.4f} ({'< 1: the linear part contracts' if rho < 1 else '≥ 1: no contraction'}); "
-               f"R = {rtxt} at ‖u_in‖ = {diss['u_in_norm']:.3g} (PNAS Eq. 2; Theorem 1 and the quantum solver need "
+               f"R = {rtxt} at ‖u_in‖ = {diss.u_in_norm:.3g} (PNAS Eq. 2; Theorem 1 and the quantum solver need "
                "R < 1 and ρ < 1)"]
     if not problem.connected:
         return "not applicable", reasons + ["F1 = 0: the pruned network does not train (disconnected)"]
-    if frac == 1.0 and diss["theorem1"]:
+    if frac == 1.0 and diss.theorem1:
         return "dissipative", reasons + ["Theorem 1 holds: every mode dissipative and R < 1, so the Carleman "
                                          "truncation error decays exponentially in N and the quantum solver accepts "
                                          "this map"]
     if frac == 1.0:
-        lower = ("more expansion steps (θ* nearer the minimum: smaller ‖F0‖)" if diss["norm_F0"] > 0 else "")
-        rs = diss.get("r_star")
-        scale = (f"‖u_in‖ nearer r* = {rs:.3g}, where R is smallest (R_min = {_fmt(diss['R_min'])})"
+        lower = ("more expansion steps (θ* nearer the minimum: smaller ‖F0‖)" if diss.norm_F0 > 0 else "")
+        rs = diss.r_star
+        scale = (f"‖u_in‖ nearer r* = {rs:.3g}, where R is smallest (R_min = {_fmt(diss.R_min)})"
                  if rs is not None else "a smaller ‖u_in‖")
         return "almost dissipative", reasons + [
             f"every mode is dissipative but R = {rtxt} ≥ 1 at this u_in: Theorem 1's guarantee is missing here and the "
@@ -483,7 +504,7 @@ def _verdict(spec, diss, problem, almost_fraction):
 _MEASURABLE = 1e6
 
 
-def _carleman_check(problem, orders, norms):
+def _carleman_check(problem, orders, norms) -> CarlemanCheck:
     """Carleman-vs-GD at u_in (``rows``) and, where truncation is within 10⁶ × round-off there, a truncation check of
     the same map from a rescaled u_in where the F2 term of R is ½|Re λ₁| (``truncation``). Errors and bounds below
     the round-off floor 16·ε_mach·steps·max‖u(t)‖ are flagged ``below_roundoff`` and never shown above a bound."""
@@ -491,7 +512,7 @@ def _carleman_check(problem, orders, norms):
     steps = problem.reference_steps
     dim = sum(qm.n**j for j in range(1, max(orders) + 1))
     if dim > MAX_CHECK_DIM:
-        return {"skipped": f"Carleman dimension {dim:,} > {MAX_CHECK_DIM:,}", "steps": steps, "rows": []}
+        return CarlemanCheck(skipped=f"Carleman dimension {dim:,} > {MAX_CHECK_DIM:,}", steps=steps)
     systems = {order: discrete_carleman(qm, order) for order in orders}
 
     def rows_from(u0, reference=None):
@@ -505,40 +526,39 @@ def _carleman_check(problem, orders, norms):
             except NotDissipativeError:
                 bound = None
             err = float(np.abs(traj - quad).max())
-            row = {"N": order, "error_vs_quadratic": err, "bound": bound, "below_roundoff": err <= floor,
-                   "bound_below_roundoff": bound is not None and bound <= floor}
-            if reference is not None:
-                row["error_vs_gd"] = float(np.abs(traj - reference).max())
-                row["curve"] = np.linalg.norm(traj - reference, axis=1).tolist()
-            out.append(row)
-        return out, floor, quad
+            vs_gd = {} if reference is None else {"error_vs_gd": float(np.abs(traj - reference).max()),
+                                                  "curve": np.linalg.norm(traj - reference, axis=1).tolist()}
+            out.append(CheckRow(N=order, error_vs_quadratic=err, bound=bound, below_roundoff=err <= floor,
+                                bound_below_roundoff=bound is not None and bound <= floor, **vs_gd))
+        return tuple(out), floor, quad
 
     if not np.any(u_in):
-        return {"skipped": "u_in = 0: GD starts at θ*, nothing to compare", "steps": steps, "rows": []}
+        return CarlemanCheck(skipped="u_in = 0: GD starts at θ*, nothing to compare", steps=steps)
     rows, floor, quad = rows_from(u_in, true)
-    out = {"steps": steps, "rows": rows, "roundoff": floor, "taylor_remainder": float(np.abs(quad - true).max())}
-    lin = min((r["error_vs_quadratic"] for r in rows if r["N"] == min(orders)), default=0.0)
+    truncation = None
+    lin = min((r.error_vs_quadratic for r in rows if r.N == min(orders)), default=0.0)
     if lin < _MEASURABLE * floor and qm.F2.nnz:
         # truncation is ‖u‖-small here: rerun from u_in scaled up to where the F2 term of R is ½|Re λ₁| (or
         # ½·10⁻³‖F1‖ without a contracting direction): nonlinear enough to measure, tame enough to stay bounded
         s = 0.5 * max(abs(norms.re_lambda1), 1e-3 * norms.f1) / max(norms.f2, 1e-300) / np.linalg.norm(u_in)
         if s > 1.0:
             srows, sfloor, _ = rows_from(s * u_in)
-            out["truncation"] = {"scale": float(s), "u_norm": float(s * np.linalg.norm(u_in)), "rows": srows,
-                                 "roundoff": sfloor,
-                                 "why": f"at u_in the N = {min(orders)} truncation error {lin:.2g} is within "
-                                        f"{_MEASURABLE:.0e} × round-off ({floor:.2g})"}
-    return out
+            truncation = TruncationCheck(scale=float(s), u_norm=float(s * np.linalg.norm(u_in)), rows=srows,
+                                         roundoff=sfloor,
+                                         why=f"at u_in the N = {min(orders)} truncation error {lin:.2g} is within "
+                                             f"{_MEASURABLE:.0e} × round-off ({floor:.2g})")
+    return CarlemanCheck(steps=steps, rows=rows, roundoff=floor, taylor_remainder=float(np.abs(quad - true).max()),
+                         truncation=truncation)
 
 
-def _error_proxy(spectrum, eta, T):
-
+def _error_proxy(spectrum, eta, T) -> ErrorProxy:
+    """E(t) at up to 101 steps from 0 to T (:func:`pyqgd.spectrum.error_proxy`, cut-off 0.4)."""
     ts = np.unique(np.linspace(0, T, min(T + 1, 101)).astype(int))
     try:
         values = error_proxy(ts, spectrum, eta=eta).tolist()
     except ValueError as exc:  # no eigenvalue outside the cut-off window
-        return {"t": ts.tolist(), "E": [], "note": str(exc)}
-    return {"t": ts.tolist(), "E": values, "cutoff": 0.4, "note": "a = −ηλ (Nat. Commun. Eqs. 7–8)"}
+        return ErrorProxy(t=ts.tolist(), E=[], note=str(exc))
+    return ErrorProxy(t=ts.tolist(), E=values, cutoff=0.4, note="a = −ηλ (Nat. Commun. Eqs. 7–8)")
 
 
 #: The demo's simulation: the longest T ≤ ``SIMULATION_MAX_T`` (and ≤ the problem's T) whose Q# circuit the probe of
@@ -600,14 +620,14 @@ def _solve_demo(system, u_in, T, kw, notes):
         return solve_gd(system, u_in, T, **{**kw, "parameters": "exact"})
 
 
-def _estimates(problem, N, epsilon, delta, presets, loadings, error_budget):
+def _estimates(problem, N, epsilon, tomography_precision, presets, loadings,
+               error_budget) -> tuple[list[Estimate], list[BreakEven]]:
     """Logical and physical cost per loading and break-even, for the OdeProblem of this GDProblem
     (:meth:`pyqgd.estimate.OdeProblem.from_gd_problem`: its n, T, sparsities, ‖F0‖ and ‖u_in‖)."""
-
     out, breaks = [], []
     for loading in loadings:
         ode = OdeProblem.from_gd_problem(problem, N=N, epsilon=epsilon, loading=loading)
-        me = estimate_model(ode, presets, error_budget=error_budget, delta=delta)
+        me = estimate_model(ode, presets, error_budget=error_budget, tomography_precision=tomography_precision)
         summary = me.summary()
         summary["breakdown"] = {
             "block_encoding_calls": me.cost.block_encoding_calls,
@@ -616,8 +636,9 @@ def _estimates(problem, N, epsilon, delta, presets, loadings, error_budget):
             "total_toffoli_equiv": float(me.cost.total.non_clifford_count),
             "tomography_runs": me.samples,
         }
-        out.append(summary)
+        out.append(Estimate.from_dict(summary))
         for preset in presets:
-            breaks.append(break_even(ode, preset, error_budget=error_budget, delta=delta,
-                                     ns=tuple(int(10**k) for k in range(3, 13))))
+            breaks.append(BreakEven.from_dict(break_even(ode, preset, error_budget=error_budget,
+                                                         tomography_precision=tomography_precision,
+                                                         ns=tuple(int(10**k) for k in range(3, 13)))))
     return out, breaks

@@ -8,6 +8,7 @@ every line has a legend entry; durations get a second axis in human units (secon
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 
@@ -85,11 +86,6 @@ def _legend(fig, ax, ncol: int = 2):
         fig.legend(handles, labels, loc="outside lower center", ncol=ncol, fontsize=7.5, frameon=False)
 
 
-def _human(seconds) -> str:
-
-    return human_seconds(seconds)
-
-
 def _null():
     from matplotlib.ticker import NullLocator
 
@@ -110,26 +106,36 @@ def save(fig, path: Path, *, formats=FORMATS, dpi: int = DPI) -> list[Path]:
 # ---------------------------------------------------------------- report figures
 
 
+def _drawn_if(has_data):
+    """A report figure that is None when ``has_data(report)`` is false (the report has nothing for it to draw: no
+    Carleman check rows, no E(t), no estimates, no break-even sweep), so that :func:`figures` can skip it."""
+    def decorate(draw):
+        @functools.wraps(draw)
+        def figure(report):
+            return draw(report) if has_data(report) else None
+        return figure
+    return decorate
+
+
+@_drawn_if(lambda report: report.carleman_check.rows)
 def trajectory_error(report):
     """‖u(t) − ŷ₁(t)‖₂ vs GD step for each Carleman order N (log scale), with each order's rigorous bound."""
-    rows = report.carleman_check.get("rows") or []
-    if not rows:
-        return None
+    rows = report.carleman_check.rows
     fig, ax = _figure_axes()
     floor = 1e-17
     for r in rows:
-        curve = np.asarray(r["curve"], dtype=float)
+        curve = np.asarray(r.curve, dtype=float)
         t = np.arange(curve.size)
-        line, = ax.semilogy(t[1:], np.maximum(curve[1:], floor), "o-", ms=3, label=f"N = {r['N']}: Carleman vs GD")
-        if r.get("bound"):
-            ax.axhline(r["bound"], color=line.get_color(), ls="--", lw=0.9, label=f"N = {r['N']}: rigorous bound")
-    if not any(r.get("bound") for r in rows):
+        line, = ax.semilogy(t[1:], np.maximum(curve[1:], floor), "o-", ms=3, label=f"N = {r.N}: Carleman vs GD")
+        if r.bound:
+            ax.axhline(r.bound, color=line.get_color(), ls="--", lw=0.9, label=f"N = {r.N}: rigorous bound")
+    if not any(r.bound for r in rows):
         ax.text(0.02, 0.03, "no rigorous bound: the map has no invariant ball (not dissipative)", transform=ax.transAxes,
                 fontsize=8, color="0.3")
-    tr = report.carleman_check.get("taylor_remainder") or 0
+    tr = report.carleman_check.taylor_remainder or 0
     if tr > 1e-12:  # zero for a cubic loss: nothing to draw
         ax.axhline(tr, color="k", ls=":", lw=1, label="cubic Taylor remainder (max)")
-    ax.set_ylim(bottom=max(floor, 0.3 * min(np.maximum(np.asarray(r["curve"][1:]), floor).min() for r in rows)))
+    ax.set_ylim(bottom=max(floor, 0.3 * min(np.maximum(np.asarray(r.curve[1:]), floor).min() for r in rows)))
     ax.set_xlabel("GD step t")
     ax.set_ylabel("‖u(t) − ŷ₁(t)‖₂  (parameter units)")
     ax.xaxis.get_major_locator().set_params(integer=True)
@@ -142,7 +148,7 @@ def trajectory_error(report):
 def spectrum(report):
     """Histogram of ηλ over the surviving Hessian eigenvalues; the x-range follows the data, the dissipative window
     0 < ηλ < 2 is shaded where it overlaps it, and the count axis is logarithmic (small clusters stay visible)."""
-    x = report.eta * np.asarray(report.spectrum["eigenvalues"], dtype=float)
+    x = report.eta * np.asarray(report.spectrum.eigenvalues, dtype=float)
     fig, ax = _figure_axes()
     lo, hi = float(x.min()), float(x.max())
     if hi - lo >= 0.1:  # data on the window's scale (e.g. n = 2: two values): both edges in view, not a full-axis fill
@@ -172,7 +178,7 @@ def spectrum(report):
     if zero:
         ax.annotate(f"{zero:,} zero modes (ηλ = 0: not trained)", (0.0, zero), textcoords="offset points",
                     xytext=(8, -4), fontsize=8, color="0.25")
-    frac = report.spectrum["dissipative_fraction"]
+    frac = report.spectrum.dissipative_fraction
     ax.set_xlabel("ηλ  (Hessian eigenvalue × learning rate, dimensionless)")
     ax.set_ylabel("number of eigenvalues")
     _titled(fig, ax, f"Hessian spectrum on the surviving parameters: {frac:.1%} dissipative", report)
@@ -180,17 +186,15 @@ def spectrum(report):
     return fig
 
 
+@_drawn_if(lambda report: report.error_proxy.E)
 def error_proxy(report):
     """The paper's error proxy E(t) (Liu et al. 2024, Eqs. 7–8; docs/math.md Eq. (13)) vs GD step."""
-    E = report.error_proxy.get("E") or []
-    if not E:
-        return None
     fig, ax = _figure_axes()
-    t = np.asarray(report.error_proxy["t"], dtype=float)
-    E = np.asarray(E, dtype=float)
+    t = np.asarray(report.error_proxy.t, dtype=float)
+    E = np.asarray(report.error_proxy.E, dtype=float)
     floor = ERROR_PROXY_FLOOR * max(float(E.max()), np.finfo(float).tiny)
     shown = E >= floor
-    ax.semilogy(t[shown], E[shown], label=f"E(t), cut-off {report.error_proxy.get('cutoff', 0.4)}")
+    ax.semilogy(t[shown], E[shown], label=f"E(t), cut-off {report.error_proxy.cutoff}")
     if not shown.all():
         t0 = t[~shown][0]
         ax.axhline(floor, color="0.5", lw=0.8, ls=":")
@@ -211,10 +215,11 @@ def cost_breakdown(report):
     the read-out multiplier in the title."""
 
     est = best_estimate(report) if report.estimates else None
-    if est is None or not est.get("cost_tree"):
+    if est is None or not est.cost_tree:
         return None
-    fig = cost_tree_icicle(est["cost_tree"], title=f"Where the cost goes: one run of {loading_label(est)} "
-                                                   f"(× {est['samples']:.3g} read-out runs)")
+    fig = cost_tree_icicle(est.cost_tree, title=f"Where the cost goes: one run of "
+                                                f"{loading_label(est.loading, est.block_encoding)} "
+                                                f"(× {est.samples:.3g} read-out runs)")
     fig.suptitle(_caption(report), fontsize=8.5, color="0.3")
     return fig
 
@@ -259,20 +264,20 @@ def _split_depth(tree: dict) -> int:
     return depth
 
 
+@_drawn_if(lambda report: report.estimates)
 def qubits_runtime(report):
     """Physical qubits vs runtime of one run for each preset and loading (the space–time picture)."""
-    if not report.estimates:
-        return None
     fig, ax = _figure_axes()
     markers = "osD^v"
-    presets = sorted({row["preset"] for e in report.estimates for row in e["physical"]})
+    presets = sorted({row["preset"] for e in report.estimates for row in e.physical})
     colours = {p: f"C{i}" for i, p in enumerate(presets)}
     drawn = False
     for i, (e, marker) in enumerate(zip(report.estimates, markers)):
-        for row in e["physical"]:
+        for row in e.physical:
             ax.loglog(row["runtime_s"], row["physical_qubits"], marker, ms=8, color=colours[row["preset"]],
-                      label=f"{loading_label(e)}, {row['preset']} ({row.get('qec', 'surface_code')})")
-            note = f"{e['loading'].upper()}: {_human(row['runtime_s'])}, d = {row.get('code_distance')}"
+                      label=f"{loading_label(e.loading, e.block_encoding)}, {row['preset']} "
+                            f"({row.get('qec', 'surface_code')})")
+            note = f"{e.loading.upper()}: {human_seconds(row['runtime_s'])}, d = {row.get('code_distance')}"
             if row.get("t_factory_share") is not None:
                 note += f", {row['t_factory_share']:.0%} in T factories"
             # one label row per loading (points of the same preset often coincide)
@@ -292,34 +297,33 @@ def qubits_runtime(report):
     return fig
 
 
+@_drawn_if(lambda report: report.break_even)
 def break_even(report):
     """Quantum total time (with read-out) and classical GPU wall time (docs/math.md Eq. (15)) vs model size n."""
-    if not report.break_even:
-        return None
     fig = _figure((7.4, 4.8))
     ax = fig.add_subplot()
     classical_drawn = False
     none, drawn = [], 0
     for b in report.break_even:
-        rows = b["rows"]
-        ok = [r for r in rows if r["quantum_seconds"] is not None]
+        rows = b.rows
+        ok = [r for r in rows if r.quantum_seconds is not None]
         if not ok:
-            none.append(f"{b['loading'].upper()} {b['preset']}")
+            none.append(f"{b.loading.upper()} {b.preset}")
         else:
-            line, = ax.loglog([r["n"] for r in ok], [r["quantum_seconds"] for r in ok], "o-", ms=3,
-                              label=f"quantum, {loading_label(b)}, {b['preset']} (with read-out)")
+            line, = ax.loglog([r.n for r in ok], [r.quantum_seconds for r in ok], "o-", ms=3,
+                              label=f"quantum, {loading_label(b.loading, b.block_encoding)}, {b.preset} (with read-out)")
             if ok[-1] is not rows[-1]:  # the estimates stop: the larger sizes cannot be estimated / met
-                ax.annotate("infeasible beyond", (ok[-1]["n"], ok[-1]["quantum_seconds"]), textcoords="offset points",
+                ax.annotate("infeasible beyond", (ok[-1].n, ok[-1].quantum_seconds), textcoords="offset points",
                             xytext=(5, 4 - 9 * (drawn % 4)), fontsize=7, color=line.get_color(), va="center")
             drawn += 1
         cross = _crossover(b, report.T)
         if cross is not None and ok:
             ax.axvline(cross, color=line.get_color(), ls=":", lw=1, label=f"break-even n ≈ {cross:.2g}")
         if not classical_drawn:
-            ns = np.array([r["n"] for r in rows], dtype=float)
-            wall = [classical_wall_seconds(r["n"], report.T, r["classical_seconds"]) for r in rows]
+            ns = np.array([r.n for r in rows], dtype=float)
+            wall = [classical_wall_seconds(r.n, report.T, r.classical_seconds) for r in rows]
             ax.loglog(ns, wall, "k-", lw=2, label=f"classical GPU (incl. {STEP_OVERHEAD_S * 1e6:.0f} µs/step overhead)")
-            ax.loglog(ns, [r["classical_seconds"] for r in rows], "k--", lw=0.9, label="classical GPU, arithmetic only")
+            ax.loglog(ns, [r.classical_seconds for r in rows], "k--", lw=0.9, label="classical GPU, arithmetic only")
             classical_drawn = True
     ax.axvline(report.n, color="tab:red", lw=1.2, ls="-.", label=f"this model: n = {report.n:,}")
     if none:

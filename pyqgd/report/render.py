@@ -35,10 +35,11 @@ from pyqgd._display import (
 )
 from pyqgd.estimate import ClassicalModel
 from pyqgd.estimate.bottom_line import bottom_line as line
-from pyqgd.estimate.bottom_line import model_estimate_html, option_label
+from pyqgd.estimate.bottom_line import model_estimate_html
 from pyqgd.estimate.classical import STEP_OVERHEAD_S, classical_wall_seconds
 from pyqgd.estimate.qdk_views import estimates_html, estimates_repr
 from pyqgd.estimate.tree import tree_html
+from pyqgd.report.sections import BreakEven, Estimate
 
 __all__ = ["STEP_OVERHEAD_S", "classical_wall_seconds", "overhead_dominated_below", "bottom_line", "model_bottom_line",
            "bottom_line_lines", "best_estimate",
@@ -50,14 +51,15 @@ __all__ = ["STEP_OVERHEAD_S", "classical_wall_seconds", "overhead_dominated_belo
 ENCODING_NAMES = {c.name: c.label if c.built else f"{c.label}, {c.status or 'not built'}" for c in registry.ENCODINGS}
 
 
-def loading_label(e: dict) -> str:
-    """"QROM loading (Kronecker encoding)": the loading and the block-encoding an estimate or break-even scan priced
-    (both matter: with ``block_encoding="auto"`` different loadings may price different circuits)."""
-    enc = "/".join(ENCODING_NAMES.get(b, b) for b in str(e.get("block_encoding") or "").split("/") if b)
-    return f"{e['loading'].upper()} loading" + (f" ({enc})" if enc else "")
+def loading_label(loading: str, block_encoding: str | None = None) -> str:
+    """"QROM loading (Kronecker encoding)": the loading and the block-encoding(s) an estimate or break-even scan priced
+    (both matter: with ``block_encoding="auto"`` different loadings may price different circuits; a scan's sizes may
+    price several, "sparse/kronecker")."""
+    enc = "/".join(ENCODING_NAMES.get(b, b) for b in str(block_encoding or "").split("/") if b)
+    return f"{loading.upper()} loading" + (f" ({enc})" if enc else "")
+
 
 def _classical_model():
-
     return ClassicalModel()
 
 
@@ -83,8 +85,7 @@ def _sci(x: float) -> str:
 
 
 def _line(report):
-
-    return line(report.estimates)
+    return line([e.to_dict() for e in report.estimates])
 
 
 def _best_quantum(report) -> tuple[str, str, float] | None:
@@ -93,8 +94,8 @@ def _best_quantum(report) -> tuple[str, str, float] | None:
     best = _line(report).best
     if best is None:
         return None
-    est = next(e for e in report.estimates if option_label(e) == best.label)
-    return est["loading"], best.preset, best.total_seconds
+    est = next(e for e in report.estimates if e.label == best.label)
+    return est.loading, best.preset, best.total_seconds
 
 
 def bottom_line_lines(report) -> list[str]:
@@ -103,34 +104,33 @@ def bottom_line_lines(report) -> list[str]:
     return _line(report).lines()[1:]
 
 
-def best_estimate(report) -> dict | None:
-    """The report's estimate (a summary dict) the bottom line names, else its first built one, else its first."""
+def best_estimate(report) -> Estimate | None:
+    """The report's estimate the bottom line names, else its first built one, else its first."""
     best = _line(report).best
     for e in report.estimates:
-        if best is not None and option_label(e) == best.label:
+        if best is not None and e.label == best.label:
             return e
-    return next((e for e in report.estimates if e.get("built")), report.estimates[0] if report.estimates else None)
+    return next((e for e in report.estimates if e.built), report.estimates[0] if report.estimates else None)
 
 
-def _crossover(b: dict, T: int) -> int | None:
+def _crossover(sweep: BreakEven, T: int) -> int | None:
     """First n of a break-even sweep where the quantum total beats the classical wall time of Eq. (C1)."""
-    for r in b.get("rows", []):
-        q = r.get("quantum_seconds")
-        if q is not None and q < classical_wall_seconds(r["n"], T, r["classical_seconds"]):
-            return int(r["n"])
+    for r in sweep.rows:
+        if r.quantum_seconds is not None and r.quantum_seconds < classical_wall_seconds(r.n, T, r.classical_seconds):
+            return int(r.n)
     return None
 
 
-def _wins(sweep: dict, T: int) -> str:
+def _wins(sweep: BreakEven, T: int) -> str:
     """'; the quantum run wins from n ≈ …' / '; … never wins up to n = …' for a break-even sweep."""
-    rows = sweep.get("rows") or []
+    rows = sweep.rows
     if not rows:
         return ""
     cross = _crossover(sweep, T)
     if cross is not None:
         return f"; the quantum run wins from n ≈ {_sci(cross)}"
-    top = max(r["n"] for r in rows)
-    feasible = [r["n"] for r in rows if r.get("quantum_seconds") is not None]
+    top = max(r.n for r in rows)
+    feasible = [r.n for r in rows if r.quantum_seconds is not None]
     if feasible and max(feasible) < top:
         return (f"; the quantum run never wins up to n = {_sci(top)} (estimates exist only up to n = "
                 f"{_sci(max(feasible))}; larger runs are infeasible)")
@@ -149,39 +149,39 @@ def bottom_line(report) -> str:
         return (f"No built circuit can run {what} within the error budget on any preset (see the estimates); a GPU "
                 f"needs {human_seconds(classical)}.")
     loading, preset, q = best
-    sweeps = [b for b in report.break_even if b.get("preset") == preset and b.get("loading") == loading]
+    sweeps = [b for b in report.break_even if b.preset == preset and b.loading == loading]
     wins = _wins(sweeps[0], report.T) if sweeps else ""
-    est = best_estimate(report) or {"loading": loading}
-    phys = next((r["physical_qubits"] for r in est.get("physical", []) if r["preset"] == preset.split("/")[0]), None)
+    est = best_estimate(report)
+    phys = next((r["physical_qubits"] for r in est.physical if r["preset"] == preset.split("/")[0]), None)
     qubits = "" if phys is None else f" ({phys:,} physical qubits)"
-    return (f"On {preset}{qubits} with {loading_label(est)}, {what} would take {human_seconds(q)} on a "
-            f"fault-tolerant computer vs {human_seconds(classical)} on a GPU{wins}.")
+    return (f"On {preset}{qubits} with {loading_label(est.loading, est.block_encoding)}, {what} would take "
+            f"{human_seconds(q)} on a fault-tolerant computer vs {human_seconds(classical)} on a GPU{wins}.")
 
 
 def model_bottom_line(me, sweep: dict | None = None) -> str:
     """The bottom line of a :class:`~pyqgd.estimate.scale.ModelEstimate` (fastest feasible preset vs the GPU time of
-    Eq. (15)), with the crossover of a ``break_even`` sweep for that preset when one is given."""
+    Eq. (15)), with the crossover of a :func:`pyqgd.estimate.break_even` sweep for that preset when one is given."""
     pr = me.problem
     classical = classical_wall_seconds(pr.n, pr.T, me.classical_seconds)
     what = f"training a model of n = {pr.n:,} parameters for T = {pr.T:,} steps"
     if not me.total_seconds:
         return f"No preset can run {what} within the error budget; a GPU needs {human_seconds(classical)}."
     preset, q = min(me.total_seconds.items(), key=lambda kv: kv[1])
-    wins = _wins(sweep, pr.T) if sweep is not None else ""
-    return (f"On {preset} with {loading_label({'loading': pr.loading, 'block_encoding': me.cost.block_encoding_name})}, "
+    wins = _wins(BreakEven.from_dict(sweep), pr.T) if sweep is not None else ""
+    return (f"On {preset} with {loading_label(pr.loading, me.cost.block_encoding_name)}, "
             f"{what} would take {human_seconds(q)} on a fault-tolerant "
             f"computer vs {human_seconds(classical)} on a GPU{wins}.")
 
 
 def _report_classical(report) -> float:
-    flops = report.estimates[0]["classical_seconds"] if report.estimates else None
+    flops = report.estimates[0].classical_seconds if report.estimates else None
     return classical_wall_seconds(report.n, report.T, flops)
 
 
 def classical_note(report) -> str:
     """Which term of Eq. (C1) dominates the classical time of this report."""
     n_star = overhead_dominated_below()
-    flops = report.estimates[0]["classical_seconds"] if report.estimates else 0.0
+    flops = report.estimates[0].classical_seconds if report.estimates else 0.0
     return (f"classical GPU {human_seconds(_report_classical(report))} = T × {human_seconds(STEP_OVERHEAD_S)} step "
             f"overhead + {human_seconds(flops)} arithmetic; below n ≈ {_sci(n_star)} the fixed per-step "
             "overhead dominates")
@@ -192,19 +192,19 @@ def report_rows(report) -> list[dict]:
     rows = []
     classical = _report_classical(report)
     for e in report.estimates:
-        for p in e.get("physical", []):
+        for p in e.physical:
             key = p["preset"] + ("" if p.get("qec", "surface_code") == "surface_code" else "/" + p["qec"])
-            total = (e.get("total_seconds") or {}).get(key)
-            rows.append({"loading": e["loading"], "preset": p["preset"], "qec": p.get("qec", "surface_code"),
+            total = e.total_seconds.get(key)
+            rows.append({"loading": e.loading, "preset": p["preset"], "qec": p.get("qec", "surface_code"),
                          "physical_qubits": p["physical_qubits"], "code_distance": p.get("code_distance"),
                          "t_factory_share": p.get("t_factory_share"), "logical_error_rate": p.get("logical_error_rate"),
                          "rqops": p.get("rqops"), "chunks": p.get("chunks", 1), "runtime_per_run_s": p["runtime_s"],
-                         "samples": e.get("samples"), "total_s": total, "classical_s": classical,
+                         "samples": e.samples, "total_s": total, "classical_s": classical,
                          "speedup": None if not total else classical / total})
-        for preset, why in (e.get("infeasible") or {}).items():
-            rows.append({"loading": e["loading"], "preset": preset, "qec": "surface_code", "physical_qubits": None,
+        for preset, why in e.infeasible.items():
+            rows.append({"loading": e.loading, "preset": preset, "qec": "surface_code", "physical_qubits": None,
                          "code_distance": None, "t_factory_share": None, "logical_error_rate": None, "rqops": None,
-                         "chunks": None, "runtime_per_run_s": None, "samples": e.get("samples"), "total_s": None,
+                         "chunks": None, "runtime_per_run_s": None, "samples": e.samples, "total_s": None,
                          "classical_s": classical, "speedup": None, "infeasible": why})
     return rows
 
@@ -216,7 +216,7 @@ def report_dataframe(report):
 
 def report_repr(report) -> str:
     """A one-line repr (the full text is ``summary()``, the data ``to_json()``)."""
-    ests = sum(len(e.get("physical", [])) for e in report.estimates)
+    ests = sum(len(e.physical) for e in report.estimates)
     return (f"AnalysisReport(model={report.model!r}, n={report.n}, T={report.T}, N={report.N}, eta={report.eta:g}, "
             f"epsilon={report.epsilon:g}, verdict={report.verdict!r}, estimates={ests})")
 
@@ -235,23 +235,24 @@ def report_html(report) -> str:
         f"<p>Verdict: <b style='color:{colour}'>{html.escape(report.verdict.upper())}</b></p><ul>"
         + "".join(f"<li>{html.escape(r)}</li>" for r in report.verdict_reasons) + "</ul>",
         html_table([{"quantity": k, "value": v} for k, v in (
-            ("λ range (Hessian on survivors)", f"[{s['lambda_min']:.3g}, {s['lambda_max']:.3g}]"),
-            ("dissipative fraction (0 < ηλ < 2)", f"{s['dissipative_fraction']:.1%}"),
-            ("‖F0‖, ‖F2‖", f"{d['norm_F0']:.3g}, {d['norm_F2']:.3g}"),
-            ("ρ = ‖I + F1‖", f"{d['rho']:.4f}"),
-            ("invariant ball", "yes" if d.get("invariant_ball") else "no"))], caption="Diagnostics"),
+            ("λ range (Hessian on survivors)", f"[{s.lambda_min:.3g}, {s.lambda_max:.3g}]"),
+            ("dissipative fraction (0 < ηλ < 2)", f"{s.dissipative_fraction:.1%}"),
+            ("‖F0‖, ‖F2‖", f"{d.norm_F0:.3g}, {d.norm_F2:.3g}"),
+            ("ρ = ‖I + F1‖", f"{d.rho:.4f}"),
+            ("invariant ball", "yes" if d.invariant_ball else "no"))], caption="Diagnostics"),
     ]
-    rows = report.carleman_check.get("rows") or []
-    if rows:
-        parts.append(html_table(rows, [("N", "N"), ("error_vs_gd", "max ‖Δu‖ vs true GD"),
-                                       ("error_vs_quadratic", "vs quadratic map"), ("bound", "rigorous bound")],
-                                caption=f"Carleman vs true GD over {report.carleman_check['steps']} steps"))
+    check = report.carleman_check
+    if check.rows:
+        parts.append(html_table([r.to_dict() for r in check.rows],
+                                [("N", "N"), ("error_vs_gd", "max ‖Δu‖ vs true GD"),
+                                 ("error_vs_quadratic", "vs quadratic map"), ("bound", "rigorous bound")],
+                                caption=f"Carleman vs true GD over {check.steps} steps"))
     sim = report.simulation
-    if sim.get("fidelity_carleman") is not None:
-        parts.append(f"<p>Q# simulation (T = {sim.get('T')}): fidelity {sim['fidelity_carleman']:.5f} with the "
-                     f"classical Carleman solution, {sim.get('block_encoding_calls')} block-encoding calls.</p>")
+    if sim.fidelity_carleman is not None:
+        parts.append(f"<p>Q# simulation (T = {sim.T}): fidelity {sim.fidelity_carleman:.5f} with the "
+                     f"classical Carleman solution, {sim.block_encoding_calls} block-encoding calls.</p>")
     else:
-        parts.append(f"<p>Q# simulation: {html.escape(str(sim.get('skipped', 'not run')))}</p>")
+        parts.append(f"<p>Q# simulation: {html.escape(str(sim.skipped or 'not run'))}</p>")
     parts.append(html_table(report_rows(report), [
         ("loading", "loading"), ("preset", "preset"), ("qec", "QEC"), ("physical_qubits", "physical qubits"),
         ("code_distance", "d"), ("t_factory_share", "T-factory share"), ("logical_error_rate", "logical error rate"),
@@ -260,12 +261,11 @@ def report_html(report) -> str:
                                                               "read-out) vs the GPU", formats={**PCT_FORMAT, **TIME_FORMAT}))
     parts.append(f"<p><small>{html.escape(classical_note(report))}.</small></p>")
     best = best_estimate(report)
-    if best is not None and best.get("cost_tree"):
-
-        parts.append("<h4>Where the cost of one run goes</h4>" + tree_html(best["cost_tree"]))
-    be = [{"loading": b["loading"].upper(), "preset": b["preset"],
-           "crossover": _sci(c) if (c := _crossover(b, report.T)) else f"none up to n = {_sci(b['rows'][-1]['n'])}"}
-          for b in report.break_even if b.get("rows")]
+    if best is not None and best.cost_tree:
+        parts.append("<h4>Where the cost of one run goes</h4>" + tree_html(best.cost_tree))
+    be = [{"loading": b.loading.upper(), "preset": b.preset,
+           "crossover": _sci(c) if (c := _crossover(b, report.T)) else f"none up to n = {_sci(b.rows[-1].n)}"}
+          for b in report.break_even if b.rows]
     parts.append(html_table(be, [("loading", "loading"), ("preset", "preset"), ("crossover", "quantum faster from n ≈")],
                             caption=f"Break-even over model size n (T = {report.T:,})"))
     parts.append("</div>")
