@@ -36,7 +36,7 @@ from pyqgd.estimate.validation import _compare, example_instances, instance_data
 
 #: (block encoding, loading) pairs priced in (b) and the break-even scan: every loading of the structured oracles and
 #: of the F-tables model (not built), and the Kronecker encoding with its built sparse QROM.
-BUILT_AND_MODELS = ([("sparse", ld) for ld in est.LOADINGS] + [("kronecker", "qrom")]
+BUILT_AND_MODELS = ([("sparse", ld) for ld in est.LOADINGS] + [("kronecker", "qrom"), ("kronecker", "selectswap")]
                     + [("f_tables_model", ld) for ld in est.LOADINGS])
 from pyqgd.quantum._context import qsharp_project_root  # noqa: E402
 

@@ -232,10 +232,10 @@ def _estimate_options(est) -> None:
                      help="block-encoding of the T-step matrix: auto (the cheaper built one per loading), sparse "
                      "(structured oracles over M's tables, built), kronecker (from F0, F1, F2 alone, built, QROM or QROAM), "
                      "f_tables_model (oracles storing only the F's: a model, not built) (default auto)")
-    est.add_argument("--solver", choices=("qsvt", "kernel", "auto"), default="qsvt",
+    est.add_argument("--solver", choices=("qsvt", "kernel", "auto"), default="auto",
                      help="linear solver: qsvt (QSVT inversion + fixed-point amplification), kernel (kernel-reflection "
                      "QLSS, Dalzell 2024), auto (the cheaper of the two rigorous built solvers per instance) "
-                     "(default qsvt)")
+                     "(default auto)")
     est.add_argument("--readout", choices=tuple(READOUTS) + ("all",), default=None,
                      help="how the trained parameters are read out (default: the cheaper of the two per estimate; "
                      "all: one estimate per read-out)")

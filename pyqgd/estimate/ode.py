@@ -21,7 +21,8 @@ the QDK trace of the whole solver field by field (``tests/test_estimate_solver.p
   uncontrolled and |b'⟩ is the structured |B⟩ preparation; t and the good amplitude from the rigorous bracket
   A ≤ ‖Π_good L⁻¹B‖/‖B‖, ‖L⁻¹B‖/‖B‖ ≤ U of docs/math.md Eq. 17; O(κ log(1/ε)·U/A) calls) or ``"auto"`` (the
   built solver with fewer non-Clifford operations, both rigorous);
-* ``loading``: how each table lookup is priced (:mod:`pyqgd.estimate.loading`; only "qrom" is built).
+* ``loading``: how each table lookup is priced (:mod:`pyqgd.estimate.loading`; "qrom" is built for both encodings,
+  "selectswap" (QROAM) for the Kronecker one).
 
 Register sizes (:class:`pyqgd.quantum.structured_oracles.CarlemanLayout`): w = ⌈log₂ n⌉, m_ℓ = ⌈log₂ N⌉,
 m_c = m_ℓ + N·w, m_t = ⌈log₂(T + p + 1)⌉, m = m_t + m_c. Sparsity of the built encoding s_L = 1 + s_M with s_M the
@@ -132,7 +133,7 @@ class OdeProblem:
     amplitude_method: str | None = None
     solution_norm: float | None = None
     block_encoding: str = "auto"
-    solver: str = "qsvt"
+    solver: str = "auto"
     readout: str = "l2_sampling"
     max_extra_qubits: int | None = None
     instance: object = field(default=None, compare=False, repr=False)
@@ -527,7 +528,8 @@ def _kernel_cost(pr: OdeProblem) -> OdeCost:
 
 def _cheapest_built(pr: OdeProblem) -> OdeCost:
     """block_encoding="auto": the built encoding with fewer non-Clifford operations per run — the structured sparse
-    oracles or the Kronecker encoding (QROM loading only) — so a default estimate is the cheapest circuit we build.
+    oracles or the Kronecker encoding (with the problem's loading where it is built for it: QROM or QROAM) — so a
+    default estimate is the cheapest circuit we build.
     An exact instance is the sparse one (the instance trace covers that circuit). Raises the first encoding's error
     when neither applies."""
     if pr.instance is not None:

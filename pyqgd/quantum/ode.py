@@ -475,36 +475,41 @@ def window_fidelity(V: np.ndarray, u) -> float:
 AUTO_CIRCUIT_SECONDS = 60.0
 AUTO_MAX_AMPLITUDES = 2**22
 
-#: The probes of :func:`predict_circuit_seconds`: a degree-1 QSVT, and a degree-5 one (with one amplification round
-#: when the plan amplifies); the difference of their CPU seconds per call excludes the per-run overhead.
+#: The phases of the probes of :func:`predict_circuit_seconds` (generic angles, repeated to the probe's length).
 PROBE_PHASES = (0.3, -0.2, 0.5, 0.1, -0.4, 0.2)
-
-#: Calibration of the probes on measured runs (benchmarks/simulate.py, five circuit rows): the probe alone predicted
-#: 0.43–0.95× the measured CPU seconds (least at n = 2, N = 2, whose state keeps spreading over the first calls
-#: before it saturates), so predictions are the probe's × 2 (0.86–1.9×: the budget errs on the block-level side).
-PROBE_GROWTH = 2.0
+#: The two probe lengths (block-encoding calls, ``PROBE_PHASES`` repeated, no amplification): the simulator's state
+#: spreads over the first ~10–30 calls and then holds its size, so the marginal cost between the two is the cost of a
+#: call in the run's steady state (measured: the per-call CPU time of the n = 2, N = 2, T = 4 kernel solve rises
+#: from 23 ms over its first 10 calls to 43 ms from 40 on, at ~1,250 nonzero amplitudes).
+PROBE_CALLS = (8, 32)
+PROBE_MARGIN = 1.0
 
 
 def predict_circuit_seconds(operation, data, rhs, plan, system_qubits: int, *, kernel_rhs=None) -> dict:
-    """CPU seconds and nonzero amplitudes of the planned run from two cheap probe runs of the same Q# operation
-    (``PROBE_PHASES``: 1 call, then 5 or 15): seconds ≈ calls × (marginal CPU seconds per probe call) ×
-    ``PROBE_GROWTH``, amplitudes ≈ probe amplitudes × ``PROBE_GROWTH`` (the simulator's cost per gate is
-    proportional to the nonzero amplitudes it holds)."""
-    amp = ([0.5], [-0.5]) if plan.schedule is not None else ([], [])
+    """CPU seconds and nonzero amplitudes of the planned run from two probe runs of the same Q# operation
+    (``PROBE_CALLS`` calls, no amplification): seconds ≈ calls × (marginal CPU seconds per call between the two
+    probes) × ``PROBE_MARGIN``, amplitudes = those the longer probe ends with (the simulator's cost per gate is
+    proportional to the nonzero amplitudes it holds, which stop growing within the probe). The probes run the plan's
+    own phases where they are already known (a kernel plan's, found with the plan: the probe's states are then the
+    run's first states), else ``PROBE_PHASES`` repeated."""
+    known = getattr(getattr(plan, "polynomial", None), "phases", None) if kernel_rhs is not None else None
 
-    def run(phases, alphas, betas):
+    def run(calls):
+        if known is not None and len(known) > calls:
+            phases = list(known[:calls + 1])
+        else:
+            phases = [PROBE_PHASES[k % len(PROBE_PHASES)] for k in range(calls + 1)]
         if kernel_rhs is None:
-            return run_history_solve(operation, data, phases, rhs, alphas, betas, system_qubits)
-        return run_kernel_solve(operation, data, rhs, kernel_rhs, phases, alphas, betas, system_qubits)
+            return run_history_solve(operation, data, phases, rhs, [], [], system_qubits)
+        return run_kernel_solve(operation, data, rhs, kernel_rhs, phases, [], [], system_qubits)
 
-    small = run(PROBE_PHASES[:2], [], [])
-    probe = run(PROBE_PHASES, *amp)
-    per_call = max(probe.cpu_seconds - small.cpu_seconds, 0.0) / (probe.calls - small.calls)
-    per_call = max(per_call, probe.cpu_seconds / probe.calls / 4.0)  # timer noise on tiny runs
-    return {"seconds": plan.calls * per_call * PROBE_GROWTH,
-            "nonzero_amplitudes": int(probe.nonzero_amplitudes * PROBE_GROWTH), "probe_calls": probe.calls + 1,
-            "probe_seconds": probe.seconds + small.seconds, "probe_amplitudes": probe.nonzero_amplitudes,
-            "seconds_per_call": per_call * PROBE_GROWTH}
+    short, long = run(PROBE_CALLS[0]), run(PROBE_CALLS[1])
+    per_call = max(long.cpu_seconds - short.cpu_seconds, 0.0) / (long.calls - short.calls)
+    per_call = max(per_call, long.cpu_seconds / long.calls)  # timer noise: never below the probe's own average
+    per_call *= PROBE_MARGIN
+    return {"seconds": plan.calls * per_call, "nonzero_amplitudes": int(long.nonzero_amplitudes),
+            "probe_calls": long.calls + short.calls, "probe_seconds": long.seconds + short.seconds,
+            "probe_amplitudes": long.nonzero_amplitudes, "seconds_per_call": per_call}
 
 
 def _auto_choice(enc, op, rhs, plan, m, max_degree, budget) -> tuple[str, str, dict | None]:
