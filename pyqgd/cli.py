@@ -33,6 +33,7 @@ from types import SimpleNamespace
 import numpy
 import numpy as np
 import scipy
+from tqdm import tqdm
 
 from pyqgd import __version__, registry
 from pyqgd._checks import InputTypeError, TooLargeError
@@ -651,10 +652,6 @@ def _one_line(exc: BaseException) -> str:
 
 def _close_progress_bars() -> None:
     """Close open tqdm bars so that an error line starts on a fresh line (bars are drawn with carriage returns)."""
-    try:
-        from tqdm import tqdm
-    except ImportError:  # pragma: no cover - tqdm is a core dependency
-        return
     bars = list(getattr(tqdm, "_instances", ()))
     for bar in bars:
         bar.close()

@@ -49,14 +49,14 @@ def test_the_registry_example_runs_as_written():
         assert f'Circuit("{kind}"' in DOC or kind == "loading"
 
 
-#: Modules a function may import on first use, and why: the optional dependencies (extras of pyproject.toml, or the
-#: standard library's Unix-only ``resource``), ``pyqgd.models`` (needs torch), and pyqsp, a core dependency imported only
-#: in the fallback of ``pyqgd.quantum.qsp.wx_phases`` because its package import loads matplotlib.pyplot.
+#: Modules a function may import on first use, and why: the optional dependencies only (extras of pyproject.toml, or
+#: the standard library's Unix-only ``resource``) and ``pyqgd.models`` (needs torch); every core dependency (numpy,
+#: scipy, qdk, numba, pyqsp, matplotlib, tqdm) is imported at the top of its module.
 DEFERRED_IMPORTS = {
-    "torch": "torch extra", "matplotlib": "plots", "pandas": "DataFrames", "azure": "azure extra",
-    "qsharp_widgets": "notebooks extra", "IPython": "notebooks", "tqdm": "progress bars", "ipywidgets": "notebooks",
+    "torch": "torch extra", "pandas": "DataFrames", "azure": "azure extra",
+    "qsharp_widgets": "notebooks extra", "IPython": "notebooks", "ipywidgets": "notebooks",
     "sklearn": "zoo data", "nbformat": "notebooks", "nbclient": "notebooks", "resource": "Unix only",
-    "hypothesis": "dev extra", "pyqgd.models": "needs torch", "pyqsp": "loads matplotlib.pyplot; fallback only",
+    "hypothesis": "dev extra", "pyqgd.models": "needs torch",
 }
 MAX_FUNCTION_LINES = 100
 SOURCES = sorted((ROOT / "pyqgd").rglob("*.py"))

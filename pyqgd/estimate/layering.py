@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import itertools
 
-from pyqgd.estimate.circuit import rotation_kind
+from pyqgd.estimate import circuit as cc
+from pyqgd.estimate.circuit import _ppsd_gates, rotation_kind
 
 __all__ = ["TracerLayers", "helpers", "mcx_gates", "controlled_rz_gates", "controlled_r1_gates",
            "prepare_pure_state_gates", "basis_transposition_gates", "history_rhs_gates", "sparse_call_gates"]
@@ -225,8 +226,6 @@ def prepare_pure_state_gates(amplitudes, qubits, ctrl=(), adjoint: bool = False)
     """``PreparePureStateD(amplitudes, qubits)`` (controlled by ``ctrl``; or its adjoint, which the std library does
     not build as the reversed gate list) in the tracer's gates: the multiplexors' rotations and CNOTs
     (:func:`pyqgd.estimate.circuit._ppsd_gates`), their controlled X pairs and the controlled global phase."""
-    from pyqgd.estimate.circuit import _ppsd_gates
-
     out = []
     for g in _ppsd_gates(amplitudes, qubits, ctrl, adjoint):
         if g[0] == "r":
@@ -320,8 +319,6 @@ def sparse_call_gates(data: dict, anc, sys, adjoint: bool = False) -> list:
     hold no rotation and the entry oracle's need every register. In U† the entry oracle's first flag rotation (the
     adjoint of the smallest Controlled Ry of the angle bits, the std controlled Ry(−θ), whose Rz(−θ/2) on the flag
     precedes its CX) needs the flag only, so it takes the flag's first free layer."""
-    from pyqgd.estimate import circuit as cc
-
     anc, sys = list(anc), list(sys)
     mt, mc, s = data["NumClock"], data["NumCarleman"], data["Sparsity"]
     idx, clock, part = anc[1:], sys[:mt], sys[mt:]

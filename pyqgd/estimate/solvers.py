@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 
 from pyqgd import registry
 from pyqgd.estimate import circuit as cc
+from pyqgd.estimate import layering as ly
 from pyqgd.estimate.logical import EstimateInputError, LogicalCost, fixed_point_length, phase_on_all_zero, projector_phase
 from pyqgd.quantum.polynomials import inverse_polynomial, optimal_inverse_degree
 from pyqgd.quantum.qlss import KERNEL_SCALE, kernel_reflection_degree, kernel_success_lower_bound
@@ -325,8 +326,6 @@ def history_kernel_rotation_depth(call_depth: int, ancillas: int, rhs_b: dict, r
     4 instances per encoding): structured sparse encoding 0–0.4 % (three of four equal), Kronecker encoding (one
     block per call) 0.01–1.4 % — there the call's own depth formula is ±1 layer of the traced call, and the tracer
     starts the preparations on the level and slot registers before the call's last rotations."""
-    from pyqgd.estimate import layering as ly
-
     mt, ml = rhs_b["NumClock"], rhs_b["NumLevel"]
     m = mt + ml + rhs_b["NumSlots"] * rhs_b["NumSlot"]
     sys = [("s", k) for k in range(m)]

@@ -32,6 +32,7 @@ import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator, aslinearoperator, eigsh
+from tqdm.auto import tqdm
 
 from pyqgd._checks import check_positive_float, check_positive_int
 from pyqgd.models._torch import torch
@@ -112,7 +113,6 @@ def lanczos_tridiagonal(op, v0=None, m: int = 50, *, seed: int = 0, reorthogonal
     β below 1e-12·‖T‖). Keeps 3 vectors of length n (``reorthogonalize=False``) or all m (``True``).
     ``callback(j, alpha, beta)`` is called after each step and may return True to stop early.
     """
-    from tqdm.auto import tqdm
 
     A = as_torch_operator(op)
     m = check_positive_int(m, "m")
@@ -295,7 +295,6 @@ def hessian_extremes(op, k: int = 5, *, which: str = "both", max_iter: int = 500
 
 def _ritz_vectors(A: TorchOperator, alpha, beta, values, seed, progress):
     """Second Lanczos pass (same start vector, same α, β) accumulating the Ritz vectors of ``values``."""
-    from tqdm.auto import tqdm
 
     m = len(alpha)
     theta, S = scipy.linalg.eigh_tridiagonal(alpha, beta[:m - 1]) if m > 1 else (np.array(alpha), np.ones((1, 1)))
@@ -408,7 +407,6 @@ def slq_density(op, *, n_probes: int = 10, n_steps: int = 80, seed: int = 0, u=N
     steps (3 vectors kept) give T = S Θ Sᵀ; the rule (θ_i, s_{1i}²) integrates polynomials of degree < 2·n_steps
     exactly against the measure Σ_k (v·x_k)²/‖v‖² δ(λ − λ_k), whose expectation is the spectral density.
     """
-    from tqdm.auto import tqdm
 
     A = as_torch_operator(op, u=u)
     n_probes = check_positive_int(n_probes, "n_probes")

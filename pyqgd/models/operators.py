@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse.linalg import LinearOperator
+from tqdm.auto import tqdm
 
 from pyqgd._checks import check_positive_int
 from pyqgd.carleman import spectral_norm  # noqa: F401  (one exact 2-norm for the whole package)
@@ -139,7 +140,6 @@ def f2_norm_bounds(exp: GDExpansion, *, n_power: int = 10, n_samples: int = 8, s
     Lower bound: higher-order power iteration (alternating maximisation of K(x, y, z) over unit vectors, monotone)
     on the fully symmetric tensor K = ∇³L, reporting max ‖F2(y ⊗ z)‖. Upper: Hutchinson-type estimate of ‖F2‖_F.
     """
-    from tqdm.auto import tqdm
 
     _check(exp)
     n_power = check_positive_int(n_power, "n_power", minimum=0)

@@ -33,6 +33,7 @@ import sys
 import time
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from pyqgd._checks import check_positive_int
 from pyqgd.models._torch import torch
@@ -547,7 +548,6 @@ def _mode_notes(model) -> list:
 
 
 def _say(text: str) -> None:
-    from tqdm.auto import tqdm
 
     tqdm.write(text, file=sys.stderr)
 

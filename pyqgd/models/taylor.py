@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
+from tqdm.auto import tqdm
 
 from pyqgd._checks import DEFAULT_MEMORY_LIMIT, TooLargeError, check_memory, check_positive_int
 from pyqgd.models._torch import math_attention, resolve_device, resolve_dtype, torch
@@ -450,7 +451,6 @@ class GDExpansion:
         mirroring it. ``sparse=True`` returns ``(csr_matrix, DroppedMass)`` with entries |H_ij| < tol dropped while
         streaming (memory ∝ nnz); ``sparse=False`` returns a dense (n, n) float64 array.
         """
-        from tqdm.auto import tqdm
 
         self._check_size(max_n, "Hessian")
         n = self.n
@@ -504,7 +504,6 @@ class GDExpansion:
         ``max_n`` defaults to the memory limit (:func:`exact_third_max_n`). ``sparse=True`` returns
         ``(csr_matrix, DroppedMass)`` with |entries| < tol dropped while streaming; else a dense (n, n²) array.
         """
-        from tqdm.auto import tqdm
 
         self._check_size(exact_third_max_n(memory_limit) if max_n is None else max_n, "third-order tensor")
         n = self.n

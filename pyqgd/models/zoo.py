@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from pyqgd._checks import check_positive_float, check_positive_int
 from pyqgd.models._torch import resolve_dtype, torch
@@ -139,7 +140,6 @@ def train(model, loss_fn, data: TaskData, *, epochs: int = 30, lr: float = 1e-2,
 
     Works on pruned models too (``torch.nn.utils.prune`` keeps the masked entries at zero).
     """
-    from tqdm.auto import tqdm
 
     epochs = check_positive_int(epochs, "epochs")
     lr = check_positive_float(lr, "lr")

@@ -22,6 +22,7 @@ import io
 from dataclasses import dataclass
 
 import numpy as np
+from pyqsp.sym_qsp_opt import newton_solver
 
 from pyqgd.quantum.polynomials import InversePolynomial
 
@@ -97,10 +98,6 @@ def wx_phases(cheb_coef: np.ndarray, *, tol: float = 1e-10, maxiter: int = 100) 
     d = len(coef) - 1
     phases, err = _sym_qsp_newton(coef, d, min(tol, 1e-12), maxiter)
     if phases is None:  # not converged: pyqsp's solver (same method, slower Jacobian)
-        # imported only here: pyqsp's package import loads matplotlib.pyplot (pyqsp/poly.py) and takes ~0.5–1 s,
-        # a cost and a side effect that the converged path, and every `import pyqgd.quantum`, do without
-        from pyqsp.sym_qsp_opt import newton_solver
-
         with contextlib.redirect_stdout(io.StringIO()):
             _, err, _, proto = newton_solver(coef[parity::2], parity, crit=min(tol, 1e-12), maxiter=maxiter)
         phases = np.array(proto.full_phases, dtype=float)

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from pyqgd._checks import check_positive_float, check_positive_int
 from pyqgd._progress import resolve_progress
@@ -399,7 +400,6 @@ def _prune_fraction(n, n_total):
 
 
 def _progress(enabled, total, label="pyqgd analyze"):
-    from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=label, disable=not enabled, leave=False)
 

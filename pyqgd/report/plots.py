@@ -13,6 +13,8 @@ import math
 from pathlib import Path
 
 import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, NullLocator
 
 from pyqgd.report.render import STEP_OVERHEAD_S, _crossover, best_estimate, classical_wall_seconds, human_seconds, loading_label
 
@@ -43,7 +45,6 @@ def _figure_axes():
 
 
 def _figure(figsize=(7.0, 4.6)):
-    from matplotlib.figure import Figure
 
     return Figure(figsize=figsize, layout="constrained")
 
@@ -87,7 +88,6 @@ def _legend(fig, ax, ncol: int = 2):
 
 
 def _null():
-    from matplotlib.ticker import NullLocator
 
     return NullLocator()
 
@@ -171,7 +171,6 @@ def spectrum(report):
         ax.set_yscale("log")
         ax.set_ylim(bottom=0.7)
     else:
-        from matplotlib.ticker import MaxNLocator
 
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     zero = int(np.sum(np.abs(x) < 1e-12))
