@@ -57,7 +57,7 @@ def test_text_output_bottom_line_first_and_one_line_per_reason(capsys):
                  "qubit_gate_ns_e4", "--breakdown"]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert lines[0].startswith("Bottom line: Kronecker + QROM (built) on qubit_gate_ns_e4")
+    assert lines[0].startswith("Bottom line: Kronecker + QROM, kernel solver (built) on qubit_gate_ns_e4")
     infeasible = [ln for ln in lines if ln.startswith("Infeasible — ")]
     reasons = [ln.split(":")[0] for ln in infeasible]
     assert infeasible and len(reasons) == len(set(reasons))
@@ -89,7 +89,7 @@ def test_bottom_line_of_model_estimates():
             for ld in ("qrom", "qram")]
     line = bottom_line(ests)
     assert line.best.built and line.best.label.startswith("Kronecker + QROM")
-    assert [a.label for a in line.alternatives] == ["structured oracles + QRAM (model)"]
+    assert [a.label for a in line.alternatives] == ["structured oracles + QRAM, kernel solver (model)"]
     assert line.lines()[0].startswith("Bottom line: ")
 
 

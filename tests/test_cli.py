@@ -208,7 +208,7 @@ def test_estimate_json_and_file(tmp_path, capsys):
     inputs = report["provenance"]["inputs"]
     assert inputs == {"n": 1000, "T": 10, "s": 8, "N": 2, "epsilon": 1e-2, "tomography_precision": 1e-2,
                       "error_budget": 1e-3, "presets": ["qubit_maj_ns_e6"], "loadings": ["qram"], "readout": None,
-                      "block_encoding": "auto", "solver": "qsvt"}
+                      "block_encoding": "auto", "solver": "auto"}
     assert est[0]["block_encoding"] == "sparse"  # "auto" with QRAM loading: the Kronecker encoding is QROM-only
     assert set(report["provenance"]["versions"]) >= {"pyqgd", "qdk", "numpy", "scipy"}
     # a second run replaces the file pyqgd wrote; a user's file is never replaced without --force

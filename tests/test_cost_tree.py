@@ -46,7 +46,7 @@ def test_leaves_sum_to_the_estimate_totals(be, loading, solver, n, T):
 
 
 def test_the_levels_are_the_solver_operations():
-    cost = ode_solver_cost(OdeProblem(n=7_000_000, s=8, N=2, T=1000, epsilon=1e-2, block_encoding="kronecker"))
+    cost = ode_solver_cost(OdeProblem(n=7_000_000, s=8, N=2, T=1000, epsilon=1e-2, block_encoding="kronecker", solver="qsvt"))
     tree = cost_tree(cost)
     amp = tree.find("fixed-point amplification")
     qsvt = tree.find("QSVT")
