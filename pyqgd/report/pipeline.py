@@ -573,7 +573,8 @@ def _simulate(problem, N, enabled):
     """The default solve (Kronecker encoding, a-priori parameters, amplification, ``solver="auto"``) of the problem's
     system on the Q# circuit at the longest T ≤ min(T, ``SIMULATION_MAX_T``) that ``solve_gd``'s probe puts within
     ``SIMULATION_BUDGET_SECONDS``; the block-level result at min(T, ``SIMULATION_MAX_T``) is kept beside it
-    (``block_level``) when that T was over the budget, and ``note`` says which T ran and why."""
+    (``block_level``) when that T was over the budget, and ``note`` says which T ran and why. When no T reaches the
+    circuit, the block-level solve at min(T, ``SIMULATION_MAX_T``) is the result."""
     if not enabled:
         return {"skipped": "simulation disabled"}
     qm, u_in = problem.qmap, problem.u_in
@@ -585,13 +586,17 @@ def _simulate(problem, N, enabled):
     try:
         system = discrete_carleman(qm, N)
         T0 = min(problem.T, SIMULATION_MAX_T)
+        first = None
         for T in range(T0, 0, -1):
             res = _solve_demo(system, u_in, T, kw, notes)
             if res.calls_counted_by_qsharp:
                 break
-            if block is None:
+            if first is None:
+                first = res
                 block = {"T": res.T, "fidelity_carleman": res.fidelity_carleman, "how": res.how_simulated(),
                          "block_encoding_calls": res.block_encoding_calls}
+        else:  # no T reaches the circuit: the block-level solve at the longest T is the result
+            res, block = first, None
     except ValueError as exc:  # too large for the simulator, not dissipative, …
         return {"skipped": str(exc).splitlines()[0]}
     d = res.to_dict()
@@ -599,8 +604,10 @@ def _simulate(problem, N, enabled):
     out["how"] = res.how_simulated()
     if res.T < problem.T:
         notes.insert(0, f"T = {res.T} of the problem's {problem.T}: the longest T ≤ {T0} whose circuit the probe puts "
-                        f"within the demo's {SIMULATION_BUDGET_SECONDS:.0f} s simulation budget"
+                        f"within the report's {SIMULATION_BUDGET_SECONDS:.0f} s simulation budget"
                         if res.calls_counted_by_qsharp else f"T = {res.T} of the problem's {problem.T}")
+    # the estimates' ε is the report's; the simulation's is its own, and the report says so
+    notes.append(f"ε = {SIMULATION_EPSILON} for the simulation (fidelity ≥ 0.99 guaranteed)")
     if block is not None and block["T"] != res.T:
         out["block_level"] = block
     if notes:
