@@ -236,3 +236,17 @@ def test_estimates_use_the_problems_own_ode_problem(monkeypatch):
     assert ode.norm_F0 == pytest.approx(np.linalg.norm(p.qmap.F0))
     assert ode.norm_u_in == pytest.approx(np.linalg.norm(p.u_in))
     assert ode.s == int(np.max((p.qmap.F1.toarray() != 0).sum(axis=1)))
+
+
+def test_simulation_reports_the_longest_T_at_block_level_when_no_T_reaches_the_circuit(monkeypatch):
+    from pyqgd.dynamics import gd_problem as analytic_problem
+    from pyqgd.dynamics import toy_cubic
+    from pyqgd.report import pipeline
+
+    monkeypatch.setattr(pipeline, "SIMULATION_BUDGET_SECONDS", 1e-3)  # every T far over: no shorter T is tried
+    p = analytic_problem(toy_cubic(2, seed=0, cubic=0.5), 0.3, u_in=np.full(2, 0.1), T=20)
+    sim = pipeline._simulate(p, 2, True)
+    assert sim["T"] == 4 and not sim["calls_counted_by_qsharp"] and "block_level" not in sim
+    assert sim["how"].startswith("block level (the circuit is over the 0 s budget")
+    assert "T = 4 of the problem's 20" in sim["note"] and "ε = 0.05 for the simulation" in sim["note"]
+    assert sim["fidelity_carleman"] > 0.99
