@@ -482,13 +482,12 @@ PROBE_PHASES = (0.3, -0.2, 0.5, 0.1, -0.4, 0.2)
 #: call in the run's steady state (measured: the per-call CPU time of the n = 2, N = 2, T = 4 kernel solve rises
 #: from 23 ms over its first 10 calls to 43 ms from 40 on, at ~1,250 nonzero amplitudes).
 PROBE_CALLS = (8, 32)
-PROBE_MARGIN = 1.0
 
 
 def predict_circuit_seconds(operation, data, rhs, plan, system_qubits: int, *, kernel_rhs=None) -> dict:
     """CPU seconds and nonzero amplitudes of the planned run from two probe runs of the same Q# operation
     (``PROBE_CALLS`` calls, no amplification): seconds ≈ calls × (marginal CPU seconds per call between the two
-    probes) × ``PROBE_MARGIN``, amplitudes = those the longer probe ends with (the simulator's cost per gate is
+    probes), amplitudes = those the longer probe ends with (the simulator's cost per gate is
     proportional to the nonzero amplitudes it holds, which stop growing within the probe). The probes run the plan's
     own phases where they are already known (a kernel plan's, found with the plan: the probe's states are then the
     run's first states), else ``PROBE_PHASES`` repeated."""
@@ -506,7 +505,6 @@ def predict_circuit_seconds(operation, data, rhs, plan, system_qubits: int, *, k
     short, long = run(PROBE_CALLS[0]), run(PROBE_CALLS[1])
     per_call = max(long.cpu_seconds - short.cpu_seconds, 0.0) / (long.calls - short.calls)
     per_call = max(per_call, long.cpu_seconds / long.calls)  # timer noise: never below the probe's own average
-    per_call *= PROBE_MARGIN
     return {"seconds": plan.calls * per_call, "nonzero_amplitudes": int(long.nonzero_amplitudes),
             "probe_calls": long.calls + short.calls, "probe_seconds": long.seconds + short.seconds,
             "probe_amplitudes": long.nonzero_amplitudes, "seconds_per_call": per_call}
