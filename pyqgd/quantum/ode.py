@@ -491,7 +491,7 @@ def predict_circuit_seconds(operation, data, rhs, plan, system_qubits: int, *, k
     proportional to the nonzero amplitudes it holds, which stop growing within the probe). The probes run the plan's
     own phases where they are already known (a kernel plan's, found with the plan: the probe's states are then the
     run's first states), else ``PROBE_PHASES`` repeated."""
-    known = getattr(getattr(plan, "polynomial", None), "phases", None) if kernel_rhs is not None else None
+    known = plan.polynomial.phases if isinstance(plan, KernelPlan) else None
 
     def run(calls):
         if known is not None and len(known) > calls:

@@ -585,44 +585,41 @@ def _simulate(problem, N, enabled):
         return {"skipped": "u_in = 0 (expansion at the start point): nothing to encode; pass expansion_steps > 0"}
     kw = {"epsilon": SIMULATION_EPSILON, "angle_bits": 24, "circuit_budget_seconds": SIMULATION_BUDGET_SECONDS,
           "solver": "auto"}
-    notes, block = [], None
+    notes = []
     try:
         system = discrete_carleman(qm, N)
         T0 = min(problem.T, SIMULATION_MAX_T)
-        first = None
+        first = None  # the first (longest-T) block-level solve
         for T in range(T0, 0, -1):
-            res = _solve_demo(system, u_in, T, kw, notes)
+            res = _solve_for_report(system, u_in, T, kw, notes)
             if res.calls_counted_by_qsharp:
                 break
-            if first is None:
-                first = res
-                block = {"T": res.T, "fidelity_carleman": res.fidelity_carleman, "how": res.how_simulated(),
-                         "block_encoding_calls": res.block_encoding_calls}
+            first = first or res
             predicted = (res.details.get("prediction") or {}).get("seconds")
             if predicted is None or predicted > SIMULATION_MAX_OVER * SIMULATION_BUDGET_SECONDS:
                 break  # not a matter of a few steps fewer: no shorter T is tried
         if not res.calls_counted_by_qsharp:  # no T reaches the circuit: the block-level solve at the longest T
-            res, block = first, None
+            res = first
     except ValueError as exc:  # too large for the simulator, not dissipative, …
         return {"skipped": str(exc).splitlines()[0]}
     d = res.to_dict()
     out = {k: v for k, v in d.items() if not isinstance(v, (list, np.ndarray)) or len(v) <= 64}
     out["how"] = res.how_simulated()
+    if first is not None and first is not res:
+        out["block_level"] = {"T": first.T, "fidelity_carleman": first.fidelity_carleman, "how": first.how_simulated(),
+                              "block_encoding_calls": first.block_encoding_calls}
     if res.T < problem.T:
         notes.insert(0, f"T = {res.T} of the problem's {problem.T}: the longest T ≤ {T0} whose circuit the probe puts "
                         f"within the report's {SIMULATION_BUDGET_SECONDS:.0f} s simulation budget"
                         if res.calls_counted_by_qsharp else f"T = {res.T} of the problem's {problem.T}")
     # the estimates' ε is the report's; the simulation's is its own, and the report says so
     notes.append(f"ε = {SIMULATION_EPSILON} for the simulation (fidelity ≥ 0.99 guaranteed)")
-    if block is not None and block["T"] != res.T:
-        out["block_level"] = block
-    if notes:
-        out["note"] = "; ".join(notes)
+    out["note"] = "; ".join(notes)
     return out
 
 
-def _solve_demo(system, u_in, T, kw, notes):
-    """``solve_gd`` with the demo's options; where the a-priori bounds cannot set the precision, the precision comes
+def _solve_for_report(system, u_in, T, kw, notes):
+    """``solve_gd`` with the report's simulation options; where the a-priori bounds cannot set the precision, the precision comes
     from the classical history solution (``parameters="exact"``) and ``notes`` says so."""
     try:
         return solve_gd(system, u_in, T, **kw)
