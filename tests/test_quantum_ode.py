@@ -20,7 +20,7 @@ from pyqgd.carleman import (
 from pyqgd.dynamics import gd_map, toy_cubic
 from pyqgd.quantum import block_encoding_block, sparse_oracle_data
 from pyqgd.quantum._context import columns_from_dump, get_context, run_and_dump
-from pyqgd.quantum.amplification import fixed_point_schedule, simulate_two_level
+from pyqgd.quantum.amplification import amplification_schedule, fixed_point_schedule, simulate_two_level
 from pyqgd.quantum.ode import check_gd_input, default_padding, solve_gd
 from pyqgd.quantum.structured_oracles import carleman_layout, carleman_oracle_data, history_rhs, padded_tstep_matrix
 
@@ -116,7 +116,14 @@ def _check_solution(s, u, r, amplified):
         return
     assert abs(r.amplified_success_probability - r.amplified_success_probability_predicted) < 1e-6
     # the Q# amplified probability vs explicit 2 × 2 products of the same phases on the (good, bad) plane
-    sched = fixed_point_schedule(r.details["lambda_min"], r.details["delta"])
+    bracket = r.details["amplification_bracket"]
+    if bracket is None:
+        sched = fixed_point_schedule(r.details["lambda_min"], r.details["delta"])
+    else:  # standard amplification, all phases π: BHMT's sin²(L·arcsin√p) is the independent closed form
+        sched = amplification_schedule(bracket[0], r.details["delta"], bracket[1])
+        assert sched.bracket is not None and np.allclose(sched.alphas, np.pi) and bracket[0] <= r.success_probability <= bracket[1]
+        assert r.amplified_success_probability == pytest.approx(
+            np.sin(r.amplification_length * np.arcsin(np.sqrt(r.success_probability))) ** 2, abs=1e-6)
     assert abs(simulate_two_level(r.success_probability, sched) - r.amplified_success_probability) < 1e-6
     assert r.amplified_success_probability >= 1 - 0.5**2 - 1e-9 and r.amplified_success_probability > r.success_probability
     assert r.block_encoding_calls == r.degree * r.amplification_length
@@ -220,7 +227,7 @@ def test_output_accurate_at_every_T(n, T, parameters):
     s = _system(n, 2, 0.0, seed=0)
     u = np.array([0.3, -0.1, 0.2][:n])
     r = solve_gd(s, u, T, simulate="block", parameters=parameters)
-    assert r.p == default_padding(T) >= T
+    assert 1 <= r.p <= default_padding(T) and r.details["padding_reason"].startswith(f"p = {r.p}:")
     assert r.fidelity_carleman >= 0.99
     d = r.details
     assert d["kappa_exact"] <= r.kappa * (1 + 1e-9)
@@ -338,11 +345,12 @@ def test_qsharp_counted_calls_equal_the_traced_count(monkeypatch, encoding):
 
 def test_default_path_with_solver_auto_runs_the_circuit_at_T4():
     """The demo's and `pyqgd simulate`'s path (a-priori parameters, amplification, Kronecker, solver="auto",
-    simulate="auto") at the demo's T = 4 on an N = 2 instance (n = 1; n = 2 takes ≈ 65–110 CPU-s): the kernel
-    reflection is chosen, the Q# circuit runs (calls counted by Q#), fidelity with the classical Carleman u_T ≥ 0.99."""
+    simulate="auto") at the demo's T = 4 on an N = 2 instance (n = 1; n = 2 takes ≈ 25 CPU-s): the Q# circuit runs
+    (calls counted by Q#), fidelity with the classical Carleman u_T ≥ 0.99."""
     s, u, _ = _default_instance()
     r = solve_gd(s, u, 4, epsilon=0.05, solver="auto")
-    assert r.details["solver"] == "kernel" and r.details["simulate"] == "circuit" and r.calls_counted_by_qsharp
+    assert r.details["solver_reason"].startswith(r.details["solver"])
+    assert r.details["simulate"] == "circuit" and r.calls_counted_by_qsharp
     assert r.how_simulated().startswith("Q# circuit, ")
     assert r.fidelity_carleman >= 0.99 and r.amplified_success_probability >= 1 - 0.3**2
 
@@ -355,7 +363,8 @@ def test_kernel_solver_block_level_equals_the_circuit():
     kw = dict(epsilon=0.1, angle_bits=24, delta=0.5, solver="kernel")
     rc = solve_gd(s, u, T, simulate="circuit", **kw)
     rb = solve_gd(s, u, T, simulate="block", **kw)
-    assert rc.method == "kernel_reflection" and rc.calls_counted_by_qsharp and rc.p == default_padding(T) - 1
+    assert rc.method == "kernel_reflection" and rc.calls_counted_by_qsharp and rc.p == rb.p
+    assert (T + rc.p + 1) & (T + rc.p)  # not a power of two: one pad clock value for |e>
     assert abs(abs(np.vdot(rc.state, rb.state)) - 1.0) < 1e-10
     assert abs(rc.success_probability - rb.success_probability) < 1e-10
     assert abs(rc.amplified_success_probability - rb.amplified_success_probability_predicted) < 1e-8
@@ -363,12 +372,32 @@ def test_kernel_solver_block_level_equals_the_circuit():
 
 
 def test_auto_solver_takes_the_kernel_when_it_needs_fewer_calls():
-    """At N = 2, T = 4 with a-priori parameters the kernel reflection's plan needs far fewer calls than QSVT's."""
+    """At N = 2, T = 16 with a-priori parameters the kernel reflection's plan needs under a third of QSVT's calls
+    (κ log 1/ε against κ log(κ/ε)·(1/√λ) with λ ∝ 1/κ²): "auto" takes it, QSVT at T = 4 (standard amplification)."""
     s, u = _system(2, 2, 0.0, seed=0), np.array([0.1, 0.1])
-    r = solve_gd(s, u, 4, epsilon=0.1, angle_bits=24, solver="auto", simulate="block")
+    r = solve_gd(s, u, 16, epsilon=0.05, angle_bits=24, solver="auto", simulate="block")
     assert r.details["solver"] == "kernel", r.details["solver_reason"]
     qsvt = int(r.details["solver_reason"].split("qsvt: ")[1].split(" calls")[0])
-    assert 5 * r.block_encoding_calls < qsvt
+    assert 2.5 * r.block_encoding_calls < qsvt
+
+
+def test_padding_is_the_one_with_the_fewest_planned_calls():
+    """p = None plans every padding from the a-priori bounds alone (no phases); the pick equals the brute force over
+    full solves at each p (their planned calls), and fewer calls than the fixed default padding."""
+    from pyqgd.quantum.ode import choose_padding
+
+    s, u, T = _system(2, 2, 0.0, seed=0), np.array([0.1, 0.1]), 4
+    for solver in ("qsvt", "kernel"):
+        calls = {}
+        for p in range(1, default_padding(T) + 1):
+            if solver == "kernel" and not (T + p + 1) & (T + p):
+                continue
+            calls[p] = solve_gd(s, u, T, p, epsilon=0.05, angle_bits=24, solver=solver, simulate="block").block_encoding_calls
+        p, why = choose_padding(s, u, T, solver=solver, epsilon=0.05, angle_bits=24)
+        assert calls[p] == min(calls.values()) and p == min(q for q in calls if calls[q] == calls[p]), (solver, calls)
+        assert calls[p] < calls[default_padding(T) - (solver == "kernel")] and why.startswith(f"p = {p}:")
+        r = solve_gd(s, u, T, epsilon=0.05, angle_bits=24, solver=solver, simulate="block")
+        assert r.p == p and r.block_encoding_calls == calls[p]
 
 
 def test_kernel_counted_calls_equal_the_traced_count(monkeypatch):

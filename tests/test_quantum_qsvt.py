@@ -260,3 +260,18 @@ def test_solver_rejects_bad_input_before_qsharp(monkeypatch):
         solve_qsvt(M, np.ones(2), kappa=1.5)
     with pytest.raises(TypeError):
         solve_qsvt(M, np.array([1.0 + 1j, 0.0]))
+
+
+@pytest.mark.parametrize("lo,ratio,delta", [(0.0067, 1.15, 0.3), (0.04, 1.3, 0.3), (0.1, 1.1, 0.3), (1e-4, 1.05, 0.1)])
+def test_standard_amplification_holds_on_its_bracket(lo, ratio, delta):
+    """Phases all π: explicit 2 × 2 products give ≥ 1 − δ² on a grid of the bracket [lo, lo·ratio] (BHMT), with
+    fewer calls than the fixed-point schedule from lo; a bracket too wide falls back to the fixed-point one."""
+    from pyqgd.quantum.amplification import amplification_length, amplification_schedule, fixed_point_length
+
+    sched = amplification_schedule(lo, delta, lo * ratio)
+    assert sched.bracket is not None and sched.length < fixed_point_length(lo, delta)
+    assert amplification_length(lo, delta, lo * ratio) == sched.length
+    for lam in np.linspace(lo, lo * ratio, 41):
+        assert simulate_two_level(lam, sched) >= 1 - delta**2 - 1e-12
+    wide = amplification_schedule(lo, delta, min(1.0, lo * 9))
+    assert wide.bracket is None and wide.length == fixed_point_length(lo, delta)

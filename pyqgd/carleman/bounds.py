@@ -22,7 +22,9 @@ Schur test (‖X‖₂ ≤ √(max row sum · max column sum) of the matrix of b
 
 For g_k = C₀μ^k (k ≥ 1), G_m + p·g_m = const + μ^m·C₀·(p − μ/(1−μ)) is monotone in m, so the column maximum is at
 m ∈ {0, 1, T}; everything is closed-form and evaluated in the log domain (T up to 10⁹ and beyond). μ = 1, C₀ = 1
-(‖M‖ ≤ 1) gives the classical worst case T + p + 1.
+(‖M‖ ≤ 1) gives the classical worst case T + p + 1. Up to K = T + p + 1 = ``MAX_BLOCK_MATRIX`` the spectral norm of
+the K × K block-norm matrix itself replaces the Schur step (:func:`inverse_norm_bound_block_matrix`, a
+Collatz–Wielandt upper bound): on the p idle steps the all-ones lower triangle has norm ≈ 2(p + 1)/π, not p + 1.
 
 Bounds on ‖M^k‖: write M in level blocks M_jk (level j ← level k). For the exact discrete map (Liu et al. 2024,
 Eqs. 5–6) M_jk = Σ_{d∈{0,1,2}^j, |d|=k} ⊗_i G_{d_i} with G_0 = F0, G_1 = I+F1, G_2 = F2, so ‖M_jk‖ ≤ W_jk, the
@@ -83,7 +85,8 @@ from pyqgd.carleman.diagnostics import (
 from pyqgd.carleman.system import CarlemanSystem
 
 __all__ = [
-    "InverseNormBound", "AmplitudeBound", "CarlemanBounds", "inverse_norm_bound_growth", "map_block_norm_bounds",
+    "InverseNormBound", "AmplitudeBound", "CarlemanBounds", "inverse_norm_bound_growth", "inverse_norm_bound_block_matrix",
+    "map_block_norm_bounds",
     "exact_block_norms", "inverse_norm_bound_from_norms", "final_norm_lower_bound", "amplitude_lower_bound",
     "carleman_bounds", "norm_upper_sequence", "level_norm_table", "truncation_error_trajectory", "mode_lower_bound",
     "trajectory_bounds", "SolutionNormBound", "solution_norm_bound_growth", "solution_norm_trajectory_bound",
@@ -92,6 +95,12 @@ __all__ = [
 
 #: Level weights tried by :func:`inverse_norm_bound_from_norms` (each is a rigorous bound; the minimum is kept).
 WEIGHT_GRID = np.unique(np.concatenate([np.logspace(-4, 4, 161), [1.0]]))
+#: Largest K = T + p + 1 for which :func:`inverse_norm_bound_block_matrix` builds its K × K matrix (8 MB at 1024).
+MAX_BLOCK_MATRIX = 1024
+#: Power iterations of :func:`inverse_norm_bound_block_matrix` at most (it stops when the ratio bounds meet).
+BLOCK_MATRIX_ITERATIONS = 200
+#: How many of the best Schur-test candidates (level weights) get the block-matrix bound.
+BLOCK_MATRIX_CANDIDATES = 4
 #: Iterations of the ‖u(t)‖ lower-bound recursion before switching to its closed-form tail.
 MAX_ITERATIONS = 20_000
 
@@ -135,6 +144,9 @@ class CarlemanBounds:
     inverse_norm: InverseNormBound
     amplitude: AmplitudeBound
     solution_norm: SolutionNormBound | None = None
+    #: ≥ ‖Π_good L⁻¹B‖/‖B‖: √(p+1)·(U_T + e_T)/‖B‖ from the trajectory bounds (U_T ≥ ‖u(T)‖, e_T the truncation
+    #: bound), else the solution-norm bound; None when neither is finite.
+    amplitude_upper: float | None = None
 
     @property
     def share(self) -> float:
@@ -191,6 +203,36 @@ def inverse_norm_bound_growth(C: float, mu: float, T: int, p: int = 0) -> float:
     return math.sqrt(row) * math.sqrt(col)
 
 
+def inverse_norm_bound_block_matrix(C: float, mu: float, T: int, p: int = 0) -> float:
+    """‖L⁻¹‖₂ ≤ ‖N‖₂ for the K × K block-norm matrix N_ts = g_{a(t,s)} (t ≥ s, else 0; K = T + p + 1, g_0 = 1,
+    g_k = C·μ^k) of the module docstring, without the Schur test's row/column-sum step; ``inf`` when K exceeds
+    ``MAX_BLOCK_MATRIX``.
+
+    ‖N‖₂² = ρ(NᵀN) is bounded from above by the Collatz–Wielandt ratio max_i (NᵀN x)_i / x_i, valid for every
+    positive x and any non-negative matrix (ρ(A) ≤ ‖D⁻¹AD‖_∞ with D = diag(x)); x comes from power iteration, so the
+    bound is tight to the iteration's convergence, and a relative margin K·10⁻¹² covers the rounding of the
+    products. For the idle block (g = 1) this is the norm of the all-ones lower triangle, ≈ 2K/π, where the Schur
+    test gives K.
+    """
+    T, p = _check_tp(T, p)
+    K = T + p + 1
+    if K > MAX_BLOCK_MATRIX or not (math.isfinite(C) and math.isfinite(mu)) or (mu > 1.0 and T * math.log(mu) > 700):
+        return math.inf
+    t = np.minimum(np.arange(K), T)
+    a = t[:, None] - t[None, :]
+    g = np.concatenate([[1.0], C * np.power(mu, np.arange(1, T + 1))])
+    Nm = np.where(np.arange(K)[:, None] >= np.arange(K)[None, :], g[np.maximum(a, 0)], 0.0)
+    x = np.ones(K)
+    bound = math.inf
+    for _ in range(BLOCK_MATRIX_ITERATIONS):
+        y = Nm.T @ (Nm @ x)
+        bound = min(bound, float(np.max(y / x)))
+        if bound <= float(np.min(y / x)) * (1.0 + 1e-9):
+            break
+        x = y / np.max(y) + 1e-12  # stays positive, so the ratio stays a valid bound
+    return math.sqrt(bound * (1.0 + K * 1e-12))
+
+
 def map_block_norm_bounds(f0: float, rho: float, f2: float, N: int) -> np.ndarray:
     """W with W[j−1, k−1] = coefficient of x^k in (a + ρx + cx²)^j ≥ ‖M_jk‖ for the exact discrete map (1 ≤ j, k ≤ N)."""
     N = check_positive_int(N, "N")
@@ -233,13 +275,16 @@ def inverse_norm_bound_from_norms(f0: float, rho: float, f2: float, N: int, T: i
             raise ValueError(f"{name} must be a finite non-negative number, got {v}")
     W = map_block_norm_bounds(f0, rho, f2, N) if block_norms is None else np.asarray(block_norms, dtype=float)
     j = np.arange(1, W.shape[0] + 1)
-    best = None
     candidates = [(w, max(w, 1 / w) ** (W.shape[0] - 1), float(np.linalg.norm(W * np.power(w, j[None, :] - j[:, None]), 2)))
                   for w in WEIGHT_GRID]
     if norm_M is not None:
         candidates.append((1.0, 1.0, float(norm_M)))
-    for w, C, mu in candidates:
-        value = inverse_norm_bound_growth(C, mu, T, p)
+    ranked = sorted((inverse_norm_bound_growth(C, mu, T, p), i) for i, (_, C, mu) in enumerate(candidates))
+    best = None
+    for rank, (value, i) in enumerate(ranked):
+        w, C, mu = candidates[i]
+        if rank < BLOCK_MATRIX_CANDIDATES or (norm_M is not None and i == len(candidates) - 1):
+            value = min(value, inverse_norm_bound_block_matrix(C, mu, T, p))
         if best is None or value < best.value:
             best = InverseNormBound(value=value, method="", mu=mu, constant=C, weight=float(w))
     if best.mu < 1.0:
@@ -571,7 +616,7 @@ def carleman_bounds(system: CarlemanSystem, u_in, T: int, p: int = 0) -> Carlema
     rhs_b = float(np.linalg.norm(system.b))
     sol = SolutionNormBound(solution_norm_bound_growth(inv.constant, inv.mu, T, p, rhs_in, rhs_b) / B,
                             "norm growth of M with B's structure")
-    trunc, ell_modes, reason = math.inf, 0.0, None
+    trunc, ell_modes, reason, U = math.inf, 0.0, None, None
     try:
         trunc = truncation_error_bound(system.qmap, u_in, system.N, T, norms=norms)
     except NotDissipativeError as exc:  # the time-uniform bound needs R_d < 1; the trajectory bound below does not
@@ -600,4 +645,7 @@ def carleman_bounds(system: CarlemanSystem, u_in, T: int, p: int = 0) -> Carlema
     if amp is None:
         # 0 is the only a-priori lower bound without an invariant ball or a truncation bound; say why
         amp = AmplitudeBound(value=0.0, final_norm=0.0, rhs_norm=B, method=f"unavailable: {reason}")
-    return CarlemanBounds(inverse_norm=inv, amplitude=amp, solution_norm=sol)
+    upper = sol.value if math.isfinite(sol.value) else None
+    if U is not None and math.isfinite(trunc) and np.all(np.isfinite(U)):
+        upper = min(upper if upper is not None else math.inf, math.sqrt(p + 1) * (float(U[-1]) + trunc) / B)
+    return CarlemanBounds(inverse_norm=inv, amplitude=amp, solution_norm=sol, amplitude_upper=upper)

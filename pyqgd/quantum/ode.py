@@ -14,9 +14,12 @@
 
 Accuracy at every T. ``epsilon`` bounds the error of the POST-SELECTED output, not of the whole history vector:
 the polynomial's relative error is ε_P = ε·a/(2‖L⁻¹B‖/‖B‖) with a ≤ ‖Π_good L⁻¹B‖/‖B‖ (:func:`gd_solver_parameters`),
-because the window holds only the fraction a²/(‖L⁻¹B‖/‖B‖)² of the solution; the padding p ≥ T
+because the window holds only the fraction a²/(‖L⁻¹B‖/‖B‖)² of the solution; a padding p ∝ T
 (:func:`default_padding`, history-state padding as in Berry, Childs, Ostrander, Wang, CMP 356, 1057, 2017) keeps
-that fraction from vanishing when ‖u_t‖ does not decay. The degree grows only as log(1/a).
+that fraction from vanishing when ‖u_t‖ does not decay. The degree grows only as log(1/a). By default the padding is
+the one whose plan makes the fewest calls (:func:`choose_padding`): on decaying solutions a short window wins, since
+‖L⁻¹‖ grows ≈ 2p/π with the idle steps. Amplification is standard (all phases π) when the a-priori bounds bracket
+the good probability tightly enough, else fixed-point (:func:`pyqgd.quantum.amplification.amplification_schedule`).
 
 Parameters from bounds. By default κ, a and the amplification bound come from
 :func:`pyqgd.carleman.bounds.carleman_bounds` (norms, contraction, invariant ball — no solve); the classical history
@@ -60,6 +63,8 @@ from pyqgd.problem import GDProblem
 from pyqgd.quantum._context import get_context
 from pyqgd.quantum.amplification import (
     FixedPointSchedule,
+    amplification_length,
+    amplification_schedule,
     fixed_point_length,
     fixed_point_schedule,
     fixed_point_success,
@@ -72,12 +77,17 @@ from pyqgd.quantum.polynomials import (
     inverse_polynomial,
     optimal_inverse_degree,
 )
-from pyqgd.quantum.qlss import MAX_KERNEL_DEGREE, history_kernel_parameters
+from pyqgd.quantum.qlss import (
+    MAX_KERNEL_DEGREE,
+    history_kernel_parameters,
+    kernel_precision,
+    kernel_reflection_degree,
+)
 from pyqgd.quantum.qsp import qsvt_angles
 from pyqgd.quantum.solvers import DEFAULT_MAX_DEGREE
 from pyqgd.quantum.structured_oracles import carleman_layout, carleman_oracle_data, history_rhs, padded_tstep_matrix
 
-__all__ = ["GdSolveResult", "solve_gd", "default_padding", "MAX_SIMULATED_QUBITS", "check_gd_input", "SparseEncoding",
+__all__ = ["GdSolveResult", "solve_gd", "default_padding", "choose_padding", "MAX_SIMULATED_QUBITS", "check_gd_input", "SparseEncoding",
            "gd_solver_parameters", "InversionPlan", "plan_inversion", "CircuitRun", "run_history_solve",
            "final_window_state", "window_fidelity", "predict_circuit_seconds", "kronecker_solve",
            "KernelPlan", "plan_kernel", "run_kernel_solve", "KERNEL_CALL_COST"]
@@ -267,14 +277,16 @@ def _encoding(kind: str, system, T, p, angle_bits):
 
 
 def gd_solver_parameters(alpha: float, epsilon: float, inverse_norm: float, amplitude: float, solution_norm: float,
-                         perturbation: float = 0.0) -> dict:
+                         perturbation: float = 0.0, amplitude_upper: float | None = None) -> dict:
     """κ, polynomial precision ε_P and the amplification bound λ from bounds (all arguments are upper/lower bounds).
 
     With ‖L⁻¹‖ ≤ ``inverse_norm``, ‖Π_good L⁻¹B‖/‖B‖ ≥ ``amplitude`` and ‖L⁻¹B‖/‖B‖ ≤ ``solution_norm``, and the
     encoded matrix within ``perturbation`` (2-norm) of L: κ = α/(1/‖L⁻¹‖ − perturbation) bounds α/σ_min. The QSVT
     output is c·α(L⁻¹B + e)/‖B‖ with ‖e‖ ≤ ε_P‖L⁻¹B‖ (relative error ε_P of P ≈ c/x), so the post-selected window
     state is within 2ε_P·‖L⁻¹B‖/‖Π_good L⁻¹B‖ of the exact one: ε_P = ε·amplitude/(2·solution_norm) meets the
-    target ε on the OUTPUT, at every T. The good probability is ≥ λ = ((1 − ε_P)·c·α·amplitude)².
+    target ε on the OUTPUT, at every T. ``amplitude_upper`` ≥ ‖Π_good L⁻¹B‖/‖B‖ (default ``solution_norm``).
+    ``amplitude_range`` brackets ‖Π_good Lq⁻¹B‖/‖B‖ for the ENCODED matrix Lq: the two amplitude bounds widened by
+    ‖Lq⁻¹ − L⁻¹‖ ≤ ‖L⁻¹‖²·perturbation/(1 − ‖L⁻¹‖·perturbation).
     """
     if not amplitude > 0.0:
         raise ValueError(
@@ -286,8 +298,10 @@ def gd_solver_parameters(alpha: float, epsilon: float, inverse_norm: float, ampl
         raise ValueError("the encoding's quantization error exceeds the bound on σ_min(L): raise angle_bits")
     kappa = max(alpha / gap, 1.0 + 1e-6)
     eps_p = min(epsilon * amplitude / (2.0 * solution_norm), 0.5)
+    slack = inverse_norm**2 * perturbation / (1.0 - inverse_norm * perturbation)
+    upper = solution_norm if amplitude_upper is None else min(amplitude_upper, solution_norm)
     return {"kappa": kappa, "eps_p": eps_p, "amplitude": amplitude, "solution_norm": solution_norm,
-            "inverse_norm": inverse_norm}
+            "inverse_norm": inverse_norm, "amplitude_range": (max(amplitude - slack, 0.0), upper + slack)}
 
 
 @dataclass(frozen=True)
@@ -317,20 +331,31 @@ class InversionPlan:
         return self.degree * self.amplification_length
 
 
+def inversion_success_bracket(alpha: float, scale: float, parameters: dict) -> tuple[float, float]:
+    """[λ_lo, λ_hi] ∋ the good probability after P ≈ c/x (c = ``scale``): the output is c·α(y + e) with
+    y = Lq⁻¹B/‖B‖ and ‖e‖ ≤ ε_P‖y‖ (relative error of P on every singular value), so its good part has norm
+    c·α(‖Π y‖ ± ε_P·U) with ‖Π y‖ in ``parameters["amplitude_range"]`` and ‖y‖ ≤ U = ``parameters["solution_norm"]``."""
+    lo, hi = parameters["amplitude_range"]
+    err = parameters["eps_p"] * parameters["solution_norm"]
+    return (scale * alpha * max(lo - err, 0.0)) ** 2, min((scale * alpha * (hi + err)) ** 2, 1.0)
+
+
 def plan_inversion(alpha: float, parameters: dict, *, amplify: bool = True, delta: float = 0.3,
                    lambda_min: float | None = None, max_degree: int = MAX_DEGREE,
                    max_length: int = 10**7) -> InversionPlan:
     """κ → P ≈ c/x → amplification for an encoding of norm α and ``parameters`` from :func:`gd_solver_parameters`.
 
-    The amplification bound is λ = ((1 − ε_P)·c·α·a)² (a = ``parameters["amplitude"]``, a lower bound on
-    ‖Π_good L⁻¹B‖/‖B‖), the good probability's lower bound after the polynomial; ``lambda_min`` overrides it.
+    The good probability after the polynomial lies in [λ_lo, λ_hi] (:func:`inversion_success_bracket`);
+    :func:`pyqgd.quantum.amplification.amplification_schedule` takes the shorter of fixed-point amplification from
+    λ_lo and standard amplification valid on the bracket. ``lambda_min`` overrides λ_lo (fixed-point only).
     """
     poly = inverse_polynomial(parameters["kappa"], parameters["eps_p"], max_degree=max_degree)
     lam = sched = None
     if amplify:
-        lam = lambda_min if lambda_min is not None else \
-            ((1.0 - parameters["eps_p"]) * poly.scale * alpha * parameters["amplitude"]) ** 2
-        sched = fixed_point_schedule(min(max(lam, 1e-12), 1.0), delta, max_length=max_length)
+        lam, lam_hi = inversion_success_bracket(alpha, float(poly.scale), parameters)
+        if lambda_min is not None:
+            lam, lam_hi = lambda_min, None
+        sched = amplification_schedule(min(max(lam, 1e-12), 1.0), delta, lam_hi, max_length=max_length)
     return InversionPlan(alpha=float(alpha), kappa=float(parameters["kappa"]), eps_p=float(parameters["eps_p"]),
                          amplitude=float(parameters["amplitude"]), polynomial=poly, lambda_min=lam, schedule=sched)
 
@@ -396,10 +421,59 @@ def _inversion_cost(alpha: float, pr: dict, delta: float) -> dict:
         c = float(inverse_polynomial(pr["kappa"], pr["eps_p"]).scale)
     except ValueError:  # degree above MAX_DEGREE: c·κ → 0.80746 (measured, pyqgd.estimate.solvers)
         c = 0.80746 / pr["kappa"]
-    lam = ((1.0 - pr["eps_p"]) * c * alpha * pr["amplitude"]) ** 2
-    length = fixed_point_length(min(max(lam, 1e-300), 1.0), delta)
+    lam, lam_hi = inversion_success_bracket(alpha, c, pr)
+    length = amplification_length(min(max(lam, 1e-300), 1.0), delta, max(lam_hi, 1e-300))
     return {"kappa": pr["kappa"], "eps_p": pr["eps_p"], "degree": d, "amplification_length": length,
             "calls": d * length}
+
+
+def _kernel_cost(alpha: float, pr: dict, epsilon: float, delta: float) -> dict:
+    """Calls of :func:`plan_kernel`'s plan without finding its phases: degree of β·K (Dalzell Eq. 62) at the
+    precision and amplification bound of :func:`pyqgd.quantum.qlss.kernel_precision`."""
+    eps_k, lam = kernel_precision(min(pr["amplitude"] / pr["solution_norm"], 1.0), epsilon)
+    d = kernel_reflection_degree(max(pr["kappa"], 1.0 + 1e-6), eps_k)
+    length = fixed_point_length(min(max(lam, 1e-300), 1.0), delta)
+    return {"kappa": pr["kappa"], "eps_p": eps_k, "degree": d, "amplification_length": length, "calls": d * length}
+
+
+#: The most paddings :func:`choose_padding` plans (a geometric selection of 1..p_max beyond it).
+MAX_PADDING_CANDIDATES = 32
+
+
+def choose_padding(system, u_in, T: int, *, solver: str = "auto", block_encoding: str = "kronecker",
+                   epsilon: float = 0.01, delta: float = 0.3, angle_bits: int = DEFAULT_ANGLE_BITS) -> tuple[int, str]:
+    """(p, why): the idle padding 1 ≤ p ≤ :func:`default_padding` (T) whose plan from the a-priori bounds makes the
+    fewest block-encoding calls (a kernel call weighted by ``KERNEL_CALL_COST``; ``solver="auto"`` takes the
+    cheaper solver at each p; ties go to the smaller p).
+
+    The padding trades two bounds: more idle copies raise the final window's amplitude (fewer amplification rounds)
+    and ‖L⁻¹‖ ≈ (T + p)·2/π (a higher degree). Each p is planned from :func:`pyqgd.carleman.carleman_bounds` alone
+    (no solve, no phases). The kernel solve needs T + p + 1 below a power of two (a pad clock value). Falls back to
+    :func:`default_padding` (minus one for the kernel solve) when no p has bounds."""
+    p_max = default_padding(T)
+    ps = list(range(1, p_max + 1))
+    if len(ps) > MAX_PADDING_CANDIDATES:
+        ps = sorted({int(round(x)) for x in np.geomspace(1, p_max, MAX_PADDING_CANDIDATES)})
+    best = None
+    for p in ps:
+        enc = _encoding(block_encoding, system, T, p, angle_bits)
+        Lq = enc.quantized_matrix()
+        Lq = Lq.toarray() if sp.issparse(Lq) else np.asarray(Lq, dtype=float)
+        _, _, pr = _bound_parameters(system, u_in, T, p, Lq, float(enc.alpha), epsilon, required=False)
+        if pr is None:
+            continue
+        costs = {}
+        if solver in ("qsvt", "auto"):
+            costs["qsvt"] = _inversion_cost(float(enc.alpha), pr, delta)["calls"]
+        if solver in ("kernel", "auto") and (T + p + 1) & (T + p):  # T + p + 1 not a power of two
+            costs["kernel"] = KERNEL_CALL_COST * _kernel_cost(float(enc.alpha), pr, epsilon, delta)["calls"]
+        if costs and (best is None or min(costs.values()) < best[1]):
+            best = (p, min(costs.values()))
+    fallback = p_max - (solver != "qsvt")
+    if best is None:
+        return fallback, f"p = {fallback} (default_padding): no padding has a-priori bounds"
+    return best[0], (f"p = {best[0]}: the fewest planned calls over p = {ps[0]}..{ps[-1]} "
+                     f"(weighted cost {best[1]:.0f})")
 
 
 @dataclass(frozen=True)
@@ -484,14 +558,15 @@ PROBE_PHASES = (0.3, -0.2, 0.5, 0.1, -0.4, 0.2)
 PROBE_CALLS = (8, 32)
 
 
-def predict_circuit_seconds(operation, data, rhs, plan, system_qubits: int, *, kernel_rhs=None) -> dict:
+def predict_circuit_seconds(operation, data, rhs, plan, system_qubits: int, *, kernel_rhs=None,
+                            phases=None) -> dict:
     """CPU seconds and nonzero amplitudes of the planned run from two probe runs of the same Q# operation
     (``PROBE_CALLS`` calls, no amplification): seconds ≈ calls × (marginal CPU seconds per call between the two
     probes), amplitudes = those the longer probe ends with (the simulator's cost per gate is
     proportional to the nonzero amplitudes it holds, which stop growing within the probe). The probes run the plan's
-    own phases where they are already known (a kernel plan's, found with the plan: the probe's states are then the
-    run's first states), else ``PROBE_PHASES`` repeated."""
-    known = plan.polynomial.phases if isinstance(plan, KernelPlan) else None
+    own phases where they are known (a kernel plan's, found with the plan, or the QSVT ``phases`` found before the
+    probe: the probe's states are then the run's first states), else ``PROBE_PHASES`` repeated."""
+    known = plan.polynomial.phases if isinstance(plan, KernelPlan) else phases
 
     def run(calls):
         if known is not None and len(known) > calls:
@@ -510,15 +585,16 @@ def predict_circuit_seconds(operation, data, rhs, plan, system_qubits: int, *, k
             "probe_amplitudes": long.nonzero_amplitudes, "seconds_per_call": per_call}
 
 
-def _auto_choice(enc, op, rhs, plan, m, max_degree, budget) -> tuple[str, str, dict | None]:
-    """("circuit" | "block", the reason, the prediction) for ``simulate="auto"``."""
+def _auto_choice(enc, op, rhs, plan, m, max_degree, budget, angles) -> tuple[str, str, dict | None]:
+    """("circuit" | "block", the reason, the prediction) for ``simulate="auto"`` (``angles``: the QSVT plan's)."""
     if plan.degree > max_degree:
         return "block", f"degree {plan.degree} > max_degree {max_degree}", None
     if plan.schedule is not None and plan.schedule.length > 10_001:
         return "block", f"amplification length {plan.schedule.length} > 10001", None
     kern = isinstance(plan, KernelPlan)
     pred = predict_circuit_seconds(op, enc.to_qsharp(), plan.rhs_b if kern else rhs.qsharp, plan, m,
-                                   kernel_rhs=plan.rhs_e if kern else None)
+                                   kernel_rhs=plan.rhs_e if kern else None,
+                                   phases=None if angles is None else angles.phases)
     why = (f"{plan.calls} calls × {1e3 * pred['seconds_per_call']:.1f} ms ≈ {pred['seconds']:.0f} CPU-s predicted, "
            f"~{pred['nonzero_amplitudes']} nonzero amplitudes")
     if pred["seconds"] <= budget and pred["nonzero_amplitudes"] <= AUTO_MAX_AMPLITUDES:
@@ -539,6 +615,24 @@ def _resolve_system(system, u_in, T, N):
     return system, u_in, T
 
 
+def _bound_parameters(system, u, T, p, Lq, alpha, epsilon, *, required: bool):
+    """(‖Lq − L‖, :func:`carleman_bounds`, :func:`gd_solver_parameters` from them or None when the bounds cannot set
+    them and not ``required``): the a-priori side of :func:`_instance`, no solve."""
+    L_exact = padded_tstep_matrix(system, T, p)
+    pert = float(sp.linalg.norm(sp.csr_matrix(Lq) - L_exact)) if sp.issparse(L_exact) else \
+        float(np.linalg.norm(Lq - L_exact))
+    cb = carleman_bounds(system, u, T, p)
+    bnd = None
+    try:
+        inv = max(cb.inverse_norm.value, 1.0)
+        sol = inv if cb.solution_norm is None else min(cb.solution_norm.value, inv)
+        bnd = gd_solver_parameters(alpha, epsilon, inv, cb.amplitude.value, sol, pert, cb.amplitude_upper)
+    except ValueError:
+        if required:
+            raise
+    return pert, cb, bnd
+
+
 def _instance(system, u, T, p, enc, epsilon, parameters) -> dict:
     """The encoded matrix, |B⟩, the a-priori parameters (no solve) and the classical references (numpy)."""
     rhs = history_rhs(system, u, T, p)
@@ -549,24 +643,14 @@ def _instance(system, u, T, p, enc, epsilon, parameters) -> dict:
     Kp, Dc = 2**lay.clock_qubits, 2**lay.carleman_qubits
     idx = np.arange(Kp * Dc)
     good = (idx // Dc >= T) & (((idx % Dc) >> (lay.carleman_qubits - lay.level_qubits)) == 0)
-    L_exact = padded_tstep_matrix(system, T, p)
-    pert = float(sp.linalg.norm(sp.csr_matrix(Lq) - L_exact)) if sp.issparse(L_exact) else \
-        float(np.linalg.norm(Lq - L_exact))
-    cb = carleman_bounds(system, u, T, p)
-    bnd = None
-    try:
-        inv = max(cb.inverse_norm.value, 1.0)
-        sol = inv if cb.solution_norm is None else min(cb.solution_norm.value, inv)
-        bnd = gd_solver_parameters(alpha, epsilon, inv, cb.amplitude.value, sol, pert)
-    except ValueError:
-        if parameters == "bounds":
-            raise
+    pert, cb, bnd = _bound_parameters(system, u, T, p, Lq, alpha, epsilon, required=parameters == "bounds")
     hist = solve_history(system, u, T, p)
     Bn = float(np.linalg.norm(rhs.vector))
     Y = np.linalg.solve(Lq, rhs.vector)
     smin = float(np.linalg.svd(Lq / alpha, compute_uv=False).min())
-    ex = gd_solver_parameters(alpha, epsilon, 1.0 / (alpha * smin) * (1.0 + 1e-9),
-                              float(np.linalg.norm(Y[good])) / Bn, float(np.linalg.norm(Y)) / Bn)
+    a_ex = float(np.linalg.norm(Y[good])) / Bn
+    ex = gd_solver_parameters(alpha, epsilon, 1.0 / (alpha * smin) * (1.0 + 1e-9), a_ex, float(np.linalg.norm(Y)) / Bn,
+                              amplitude_upper=a_ex)
     return {"rhs": rhs, "lay": lay, "Lq": Lq, "alpha": alpha, "good": good, "pert": pert, "cb": cb, "bounds": bnd,
             "exact": ex, "u_car": hist.u_final, "u_gd": system.qmap.trajectory(u, T)[-1], "Bn": Bn, "Y": Y}
 
@@ -610,7 +694,8 @@ def solve_gd(
     ``system`` is a :class:`~pyqgd.carleman.CarlemanSystem` (then ``u_in`` and ``T`` are required) or a
     :class:`pyqgd.problem.GDProblem` (its discrete Carleman system of order ``N``, its ``u_in`` and ``T`` unless given).
 
-    ``p`` defaults to :func:`default_padding` (p ≥ T). ``epsilon`` is the target 2-norm error of the POST-SELECTED
+    ``p`` defaults to :func:`choose_padding`: the 1 ≤ p ≤ :func:`default_padding` (T) whose a-priori plan makes the
+    fewest calls (``details["padding_reason"]``). ``epsilon`` is the target 2-norm error of the POST-SELECTED
     output (the final-window, level-1 state), at every T: the polynomial's relative error is
     ε_P = ε·a/(2‖L⁻¹B‖/‖B‖) (:func:`gd_solver_parameters`). ``parameters="bounds"`` (default) takes κ, a and the
     amplification bound from :func:`pyqgd.carleman.bounds.carleman_bounds` (a-priori, no solve; raises ValueError
@@ -633,15 +718,21 @@ def solve_gd(
     before any Q#.
 
     ``solver`` is "qsvt" (P ≈ c/x, above), "kernel" (Dalzell's kernel reflection on the history system,
-    ``Solvers.HistoryKernel``, :class:`KernelPlan`: O(κ log 1/ε) calls; needs a pad clock value, so ``p`` defaults
-    to :func:`default_padding` − 1 ≥ T for it) or "auto": both planned from the same parameters, the one with the
+    ``Solvers.HistoryKernel``, :class:`KernelPlan`: O(κ log 1/ε) calls; needs a pad clock value, T + p + 1 not a
+    power of two) or "auto": both planned from the same parameters, the one with the
     lower predicted simulator cost (calls, a kernel call weighted by ``KERNEL_CALL_COST``) runs
     (``details["solver_reason"]``).
     """
     system, u_in, T = _resolve_system(system, u_in, T, N)
     epsilon = _check_solve_options(epsilon, parameters, simulate, solver)
+    padding_reason = "chosen by the caller"
     if p is None:
         p = default_padding(check_positive_int(T, "T (number of steps)")) - (solver != "qsvt")
+        check_gd_input(system, u_in, T, p, max_qubits=max_qubits if simulate == "circuit" else
+                       2 * MAX_BLOCK_SYSTEM_QUBITS + 3, require_dissipative=require_dissipative)
+        p, padding_reason = choose_padding(system, as_finite_vector(u_in, "u_in", system.n), T, solver=solver,
+                                           block_encoding=block_encoding, epsilon=epsilon, delta=delta,
+                                           angle_bits=angle_bits)
     chk = check_gd_input(system, u_in, T, p,
                          max_qubits=max_qubits if simulate == "circuit" else 2 * MAX_BLOCK_SYSTEM_QUBITS + 3,
                          require_dissipative=require_dissipative)
@@ -661,9 +752,12 @@ def solve_gd(
                                   "use simulate='block' or 'auto'")
     m = ins["lay"].system_qubits
     op = _operation(kernel, block_encoding) if simulate != "block" else None
-    reason, pred = "chosen by the caller", None
+    reason, pred, angles = "chosen by the caller", None, None
+    if simulate != "block" and not kernel and plan.degree <= max_degree:
+        angles = qsvt_angles(plan.polynomial)  # for the run, and for the probe's states to be the run's
     if simulate == "auto":
-        simulate, reason, pred = _auto_choice(enc, op, ins["rhs"], plan, m, max_degree, circuit_budget_seconds)
+        simulate, reason, pred = _auto_choice(enc, op, ins["rhs"], plan, m, max_degree, circuit_budget_seconds,
+                                              angles)
     if kernel:
         ins["good"] = ins["good"] & (np.arange(len(ins["good"])) // 2**ins["lay"].carleman_qubits < ins["lay"].blocks)
         x_poly = _kernel_prediction(plan, ins["Lq"] / ins["alpha"], ins["rhs"], ins["lay"].blocks)
@@ -671,12 +765,13 @@ def solve_gd(
         x_poly = _psv_transpose(ins["Lq"] / ins["alpha"], plan.polynomial) @ (ins["rhs"].vector / ins["Bn"])
     p_pred = float(np.sum(x_poly[ins["good"]] ** 2))
     p_amp_pred = None if plan.schedule is None else float(fixed_point_success(p_pred, plan.schedule))
-    run = _run(simulate, op, enc, ins, plan, m, x_poly)
+    run = _run(simulate, op, enc, ins, plan, m, x_poly, angles)
     probe = 0.0 if pred is None else pred["probe_seconds"]
     run["preparation_seconds"] += time.perf_counter() - t_prep - run["qsharp_seconds"] - probe
     return _result(system, T, p, enc, ins, chk, plan, run, p_pred, p_amp_pred, epsilon, parameters, block_encoding,
                    angle_bits, delta, {"simulate": simulate, "simulate_reason": reason, "prediction": pred,
-                                       "solver": "kernel" if kernel else "qsvt", "solver_reason": solver_reason})
+                                       "solver": "kernel" if kernel else "qsvt", "solver_reason": solver_reason,
+                                       "padding_reason": padding_reason})
 
 
 #: The Q# entry of ``Solve.HistorySolve`` for each encoding.
@@ -686,8 +781,8 @@ _KERNEL_OPERATIONS = {"sparse": "CarlemanKernelSolve", "kronecker": "CarlemanKer
 
 #: Simulator CPU seconds of one kernel-reflection call over one QSVT call (the kernel operator adds two |b'⟩
 #: preparations, a controlled reflection and one ancilla to each call): measured on the Kronecker encoding at
-#: n = 2, N = 2, T = 4: 48.7 ms per kernel call (a-priori parameters, 2290 calls, 111.5 CPU-s) against 20.8 ms per
-#: QSVT call (instance-exact parameters, 3933 calls, 82.0 CPU-s).
+#: n = 2, N = 2, T = 4, p = 1, a-priori parameters: 39.3 ms per kernel call (1210 calls, 47.6 CPU-s) against 16.0 ms
+#: per QSVT call (1513 calls, 24.1 CPU-s); 2.5 at p = 10 (48.7 against 20.8 ms).
 KERNEL_CALL_COST = 2.5
 
 
@@ -711,10 +806,11 @@ def _plan(solver, ins, par, *, epsilon, amplify, delta, lambda_min, max_degree, 
                 raise
             errors["qsvt"] = str(exc)
     if solver in ("kernel", "auto"):
-        if lay.blocks >= 2**lay.clock_qubits:
-            raise ValueError(f"T + p + 1 = {lay.blocks} fills the {lay.clock_qubits}-qubit clock: the kernel solve "
-                             "needs one padded clock value; leave p out or choose p with T + p + 1 not a power of 2")
         try:
+            if lay.blocks >= 2**lay.clock_qubits:
+                raise ValueError(f"T + p + 1 = {lay.blocks} fills the {lay.clock_qubits}-qubit clock: the kernel "
+                                 "solve needs one padded clock value; leave p out or choose p with T + p + 1 not a "
+                                 "power of 2")
             plans["kernel"] = plan_kernel(ins["alpha"], par, ins["rhs"].qsharp, lay.blocks, epsilon=epsilon,
                                           amplify=amplify, delta=delta, max_degree=min(max_degree, MAX_KERNEL_DEGREE))
         except ValueError as exc:
@@ -730,8 +826,9 @@ def _plan(solver, ins, par, *, epsilon, amplify, delta, lambda_min, max_degree, 
     return plans[best], f"{best}, the lower predicted cost ({why}; a kernel call ≈ {KERNEL_CALL_COST:g} QSVT calls)"
 
 
-def _run(simulate, op, enc, ins, plan, m, x_poly) -> dict:
-    """The circuit (one Q# run: its first dump is the state before amplification) or the block-level transform."""
+def _run(simulate, op, enc, ins, plan, m, x_poly, angles) -> dict:
+    """The circuit (one Q# run: its first dump is the state before amplification) or the block-level transform;
+    ``angles`` the QSVT plan's phases. Its ``preparation_seconds`` is 0: the caller times all classical work."""
     if simulate != "circuit":
         return {"psi": x_poly, "psi0": x_poly, "calls": plan.calls, "counted_by_qsharp": False, "p_amp": None,
                 "angle_error": None, "nonzero_amplitudes": None, "qubits_dumped": None, "qsharp_seconds": 0.0,
@@ -739,18 +836,15 @@ def _run(simulate, op, enc, ins, plan, m, x_poly) -> dict:
                 "preparation_seconds": 0.0}
     amp = ([], []) if plan.schedule is None else (plan.schedule.alphas.tolist(), plan.schedule.betas.tolist())
     if isinstance(plan, KernelPlan):  # its phases were found with the plan (preparation)
-        angles, prep = plan.polynomial, 0.0
+        angles = plan.polynomial
         run = run_kernel_solve(op, enc.to_qsharp(), plan.rhs_b, plan.rhs_e, angles.phases.tolist(), *amp, m)
     else:
-        t0 = time.perf_counter()
-        angles = qsvt_angles(plan.polynomial)
-        prep = time.perf_counter() - t0
         run = run_history_solve(op, enc.to_qsharp(), angles.phases.tolist(), ins["rhs"].qsharp, *amp, m)
     p_amp = None if plan.schedule is None else float(np.sum(np.abs(run.system_amplitudes[ins["good"]]) ** 2))
     return {"psi": run.system_amplitudes, "psi0": run.first_amplitudes, "calls": run.calls,
             "counted_by_qsharp": True, "p_amp": p_amp, "angle_error": float(angles.max_error),
             "nonzero_amplitudes": run.nonzero_amplitudes, "qubits_dumped": run.qubits, "qsharp_seconds": run.seconds,
-            "qsharp_cpu_seconds": run.cpu_seconds, "preparation_seconds": prep}
+            "qsharp_cpu_seconds": run.cpu_seconds, "preparation_seconds": 0.0}
 
 
 def _result(system, T, p, enc, ins, chk, plan, run, p_pred, p_amp_pred, epsilon, parameters, block_encoding,
@@ -798,6 +892,7 @@ def _result(system, T, p, enc, ins, chk, plan, run, p_pred, p_amp_pred, epsilon,
             "qsvt_success_probability": float(np.sum(np.abs(psi0) ** 2)), "parameters": parameters, **how,
             "block_encoding": block_encoding, "polynomial_precision": plan.eps_p,
             "lambda_min": plan.lambda_min, "delta": None if sched is None else delta,
+            "amplification_bracket": None if sched is None else sched.bracket,
             "amplification_width": None if sched is None else sched.width,
             "angle_reconstruction_error": run["angle_error"], "kappa_matrix": float(np.linalg.cond(ins["Lq"])),
             "kappa_exact": ex["kappa"], "kappa_bound": None if bnd is None else bnd["kappa"],

@@ -55,7 +55,7 @@ from pyqgd.quantum.structured_oracles import carleman_layout, carleman_oracle_da
 
 __all__ = ["KernelReflectionPolynomial", "kernel_reflection_polynomial", "kernel_reflection_degree",
            "kernel_success_lower_bound", "kernel_operator_matrix", "solve_kernel_reflection", "KERNEL_SCALE",
-           "MAX_KERNEL_DEGREE", "HistoryKernelSetup", "history_kernel_setup", "history_kernel_parameters", "solve_history_kernel"]
+           "MAX_KERNEL_DEGREE", "kernel_precision", "HistoryKernelSetup", "history_kernel_setup", "history_kernel_parameters", "solve_history_kernel"]
 
 #: β: the polynomial is scaled to max |β·K| = β < 1 on [−1, 1] (QSP angle finding needs |P| < 1).
 KERNEL_SCALE = 0.999
@@ -281,6 +281,14 @@ def history_kernel_setup(system, u_in, T: int, p: int, *, encoding: str = "krone
                               rhs_vector=rhs.vector, **kp)
 
 
+def kernel_precision(good_amplitude: float, epsilon: float) -> tuple[float, float]:
+    """(ε_K, λ) for a lower bound a on the good amplitude ratio ‖Π_good x‖/t (t ≥ ‖x‖): the precision ε_K = ε·a/2
+    of β·K that keeps the post-selected state ε-close, and the amplification's lower bound λ = min((β(a − ε_K))², 1)
+    (module docstring)."""
+    eps_k = epsilon * good_amplitude / 2.0
+    return eps_k, min((KERNEL_SCALE * (good_amplitude - eps_k)) ** 2, 1.0)
+
+
 def history_kernel_parameters(alpha: float, kappa: float, lo: float, hi: float, rhs_qsharp: dict, blocks: int, *,
                               epsilon: float, amplify: bool = True, delta: float = 0.3,
                               max_degree: int = MAX_KERNEL_DEGREE) -> dict:
@@ -289,9 +297,8 @@ def history_kernel_parameters(alpha: float, kappa: float, lo: float, hi: float, 
     precision ε_K = ε·a/2 of β·K (module docstring), the amplification bound λ = (β(a − ε_K))² and its fixed-point
     schedule (Yoder, Low, Chuang 2014). Returns the fields of :class:`HistoryKernelSetup` other than the encoding's."""
     a_lo = min(lo / hi, 1.0)
-    eps_k = epsilon * a_lo / 2.0
+    eps_k, lam = kernel_precision(a_lo, epsilon)
     poly = kernel_reflection_polynomial(kappa, eps_k, max_degree=max_degree)
-    lam = min((poly.scale * (a_lo - eps_k)) ** 2, 1.0)
     sched = fixed_point_schedule(lam, delta) if amplify else None
     theta = math.atan2(hi, alpha)
     clock = np.asarray(rhs_qsharp["ClockAmplitudes"], dtype=float)

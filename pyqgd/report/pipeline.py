@@ -565,9 +565,9 @@ def _error_proxy(spectrum, eta, T) -> ErrorProxy:
 #: :func:`pyqgd.quantum.solve_gd` predicts within ``SIMULATION_BUDGET_SECONDS`` of simulation runs on the circuit;
 #: ε = 0.05 guarantees fidelity ≥ 0.99.
 SIMULATION_MAX_T = 4
-SIMULATION_BUDGET_SECONDS = 22.0
+SIMULATION_BUDGET_SECONDS = 30.0
 #: Shorter T are tried only while the probe's prediction is within this factor of the budget (a heuristic: on the
-#: toy the calls fall 2,290 → 930 → 618 from T = 4 to 2, so a run ten times over at T = 4 fits at no shorter T).
+#: toy the calls fall 1,513 → 869 → 469 from T = 4 to 2, so a run ten times over at T = 4 fits at no shorter T).
 SIMULATION_MAX_OVER = 10.0
 SIMULATION_EPSILON = 0.05
 
