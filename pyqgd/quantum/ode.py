@@ -700,11 +700,9 @@ def solve_gd(
     ε_P = ε·a/(2‖L⁻¹B‖/‖B‖) (:func:`gd_solver_parameters`). ``parameters="bounds"`` (default) takes κ, a and the
     amplification bound from :func:`pyqgd.carleman.bounds.carleman_bounds` (a-priori, no solve; raises ValueError
     when its amplitude bound is 0); ``"exact"`` takes them from the classical history solution and an SVD — a
-    simulation study, not something a quantum user has. Both costs are reported in ``details`` when the bound is
-    finite (``cost_bounds``, ``cost_exact``, ``bound_cost_ratio``). ``lambda_min`` overrides the amplification bound.
-
-    One driver for every encoding: plan (:func:`plan_inversion`, classical, once per solve; the QSVT angles are
-    found only for the circuit and timed as preparation), run, read out (:func:`final_window_state`).
+    simulation study. ``details`` has both costs (``cost_bounds``, ``cost_exact``, ``bound_cost_ratio``).
+    ``lambda_min`` overrides the amplification bound. One driver for every encoding: plan (:func:`plan_inversion`,
+    once per solve; QSVT angles only when the circuit may run, before its probe), run, read out.
     ``simulate="circuit"`` runs the Q# program ``Solve.HistorySolve`` (calls counted by the program while it runs;
     ≤ ``max_qubits`` in superposition by the sparse-access count 2m + 3). ``simulate="block"`` applies the QSVT
     theorem (GSLW 2019 Thm 17: the circuit's good block is V P(Σ) Uᵀ of the encoded matrix L/α, the matrix the Q#
@@ -725,17 +723,15 @@ def solve_gd(
     """
     system, u_in, T = _resolve_system(system, u_in, T, N)
     epsilon = _check_solve_options(epsilon, parameters, simulate, solver)
+    checks = {"max_qubits": max_qubits if simulate == "circuit" else 2 * MAX_BLOCK_SYSTEM_QUBITS + 3,
+              "require_dissipative": require_dissipative}
     padding_reason = "chosen by the caller"
-    if p is None:
-        p = default_padding(check_positive_int(T, "T (number of steps)")) - (solver != "qsvt")
-        check_gd_input(system, u_in, T, p, max_qubits=max_qubits if simulate == "circuit" else
-                       2 * MAX_BLOCK_SYSTEM_QUBITS + 3, require_dissipative=require_dissipative)
+    if p is None:  # the input checks first, at the largest padding, then the padding with the fewest calls
+        check_gd_input(system, u_in, T, default_padding(check_positive_int(T, "T (number of steps)")), **checks)
         p, padding_reason = choose_padding(system, as_finite_vector(u_in, "u_in", system.n), T, solver=solver,
                                            block_encoding=block_encoding, epsilon=epsilon, delta=delta,
                                            angle_bits=angle_bits)
-    chk = check_gd_input(system, u_in, T, p,
-                         max_qubits=max_qubits if simulate == "circuit" else 2 * MAX_BLOCK_SYSTEM_QUBITS + 3,
-                         require_dissipative=require_dissipative)
+    chk = check_gd_input(system, u_in, T, p, **checks)
     T, p, u = chk["T"], chk["p"], chk["u"]
     if simulate != "block":
         get_context()  # compiled once per process, before the clocks start
