@@ -1,9 +1,10 @@
 """Benchmark: local Q# simulation of the Carleman GD solve — which instances the simulator runs, at what cost.
 
 Toy GD maps (``toy_cubic`` loss, cubic = 0.5, η = 0.3, expansion at θ* = 0, u_in = 0.1·1), the Kronecker encoding,
-fixed-point amplification (δ = 0.5), ε = 0.1 on the post-selected output (fidelity ≥ 0.99). Each row is one
-``pyqgd.quantum.solve_gd(..., solver="auto")`` run through the one solve driver (QSVT or the kernel reflection,
-whichever plan predicts the lower simulator cost), printed as it finishes:
+amplification (δ = 0.5; standard where the bounds bracket the success probability, else fixed-point), ε = 0.1 on the
+post-selected output (fidelity ≥ 0.99). Each row is one ``pyqgd.quantum.solve_gd(..., solver="auto")`` run through
+the one solve driver (QSVT or the kernel reflection, whichever plan predicts the lower simulator cost; the padding
+with the fewest planned calls), printed as it finishes:
 
 * ``exact`` rows: instance-exact parameters (κ from the SVD, the window amplitude from the classical history
   solution), ``simulate="auto"`` with an unlimited budget, so the Q# circuit runs and the probe's CPU-second
