@@ -34,6 +34,11 @@ class FixedPointSchedule:
     bracket: tuple[float, float] | None = None
 
 
+def _approx(n: int) -> str:
+    """An integer of any size, briefly (float formatting overflows past 10³⁰⁸)."""
+    return f"{n:,}" if n < 10**9 else f"{float(n):.3g}" if n < 10**300 else f"~10^{len(str(n)) - 1}"
+
+
 def _gamma(L: int, delta: float) -> float:
     return 1.0 / math.cosh(math.acosh(1.0 / delta) / L)
 
@@ -60,13 +65,10 @@ def fixed_point_schedule(lambda_min: float, delta: float = 0.1, *, max_length: i
         raise ValueError(f"lambda_min must be in (0, 1], got {lambda_min}")
     if not (0.0 < delta < 1.0):
         raise ValueError(f"delta must be in (0, 1), got {delta}")
-    if lambda_min >= 1.0:
-        L = 1
-    else:
-        L = math.ceil(math.acosh(1.0 / delta) / math.acosh(1.0 / math.sqrt(1.0 - lambda_min)))
-        L += 1 - L % 2  # odd
+    L = fixed_point_length(lambda_min, delta)
     if L > max_length:
-        raise ValueError(f"fixed-point amplification would need L = {L} > {max_length} calls; lambda_min is too small")
+        raise ValueError(f"fixed-point amplification would need L = {_approx(L)} > {max_length} calls of the solve: the "
+                         f"success probability bound λ = {lambda_min:.3g} is too small (shorten T, or raise ε)")
     g = _gamma(L, delta)
     l = (L - 1) // 2
     j = np.arange(1, l + 1)
@@ -98,7 +100,8 @@ def amplification_schedule(lambda_min: float, delta: float = 0.1, lambda_max: fl
     if std is None or std >= fixed:
         return fixed_point_schedule(lambda_min, delta, max_length=max_length)
     if std > max_length:
-        raise ValueError(f"amplitude amplification would need L = {std} > {max_length} calls; lambda_min is too small")
+        raise ValueError(f"amplitude amplification would need L = {_approx(std)} > {max_length} calls of the solve: the "
+                         f"success probability bound λ = {lambda_min:.3g} is too small (shorten T, or raise ε)")
     l = (std - 1) // 2
     return FixedPointSchedule(length=std, delta=delta, width=lambda_min, alphas=np.full(l, math.pi),
                               betas=np.full(l, math.pi), bracket=(float(lambda_min), float(min(lambda_max, 1.0))))

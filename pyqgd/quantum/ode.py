@@ -355,7 +355,9 @@ def plan_inversion(alpha: float, parameters: dict, *, amplify: bool = True, delt
         lam, lam_hi = inversion_success_bracket(alpha, float(poly.scale), parameters)
         if lambda_min is not None:
             lam, lam_hi = lambda_min, None
-        sched = amplification_schedule(min(max(lam, 1e-12), 1.0), delta, lam_hi, max_length=max_length)
+        # no floor on λ: a tiny one makes the schedule too long, a clear error, never a silently short schedule
+        lam = min(max(lam, 1e-300), 1.0)
+        sched = amplification_schedule(lam, delta, None if lam_hi is None else max(lam_hi, lam), max_length=max_length)
     return InversionPlan(alpha=float(alpha), kappa=float(parameters["kappa"]), eps_p=float(parameters["eps_p"]),
                          amplitude=float(parameters["amplitude"]), polynomial=poly, lambda_min=lam, schedule=sched)
 
@@ -454,19 +456,19 @@ def choose_padding(system, u_in, T: int, *, solver: str = "auto", block_encoding
     ps = list(range(1, p_max + 1))
     if len(ps) > MAX_PADDING_CANDIDATES:
         ps = sorted({int(round(x)) for x in np.geomspace(1, p_max, MAX_PADDING_CANDIDATES)})
+    # the quantization error grows with the padding (more quantized blocks), so the largest one's bounds every p
+    pert = _perturbation(system, T, p_max, _encoding(block_encoding, system, T, p_max, angle_bits).quantized_matrix())
     best = None
     for p in ps:
-        enc = _encoding(block_encoding, system, T, p, angle_bits)
-        Lq = enc.quantized_matrix()
-        Lq = Lq.toarray() if sp.issparse(Lq) else np.asarray(Lq, dtype=float)
-        _, _, pr = _bound_parameters(system, u_in, T, p, Lq, float(enc.alpha), epsilon, required=False)
+        alpha = float(_encoding(block_encoding, system, T, p, angle_bits).alpha)
+        _, pr = _bound_parameters(system, u_in, T, p, pert, alpha, epsilon, required=False)
         if pr is None:
             continue
         costs = {}
         if solver in ("qsvt", "auto"):
-            costs["qsvt"] = _inversion_cost(float(enc.alpha), pr, delta)["calls"]
+            costs["qsvt"] = _inversion_cost(alpha, pr, delta)["calls"]
         if solver in ("kernel", "auto") and (T + p + 1) & (T + p):  # T + p + 1 not a power of two
-            costs["kernel"] = KERNEL_CALL_COST * _kernel_cost(float(enc.alpha), pr, epsilon, delta)["calls"]
+            costs["kernel"] = KERNEL_CALL_COST * _kernel_cost(alpha, pr, epsilon, delta)["calls"]
         if costs and (best is None or min(costs.values()) < best[1]):
             best = (p, min(costs.values()))
     fallback = p_max - (solver != "qsvt")
@@ -615,12 +617,16 @@ def _resolve_system(system, u_in, T, N):
     return system, u_in, T
 
 
-def _bound_parameters(system, u, T, p, Lq, alpha, epsilon, *, required: bool):
-    """(‖Lq − L‖, :func:`carleman_bounds`, :func:`gd_solver_parameters` from them or None when the bounds cannot set
-    them and not ``required``): the a-priori side of :func:`_instance`, no solve."""
+def _perturbation(system, T, p, Lq) -> float:
+    """‖Lq − L‖_F ≥ ‖Lq − L‖₂: the encoding's quantization error against the exact padded T-step matrix."""
     L_exact = padded_tstep_matrix(system, T, p)
-    pert = float(sp.linalg.norm(sp.csr_matrix(Lq) - L_exact)) if sp.issparse(L_exact) else \
+    return float(sp.linalg.norm(sp.csr_matrix(Lq) - L_exact)) if sp.issparse(L_exact) else \
         float(np.linalg.norm(Lq - L_exact))
+
+
+def _bound_parameters(system, u, T, p, pert, alpha, epsilon, *, required: bool):
+    """(:func:`carleman_bounds`, :func:`gd_solver_parameters` from them and the perturbation ``pert``, or None when
+    the bounds cannot set them and not ``required``): the a-priori side of :func:`_instance`, no solve."""
     cb = carleman_bounds(system, u, T, p)
     bnd = None
     try:
@@ -630,7 +636,7 @@ def _bound_parameters(system, u, T, p, Lq, alpha, epsilon, *, required: bool):
     except ValueError:
         if required:
             raise
-    return pert, cb, bnd
+    return cb, bnd
 
 
 def _instance(system, u, T, p, enc, epsilon, parameters) -> dict:
@@ -643,7 +649,8 @@ def _instance(system, u, T, p, enc, epsilon, parameters) -> dict:
     Kp, Dc = 2**lay.clock_qubits, 2**lay.carleman_qubits
     idx = np.arange(Kp * Dc)
     good = (idx // Dc >= T) & (((idx % Dc) >> (lay.carleman_qubits - lay.level_qubits)) == 0)
-    pert, cb, bnd = _bound_parameters(system, u, T, p, Lq, alpha, epsilon, required=parameters == "bounds")
+    pert = _perturbation(system, T, p, Lq)
+    cb, bnd = _bound_parameters(system, u, T, p, pert, alpha, epsilon, required=parameters == "bounds")
     hist = solve_history(system, u, T, p)
     Bn = float(np.linalg.norm(rhs.vector))
     Y = np.linalg.solve(Lq, rhs.vector)

@@ -205,9 +205,10 @@ def inverse_polynomial(kappa: float, epsilon: float, *, bound: float = 0.9, max_
     coef[0::2] = 0.0
     # scale so that max |P| on [-1, 1] equals `bound`; the max is near the gap edge or at x = 1
     grid = np.concatenate([np.linspace(0.0, 1.0, 20001), np.linspace(0.0, 2.0 / kappa, 20001)])
-    gmax = float(np.max(np.abs(np.polynomial.chebyshev.chebval(grid, coef))))
+    on_grid = np.abs(np.polynomial.chebyshev.chebval(grid, coef))
+    gmax = float(np.max(on_grid))
     # refine the maximum locally (the grid can miss the peak by O(grid step²))
-    xs = grid[np.argmax(np.abs(np.polynomial.chebyshev.chebval(grid, coef)))]
+    xs = grid[np.argmax(on_grid)]
     fine = np.clip(np.linspace(xs - 1e-3, xs + 1e-3, 4001), 0.0, 1.0)
     gmax = max(gmax, float(np.max(np.abs(np.polynomial.chebyshev.chebval(fine, coef)))))
     c = bound / gmax
