@@ -87,8 +87,8 @@ from pyqgd.quantum.qsp import qsvt_angles
 from pyqgd.quantum.solvers import DEFAULT_MAX_DEGREE
 from pyqgd.quantum.structured_oracles import carleman_layout, carleman_oracle_data, history_rhs, padded_tstep_matrix
 
-__all__ = ["GdSolveResult", "solve_gd", "default_padding", "choose_padding", "MAX_SIMULATED_QUBITS", "check_gd_input", "SparseEncoding",
-           "gd_solver_parameters", "InversionPlan", "plan_inversion", "CircuitRun", "run_history_solve",
+__all__ = ["GdSolveResult", "solve_gd", "default_padding", "choose_padding", "MAX_SIMULATED_QUBITS", "check_gd_input",
+           "SparseEncoding", "gd_solver_parameters", "inversion_success_bracket", "InversionPlan", "plan_inversion", "CircuitRun", "run_history_solve",
            "final_window_state", "window_fidelity", "predict_circuit_seconds", "kronecker_solve",
            "KernelPlan", "plan_kernel", "run_kernel_solve", "KERNEL_CALL_COST"]
 
@@ -474,8 +474,8 @@ def choose_padding(system, u_in, T: int, *, solver: str = "auto", block_encoding
     fallback = p_max - (solver != "qsvt")
     if best is None:
         return fallback, f"p = {fallback} (default_padding): no padding has a-priori bounds"
-    return best[0], (f"p = {best[0]}: the fewest planned calls over p = {ps[0]}..{ps[-1]} "
-                     f"(weighted cost {best[1]:.0f})")
+    over = f"p = 1..{p_max}" if len(ps) == p_max else f"{len(ps)} paddings in 1..{p_max}"
+    return best[0], f"p = {best[0]}: the fewest planned calls over {over} (weighted cost {best[1]:.0f})"
 
 
 @dataclass(frozen=True)
