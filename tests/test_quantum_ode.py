@@ -432,3 +432,15 @@ def test_auto_goes_to_block_level_with_its_reason():
     assert r.details["simulate"] == "block" and not r.calls_counted_by_qsharp
     assert r.how_simulated().startswith("block level (the circuit is over the 0 s budget: ")
     assert "CPU-s predicted" in r.details["simulate_reason"]
+
+
+def test_unplannable_amplification_is_a_clear_error_not_a_short_schedule():
+    """T = 40 at 24-bit angles: the window amplitude bound (~5e-6) is below what the a-priori bounds can certify
+    (the quantization slack) or needs > 10⁷ amplification calls at every padding; the solve says so and how to fix it,
+    where a floor on λ once planned a schedule for the wrong success probability."""
+    s = discrete_carleman(gd_map(toy_cubic(2, cubic=0.5, seed=0), 0.3, np.zeros(2)), 2)  # `pyqgd simulate`'s toy
+    u = np.array([0.1, 0.1])
+    with pytest.raises(ValueError, match=r"raise angle_bits|shorten T"):
+        solve_gd(s, u, 40, epsilon=0.05, angle_bits=24, solver="qsvt", simulate="block")
+    with pytest.raises(ValueError, match="no solver can plan this instance. QSVT: .* Kernel reflection: "):
+        solve_gd(s, u, 40, epsilon=0.05, angle_bits=24, solver="auto", simulate="block")

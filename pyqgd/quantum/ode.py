@@ -285,8 +285,8 @@ def gd_solver_parameters(alpha: float, epsilon: float, inverse_norm: float, ampl
     output is c·α(L⁻¹B + e)/‖B‖ with ‖e‖ ≤ ε_P‖L⁻¹B‖ (relative error ε_P of P ≈ c/x), so the post-selected window
     state is within 2ε_P·‖L⁻¹B‖/‖Π_good L⁻¹B‖ of the exact one: ε_P = ε·amplitude/(2·solution_norm) meets the
     target ε on the OUTPUT, at every T. ``amplitude_upper`` ≥ ‖Π_good L⁻¹B‖/‖B‖ (default ``solution_norm``).
-    ``amplitude_range`` brackets ‖Π_good Lq⁻¹B‖/‖B‖ for the ENCODED matrix Lq: the two amplitude bounds widened by
-    ‖Lq⁻¹ − L⁻¹‖ ≤ ‖L⁻¹‖²·perturbation/(1 − ‖L⁻¹‖·perturbation).
+    ``amplitude_range`` brackets ‖Π_good Lq⁻¹B‖/‖B‖ for the ENCODED matrix Lq = L + E: the two amplitude bounds
+    widened by ‖(Lq⁻¹ − L⁻¹)B‖/‖B‖ = ‖Lq⁻¹E L⁻¹B‖/‖B‖ ≤ ‖L⁻¹‖·‖E‖·U/(1 − ‖L⁻¹‖·‖E‖) (``quantization_slack``).
     """
     if not amplitude > 0.0:
         raise ValueError(
@@ -298,10 +298,11 @@ def gd_solver_parameters(alpha: float, epsilon: float, inverse_norm: float, ampl
         raise ValueError("the encoding's quantization error exceeds the bound on σ_min(L): raise angle_bits")
     kappa = max(alpha / gap, 1.0 + 1e-6)
     eps_p = min(epsilon * amplitude / (2.0 * solution_norm), 0.5)
-    slack = inverse_norm**2 * perturbation / (1.0 - inverse_norm * perturbation)
+    slack = inverse_norm * perturbation * solution_norm / (1.0 - inverse_norm * perturbation)
     upper = solution_norm if amplitude_upper is None else min(amplitude_upper, solution_norm)
     return {"kappa": kappa, "eps_p": eps_p, "amplitude": amplitude, "solution_norm": solution_norm,
-            "inverse_norm": inverse_norm, "amplitude_range": (max(amplitude - slack, 0.0), upper + slack)}
+            "inverse_norm": inverse_norm, "amplitude_range": (max(amplitude - slack, 0.0), upper + slack),
+            "quantization_slack": slack}
 
 
 @dataclass(frozen=True)
@@ -336,7 +337,7 @@ def inversion_success_bracket(alpha: float, scale: float, parameters: dict) -> t
     y = Lq⁻¹B/‖B‖ and ‖e‖ ≤ ε_P‖y‖ (relative error of P on every singular value), so its good part has norm
     c·α(‖Π y‖ ± ε_P·U) with ‖Π y‖ in ``parameters["amplitude_range"]`` and ‖y‖ ≤ U = ``parameters["solution_norm"]``."""
     lo, hi = parameters["amplitude_range"]
-    err = parameters["eps_p"] * parameters["solution_norm"]
+    err = parameters["eps_p"] * (parameters["solution_norm"] + parameters.get("quantization_slack", 0.0))
     return (scale * alpha * max(lo - err, 0.0)) ** 2, min((scale * alpha * (hi + err)) ** 2, 1.0)
 
 
@@ -355,6 +356,12 @@ def plan_inversion(alpha: float, parameters: dict, *, amplify: bool = True, delt
         lam, lam_hi = inversion_success_bracket(alpha, float(poly.scale), parameters)
         if lambda_min is not None:
             lam, lam_hi = lambda_min, None
+        elif lam == 0.0:
+            raise ValueError(
+                f"the a-priori good-probability bound is 0: the encoding's quantization error (slack "
+                f"{parameters.get('quantization_slack', 0.0):.2e} on the window amplitude) and the polynomial's error "
+                f"exceed the window amplitude bound {parameters['amplitude']:.2e}; raise angle_bits, shorten T, or "
+                "pass parameters='exact' for a simulation study")
         # no floor on λ: a tiny one makes the schedule too long, a clear error, never a silently short schedule
         lam = min(max(lam, 1e-300), 1.0)
         sched = amplification_schedule(lam, delta, None if lam_hi is None else max(lam_hi, lam), max_length=max_length)
@@ -446,7 +453,8 @@ def choose_padding(system, u_in, T: int, *, solver: str = "auto", block_encoding
                    epsilon: float = 0.01, delta: float = 0.3, angle_bits: int = DEFAULT_ANGLE_BITS) -> tuple[int, str]:
     """(p, why): the idle padding 1 ≤ p ≤ :func:`default_padding` (T) whose plan from the a-priori bounds makes the
     fewest block-encoding calls (a kernel call weighted by ``KERNEL_CALL_COST``; ``solver="auto"`` takes the
-    cheaper solver at each p; ties go to the smaller p).
+    cheaper solver at each p; ties go to the smaller p), among the plans within the planners' limits (degree
+    ``MAX_DEGREE`` / ``MAX_KERNEL_DEGREE``, amplification length 10⁷ / 10,001).
 
     The padding trades two bounds: more idle copies raise the final window's amplitude (fewer amplification rounds)
     and ‖L⁻¹‖ ≈ (T + p)·2/π (a higher degree). Each p is planned from :func:`pyqgd.carleman.carleman_bounds` alone
@@ -465,15 +473,19 @@ def choose_padding(system, u_in, T: int, *, solver: str = "auto", block_encoding
         if pr is None:
             continue
         costs = {}
-        if solver in ("qsvt", "auto"):
-            costs["qsvt"] = _inversion_cost(alpha, pr, delta)["calls"]
-        if solver in ("kernel", "auto") and (T + p + 1) & (T + p):  # T + p + 1 not a power of two
-            costs["kernel"] = KERNEL_CALL_COST * _kernel_cost(alpha, pr, epsilon, delta)["calls"]
+        q = _inversion_cost(alpha, pr, delta)
+        if solver in ("qsvt", "auto") and q["degree"] <= MAX_DEGREE and q["amplification_length"] <= 10**7:
+            costs["qsvt"] = q["calls"]
+        k = _kernel_cost(alpha, pr, epsilon, delta)
+        if (solver in ("kernel", "auto") and (T + p + 1) & (T + p)  # T + p + 1 not a power of two
+                and k["degree"] <= MAX_KERNEL_DEGREE and k["amplification_length"] <= 10_001):
+            costs["kernel"] = KERNEL_CALL_COST * k["calls"]
         if costs and (best is None or min(costs.values()) < best[1]):
             best = (p, min(costs.values()))
     fallback = p_max - (solver != "qsvt")
     if best is None:
-        return fallback, f"p = {fallback} (default_padding): no padding has a-priori bounds"
+        return fallback, (f"p = {fallback} (default_padding): no padding has a-priori bounds and a plan within the "
+                          "planners' limits")
     over = f"p = 1..{p_max}" if len(ps) == p_max else f"{len(ps)} paddings in 1..{p_max}"
     return best[0], f"p = {best[0]}: the fewest planned calls over {over} (weighted cost {best[1]:.0f})"
 
@@ -618,10 +630,10 @@ def _resolve_system(system, u_in, T, N):
 
 
 def _perturbation(system, T, p, Lq) -> float:
-    """‖Lq − L‖_F ≥ ‖Lq − L‖₂: the encoding's quantization error against the exact padded T-step matrix."""
-    L_exact = padded_tstep_matrix(system, T, p)
-    return float(sp.linalg.norm(sp.csr_matrix(Lq) - L_exact)) if sp.issparse(L_exact) else \
-        float(np.linalg.norm(Lq - L_exact))
+    """√(‖E‖₁‖E‖∞) ≥ ‖E‖₂ for E = Lq − L (Hölder): the encoding's quantization error against the exact padded T-step
+    matrix, without the Frobenius norm's growth with the number of blocks."""
+    E = sp.csr_matrix(Lq) - sp.csr_matrix(padded_tstep_matrix(system, T, p))
+    return float(np.sqrt(sp.linalg.norm(E, 1) * sp.linalg.norm(E, np.inf)))
 
 
 def _bound_parameters(system, u, T, p, pert, alpha, epsilon, *, required: bool):
@@ -817,8 +829,11 @@ def _plan(solver, ins, par, *, epsilon, amplify, delta, lambda_min, max_degree, 
             plans["kernel"] = plan_kernel(ins["alpha"], par, ins["rhs"].qsharp, lay.blocks, epsilon=epsilon,
                                           amplify=amplify, delta=delta, max_degree=min(max_degree, MAX_KERNEL_DEGREE))
         except ValueError as exc:
-            if solver == "kernel" or not plans:
+            if solver == "kernel":
                 raise
+            if not plans:  # neither solver can plan this instance: both reasons, the first one's type
+                raise type(exc)(f"no solver can plan this instance. QSVT: {errors['qsvt'].splitlines()[0]} "
+                                f"Kernel reflection: {str(exc).splitlines()[0]}") from exc
             errors["kernel"] = str(exc)
     if solver != "auto":
         return plans[solver], "chosen by the caller"
