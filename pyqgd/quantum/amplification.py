@@ -91,13 +91,18 @@ def standard_length(lambda_min: float, lambda_max: float, delta: float) -> int |
     return L if L * hi <= math.pi - phi else None
 
 
+def _shorter_standard_length(lambda_min: float, delta: float, lambda_max: float | None) -> int | None:
+    """:func:`standard_length` where ``lambda_max`` is given and it beats :func:`fixed_point_length`, else None."""
+    std = None if lambda_max is None else standard_length(lambda_min, min(lambda_max, 1.0), delta)
+    return std if std is not None and std < fixed_point_length(lambda_min, delta) else None
+
+
 def amplification_schedule(lambda_min: float, delta: float = 0.1, lambda_max: float | None = None, *,
                            max_length: int = 10_001) -> FixedPointSchedule:
     """The shorter of :func:`fixed_point_schedule` (needs only λ ≥ ``lambda_min``) and, when ``lambda_max`` brackets
     λ from above, standard amplification of :func:`standard_length` calls (all phases π)."""
-    fixed = fixed_point_length(lambda_min, delta)
-    std = None if lambda_max is None else standard_length(lambda_min, min(lambda_max, 1.0), delta)
-    if std is None or std >= fixed:
+    std = _shorter_standard_length(lambda_min, delta, lambda_max)
+    if std is None:
         return fixed_point_schedule(lambda_min, delta, max_length=max_length)
     if std > max_length:
         raise ValueError(f"amplitude amplification would need L = {_approx(std)} > {max_length} calls of the solve: the "
@@ -109,9 +114,8 @@ def amplification_schedule(lambda_min: float, delta: float = 0.1, lambda_max: fl
 
 def amplification_length(lambda_min: float, delta: float = 0.1, lambda_max: float | None = None) -> int:
     """The length of :func:`amplification_schedule` without its phases (any λ_min > 0, any length)."""
-    fixed = fixed_point_length(lambda_min, delta)
-    std = None if lambda_max is None else standard_length(lambda_min, min(lambda_max, 1.0), delta)
-    return fixed if std is None else min(fixed, std)
+    std = _shorter_standard_length(lambda_min, delta, lambda_max)
+    return fixed_point_length(lambda_min, delta) if std is None else std
 
 
 def fixed_point_success(lam: float, sched: FixedPointSchedule) -> float:
