@@ -473,13 +473,14 @@ def choose_padding(system, u_in, T: int, *, solver: str = "auto", block_encoding
         if pr is None:
             continue
         costs = {}
-        q = _inversion_cost(alpha, pr, delta)
-        if solver in ("qsvt", "auto") and q["degree"] <= MAX_DEGREE and q["amplification_length"] <= 10**7:
-            costs["qsvt"] = q["calls"]
-        k = _kernel_cost(alpha, pr, epsilon, delta)
-        if (solver in ("kernel", "auto") and (T + p + 1) & (T + p)  # T + p + 1 not a power of two
-                and k["degree"] <= MAX_KERNEL_DEGREE and k["amplification_length"] <= 10_001):
-            costs["kernel"] = KERNEL_CALL_COST * k["calls"]
+        if solver in ("qsvt", "auto"):  # the QSVT cost builds P ≈ c/x for its scale: only when QSVT is a candidate
+            q = _inversion_cost(alpha, pr, delta)
+            if q["degree"] <= MAX_DEGREE and q["amplification_length"] <= 10**7:
+                costs["qsvt"] = q["calls"]
+        if solver in ("kernel", "auto") and (T + p + 1) & (T + p):  # T + p + 1 not a power of two
+            k = _kernel_cost(alpha, pr, epsilon, delta)
+            if k["degree"] <= MAX_KERNEL_DEGREE and k["amplification_length"] <= 10_001:
+                costs["kernel"] = KERNEL_CALL_COST * k["calls"]
         if costs and (best is None or min(costs.values()) < best[1]):
             best = (p, min(costs.values()))
     fallback = p_max - (solver != "qsvt")
