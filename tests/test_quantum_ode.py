@@ -142,7 +142,7 @@ def test_solve_gd_toy_n2_N2_T4():
 
 
 @pytest.mark.parametrize("N,f2,epsilon", [
-    (1, 0.1, 0.3),                                             # 11 qubits, fast
+    (1, 0.1, 0.09),                                            # 11 qubits, fast; ε ≤ 0.0999 guarantees 0.99
     pytest.param(2, 0.0, 0.05, marks=pytest.mark.slow),        # the acceptance problem: several minutes on 2 cores
 ])
 def test_solve_gd_amplified(N, f2, epsilon):
@@ -372,10 +372,11 @@ def test_kernel_solver_block_level_equals_the_circuit():
 
 
 def test_auto_solver_takes_the_kernel_when_it_needs_fewer_calls():
-    """At N = 2, T = 16 with a-priori parameters the kernel reflection's plan needs under a third of QSVT's calls
-    (κ log 1/ε against κ log(κ/ε)·(1/√λ) with λ ∝ 1/κ²): "auto" takes it, QSVT at T = 4 (standard amplification)."""
+    """At N = 2, T = 20 with a-priori parameters the kernel reflection's plan needs ~0.36 of QSVT's calls
+    (κ log 1/ε against κ log(κ/ε)·(1/√λ) with λ ∝ 1/κ²), under the 1/2.5 a kernel call costs: "auto" takes it, QSVT
+    at T = 4 (standard amplification)."""
     s, u = _system(2, 2, 0.0, seed=0), np.array([0.1, 0.1])
-    r = solve_gd(s, u, 16, epsilon=0.05, angle_bits=24, solver="auto", simulate="block")
+    r = solve_gd(s, u, 20, epsilon=0.05, angle_bits=24, solver="auto", simulate="block")
     assert r.details["solver"] == "kernel", r.details["solver_reason"]
     qsvt = int(r.details["solver_reason"].split("qsvt: ")[1].split(" calls")[0])
     assert 2.5 * r.block_encoding_calls < qsvt

@@ -16,6 +16,7 @@ from pyqgd.quantum import (  # noqa: E402
     fixed_point_success,
     inverse_polynomial,
     optimal_inverse_degree,
+    postselection_tolerance,
     prepare_system,
     pyqsp_one_over_x_degree,
     qsvt_angles,
@@ -116,6 +117,38 @@ def test_wx_phases_fall_back_to_pyqsp_when_the_own_newton_does_not_converge(monk
 def test_qsvt_angles_reports_its_error():
     a = qsvt_angles(inverse_polynomial(20, 0.01))
     assert a.max_error < 1e-9 and a.degree == optimal_inverse_degree(20, 0.01)
+
+
+@pytest.mark.parametrize("eps", [0.01, 0.05, 0.3, 1.0])
+def test_postselection_tolerance_is_the_worst_case_of_normalising(eps):
+    """η(ε) against the geometry it claims: the tangent perturbation of norm η reaches distance ε exactly, and no
+    perturbation of norm ≤ η (random complex ones, scaled to norm η) goes beyond ε; twice ε/2, the old tolerance."""
+    eta = postselection_tolerance(eps)
+    assert eps / 2 < eta <= eps
+    a = np.zeros(6, dtype=complex)
+    a[0] = 3.0  # ‖a‖ = 3: the tolerance is relative
+    f = 3.0 * np.array([-eta**2, eta * np.sqrt(1 - eta**2), 0, 0, 0, 0])  # b = a + f tangent to the ball
+    b = a + f
+    assert np.linalg.norm(f) == pytest.approx(eta * 3.0)
+    assert np.linalg.norm(b / np.linalg.norm(b) - a / 3.0) == pytest.approx(eps, rel=1e-9)
+    rng = np.random.default_rng(5)
+    for _ in range(2000):
+        g = rng.normal(size=6) + 1j * rng.normal(size=6)
+        g *= eta * 3.0 / np.linalg.norm(g)
+        c = a + g
+        assert np.linalg.norm(c / np.linalg.norm(c) - a / 3.0) <= eps + 1e-12
+    with pytest.raises(ValueError, match="< 2"):
+        postselection_tolerance(2.0)
+
+
+def test_angles_at_the_solve_polynomial_bound():
+    """The solve's P ≈ c/x has max |P| = POLYNOMIAL_BOUND; the angle finder still reaches 10⁻¹² up to degree 1037."""
+    from pyqgd.quantum.ode import POLYNOMIAL_BOUND
+
+    for kappa, eps in ((14.9, 0.009), (150, 0.002)):
+        poly = inverse_polynomial(kappa, eps, bound=POLYNOMIAL_BOUND)
+        assert np.max(np.abs(poly(np.linspace(-1, 1, 200001)))) == pytest.approx(POLYNOMIAL_BOUND, abs=1e-6)
+        assert qsvt_angles(poly).max_error < 1e-12
 
 
 # ---------------------------------------------------------------- Q# QSVT block

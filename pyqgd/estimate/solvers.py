@@ -159,7 +159,9 @@ def carleman_solver_options(alpha: float, inverse_norm: float, amplitude: float,
     ``alpha`` = α_L of the encoding, ``inverse_norm`` ≥ ‖L⁻¹‖ and ``amplitude`` ≤ ‖Π_good L⁻¹B‖/‖B‖ (e.g.
     :func:`pyqgd.carleman.bounds.carleman_bounds`). Mapping: κ = α·‖L⁻¹‖; the normalized solution (L/α)⁻¹B̂ has norm in
     [α·amplitude, α·‖L⁻¹‖] (norm bracket ratio ‖L⁻¹‖/amplitude), its window amplitude is ≥ α·amplitude and its window
-    share ≥ (amplitude/‖L⁻¹‖)² — the rule :func:`pyqgd.quantum.ode.gd_solver_parameters` uses for the precision.
+    share ≥ (amplitude/‖L⁻¹‖)² — the rule :func:`pyqgd.quantum.ode.gd_solver_parameters` uses for the precision,
+    here with the triangle-inequality tolerance ε/2 where the local solve uses η(ε) = ε√(1 − ε²/4) (docs/math.md
+    Eq. 10′; these counts are conservative by up to that factor in ε).
     """
     if not (alpha > 0 and inverse_norm >= 1.0 and 0.0 < amplitude <= inverse_norm):
         raise EstimateInputError(f"need α > 0, ‖L⁻¹‖ bound ≥ 1 and 0 < amplitude ≤ ‖L⁻¹‖ bound, got α = {alpha}, "

@@ -33,6 +33,7 @@ from pyqgd.quantum.polynomials import (
     cks_degree,
     inverse_polynomial,
     optimal_inverse_degree,
+    postselection_tolerance,
     pyqsp_one_over_x_degree,
     relative_error_at_degree,
 )
@@ -54,7 +55,7 @@ __all__ = [
     "SparseOracleData", "sparse_oracle_data", "qubits_needed", "DEFAULT_ANGLE_BITS", "MAX_SYSTEM_QUBITS",
     "block_encoding_block", "block_encoding_columns", "block_encoding_unitary", "qsvt_block",
     "InversePolynomial", "inverse_polynomial", "optimal_inverse_degree", "relative_error_at_degree", "cks_degree",
-    "pyqsp_one_over_x_degree", "DegreeTooLargeError",
+    "pyqsp_one_over_x_degree", "DegreeTooLargeError", "postselection_tolerance",
     "QsvtAngles", "qsvt_angles", "reflection_response", "wx_to_reflection", "AngleFindingError",
     "FixedPointSchedule", "fixed_point_schedule", "fixed_point_success", "fixed_point_length",
     "QuantumSolveResult", "solve_qsvt", "solve_hhl", "prepare_system", "normalized_solution",

@@ -76,6 +76,7 @@ from pyqgd.quantum.polynomials import (
     InversePolynomial,
     inverse_polynomial,
     optimal_inverse_degree,
+    postselection_tolerance,
 )
 from pyqgd.quantum.qlss import (
     MAX_KERNEL_DEGREE,
@@ -97,6 +98,10 @@ MAX_BLOCK_SYSTEM_QUBITS = 12
 
 #: Most qubits in superposition (2 QSVT + 1 flag + 2m index/system) the local simulator is asked to carry.
 MAX_SIMULATED_QUBITS = 20
+#: max |P| on [−1, 1] of the solve's P ≈ c/x: the success amplitude grows with c, so every 1 % closer to 1 is ~1 % fewer
+#: amplification calls. QSP needs |P| ≤ 1; the symmetric-QSP angle finder reaches 10⁻¹² at this bound (tested to degree
+#: 1037, measured to 4561), and the kernel reflection already uses 0.999 (pyqgd.quantum.qlss.KERNEL_SCALE).
+POLYNOMIAL_BOUND = 0.98
 
 
 def default_padding(T: int) -> int:
@@ -283,8 +288,9 @@ def gd_solver_parameters(alpha: float, epsilon: float, inverse_norm: float, ampl
     With ‖L⁻¹‖ ≤ ``inverse_norm``, ‖Π_good L⁻¹B‖/‖B‖ ≥ ``amplitude`` and ‖L⁻¹B‖/‖B‖ ≤ ``solution_norm``, and the
     encoded matrix within ``perturbation`` (2-norm) of L: κ = α/(1/‖L⁻¹‖ − perturbation) bounds α/σ_min. The QSVT
     output is c·α(L⁻¹B + e)/‖B‖ with ‖e‖ ≤ ε_P‖L⁻¹B‖ (relative error ε_P of P ≈ c/x), so the post-selected window
-    state is within 2ε_P·‖L⁻¹B‖/‖Π_good L⁻¹B‖ of the exact one: ε_P = ε·amplitude/(2·solution_norm) meets the
-    target ε on the OUTPUT, at every T. ``amplitude_upper`` ≥ ‖Π_good L⁻¹B‖/‖B‖ (default ``solution_norm``).
+    state has relative error ≤ ε_P·‖L⁻¹B‖/‖Π_good L⁻¹B‖, so ε_P = η(ε)·amplitude/solution_norm with
+    η(ε) = ε√(1 − ε²/4) (:func:`pyqgd.quantum.polynomials.postselection_tolerance`) meets the target ε on the
+    OUTPUT, at every T. ``amplitude_upper`` ≥ ‖Π_good L⁻¹B‖/‖B‖ (default ``solution_norm``).
     ``amplitude_range`` brackets ‖Π_good Lq⁻¹B‖/‖B‖ for the ENCODED matrix Lq = L + E: the two amplitude bounds
     widened by ‖(Lq⁻¹ − L⁻¹)B‖/‖B‖ = ‖Lq⁻¹E L⁻¹B‖/‖B‖ ≤ ‖L⁻¹‖·‖E‖·U/(1 − ‖L⁻¹‖·‖E‖) (``quantization_slack``).
     """
@@ -297,7 +303,7 @@ def gd_solver_parameters(alpha: float, epsilon: float, inverse_norm: float, ampl
     if not gap > 0.0:
         raise ValueError("the encoding's quantization error exceeds the bound on σ_min(L): raise angle_bits")
     kappa = max(alpha / gap, 1.0 + 1e-6)
-    eps_p = min(epsilon * amplitude / (2.0 * solution_norm), 0.5)
+    eps_p = min(postselection_tolerance(epsilon) * amplitude / solution_norm, 0.5)
     slack = inverse_norm * perturbation * solution_norm / (1.0 - inverse_norm * perturbation)
     upper = solution_norm if amplitude_upper is None else min(amplitude_upper, solution_norm)
     return {"kappa": kappa, "eps_p": eps_p, "amplitude": amplitude, "solution_norm": solution_norm,
@@ -350,7 +356,7 @@ def plan_inversion(alpha: float, parameters: dict, *, amplify: bool = True, delt
     :func:`pyqgd.quantum.amplification.amplification_schedule` takes the shorter of fixed-point amplification from
     λ_lo and standard amplification valid on the bracket. ``lambda_min`` overrides λ_lo (fixed-point only).
     """
-    poly = inverse_polynomial(parameters["kappa"], parameters["eps_p"], max_degree=max_degree)
+    poly = inverse_polynomial(parameters["kappa"], parameters["eps_p"], bound=POLYNOMIAL_BOUND, max_degree=max_degree)
     lam = sched = None
     if amplify:
         lam, lam_hi = inversion_success_bracket(alpha, float(poly.scale), parameters)
@@ -427,9 +433,9 @@ def _inversion_cost(alpha: float, pr: dict, delta: float) -> dict:
     """Calls of :func:`plan_inversion`'s plan without building the polynomial (any degree, for the cost comparison)."""
     d = int(optimal_inverse_degree(pr["kappa"], pr["eps_p"]))
     try:
-        c = float(inverse_polynomial(pr["kappa"], pr["eps_p"]).scale)
-    except ValueError:  # degree above MAX_DEGREE: c·κ → 0.80746 (measured, pyqgd.estimate.solvers)
-        c = 0.80746 / pr["kappa"]
+        c = float(inverse_polynomial(pr["kappa"], pr["eps_p"], bound=POLYNOMIAL_BOUND).scale)
+    except ValueError:  # degree above MAX_DEGREE: c·κ → 0.80746 at bound 0.9 (measured, pyqgd.estimate.solvers)
+        c = 0.80746 * POLYNOMIAL_BOUND / 0.9 / pr["kappa"]
     lam, lam_hi = inversion_success_bracket(alpha, c, pr)
     length = amplification_length(min(max(lam, 1e-300), 1.0), delta, max(lam_hi, 1e-300))
     return {"kappa": pr["kappa"], "eps_p": pr["eps_p"], "degree": d, "amplification_length": length,

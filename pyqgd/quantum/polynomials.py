@@ -37,6 +37,7 @@ __all__ = [
     "pyqsp_one_over_x_degree",
     "MAX_DEGREE",
     "DegreeTooLargeError",
+    "postselection_tolerance",
 ]
 
 #: Largest polynomial degree :func:`inverse_polynomial` builds (the angle finder and the simulator are the limits).
@@ -73,6 +74,19 @@ def _check_kappa_eps(kappa, epsilon) -> tuple[float, float]:
     if epsilon >= 1.0:
         raise ValueError(f"epsilon must be in (0, 1), got {epsilon}")
     return kappa, epsilon
+
+
+def postselection_tolerance(epsilon: float) -> float:
+    """η(ε) = ε·√(1 − ε²/4): the largest relative error ‖f‖/‖a‖ ≤ η of a vector b = a + f whose normalisation stays
+    within ε of a/‖a‖, ‖b/‖b‖ − a/‖a‖‖ ≤ ε, with no phase alignment.
+
+    Proof: viewing ℂⁿ as ℝ²ⁿ, b lies in the ball of radius η‖a‖ about a (η < 1), so the angle θ between a and b has
+    sin θ ≤ η, and the unit vectors are √(2 − 2 cos θ) ≤ √(2 − 2√(1 − η²)) apart, which is ε exactly at
+    η = ε√(1 − ε²/4). The triangle-inequality form of the same lemma ("within 2η") gives η = ε/2, half this tolerance."""
+    epsilon = check_positive_float(epsilon, "epsilon")
+    if epsilon >= 2.0:
+        raise ValueError(f"epsilon must be < 2 (the largest distance of two unit vectors), got {epsilon}")
+    return epsilon * math.sqrt(1.0 - epsilon * epsilon / 4.0)
 
 
 def relative_error_at_degree(kappa: float, degree: int) -> float:

@@ -16,7 +16,9 @@ well-posed); started on |e⟩ = |1⟩|0⟩ the a = 0 branch holds β·2t/(‖x�
 probability p(r) = 4r²/(1 + r²)², r = t/‖x‖. With a bracket lo ≤ ‖x‖ ≤ hi (default [1, κ]) and t = √(lo·hi),
 p ≥ p_lo = 4q/(1 + q)², q = hi/lo; fixed-point amplification (Yoder–Low–Chuang 2014) with the lower bound
 λ = (β√p_lo − β ε_K)² then makes the success probability ≥ 1 − δ_AA². The precision ε_K = ε·√p_lo/2 makes the
-post-selected state ε-close to x/‖x‖ (error ≤ 2ε_K/√p).
+post-selected state ε-close to x/‖x‖ (error ≤ 2ε_K/√p; the same rule as the estimator,
+:func:`pyqgd.estimate.solvers.kernel_reflection_calls`; the history-system solve uses the sharper
+:func:`kernel_precision`).
 
 Why this solver and not the discrete adiabatic walk + eigenstate filtering (Costa et al., PRX Quantum 3, 040303,
 2022): with the norm known to a constant factor it is ONE QSVT circuit of degree ≈ κ ln(8/ε_K) on a fixed
@@ -42,6 +44,7 @@ from pyqgd.quantum._context import get_context
 from pyqgd.quantum.amplification import fixed_point_schedule, fixed_point_success
 from pyqgd.quantum.kronecker import _last_dump, kronecker_encoding
 from pyqgd.quantum.oracles import DEFAULT_ANGLE_BITS, MAX_SYSTEM_QUBITS
+from pyqgd.quantum.polynomials import postselection_tolerance
 from pyqgd.quantum.qsp import AngleFindingError, reflection_response, wx_phases, wx_to_reflection
 from pyqgd.quantum.solvers import (
     QuantumSolveResult,
@@ -282,10 +285,11 @@ def history_kernel_setup(system, u_in, T: int, p: int, *, encoding: str = "krone
 
 
 def kernel_precision(good_amplitude: float, epsilon: float) -> tuple[float, float]:
-    """(ε_K, λ) for a lower bound a on the good amplitude ratio ‖Π_good x‖/t (t ≥ ‖x‖): the precision ε_K = ε·a/2
-    of β·K that keeps the post-selected state ε-close, and the amplification's lower bound λ = min((β(a − ε_K))², 1)
-    (module docstring)."""
-    eps_k = epsilon * good_amplitude / 2.0
+    """(ε_K, λ) for a lower bound a on the good amplitude ratio ‖Π_good x‖/t (t ≥ ‖x‖): the precision
+    ε_K = η(ε)·a of β·K that keeps the post-selected state ε-close (η = ε√(1 − ε²/4),
+    :func:`pyqgd.quantum.polynomials.postselection_tolerance`), and the amplification's lower bound
+    λ = min((β(a − ε_K))², 1) (module docstring)."""
+    eps_k = postselection_tolerance(epsilon) * good_amplitude
     return eps_k, min((KERNEL_SCALE * (good_amplitude - eps_k)) ** 2, 1.0)
 
 
@@ -294,7 +298,7 @@ def history_kernel_parameters(alpha: float, kappa: float, lo: float, hi: float, 
                               max_degree: int = MAX_KERNEL_DEGREE) -> dict:
     """The kernel-reflection parameters from a bracket lo ≤ ‖Π_good (L/α)⁻¹B̂‖, ‖(L/α)⁻¹B̂‖ ≤ hi and κ ≥ α/σ_min:
     t = hi (|b'⟩ = cos θ|B̂⟩ + sin θ|e⟩, tan θ = hi/α, |e⟩ on the pad clock value ``blocks``), a = lo/hi, the
-    precision ε_K = ε·a/2 of β·K (module docstring), the amplification bound λ = (β(a − ε_K))² and its fixed-point
+    precision ε_K = η(ε)·a of β·K (module docstring), the amplification bound λ = (β(a − ε_K))² and its fixed-point
     schedule (Yoder, Low, Chuang 2014). Returns the fields of :class:`HistoryKernelSetup` other than the encoding's."""
     a_lo = min(lo / hi, 1.0)
     eps_k, lam = kernel_precision(a_lo, epsilon)
