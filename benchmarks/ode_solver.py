@@ -7,8 +7,8 @@ p ≥ T. Two settings side by side:
 * baseline (the previous solver): ε applied to the whole history vector (``epsilon`` given as ε_P directly is what
   the old code did) and the padding that only filled the clock, p = 2^⌈log2(T+1)⌉ − (T+1): emulated here by
   ``parameters="exact"`` with the precision divided back (see ``_baseline``);
-* new: padding p ≥ T, ε_P = ε·a/(2‖L⁻¹B‖/‖B‖) from ``pyqgd.carleman.bounds`` ("bounds": κ from the block Schur
-  bound, a from the trajectory-resolved amplitude bound) or, should the a-priori amplitude bound be 0, from the
+* new: padding p ≥ T, ε_P = η(ε)·a/(‖L⁻¹B‖/‖B‖), η(ε) = ε√(1 − ε²/4), from ``pyqgd.carleman.bounds`` ("bounds": κ
+  from the block-norm matrix bound, a from the trajectory-resolved amplitude bound) or, should the a-priori amplitude bound be 0, from the
   classical history solution ("exact", marked). ``bound/exact``: block-encoding calls with the a-priori parameters
   over those with instance-exact ones (the price of not knowing the answer).
 
@@ -22,6 +22,7 @@ line is one JSON object with ``instances``, ``min_fidelity``, ``max_T``.
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 
@@ -31,7 +32,7 @@ import numpy as np
 
 from pyqgd.carleman import discrete_carleman
 from pyqgd.dynamics import gd_map, toy_cubic
-from pyqgd.quantum import solve_gd
+from pyqgd.quantum import postselection_tolerance, solve_gd
 
 # (name, n, T, u_in)
 CASES = [
@@ -51,9 +52,12 @@ def _baseline(s, u, T):
     """The previous defaults: p filling the clock only, ε = 0.01 as the polynomial's error on the whole vector."""
     p_old = 2 ** max(1, int(T).bit_length()) - (T + 1)
     r = solve_gd(s, u, T, p_old, simulate="block", parameters="exact", epsilon=0.01)
-    # the old code used ε_P = ε; rerun with the ε that gives ε_P = 0.01 under the new rule ε_P = ε·a/(2‖Y‖/‖B‖)
-    scale = r.details["polynomial_precision"] / 0.01
-    return solve_gd(s, u, T, p_old, simulate="block", parameters="exact", epsilon=min(0.01 / scale, 0.99))
+    # the old code used ε_P = ε; rerun with the ε that gives ε_P = 0.01 under the rule ε_P = η(ε)·a/(‖Y‖/‖B‖),
+    # η(ε) = ε√(1 − ε²/4), where ε may go (as before this rule: ε = 0.99 with the tolerance ε/2) up to η = 0.495
+    ratio = r.details["polynomial_precision"] / postselection_tolerance(0.01)  # a/(‖Y‖/‖B‖)
+    eta = min(0.01 / ratio, 0.495)
+    return solve_gd(s, u, T, p_old, simulate="block", parameters="exact",
+                    epsilon=math.sqrt(2.0 * (1.0 - math.sqrt(1.0 - eta * eta))))
 
 
 def main() -> None:
