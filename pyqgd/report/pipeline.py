@@ -563,12 +563,13 @@ def _error_proxy(spectrum, eta, T) -> ErrorProxy:
 
 #: The demo's simulation: the longest T ≤ ``SIMULATION_MAX_T`` (and ≤ the problem's T) whose Q# circuit the probe of
 #: :func:`pyqgd.quantum.solve_gd` predicts within ``SIMULATION_BUDGET_SECONDS`` of simulation runs on the circuit;
-#: ε = 0.05 guarantees fidelity ≥ 0.99. The toy's T = 4 circuit is predicted at 22–36 CPU-s on a 2-core machine
-#: whose speed varies by ~25 %: the budget keeps the demo's T the same from run to run.
+#: ε = 0.05 guarantees fidelity ≥ 0.99. The toy's T = 4 circuit (1,185 calls) is predicted at ~19 CPU-s on a 2-core
+#: machine whose speed varies by ~25 % (22–36 CPU-s for the 1,513 calls of the earlier precision rule): the budget
+#: keeps the demo's T the same from run to run.
 SIMULATION_MAX_T = 4
 SIMULATION_BUDGET_SECONDS = 40.0
 #: Shorter T are tried only while the probe's prediction is within this factor of the budget (a heuristic: on the
-#: toy the calls fall 1,513 → 869 → 469 from T = 4 to 2, so a run ten times over at T = 4 fits at no shorter T).
+#: toy the calls fall 1,185 → 729 → 413 from T = 4 to 2, so a run ten times over at T = 4 fits at no shorter T).
 SIMULATION_MAX_OVER = 10.0
 SIMULATION_EPSILON = 0.05
 
