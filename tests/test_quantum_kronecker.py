@@ -122,6 +122,10 @@ def test_alpha_times_block_is_L(n, N, T, p, seed):
     _check_L(n, N, T, p, seed)
 
 
+#: Amplitude below which the local simulator drops a basis state (measured: 5e-11 becomes 0).
+SIMULATOR_PRUNING = 1e-10
+
+
 def _check_L_loading(n, N, loading, symmetric, block=None):
     # fresh random instance per run (no seed): the dense tables must encode whatever F's they are given
     qm = random_symmetric_qmap(n) if symmetric else random_qmap(n, int(np.random.default_rng().integers(1 << 30)))
@@ -131,14 +135,19 @@ def _check_L_loading(n, N, loading, symmetric, block=None):
     assert enc.f2.mirrored == (symmetric and loading != "records")
     assert enc.f1.loading == loading and enc.f2.loading == (loading if enc.f2.mirrored else "records")
     L = padded_tstep_matrix(s, T, p).toarray()
+    # the simulator drops amplitudes below ~1e-10 (DEFAULT_ANGLE_BITS' note), and a column's entry L_ij reaches the dump
+    # as L_ij/α, divided by √(2^m) in the Choi dump: a random instance can hold an entry of L under that resolution
+    # (measured: L_ij = −4.5e-9 at α = 10.9, m = 7, read as 0)
     if N == 3 and n >= 3:  # the full Choi dump is too large: sampled columns
         cols = _valid_columns(enc, np.random.default_rng(), 3)
         err = max(np.max(np.abs(enc.alpha * kronecker_column(enc, c) - L[:, c])) for c in cols)
+        resolution = SIMULATOR_PRUNING * enc.alpha
     else:
         B, stored = kronecker_block(enc)
         err = np.max(np.abs(enc.alpha * B - L))
         assert stored == _nnz(qm)
-    assert err < 1e-10
+        resolution = SIMULATOR_PRUNING * enc.alpha * np.sqrt(2.0**enc.num_system)
+    assert err < max(1e-10, resolution)
 
 
 LOADING_CASES = [(2, 2, "qrom", True, None), (2, 3, "selectswap", True, 2), (3, 2, "selectswap", False, 2),
