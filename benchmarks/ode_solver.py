@@ -8,8 +8,8 @@ p ≥ T. Two settings side by side:
   the old code did) and the padding that only filled the clock, p = 2^⌈log2(T+1)⌉ − (T+1): emulated here by
   ``parameters="exact"`` with the precision divided back (see ``_baseline``);
 * new: padding p ≥ T, ε_P = η(ε)·a/(‖L⁻¹B‖/‖B‖), η(ε) = ε√(1 − ε²/4), from ``pyqgd.carleman.bounds`` ("bounds": κ
-  from the block-norm matrix bound, a from the trajectory-resolved amplitude bound) or, should the a-priori amplitude bound be 0, from the
-  classical history solution ("exact", marked). ``bound/exact``: block-encoding calls with the a-priori parameters
+  from the block-norm matrix bound, a from the trajectory-resolved amplitude bound) or, should the a-priori amplitude
+  bound be 0, from the classical history solution ("exact", marked). ``bound/exact``: block-encoding calls with the a-priori parameters
   over those with instance-exact ones (the price of not knowing the answer).
 
 The T ≥ 8 and n = 3 instances use ``simulate="block"`` (the QSVT theorem on the encoded matrix in numpy: the same

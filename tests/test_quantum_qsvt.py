@@ -122,7 +122,7 @@ def test_qsvt_angles_reports_its_error():
 @pytest.mark.parametrize("eps", [0.01, 0.05, 0.3, 1.0])
 def test_postselection_tolerance_is_the_worst_case_of_normalising(eps):
     """η(ε) against the geometry it claims: the tangent perturbation of norm η reaches distance ε exactly, and no
-    perturbation of norm ≤ η (random complex ones, scaled to norm η) goes beyond ε; twice ε/2, the old tolerance."""
+    perturbation of norm ≤ η (random complex ones, scaled to norm η) goes beyond ε; above ε/2, the old tolerance."""
     eta = postselection_tolerance(eps)
     assert eps / 2 < eta <= eps
     a = np.zeros(6, dtype=complex)
