@@ -12,14 +12,14 @@
    the final window t = T..T+p, level 1";
 5. read the level-1 block: the post-selected state is Σ_{t ≥ T} |t⟩|ŷ_1(t)⟩ with ŷ_1(t) = u_T in the window.
 
-Accuracy at every T. ``epsilon`` bounds the error of the POST-SELECTED output, not of the whole history vector:
-the polynomial's relative error is ε_P = ε·a/(2‖L⁻¹B‖/‖B‖) with a ≤ ‖Π_good L⁻¹B‖/‖B‖ (:func:`gd_solver_parameters`),
-because the window holds only the fraction a²/(‖L⁻¹B‖/‖B‖)² of the solution; a padding p ∝ T
-(:func:`default_padding`, history-state padding as in Berry, Childs, Ostrander, Wang, CMP 356, 1057, 2017) keeps
-that fraction from vanishing when ‖u_t‖ does not decay. The degree grows only as log(1/a). By default the padding is
-the one whose plan makes the fewest calls (:func:`choose_padding`): on decaying solutions a short window wins, since
-‖L⁻¹‖ grows ≈ 2p/π with the idle steps. Amplification is standard (all phases π) when the a-priori bounds bracket
-the good probability tightly enough, else fixed-point (:func:`pyqgd.quantum.amplification.amplification_schedule`).
+Accuracy at every T. ``epsilon`` bounds the error of the POST-SELECTED output, not of the whole history vector: the
+polynomial's relative error is ε_P = η(ε)·a/(‖L⁻¹B‖/‖B‖), η(ε) = ε√(1 − ε²/4), with a ≤ ‖Π_good L⁻¹B‖/‖B‖
+(:func:`gd_solver_parameters`), because the window holds only the fraction a²/(‖L⁻¹B‖/‖B‖)² of the solution; a padding
+p ∝ T (:func:`default_padding`, history-state padding as in Berry, Childs, Ostrander, Wang, CMP 356, 1057, 2017) keeps
+that fraction from vanishing when ‖u_t‖ does not decay. The degree grows only as log(1/a). By default the padding is the
+one whose plan makes the fewest calls (:func:`choose_padding`): on decaying solutions a short window wins, since ‖L⁻¹‖
+grows ≈ 2p/π with the idle steps. Amplification is standard (all phases π) when the a-priori bounds bracket the good
+probability tightly enough, else fixed-point (:func:`pyqgd.quantum.amplification.amplification_schedule`).
 
 Parameters from bounds. By default κ, a and the amplification bound come from
 :func:`pyqgd.carleman.bounds.carleman_bounds` (norms, contraction, invariant ball — no solve); the classical history
@@ -89,7 +89,8 @@ from pyqgd.quantum.solvers import DEFAULT_MAX_DEGREE
 from pyqgd.quantum.structured_oracles import carleman_layout, carleman_oracle_data, history_rhs, padded_tstep_matrix
 
 __all__ = ["GdSolveResult", "solve_gd", "default_padding", "choose_padding", "MAX_SIMULATED_QUBITS", "check_gd_input",
-           "SparseEncoding", "gd_solver_parameters", "inversion_success_bracket", "InversionPlan", "plan_inversion", "CircuitRun", "run_history_solve",
+           "SparseEncoding", "gd_solver_parameters", "inversion_success_bracket", "InversionPlan", "plan_inversion",
+           "CircuitRun", "run_history_solve",
            "final_window_state", "window_fidelity", "predict_circuit_seconds", "kronecker_solve",
            "KernelPlan", "plan_kernel", "run_kernel_solve", "KERNEL_CALL_COST"]
 
@@ -721,25 +722,24 @@ def solve_gd(
     :class:`pyqgd.problem.GDProblem` (its discrete Carleman system of order ``N``, its ``u_in`` and ``T`` unless given).
 
     ``p`` defaults to :func:`choose_padding`: the 1 ≤ p ≤ :func:`default_padding` (T) whose a-priori plan makes the
-    fewest calls (``details["padding_reason"]``). ``epsilon`` is the target 2-norm error of the POST-SELECTED
-    output (the final-window, level-1 state), at every T: the polynomial's relative error is
-    ε_P = ε·a/(2‖L⁻¹B‖/‖B‖) (:func:`gd_solver_parameters`). ``parameters="bounds"`` (default) takes κ, a and the
-    amplification bound from :func:`pyqgd.carleman.bounds.carleman_bounds` (a-priori, no solve; raises ValueError
-    when its amplitude bound is 0); ``"exact"`` takes them from the classical history solution and an SVD — a
-    simulation study. ``details`` has both costs (``cost_bounds``, ``cost_exact``, ``bound_cost_ratio``).
-    ``lambda_min`` overrides the amplification bound. One driver for every encoding: plan (:func:`plan_inversion`,
-    once per solve; QSVT angles only when the circuit may run, before its probe), run, read out.
-    ``simulate="circuit"`` runs the Q# program ``Solve.HistorySolve`` (calls counted by the program while it runs;
-    ≤ ``max_qubits`` in superposition by the sparse-access count 2m + 3). ``simulate="block"`` applies the QSVT
-    theorem (GSLW 2019 Thm 17: the circuit's good block is V P(Σ) Uᵀ of the encoded matrix L/α, the matrix the Q#
-    encoding is checked to represent in the tests) in numpy: the same post-selected state and success probability;
-    amplification is then the YLC closed form (it does not change the post-selected state) and the call count
-    degree × length. ``simulate="auto"`` (default) runs the circuit when a probe of the same Q# operation predicts at
-    most ``circuit_budget_seconds`` (default ``AUTO_CIRCUIT_SECONDS``) of simulation (:func:`predict_circuit_seconds`), else the block level;
-    ``details["simulate"]`` says which ran and ``details["simulate_reason"]`` why. ``block_encoding`` is "kronecker"
-    (default: built from F0, F1, F2 alone, ``pyqgd.quantum.kronecker``; α_L = 1 + α_M) or "sparse" (structured
-    oracles over M's tables). All input checks (:func:`check_gd_input`), the parameter bounds and the degree check run
-    before any Q#.
+    fewest calls (``details["padding_reason"]``). ``epsilon`` is the target 2-norm error of the POST-SELECTED output
+    (the final-window, level-1 state), at every T: the polynomial's relative error is ε_P = η(ε)·a/(‖L⁻¹B‖/‖B‖),
+    η(ε) = ε√(1 − ε²/4) (:func:`gd_solver_parameters`). ``parameters="bounds"`` (default) takes κ, a and the
+    amplification bound from :func:`pyqgd.carleman.bounds.carleman_bounds` (a-priori, no solve; raises ValueError when
+    its amplitude bound is 0); ``"exact"`` takes them from the classical history solution and an SVD — a simulation
+    study. ``details`` has both costs (``cost_bounds``, ``cost_exact``, ``bound_cost_ratio``). ``lambda_min`` overrides
+    the amplification bound. One driver for every encoding: plan (:func:`plan_inversion`, once per solve; QSVT angles
+    only when the circuit may run, before its probe), run, read out. ``simulate="circuit"`` runs the Q# program
+    ``Solve.HistorySolve`` (calls counted by the program while it runs; ≤ ``max_qubits`` in superposition by the
+    sparse-access count 2m + 3). ``simulate="block"`` applies the QSVT theorem (GSLW 2019 Thm 17: the circuit's good
+    block is V P(Σ) Uᵀ of the encoded matrix L/α, the matrix the Q# encoding is checked to represent in the tests) in
+    numpy: the same post-selected state and success probability; amplification is then the YLC closed form (it does not
+    change the post-selected state) and the call count degree × length. ``simulate="auto"`` (default) runs the circuit
+    when a probe of the same Q# operation predicts at most ``circuit_budget_seconds`` (default ``AUTO_CIRCUIT_SECONDS``)
+    of simulation (:func:`predict_circuit_seconds`), else the block level; ``details["simulate"]`` says which ran and
+    ``details["simulate_reason"]`` why. ``block_encoding`` is "kronecker" (default: built from F0, F1, F2 alone,
+    ``pyqgd.quantum.kronecker``; α_L = 1 + α_M) or "sparse" (structured oracles over M's tables). All input checks
+    (:func:`check_gd_input`), the parameter bounds and the degree check run before any Q#.
 
     ``solver`` is "qsvt" (P ≈ c/x, above), "kernel" (Dalzell's kernel reflection on the history system,
     ``Solvers.HistoryKernel``, :class:`KernelPlan`: O(κ log 1/ε) calls; needs a pad clock value, T + p + 1 not a
